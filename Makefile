@@ -1,0 +1,78 @@
+# The two commands: `make synth` and `make test`. Both install what is missing
+# (a .venv from the pinned requirements, node_modules from package-lock.json)
+# and need no AWS credentials.
+
+CONFIG ?= config/example.yaml
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The pinned CDK CLI and Node 22 from node_modules win over anything on PATH;
+# jsii (inside the Python app) also runs on this Node.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help synth test deploy diff lint typecheck pytest schema bench clean constraints
+
+help:
+	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
+	@echo "make test                            lint, type-check and run every test"
+	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
+	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks"
+	@echo "make schema                          regenerate config/schema.json"
+	@echo "make bench                           time synth (CLI and in-process)"
+
+$(VENV)/.runtime: requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.12)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@node --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22"; exit 1; }
+	@touch $@
+
+synth: $(VENV)/.runtime node_modules/.installed
+	@$(PY) -m landing_zone.cli validate $(CONFIG)
+	cdk synth --quiet -c config=$(CONFIG)
+	@$(PY) -m landing_zone.cli summary $(CONFIG) --outdir cdk.out
+
+test: lint typecheck pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(VENV)/.dev
+	$(PY) -m mypy
+
+pytest: $(VENV)/.dev node_modules/.installed
+	$(PY) -m pytest
+
+deploy: $(VENV)/.runtime node_modules/.installed
+	@$(PY) -m landing_zone.cli validate $(CONFIG)
+	$(PY) -m landing_zone.preflight $(CONFIG)
+	cdk deploy --all --require-approval broadening -c config=$(CONFIG)
+
+diff: $(VENV)/.runtime node_modules/.installed
+	@$(PY) -m landing_zone.cli validate $(CONFIG)
+	cdk diff -c config=$(CONFIG)
+
+schema: $(VENV)/.runtime
+	$(PY) -m landing_zone.cli schema
+
+bench: $(VENV)/.dev node_modules/.installed
+	$(PY) bench/synth.py
+
+constraints: $(VENV)/.dev
+	{ echo '# Every transitive dependency, pinned (pip freeze of a working .venv). Regenerate with `make constraints`.'; \
+	  $(PY) -m pip freeze --disable-pip-version-check | grep -v '^-e' | sort -f; } > constraints.txt
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

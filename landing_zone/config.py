@@ -1,0 +1,596 @@
+"""The one typed config of a business unit's landing zone.
+
+``load_config`` reads a YAML file from ``config/``, validates it with pydantic
+(``extra="forbid"``, frozen models) and a second pass of cross-field checks,
+and raises :class:`ConfigError` whose message names the file, the line, the
+dotted field, what is wrong and what to do. Nothing here imports aws_cdk, so a
+bad config fails in well under a second, before the CDK app starts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import botocore.session
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from landing_zone.yaml_source import Location, YamlDocument, YamlSourceError, load_yaml
+
+# AWS Organizations quota: OUs nest at most five levels below the root.
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+MAX_OU_DEPTH = 5
+
+# ---- scalar types -----------------------------------------------------------
+
+
+def _account_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PydanticCustomError(
+            "account_id_type",
+            "an account id must be a quoted string of 12 digits, e.g. '012345678901'",
+        )
+    if isinstance(value, int):
+        # YAML 1.1 reads 011111111111 as octal and 123456789012 as a number;
+        # either way leading zeros are gone. Show what the user most likely typed.
+        guess = f"0{value:o}" if len(f"0{value:o}") == 12 else f"{value:012d}"
+        raise PydanticCustomError(
+            "account_id_unquoted",
+            "account id is an unquoted number ({value}); YAML drops leading zeros and reads "
+            "0-prefixed numbers as octal. Quote account ids in YAML, e.g. '{guess}'",
+            {"value": value, "guess": guess},
+        )
+    if not re.fullmatch(r"\d{12}", value):
+        raise PydanticCustomError(
+            "account_id_format",
+            "'{value}' is not an AWS account id: it must be exactly 12 digits "
+            "(it has {length} characters)",
+            {"value": value, "length": len(value)},
+        )
+    return value
+
+
+AccountId = Annotated[
+    str,
+    BeforeValidator(_account_id),
+    Field(
+        description="12-digit AWS account id, quoted",
+        json_schema_extra={"pattern": r"^\d{12}$"},
+    ),
+]
+
+
+def _email(value: str) -> str:
+    # email-validator is the well-kept RFC 5322 checker pydantic itself uses;
+    # deliverability (DNS) checks stay off so validation needs no network.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise PydanticCustomError(
+            "email_format",
+            "'{value}' is not a valid email address ({reason}); use the form name@example.com",
+            {"value": value, "reason": str(error).rstrip(".")},
+        ) from None
+    if not 6 <= len(result.normalized) <= 64:
+        raise PydanticCustomError(
+            "email_length",
+            "'{value}' has {length} characters; AWS account emails must have 6 to 64",
+            {"value": value, "length": len(result.normalized)},
+        )
+    return result.normalized
+
+
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    Field(description="Root user email of the account (6-64 characters, unique in AWS)"),
+]
+
+
+def _key(value: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", value) or len(value) > 40:
+        raise PydanticCustomError(
+            "key_format",
+            "'{value}' is not a valid key: use lowercase kebab-case starting with a letter, "
+            "at most 40 characters, e.g. 'retail-prod'",
+            {"value": value},
+        )
+    return value
+
+
+Key = Annotated[str, AfterValidator(_key)]
+
+
+@cache
+def _regions_by_partition() -> dict[str, tuple[str, ...]]:
+    # botocore's endpoint data is the SDK's own list of regions per partition,
+    # refreshed with every release; no hand-kept list to rot.
+    session = botocore.session.get_session()
+    return {
+        partition: tuple(sorted(session.get_available_regions("sts", partition_name=partition)))
+        for partition in session.get_available_partitions()
+    }
+
+
+def known_regions() -> tuple[str, ...]:
+    """Every region botocore knows, across partitions."""
+    return tuple(sorted({r for rs in _regions_by_partition().values() for r in rs}))
+
+
+def partition_of(region: str) -> str:
+    """The partition (aws, aws-cn, aws-us-gov, ...) a region belongs to."""
+    for partition, regions in _regions_by_partition().items():
+        if region in regions:
+            return partition
+    raise KeyError(region)
+
+
+def _region(value: str) -> str:
+    regions = known_regions()
+    if value not in regions:
+        close = difflib.get_close_matches(value, regions, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "see `aws ec2 describe-regions`"
+        raise PydanticCustomError(
+            "region_unknown",
+            "'{value}' is not an AWS region; {hint}",
+            {"value": value, "hint": hint},
+        )
+    return value
+
+
+Region = Annotated[str, AfterValidator(_region)]
+
+
+# ---- models -----------------------------------------------------------------
+
+
+class Model(BaseModel):
+    """Base for every config section: unknown fields are errors, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_fields(cls, data: Any) -> Any:
+        # extra="forbid" alone says "Extra inputs are not permitted"; a typo
+        # deserves the field it was probably meant to be.
+        if isinstance(data, Mapping):
+            allowed = set(cls.model_fields)
+            for key in data:
+                if key not in allowed:
+                    close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise PydanticCustomError(
+                        "unknown_field",
+                        "unknown field '{field}'{hint}; fields allowed here: {allowed}",
+                        {"field": str(key), "hint": hint, "allowed": ", ".join(sorted(allowed))},
+                    )
+        return data
+
+
+class OrganizationConfig(Model):
+    """The existing AWS Organization this landing zone governs."""
+
+    id: str = Field(
+        pattern=r"^o-[a-z0-9]{10,32}$",
+        description="Organization id (o-...), from `aws organizations describe-organization`",
+    )
+    root_id: str = Field(
+        pattern=r"^r-[0-9a-z]{4,32}$",
+        description="Root id (r-...), from `aws organizations list-roots`",
+    )
+    management_account_id: AccountId
+
+
+class RegionsConfig(Model):
+    """Where the landing zone runs and which regions it governs."""
+
+    home: Region = Field(description="Region of the management-account stacks and aggregations")
+    governed: list[Region] = Field(
+        min_length=1,
+        description="Regions workloads may use; must include home. Others are denied later.",
+    )
+
+
+class OrganizationalUnitConfig(Model):
+    """One OU; ``children`` nest under it. The mapping key is its stable id."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Display name in AWS Organizations; renaming does not replace the OU",
+    )
+    children: dict[Key, OrganizationalUnitConfig] = Field(default_factory=dict)
+
+
+class AccountConfig(Model):
+    """An account: created (``email``) or adopted (``account_id``)."""
+
+    name: str = Field(min_length=1, max_length=50, pattern=r"^[\x20-\x7E]+$")
+    ou: Key = Field(description="Key of the OU the account belongs in")
+    email: Email | None = Field(default=None, description="Set to create the account")
+    account_id: AccountId | None = Field(
+        default=None, description="Set to adopt an existing account instead of creating one"
+    )
+
+    @model_validator(mode="after")
+    def _created_or_adopted(self) -> AccountConfig:
+        if (self.email is None) == (self.account_id is None):
+            raise PydanticCustomError(
+                "account_mode",
+                "set exactly one of 'email' (to create a new account) or "
+                "'account_id' (to adopt an existing one)",
+            )
+        return self
+
+    @property
+    def adopted(self) -> bool:
+        return self.account_id is not None
+
+
+class CoreAccountsConfig(Model):
+    """The shared security accounts every landing zone has."""
+
+    log_archive: AccountConfig
+    audit: AccountConfig
+
+
+class PrivilegedPrincipal(Model):
+    """A principal that guardrails exempt (deployment, break-glass, StackSets)."""
+
+    arn: str = Field(
+        pattern=r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$",
+        description="IAM role ARN pattern; '*' allowed for the account and in the name",
+    )
+    reason: str = Field(min_length=10, description="Why this principal is exempt")
+
+
+PolicyType = Literal[
+    "SERVICE_CONTROL_POLICY",
+    "RESOURCE_CONTROL_POLICY",
+    "TAG_POLICY",
+    "BACKUP_POLICY",
+    "AISERVICES_OPT_OUT_POLICY",
+    "CHATBOT_POLICY",
+    "DECLARATIVE_POLICY_EC2",
+    "SECURITYHUB_POLICY",
+    "INSPECTOR_POLICY",
+    "BEDROCK_POLICY",
+    "S3_POLICY",
+    "GUARDDUTY_POLICY",
+]
+
+# Services the landing zone integrates with Organizations. StackSets is
+# special: AWS requires cloudformation:ActivateOrganizationsAccess for it.
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html
+TrustedService = Literal[
+    "access-analyzer.amazonaws.com",
+    "account.amazonaws.com",
+    "backup.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",
+    "config.amazonaws.com",
+    "detective.amazonaws.com",
+    "fms.amazonaws.com",
+    "guardduty.amazonaws.com",
+    "iam.amazonaws.com",
+    "inspector2.amazonaws.com",
+    "macie.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com",
+    "member.org.stacksets.cloudformation.amazonaws.com",
+    "ram.amazonaws.com",
+    "securityhub.amazonaws.com",
+    "sso.amazonaws.com",
+]
+
+DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
+    "SERVICE_CONTROL_POLICY",
+    "RESOURCE_CONTROL_POLICY",
+    "TAG_POLICY",
+    "BACKUP_POLICY",
+    "DECLARATIVE_POLICY_EC2",
+)
+
+DEFAULT_TRUSTED_SERVICES: tuple[TrustedService, ...] = (
+    "access-analyzer.amazonaws.com",
+    "account.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",
+    "config.amazonaws.com",
+    "detective.amazonaws.com",
+    "guardduty.amazonaws.com",
+    "inspector2.amazonaws.com",
+    "macie.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com",
+    "member.org.stacksets.cloudformation.amazonaws.com",
+    "securityhub.amazonaws.com",
+    "sso.amazonaws.com",
+)
+
+
+class OrganizationFeaturesConfig(Model):
+    """Organization-wide switches that have no CloudFormation type."""
+
+    policy_types: list[PolicyType] = Field(
+        default_factory=lambda: list(DEFAULT_POLICY_TYPES),
+        description="Policy types enabled on the root (kept enabled if removed here)",
+    )
+    trusted_services: list[TrustedService] = Field(
+        default_factory=lambda: list(DEFAULT_TRUSTED_SERVICES),
+        description="Service principals given trusted access (kept if removed here)",
+    )
+
+
+class LandingZoneConfig(Model):
+    """Everything one business unit's fork of the landing zone is built from."""
+
+    prefix: str = Field(
+        pattern=r"^[A-Z][A-Za-z0-9]{1,19}$",
+        description="Business unit / prefix carried by every stack id and physical name",
+    )
+    organization: OrganizationConfig
+    regions: RegionsConfig
+    organizational_units: dict[Key, OrganizationalUnitConfig] = Field(min_length=1)
+    core_accounts: CoreAccountsConfig
+    workload_accounts: dict[Key, AccountConfig] = Field(default_factory=dict)
+    privileged_principals: dict[Key, PrivilegedPrincipal] = Field(min_length=1)
+    organization_features: OrganizationFeaturesConfig = Field(
+        default_factory=OrganizationFeaturesConfig
+    )
+    account_access_role_name: str = Field(
+        default="OrganizationAccountAccessRole",
+        pattern=r"^[\w+=,.@-]{1,64}$",
+        description="Role Organizations creates in new accounts for management-account admins",
+    )
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> LandingZoneConfig:
+        problems = list(_cross_field_problems(self))
+        if problems:
+            # Not a ValueError: pydantic lets it through unwrapped, so every
+            # problem keeps its own location instead of collapsing into one.
+            raise CrossFieldProblems(problems)
+        return self
+
+    # -- derived views used by stacks and the summary --
+
+    def walk_units(self) -> Iterator[tuple[str, OrganizationalUnitConfig, str | None, int]]:
+        """Yield ``(key, ou, parent_key, depth)`` parents first, in file order."""
+
+        def visit(
+            units: Mapping[str, OrganizationalUnitConfig], parent: str | None, depth: int
+        ) -> Iterator[tuple[str, OrganizationalUnitConfig, str | None, int]]:
+            for key, unit in units.items():
+                yield key, unit, parent, depth
+                yield from visit(unit.children, key, depth + 1)
+
+        yield from visit(self.organizational_units, None, 1)
+
+    def all_accounts(self) -> Iterator[tuple[str, AccountConfig]]:
+        """Core accounts first (keys ``log-archive``, ``audit``), then workloads."""
+        yield "log-archive", self.core_accounts.log_archive
+        yield "audit", self.core_accounts.audit
+        yield from self.workload_accounts.items()
+
+    @property
+    def partition(self) -> str:
+        return partition_of(self.regions.home)
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: Location
+    message: str
+
+
+class CrossFieldProblems(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
+    regions = config.regions
+    if regions.home not in regions.governed:
+        yield Problem(
+            ("regions", "home"),
+            f"home region '{regions.home}' is not in regions.governed "
+            f"({', '.join(regions.governed)}); add it there or pick a governed home region",
+        )
+    for index, region in enumerate(regions.governed):
+        if region in regions.governed[:index]:
+            yield Problem(("regions", "governed", index), f"region '{region}' is listed twice")
+    partitions = {partition_of(r) for r in regions.governed}
+    if len(partitions) > 1:
+        yield Problem(
+            ("regions", "governed"),
+            f"governed regions span partitions {sorted(partitions)}; an organization "
+            "lives in one partition, so list regions of one partition only",
+        )
+
+    # OU keys are global ids (accounts and guardrail packs refer to them).
+    paths: dict[str, Location] = {}
+
+    def check_units(
+        units: Mapping[str, OrganizationalUnitConfig], base: Location, depth: int
+    ) -> None:
+        for key, unit in units.items():
+            location = (*base, key)
+            if key in paths:
+                first = ".".join(str(p) for p in paths[key])
+                problems.append(
+                    Problem(
+                        location,
+                        f"duplicate OU key '{key}' (also at {first}); OU keys are "
+                        "ids accounts refer to, so each must be unique in the whole tree",
+                    )
+                )
+            else:
+                paths[key] = location
+            if depth > MAX_OU_DEPTH:
+                problems.append(
+                    Problem(
+                        location,
+                        f"OU '{key}' is nested {depth} levels deep; AWS Organizations "
+                        f"allows at most {MAX_OU_DEPTH} levels below the root. Flatten the tree",
+                    )
+                )
+            check_units(unit.children, (*location, "children"), depth + 1)
+
+    problems: list[Problem] = []
+    check_units(config.organizational_units, ("organizational_units",), 1)
+    yield from problems
+
+    def account_location(key: str) -> Location:
+        if key in ("log-archive", "audit"):
+            return ("core_accounts", key.replace("-", "_"))
+        return ("workload_accounts", key)
+
+    names: dict[str, str] = {}
+    emails: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    management_id = config.organization.management_account_id
+    for key, account in config.all_accounts():
+        location = account_location(key)
+        if account.ou not in paths:
+            close = difflib.get_close_matches(account.ou, sorted(paths), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                (*location, "ou"),
+                f"OU '{account.ou}' does not exist; {hint}use a key from "
+                f"organizational_units ({', '.join(sorted(paths))})",
+            )
+        folded = account.name.casefold()
+        if folded in names:
+            yield Problem(
+                (*location, "name"),
+                f"account name '{account.name}' is already used by {names[folded]}; "
+                "account names must be unique",
+            )
+        else:
+            names[folded] = dotted(location)
+        if account.email is not None:
+            email = account.email.casefold()
+            if email in emails:
+                yield Problem(
+                    (*location, "email"),
+                    f"email '{account.email}' is already used by {emails[email]}; every AWS "
+                    "account needs its own root email (plus-addressing works: aws+name@...)",
+                )
+            else:
+                emails[email] = dotted(location)
+        if account.account_id is not None:
+            if account.account_id == management_id:
+                yield Problem(
+                    (*location, "account_id"),
+                    "this is the management account; it cannot be a core or workload account",
+                )
+            elif account.account_id in ids:
+                yield Problem(
+                    (*location, "account_id"),
+                    f"account id {account.account_id} is already adopted by "
+                    f"{ids[account.account_id]}",
+                )
+            else:
+                ids[account.account_id] = dotted(location)
+
+
+# ---- loading and error reporting ----------------------------------------------
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used, with one readable line per problem."""
+
+    def __init__(self, path: Path, lines: list[str]) -> None:
+        self.path = path
+        self.lines = lines
+        count = f"{len(lines)} problem{'s' if len(lines) != 1 else ''}"
+        body = "\n".join(f"  - {line}" for line in lines)
+        super().__init__(f"{path}: {count}\n{body}")
+
+
+def dotted(location: Location) -> str:
+    """``('a', 'b', 0, 'c')`` -> ``a.b[0].c``."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _where(path: Path, document: YamlDocument | None, location: Location) -> str:
+    line = document.line_of(location) if document is not None else None
+    at = f"{path}:{line}" if line is not None else str(path)
+    return f"{at}: {dotted(location)}" if location else at
+
+
+def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors(include_url=False):
+        location: Location = tuple(item["loc"])
+        kind = item["type"]
+        context = item.get("ctx") or {}
+        if kind == "unknown_field":
+            location = (*location, context["field"])
+            message = item["msg"]
+        elif kind == "missing":
+            message = (
+                f"required field '{location[-1]}' is missing; add it "
+                "(config/example.yaml shows every field with a comment)"
+            )
+        elif kind == "string_pattern_mismatch":
+            message = (
+                f"'{item['input']}' does not match the required format "
+                f"{context.get('pattern')}; see the comment for this field in config/example.yaml"
+            )
+        elif kind == "literal_error":
+            message = f"'{item['input']}' is not allowed; expected one of {context.get('expected')}"
+        else:
+            message = item["msg"]
+            if message.startswith("Value error, "):
+                message = message.removeprefix("Value error, ")
+        lines.append(f"{_where(path, document, location)}: {message}")
+    return lines
+
+
+def load_config(path: Path | str) -> LandingZoneConfig:
+    """Load and validate one config file, or raise :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            path, [f"{path}: no such file; pass an existing file, e.g. config/example.yaml"]
+        )
+    try:
+        document = load_yaml(path)
+    except YamlSourceError as error:
+        raise ConfigError(
+            path,
+            [
+                f"{path}:{p.line}: {p.message}" if p.line else f"{path}: {p.message}"
+                for p in error.problems
+            ],
+        ) from None
+    try:
+        return LandingZoneConfig.model_validate(document.data)
+    except ValidationError as error:
+        raise ConfigError(path, _pydantic_lines(path, document, error)) from None
+    except CrossFieldProblems as error:
+        raise ConfigError(
+            path,
+            [f"{_where(path, document, p.location)}: {p.message}" for p in error.problems],
+        ) from None

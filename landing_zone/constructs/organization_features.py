@@ -1,0 +1,140 @@
+"""Organization-wide switches with no CloudFormation type, as custom resources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from landing_zone.naming import pascal
+
+HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+HANDLER_FILE = "organization_features.py"
+# Custom resources must never hang a stack for CloudFormation's default hour.
+FUNCTION_TIMEOUT = Duration.minutes(5)
+SERVICE_TIMEOUT = Duration.minutes(6)
+
+
+class OrganizationFeatures(Construct):
+    """Enables policy types on the root and trusted service access (management account)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        partition: str,
+        organization_id: str,
+        root_id: str,
+        policy_types: Sequence[str],
+        trusted_services: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        account = Stack.of(self).account
+
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/{prefix.lower()}/landing-zone/organization-features",
+            retention=logs.RetentionDays.ONE_YEAR,
+            # Nothing is lost: the record of who enabled what outlives the stack.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Enables Organizations policy types and trusted service access",
+        )
+        log_group.grant_write(role)
+        root_arn = f"arn:{partition}:organizations::{account}:root/{organization_id}/{root_id}"
+        service_linked_roles = f"arn:{partition}:iam::{account}:role/aws-service-role/*"
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["organizations:EnablePolicyType"], resources=[root_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                # These Organizations and CloudFormation actions support no
+                # resource-level permissions.
+                # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
+                actions=[
+                    "organizations:ListRoots",
+                    "organizations:DescribeOrganization",
+                    "organizations:EnableAWSServiceAccess",
+                    "organizations:ListAWSServiceAccessForOrganization",
+                    "cloudformation:ActivateOrganizationsAccess",
+                    "cloudformation:DescribeOrganizationsAccess",
+                ],
+                resources=["*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                # Trusted access creates the services' roles in the management account.
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[service_linked_roles],
+            )
+        )
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="EnableAWSServiceAccess, ListRoots, ActivateOrganizationsAccess and "
+                "friends support no resource-level permissions",
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{service_linked_roles}]",
+                reason="Each trusted service creates its own service-linked role; the set "
+                "follows config, and iam:CreateServiceLinkedRole only creates AWS-defined roles",
+            ),
+        )
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Landing zone: enable Organizations policy types and trusted access",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="organization_features.handler",
+            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["*", f"!{HANDLER_FILE}"]),
+            timeout=FUNCTION_TIMEOUT,
+            memory_size=256,
+            role=role,
+            log_group=log_group,
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason="python3.12 is the runtime this project pins and tests its handlers "
+                "against (issue #2); bump it together with the test interpreter",
+            )
+        )
+
+        # Organizations rejects concurrent changes, so the resources run one
+        # after another (the handler also retries ConcurrentModification).
+        self.resources: dict[str, CustomResource] = {}
+        previous: CustomResource | None = None
+        features = [("PolicyType", v) for v in policy_types] + [
+            ("TrustedService", v) for v in trusted_services
+        ]
+        for feature, value in features:
+            resource = CustomResource(
+                self,
+                f"{feature}{pascal(value.removesuffix('.amazonaws.com'))}",
+                service_token=self.function.function_arn,
+                resource_type=f"Custom::Organization{feature}",
+                properties={"Feature": feature, "Value": value},
+                service_timeout=SERVICE_TIMEOUT,
+                # Delete is a no-op by design (see the handler); Retain makes the
+                # intent visible in the template too.
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            if previous is not None:
+                resource.node.add_dependency(previous)
+            previous = resource
+            self.resources[f"{feature}/{value}"] = resource

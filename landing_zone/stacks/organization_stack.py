@@ -1,0 +1,53 @@
+"""The organization itself: OU tree, accounts, and organization-wide switches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack, Tags
+from constructs import Construct
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.organization_features import OrganizationFeatures
+from landing_zone.constructs.organization_tree import OrganizationTree
+from landing_zone.naming import tags
+
+
+class OrganizationStack(Stack):
+    """Deploys in the management account, home region (Organizations is global)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        common_tags = tags(config.prefix)
+        for key, value in common_tags.items():
+            Tags.of(self).add(key, value)
+
+        # Policy types must be enabled before any policy of that type can be
+        # created or attached, and StackSets trusted access before any
+        # service-managed StackSet: later stacks depend on this one.
+        self.features = OrganizationFeatures(
+            self,
+            "Features",
+            prefix=config.prefix,
+            partition=config.partition,
+            organization_id=config.organization.id,
+            root_id=config.organization.root_id,
+            policy_types=config.organization_features.policy_types,
+            trusted_services=config.organization_features.trusted_services,
+        )
+        self.tree = OrganizationTree(
+            self,
+            "Tree",
+            root_id=config.organization.root_id,
+            units=config.walk_units(),
+            accounts=config.all_accounts(),
+            account_access_role_name=config.account_access_role_name,
+            tags=common_tags,
+        )
