@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -30,13 +30,14 @@ class OrganizationFeatures(Construct):
         *,
         prefix: str,
         partition: str,
+        management_account_id: str,
         organization_id: str,
         root_id: str,
         policy_types: Sequence[str],
         trusted_services: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        account = Stack.of(self).account
+        account = management_account_id
 
         log_group = logs.LogGroup(
             self,

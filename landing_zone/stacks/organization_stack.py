@@ -37,6 +37,7 @@ class OrganizationStack(Stack):
             "Features",
             prefix=config.prefix,
             partition=config.partition,
+            management_account_id=config.organization.management_account_id,
             organization_id=config.organization.id,
             root_id=config.organization.root_id,
             policy_types=config.organization_features.policy_types,

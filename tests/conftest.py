@@ -1,0 +1,69 @@
+"""Shared fixtures: the example landing zone is synthesized once per test session."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config" / "example.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Top-level cdk.json switches the CLI turns into context for the app.
+_CLI_FLAGS = {
+    "versionReporting": "aws:cdk:version-reporting",
+    "pathMetadata": "aws:cdk:enable-path-metadata",
+    "assetMetadata": "aws:cdk:enable-asset-metadata",
+}
+
+
+def cdk_context(**extra: Any) -> dict[str, Any]:
+    """The context `cdk synth` gives the app, so in-process synth equals the CLI's bytes."""
+    settings = json.loads((ROOT / "cdk.json").read_text())
+    context: dict[str, Any] = dict(settings["context"])
+    for flag, key in _CLI_FLAGS.items():
+        if flag in settings:
+            context[key] = settings[flag]
+    context.update(extra)
+    return context
+
+
+@dataclass(frozen=True)
+class Synth:
+    """One synthesized cloud assembly and its templates by stack name."""
+
+    outdir: Path
+    templates: dict[str, dict[str, Any]]
+    stacks: dict[str, Any]
+
+    def template_files(self) -> list[Path]:
+        return sorted(self.outdir.glob("*.template.json"))
+
+
+def synthesize(config_path: Path, outdir: Path) -> Synth:
+    """Synthesize the whole app for ``config_path`` into ``outdir`` (cdk-nag included)."""
+    from aws_cdk import App
+
+    from landing_zone.app import build_landing_zone
+    from landing_zone.config import load_config
+
+    config = load_config(config_path)
+    app = App(context=cdk_context(config=str(config_path)), outdir=str(outdir))
+    stacks = build_landing_zone(app, config=config)
+    assembly = app.synth()
+    templates = {s.stack_name: s.template for s in assembly.stacks}
+    return Synth(outdir=outdir, templates=templates, stacks=stacks)
+
+
+@pytest.fixture(scope="session")
+def example_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(EXAMPLE, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def organization_template(example_synth: Synth) -> dict[str, Any]:
+    return example_synth.templates["Acme-Organization"]

@@ -1,0 +1,194 @@
+"""The config model: the example is valid, every bad config gets a specific message."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from landing_zone.cli import main as cli_main
+from landing_zone.cli import schema_text
+from landing_zone.config import ConfigError, LandingZoneConfig, dotted, load_config
+from tests.conftest import EXAMPLE, FIXTURES, ROOT
+
+BAD = FIXTURES / "bad"
+
+# fixture -> (line, dotted field path, what the message must say)
+BAD_CASES: dict[str, tuple[int | None, str, str]] = {
+    "octal_account_id": (
+        6,
+        "organization.management_account_id",
+        "unquoted number (1227133513); YAML drops leading zeros and reads 0-prefixed "
+        "numbers as octal. Quote account ids in YAML, e.g. '011111111111'",
+    ),
+    "account_id_wrong_length": (
+        27,
+        "core_accounts.audit.account_id",
+        "'22222222222' is not an AWS account id: it must be exactly 12 digits",
+    ),
+    "malformed_email": (
+        32,
+        "workload_accounts.app-prod.email",
+        "'aws+app-prod.tiny.example' is not a valid email address",
+    ),
+    "duplicate_email": (
+        32,
+        "workload_accounts.app-prod.email",
+        "email 'AWS+log@tiny.example' is already used by core_accounts.log_archive",
+    ),
+    "duplicate_account_name": (
+        31,
+        "workload_accounts.app-prod.name",
+        "account name 'Tiny-LogArchive' is already used by core_accounts.log_archive",
+    ),
+    "unknown_ou": (
+        33,
+        "workload_accounts.app-prod.ou",
+        "OU 'prodd' does not exist; did you mean 'prod'?",
+    ),
+    "ou_nesting_too_deep": (
+        30,
+        "organizational_units.workloads.children.sdlc.children.l3.children.l4.children.l5"
+        ".children.l6",
+        "nested 6 levels deep; AWS Organizations allows at most 5 levels below the root",
+    ),
+    "duplicate_ou_key_in_mapping": (
+        20,
+        "",
+        "duplicate key 'organizational_units.workloads.children.prod' (first defined at line 16)",
+    ),
+    "duplicate_ou_key_in_tree": (
+        19,
+        "organizational_units.workloads.children.prod",
+        "duplicate OU key 'prod' (also at organizational_units.security.children.prod)",
+    ),
+    "unknown_region": (
+        9,
+        "regions.governed[1]",
+        "'eu-centrall-1' is not an AWS region; did you mean 'eu-central-1'?",
+    ),
+    "home_region_not_governed": (
+        8,
+        "regions.home",
+        "home region 'us-east-1' is not in regions.governed (eu-west-1, eu-central-1)",
+    ),
+    "missing_required_field": (
+        3,
+        "organization.root_id",
+        "required field 'root_id' is missing; add it",
+    ),
+    "unknown_field_typo": (
+        32,
+        "workload_accounts.app-prod.emial",
+        "unknown field 'emial' (did you mean 'email'?)",
+    ),
+    "empty_file": (None, "", "the file is empty; copy config/example.yaml and edit it"),
+    "invalid_yaml_syntax": (20, "", "invalid YAML syntax at line 20, column 6"),
+    "account_both_created_and_adopted": (
+        25,
+        "core_accounts.audit",
+        "set exactly one of 'email' (to create a new account) or 'account_id'",
+    ),
+}
+
+
+def test_every_bad_fixture_has_a_case() -> None:
+    assert {p.stem for p in BAD.glob("*.yaml")} == set(BAD_CASES)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_config_message_names_file_line_field_and_fix(case: str) -> None:
+    line, field, fragment = BAD_CASES[case]
+    path = BAD / f"{case}.yaml"
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert len(raised.value.lines) == 1, raised.value.lines
+    message = raised.value.lines[0]
+    where = f"{path}:{line}" if line is not None else f"{path}"
+    assert message.startswith(f"{where}: {field + ': ' if field else ''}"), message
+    assert fragment in message
+
+
+@pytest.mark.parametrize("case", ["octal_account_id", "unknown_ou", "invalid_yaml_syntax"])
+def test_validate_command_exits_2_without_traceback(
+    case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["validate", str(BAD / f"{case}.yaml")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"config error: {BAD / case}.yaml: 1 problem")
+    assert "Traceback" not in captured.err
+
+
+def test_app_exits_2_with_no_traceback_and_writes_nothing(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdk.out"
+    bad = BAD / "duplicate_email.yaml"
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={
+            "PATH": str(ROOT / "node_modules" / ".bin") + ":/usr/bin:/bin",
+            "CDK_OUTDIR": str(outdir),
+            "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}),
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "workload_accounts.app-prod.email" in result.stderr
+    assert not outdir.exists() or not any(outdir.iterdir())
+
+
+def test_several_problems_are_reported_together(tmp_path: Path) -> None:
+    text = (FIXTURES / "minimal.yaml").read_text()
+    text = text.replace("ou: prod\n", "ou: nowhere\n").replace("home: eu-west-1", "home: us-east-1")
+    path = tmp_path / "two.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert len(raised.value.lines) == 2
+    assert str(raised.value).startswith(f"{path}: 2 problems")
+
+
+def test_example_config_is_valid_and_realistic() -> None:
+    config = load_config(EXAMPLE)
+    keys = {key: parent for key, _, parent, _ in config.walk_units()}
+    assert keys["prod"] == "workloads"
+    assert keys["sdlc"] == "workloads"
+    for mission in ("security", "infrastructure", "sandbox", "workloads", "suspended"):
+        assert keys[mission] is None
+    assert any(account.adopted for _, account in config.all_accounts())
+    assert len(config.workload_accounts) >= 5
+
+
+def test_minimal_fixture_is_valid() -> None:
+    assert load_config(FIXTURES / "minimal.yaml").prefix == "Tiny"
+
+
+def test_config_is_frozen() -> None:
+    config = load_config(EXAMPLE)
+    with pytest.raises(ValueError, match="frozen"):
+        config.prefix = "Other"  # type: ignore[misc]
+
+
+def test_schema_json_is_up_to_date() -> None:
+    committed = (ROOT / "config" / "schema.json").read_text()
+    assert committed == schema_text(), "config/schema.json is stale: run `make schema`"
+
+
+def test_schema_forbids_unknown_fields() -> None:
+    schema = LandingZoneConfig.model_json_schema()
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) >= {"prefix", "organization", "regions", "core_accounts"}
+
+
+def test_dotted_locations() -> None:
+    assert dotted(("regions", "governed", 2)) == "regions.governed[2]"
+    assert dotted(()) == ""

@@ -1,0 +1,268 @@
+"""The organization-features custom resource: create, create again, update, delete, errors.
+
+Organizations calls run against moto; the paths moto cannot produce (pending
+status, throttling, StackSets activation, access denied) use botocore Stubber.
+Every test also checks what CloudFormation was told.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from landing_zone.lambdas import organization_features as handler_module
+
+RESPONSE_URL = "https://cloudformation-custom-resource-response.example/response"
+
+
+class Context:
+    def __init__(self, remaining_ms: int = 300_000) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+class _Response:
+    status = 200
+
+    def __enter__(self) -> _Response:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+class Captured:
+    """Stands in for urllib.request.urlopen and records each response body."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+
+    def __call__(self, request: Any, timeout: float) -> Any:
+        assert request.full_url == RESPONSE_URL
+        assert request.get_method() == "PUT"
+        self.bodies.append(json.loads(request.data))
+        return _Response()
+
+    @property
+    def last(self) -> dict[str, Any]:
+        assert len(self.bodies) >= 1
+        return self.bodies[-1]
+
+
+@pytest.fixture
+def responses(monkeypatch: pytest.MonkeyPatch) -> Captured:
+    captured = Captured()
+    monkeypatch.setattr(handler_module.urllib.request, "urlopen", captured)
+    monkeypatch.setattr(handler_module, "sleep", lambda seconds: None)
+    return captured
+
+
+@pytest.fixture
+def organization(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("organizations")
+        client.create_organization(FeatureSet="ALL")
+        yield client
+
+
+def event(request: str, feature: str, value: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "RequestType": request,
+        "ResponseURL": RESPONSE_URL,
+        "StackId": "arn:aws:cloudformation:eu-west-1:111111111111:stack/Acme-Organization/x",
+        "RequestId": "req-1",
+        "LogicalResourceId": "FeaturesPolicyType",
+        "ResourceType": f"Custom::Organization{feature}",
+        "ResourceProperties": {"ServiceToken": "arn:...", "Feature": feature, "Value": value},
+        **extra,
+    }
+
+
+def policy_types(client: Any) -> dict[str, str]:
+    root = client.list_roots()["Roots"][0]
+    return {p["Type"]: p["Status"] for p in root["PolicyTypes"]}
+
+
+def test_create_enables_policy_type(organization: Any, responses: Captured) -> None:
+    handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
+    assert policy_types(organization) == {"TAG_POLICY": "ENABLED"}
+    assert responses.last["Status"] == "SUCCESS"
+    assert responses.last["PhysicalResourceId"] == "PolicyType/TAG_POLICY"
+    assert responses.last["Data"] == {"Status": "ENABLED"}
+    assert responses.last["RequestId"] == "req-1"
+
+
+def test_create_twice_is_a_no_op_success(organization: Any, responses: Captured) -> None:
+    for _ in range(2):
+        handler_module.handler(event("Create", "PolicyType", "SERVICE_CONTROL_POLICY"), Context())
+    assert [b["Status"] for b in responses.bodies] == ["SUCCESS", "SUCCESS"]
+    assert policy_types(organization) == {"SERVICE_CONTROL_POLICY": "ENABLED"}
+
+
+def test_already_enabled_race_is_success(
+    monkeypatch: pytest.MonkeyPatch, responses: Captured
+) -> None:
+    client = boto3.client("organizations", region_name="us-east-1")
+    root = {"Id": "r-a1b2", "Arn": "arn", "Name": "Root", "PolicyTypes": []}
+    enabled = {**root, "PolicyTypes": [{"Type": "BACKUP_POLICY", "Status": "ENABLED"}]}
+    with Stubber(client) as stub:
+        stub.add_response("list_roots", {"Roots": [root]})
+        stub.add_client_error(
+            "enable_policy_type", "PolicyTypeAlreadyEnabledException", "already enabled"
+        )
+        stub.add_response("list_roots", {"Roots": [enabled]})
+        monkeypatch.setattr(handler_module, "client", lambda service: client)
+        handler_module.handler(event("Create", "PolicyType", "BACKUP_POLICY"), Context())
+        stub.assert_no_pending_responses()
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_pending_enable_is_polled_until_enabled(
+    monkeypatch: pytest.MonkeyPatch, responses: Captured
+) -> None:
+    client = boto3.client("organizations", region_name="us-east-1")
+    root = {"Id": "r-a1b2", "Arn": "arn", "Name": "Root", "PolicyTypes": []}
+    pending = {**root, "PolicyTypes": [{"Type": "TAG_POLICY", "Status": "PENDING_ENABLE"}]}
+    enabled = {**root, "PolicyTypes": [{"Type": "TAG_POLICY", "Status": "ENABLED"}]}
+    with Stubber(client) as stub:
+        stub.add_response("list_roots", {"Roots": [root]})
+        stub.add_client_error("enable_policy_type", "ConcurrentModificationException", "busy")
+        stub.add_response("enable_policy_type", {"Root": pending})
+        stub.add_response("list_roots", {"Roots": [pending]})
+        stub.add_response("list_roots", {"Roots": [enabled]})
+        monkeypatch.setattr(handler_module, "client", lambda service: client)
+        handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
+        stub.assert_no_pending_responses()
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_still_pending_at_deadline_fails_before_lambda_timeout(
+    monkeypatch: pytest.MonkeyPatch, responses: Captured
+) -> None:
+    client = boto3.client("organizations", region_name="us-east-1")
+    pending = {
+        "Id": "r-a1b2",
+        "Arn": "arn",
+        "Name": "Root",
+        "PolicyTypes": [{"Type": "TAG_POLICY", "Status": "PENDING_ENABLE"}],
+    }
+    with Stubber(client) as stub:
+        stub.add_response("list_roots", {"Roots": [pending]})
+        stub.add_response("list_roots", {"Roots": [pending]})
+        monkeypatch.setattr(handler_module, "client", lambda service: client)
+        # 21 s left: the 20 s response margin leaves no time to wait.
+        handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context(21_000))
+    assert responses.last["Status"] == "FAILED"
+    assert "still PENDING_ENABLE" in responses.last["Reason"]
+
+
+def test_update_enables_the_new_value_and_keeps_the_old(
+    organization: Any, responses: Captured
+) -> None:
+    handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
+    update = event(
+        "Update",
+        "PolicyType",
+        "BACKUP_POLICY",
+        PhysicalResourceId="PolicyType/TAG_POLICY",
+        OldResourceProperties={"Feature": "PolicyType", "Value": "TAG_POLICY"},
+    )
+    handler_module.handler(update, Context())
+    assert responses.last["Status"] == "SUCCESS"
+    assert responses.last["PhysicalResourceId"] == "PolicyType/BACKUP_POLICY"
+    assert policy_types(organization) == {"TAG_POLICY": "ENABLED", "BACKUP_POLICY": "ENABLED"}
+
+
+def test_delete_leaves_the_feature_enabled(organization: Any, responses: Captured) -> None:
+    handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
+    delete = event("Delete", "PolicyType", "TAG_POLICY", PhysicalResourceId="PolicyType/TAG_POLICY")
+    handler_module.handler(delete, Context())
+    assert responses.last["Status"] == "SUCCESS"
+    assert responses.last["PhysicalResourceId"] == "PolicyType/TAG_POLICY"
+    assert policy_types(organization) == {"TAG_POLICY": "ENABLED"}
+
+
+def test_delete_makes_no_aws_call(monkeypatch: pytest.MonkeyPatch, responses: Captured) -> None:
+    client = boto3.client("organizations", region_name="us-east-1")
+    with Stubber(client):  # no responses queued: any call would raise
+        monkeypatch.setattr(handler_module, "client", lambda service: client)
+        delete = event(
+            "Delete", "TrustedService", "sso.amazonaws.com", PhysicalResourceId="TrustedService/sso"
+        )
+        handler_module.handler(delete, Context())
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_trusted_service_create_and_repeat(organization: Any, responses: Captured) -> None:
+    for _ in range(2):
+        handler_module.handler(
+            event("Create", "TrustedService", "guardduty.amazonaws.com"), Context()
+        )
+    enabled = organization.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
+    assert [p["ServicePrincipal"] for p in enabled] == ["guardduty.amazonaws.com"]
+    assert [b["Status"] for b in responses.bodies] == ["SUCCESS", "SUCCESS"]
+    assert responses.last["PhysicalResourceId"] == "TrustedService/guardduty.amazonaws.com"
+
+
+def test_stacksets_use_activate_organizations_access(
+    monkeypatch: pytest.MonkeyPatch, responses: Captured
+) -> None:
+    cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+    with Stubber(cloudformation) as stub:
+        stub.add_response("activate_organizations_access", {})
+        monkeypatch.setattr(handler_module, "client", lambda service: cloudformation)
+        handler_module.handler(
+            event("Create", "TrustedService", handler_module.STACKSETS_PRINCIPAL), Context()
+        )
+        stub.assert_no_pending_responses()
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_api_error_is_reported_as_failed(
+    monkeypatch: pytest.MonkeyPatch, responses: Captured
+) -> None:
+    client = boto3.client("organizations", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "enable_aws_service_access",
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        )
+        monkeypatch.setattr(handler_module, "client", lambda service: client)
+        handler_module.handler(
+            event("Create", "TrustedService", "securityhub.amazonaws.com"), Context()
+        )
+    assert responses.last["Status"] == "FAILED"
+    assert "AccessDeniedException" in responses.last["Reason"]
+    assert responses.last["PhysicalResourceId"] == "TrustedService/securityhub.amazonaws.com"
+
+
+def test_malformed_properties_fail_instead_of_hanging(responses: Captured) -> None:
+    bad = event("Create", "Nonsense", "x")
+    handler_module.handler(bad, Context())
+    assert responses.last["Status"] == "FAILED"
+    assert "Feature (PolicyType | TrustedService)" in responses.last["Reason"]
+    assert responses.last["PhysicalResourceId"] == "failed/req-1"
+
+
+def test_crash_in_client_creation_still_answers(
+    monkeypatch: pytest.MonkeyPatch, responses: Captured
+) -> None:
+    def explode(service: str) -> Any:
+        raise RuntimeError("no credentials")
+
+    monkeypatch.setattr(handler_module, "client", explode)
+    handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
+    assert responses.last["Status"] == "FAILED"
+    assert "RuntimeError: no credentials" in responses.last["Reason"]

@@ -1,0 +1,123 @@
+"""`make deploy` prerequisites: right account, right organization, all features, bootstrapped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from landing_zone.config import load_config
+from landing_zone.preflight import check, manual_steps
+from tests.conftest import EXAMPLE
+
+CONFIG = load_config(EXAMPLE)
+ORGANIZATION = {
+    "Id": "o-a1b2c3d4e5",
+    "Arn": "arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5",
+    "FeatureSet": "ALL",
+    "MasterAccountId": "111111111111",
+}
+ROOTS = {"Roots": [{"Id": "r-a1b2", "Arn": "arn", "Name": "Root", "PolicyTypes": []}]}
+STACK = {
+    "Stacks": [
+        {
+            "StackName": "CDKToolkit",
+            "CreationTime": "2026-01-01T00:00:00Z",
+            "StackStatus": "CREATE_COMPLETE",
+        }
+    ]
+}
+
+
+class FakeSession:
+    """Hands out pre-stubbed clients, one per service."""
+
+    def __init__(self) -> None:
+        self.clients = {
+            name: boto3.client(name, region_name="eu-west-1")
+            for name in ("sts", "organizations", "cloudformation")
+        }
+        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
+
+    def client(self, name: str, **_: Any) -> Any:
+        return self.clients[name]
+
+    def __enter__(self) -> FakeSession:
+        for stub in self.stubs.values():
+            stub.activate()
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        for stub in self.stubs.values():
+            stub.deactivate()
+
+
+def identity(account: str) -> dict[str, str]:
+    return {"Account": account, "Arn": f"arn:aws:iam::{account}:role/x", "UserId": "AIDA"}
+
+
+def test_ready_management_account_passes() -> None:
+    with FakeSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
+        session.stubs["organizations"].add_response(
+            "describe_organization", {"Organization": ORGANIZATION}
+        )
+        session.stubs["organizations"].add_response("list_roots", ROOTS)
+        session.stubs["cloudformation"].add_response(
+            "describe_stacks", STACK, {"StackName": "CDKToolkit"}
+        )
+        assert check(CONFIG, session) == []
+
+
+def test_wrong_account_is_refused_before_anything_else() -> None:
+    with FakeSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", identity("999999999999"))
+        problems = check(CONFIG, session)
+    assert len(problems) == 1
+    assert "credentials are for account 999999999999, not the management account" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("organization", "roots", "expected"),
+    [
+        ({**ORGANIZATION, "FeatureSet": "CONSOLIDATED_BILLING"}, ROOTS, "all features are not"),
+        ({**ORGANIZATION, "Id": "o-zzzzzzzzzz"}, ROOTS, "organization is o-zzzzzzzzzz"),
+        (ORGANIZATION, {"Roots": [{"Id": "r-zzzz", "Arn": "a", "Name": "R"}]}, "root is r-zzzz"),
+    ],
+)
+def test_organization_mismatches_are_reported(
+    organization: dict[str, Any], roots: dict[str, Any], expected: str
+) -> None:
+    with FakeSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
+        session.stubs["organizations"].add_response(
+            "describe_organization", {"Organization": organization}
+        )
+        session.stubs["organizations"].add_response("list_roots", roots)
+        session.stubs["cloudformation"].add_response("describe_stacks", STACK)
+        problems = check(CONFIG, session)
+    assert any(expected in p for p in problems), problems
+
+
+def test_missing_bootstrap_is_reported() -> None:
+    with FakeSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
+        session.stubs["organizations"].add_response(
+            "describe_organization", {"Organization": ORGANIZATION}
+        )
+        session.stubs["organizations"].add_response("list_roots", ROOTS)
+        session.stubs["cloudformation"].add_client_error(
+            "describe_stacks", "ValidationError", "Stack with id CDKToolkit does not exist"
+        )
+        problems = check(CONFIG, session)
+    assert problems == [
+        "CDK is not bootstrapped in eu-west-1 (no CDKToolkit stack); see step 2 below"
+    ]
+
+
+def test_manual_steps_name_bootstrap_and_all_features() -> None:
+    text = manual_steps(CONFIG)
+    assert "aws organizations enable-all-features" in text
+    assert "cdk bootstrap aws://111111111111/eu-west-1" in text

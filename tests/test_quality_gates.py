@@ -1,0 +1,80 @@
+"""Quality gates over the synthesized example: snapshots, determinism, cfn-lint, cdk-nag."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.conftest import EXAMPLE, Synth, synthesize
+
+ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def mask_assets(template: dict[str, Any]) -> Any:
+    """Asset hashes change with every handler edit; the snapshot reviews the template."""
+    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_every_stack_matches_its_snapshot(
+    example_synth: Synth, snapshot_json: SnapshotAssertion
+) -> None:
+    assert example_synth.templates, "no stacks synthesized"
+    for name, template in sorted(example_synth.templates.items()):
+        assert mask_assets(template) == snapshot_json(name=name)
+
+
+def test_synth_is_deterministic(example_synth: Synth, tmp_path: Path) -> None:
+    again = synthesize(EXAMPLE, tmp_path / "again")
+    first = {p.name: p.read_bytes() for p in example_synth.template_files()}
+    second = {p.name: p.read_bytes() for p in again.template_files()}
+    assert first.keys() == second.keys()
+    for name, content in first.items():
+        assert content == second[name], f"{name} differs between two synths"
+
+
+def test_cfn_lint_finds_no_errors(example_synth: Synth) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    files = example_synth.template_files()
+    assert files
+    # Management-account stacks deploy to the home region; StackSet bodies to
+    # every governed region: lint against all governed regions of the example.
+    args = ManualArgs(regions=["eu-west-1", "eu-central-1", "us-east-1"])
+    errors = [
+        match
+        for path in files
+        for match in lint_file(path, config=args)
+        if match.rule.severity == "error"
+    ]
+    assert errors == [], "\n".join(str(m) for m in errors)
+
+
+def test_cdk_nag_reports_no_unacknowledged_findings(example_synth: Synth) -> None:
+    report = json.loads((example_synth.outdir / "validation-report.json").read_text())
+    assert report["title"] == "Validation Report"
+    failures = [r for r in report["pluginReports"] if r.get("conclusion") != "success"]
+    assert failures == []
+
+
+def test_every_nag_acknowledgement_names_a_rule_and_a_reason(example_synth: Synth) -> None:
+    acknowledged: dict[str, str] = {}
+    for stack in example_synth.stacks.values():
+        for construct in stack.node.find_all():
+            for entry in construct.node.metadata:
+                if entry.type == "aws:cdk:acknowledged-rules":
+                    acknowledged.update(entry.data)
+    assert acknowledged, "expected the reasoned acknowledgements of the feature handler"
+    for rule, reason in acknowledged.items():
+        assert rule.startswith("Annotation::AwsSolutions-"), rule
+        assert len(reason) >= 40, f"{rule}: reason too thin: {reason!r}"

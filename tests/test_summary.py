@@ -1,0 +1,42 @@
+"""The summary `make synth` prints: OU tree with accounts, stacks, template location."""
+
+from __future__ import annotations
+
+from landing_zone.cli import ou_tree_lines, summary
+from landing_zone.config import load_config
+from tests.conftest import EXAMPLE, Synth
+
+
+def test_summary_shows_the_mission_ous_in_the_right_tree() -> None:
+    lines = ou_tree_lines(load_config(EXAMPLE))
+    assert lines[0] == "Root r-a1b2"
+    top = [line for line in lines if line[:4] in ("├── ", "└── ")]
+    assert [t[4:].split(" [")[0] for t in top] == [
+        "Security",
+        "Infrastructure",
+        "Sandbox",
+        "Workloads",
+        "Retail",
+        "Payments",
+        "Suspended",
+    ]
+    workloads = lines.index("├── Workloads [workloads]")
+    assert lines[workloads + 1] == "│   ├── Prod [prod]"
+    assert "│   └── SDLC [sdlc]" in lines[workloads + 1 :]
+
+
+def test_summary_places_accounts_under_their_ou() -> None:
+    lines = ou_tree_lines(load_config(EXAMPLE))
+    security = lines.index("├── Security [security]")
+    assert lines[security + 1] == "│   ├─ Acme-LogArchive (new, log archive)"
+    assert lines[security + 2] == "│   └─ Acme-Audit (new, audit)"
+    assert any("Acme-Payments-API-Prod (adopted 210987654321)" in line for line in lines)
+
+
+def test_summary_lists_stacks_with_resource_counts(example_synth: Synth) -> None:
+    text = summary(load_config(EXAMPLE), example_synth.outdir)
+    resources = len(example_synth.templates["Acme-Organization"]["Resources"])
+    line = next(x for x in text.splitlines() if x.startswith("Acme-Organization "))
+    assert f"{resources} resources" in line
+    assert "Acme-Organization.template.json" in line
+    assert f"Templates are in {example_synth.outdir}/" in text
