@@ -10,7 +10,6 @@ PY := $(VENV)/bin/python
 # jsii (inside the Python app) also runs on this Node.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help synth test deploy diff lint typecheck pytest schema bench clean constraints

@@ -91,16 +91,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
+    print(manual_steps(config))
+    print()
     problems = check(config, boto3.Session())
     if problems:
         print("Deployment prerequisites not met:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
-        print("", file=sys.stderr)
-        print(manual_steps(config), file=sys.stderr)
         return 1
-    print(f"Prerequisites ok: management account {config.organization.management_account_id}, ")
-    print(f"organization {config.organization.id} with all features, bootstrapped.")
+    print(
+        f"Prerequisites ok: management account {config.organization.management_account_id}, "
+        f"organization {config.organization.id} with all features, "
+        f"CDK bootstrapped in {config.regions.home}."
+    )
     return 0
 
 

@@ -121,3 +121,16 @@ def test_manual_steps_name_bootstrap_and_all_features() -> None:
     text = manual_steps(CONFIG)
     assert "aws organizations enable-all-features" in text
     assert "cdk bootstrap aws://111111111111/eu-west-1" in text
+
+
+def test_main_prints_manual_steps_and_fails_on_problems(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from landing_zone import preflight
+
+    monkeypatch.setattr(preflight, "check", lambda config, session: ["no usable AWS credentials"])
+    monkeypatch.setattr(preflight.boto3, "Session", lambda: None)
+    assert preflight.main([str(EXAMPLE)]) == 1
+    captured = capsys.readouterr()
+    assert "One-time manual steps" in captured.out
+    assert "  - no usable AWS credentials" in captured.err
