@@ -56,7 +56,10 @@ def ou_tree_lines(config: LandingZoneConfig) -> list[str]:
 
 def stack_lines(outdir: Path) -> list[str]:
     """Each synthesized stack with its resource count and template path."""
-    manifest = json.loads((outdir / "manifest.json").read_text())
+    manifest_path = outdir / "manifest.json"
+    if not manifest_path.is_file():
+        return [f"(no cloud assembly in {outdir}/; run `make synth` first)"]
+    manifest = json.loads(manifest_path.read_text())
     lines = []
     for name, artifact in sorted(manifest.get("artifacts", {}).items()):
         if artifact.get("type") != "aws:cloudformation:stack":

@@ -424,6 +424,16 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
             "lives in one partition, so list regions of one partition only",
         )
 
+    partition = partition_of(regions.home)
+    for key, principal in config.privileged_principals.items():
+        arn_partition = principal.arn.split(":")[1]
+        if arn_partition != partition:
+            yield Problem(
+                ("privileged_principals", key, "arn"),
+                f"ARN partition '{arn_partition}' differs from the home region's partition "
+                f"'{partition}'; write arn:{partition}:iam::...",
+            )
+
     # OU keys are global ids (accounts and guardrail packs refer to them).
     paths: dict[str, Location] = {}
 

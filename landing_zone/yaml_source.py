@@ -55,7 +55,19 @@ class YamlSourceError(Exception):
 
 def load_yaml(path: Path) -> YamlDocument:
     """Parse ``path``; raise :class:`YamlSourceError` for unusable input."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise YamlSourceError(
+            [
+                SourceProblem(
+                    None,
+                    (),
+                    f"the file is not UTF-8 text (byte {error.start}: {error.reason}); "
+                    "save it as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):

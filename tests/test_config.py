@@ -192,3 +192,27 @@ def test_schema_forbids_unknown_fields() -> None:
 def test_dotted_locations() -> None:
     assert dotted(("regions", "governed", 2)) == "regions.governed[2]"
     assert dotted(()) == ""
+
+
+def test_principal_arn_partition_must_match_the_regions(tmp_path: Path) -> None:
+    text = (FIXTURES / "minimal.yaml").read_text().replace("arn:aws:iam", "arn:aws-cn:iam")
+    path = tmp_path / "partition.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.lines == [
+        f"{path}:36: privileged_principals.ccoe.arn: ARN partition 'aws-cn' differs from the "
+        "home region's partition 'aws'; write arn:aws:iam::..."
+    ]
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("prefix: Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="the file is not UTF-8 text"):
+        load_config(path)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.yaml")

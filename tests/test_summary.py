@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from landing_zone.cli import ou_tree_lines, summary
 from landing_zone.config import load_config
 from tests.conftest import EXAMPLE, Synth
@@ -40,3 +42,8 @@ def test_summary_lists_stacks_with_resource_counts(example_synth: Synth) -> None
     assert f"{resources} resources" in line
     assert "Acme-Organization.template.json" in line
     assert f"Templates are in {example_synth.outdir}/" in text
+
+
+def test_summary_without_a_cloud_assembly_says_what_to_do(tmp_path: Path) -> None:
+    text = summary(load_config(EXAMPLE), tmp_path)
+    assert f"(no cloud assembly in {tmp_path}/; run `make synth` first)" in text
