@@ -424,6 +424,18 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
             "lives in one partition, so list regions of one partition only",
         )
 
+    features = config.organization_features
+    for field_name, values in (
+        ("policy_types", features.policy_types),
+        ("trusted_services", features.trusted_services),
+    ):
+        for index, value in enumerate(values):
+            if value in values[:index]:
+                yield Problem(
+                    ("organization_features", field_name, index),
+                    f"'{value}' is listed twice; remove the repeat",
+                )
+
     partition = partition_of(regions.home)
     for key, principal in config.privileged_principals.items():
         arn_partition = principal.arn.split(":")[1]

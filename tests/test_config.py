@@ -216,3 +216,16 @@ def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_repeated_feature_is_rejected(tmp_path: Path) -> None:
+    text = (FIXTURES / "minimal.yaml").read_text()
+    text += "organization_features:\n  policy_types: [TAG_POLICY, TAG_POLICY]\n"
+    path = tmp_path / "repeat.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.lines == [
+        f"{path}:39: organization_features.policy_types[1]: 'TAG_POLICY' is listed twice; "
+        "remove the repeat"
+    ]
