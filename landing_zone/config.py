@@ -521,13 +521,15 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
             if account.account_id == management_id:
                 yield Problem(
                     (*location, "account_id"),
-                    "this is the management account; it cannot be a core or workload account",
+                    "this is the management account; it cannot be a core or workload account. "
+                    "Use another account's id, or give an email to create a new one",
                 )
             elif account.account_id in ids:
                 yield Problem(
                     (*location, "account_id"),
                     f"account id {account.account_id} is already adopted by "
-                    f"{ids[account.account_id]}",
+                    f"{ids[account.account_id]}; an account can be adopted only once, "
+                    "remove one of the two entries",
                 )
             else:
                 ids[account.account_id] = dotted(location)
@@ -582,10 +584,16 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
             )
         elif kind == "literal_error":
             message = f"'{item['input']}' is not allowed; expected one of {context.get('expected')}"
-        else:
+        elif kind.startswith(("account_", "email_", "key_", "region_")):
+            # Our own PydanticCustomErrors already say what to do.
             message = item["msg"]
-            if message.startswith("Value error, "):
-                message = message.removeprefix("Value error, ")
+        else:
+            # pydantic's own wording (wrong type, too long, ...) says what is
+            # wrong but not where to look for the right shape.
+            message = (
+                f"{item['msg']}; see this field's comment in config/example.yaml "
+                "or config/schema.json"
+            )
         lines.append(f"{_where(path, document, location)}: {message}")
     return lines
 

@@ -24,7 +24,6 @@ class SourceProblem:
     """A problem found before validation: syntax, duplicates, empty file."""
 
     line: int | None
-    location: Location
     message: str
 
 
@@ -34,7 +33,6 @@ class YamlDocument:
 
     data: Any
     lines: dict[Location, int] = field(default_factory=dict)
-    raw_scalars: dict[Location, str] = field(default_factory=dict)
 
     def line_of(self, location: Location) -> int | None:
         """Line of the closest enclosing value that exists in the file."""
@@ -62,7 +60,6 @@ def load_yaml(path: Path) -> YamlDocument:
             [
                 SourceProblem(
                     None,
-                    (),
                     f"the file is not UTF-8 text (byte {error.start}: {error.reason}); "
                     "save it as UTF-8",
                 )
@@ -75,7 +72,6 @@ def load_yaml(path: Path) -> YamlDocument:
             [
                 SourceProblem(
                     None,
-                    (),
                     "the file is empty; copy config/example.yaml and edit it",
                 )
             ]
@@ -84,7 +80,7 @@ def load_yaml(path: Path) -> YamlDocument:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise YamlSourceError([SourceProblem(None, (), "the file holds no YAML document")])
+            raise YamlSourceError([SourceProblem(None, "the file holds no YAML document")])
         document = YamlDocument(data=None)
         problems: list[SourceProblem] = []
         _walk(node, (), document, problems)
@@ -100,7 +96,6 @@ def load_yaml(path: Path) -> YamlDocument:
             [
                 SourceProblem(
                     line,
-                    (),
                     f"invalid YAML syntax at line {line}{column}: {what}; "
                     "check indentation and quoting on that line and the one before it",
                 )
@@ -113,7 +108,6 @@ def load_yaml(path: Path) -> YamlDocument:
             [
                 SourceProblem(
                     1,
-                    (),
                     "the top level must be a mapping of settings (key: value), "
                     f"not a {type(document.data).__name__}; start from config/example.yaml",
                 )
@@ -139,7 +133,6 @@ def _walk(
                 problems.append(
                     SourceProblem(
                         line,
-                        (*location, key),
                         f"duplicate key '{dotted}' (first defined at line {seen[key]}); "
                         "YAML would silently keep only the last one. Give each entry a unique key",
                     )
@@ -152,5 +145,3 @@ def _walk(
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*location, index), document, problems)
-    elif isinstance(node, yaml.ScalarNode):
-        document.raw_scalars[location] = str(node.value)

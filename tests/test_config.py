@@ -146,11 +146,29 @@ def test_app_exits_2_with_no_traceback_and_writes_nothing(tmp_path: Path) -> Non
     assert not outdir.exists() or not any(outdir.iterdir())
 
 
-def test_several_problems_are_reported_together(tmp_path: Path) -> None:
+def minimal_variant(
+    tmp_path: Path, *, replace: tuple[str, str] = ("", ""), append: str = ""
+) -> Path:
+    """The minimal valid fixture with one edit, written to a temporary file."""
     text = (FIXTURES / "minimal.yaml").read_text()
-    text = text.replace("ou: prod\n", "ou: nowhere\n").replace("home: eu-west-1", "home: us-east-1")
-    path = tmp_path / "two.yaml"
-    path.write_text(text)
+    old, new = replace
+    if old:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "variant.yaml"
+    path.write_text(text + append)
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    return raised.value.lines
+
+
+def test_several_problems_are_reported_together(tmp_path: Path) -> None:
+    path = minimal_variant(tmp_path, replace=("ou: prod\n", "ou: nowhere\n"))
+    path.write_text(path.read_text().replace("home: eu-west-1", "home: us-east-1"))
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     assert len(raised.value.lines) == 2
@@ -195,12 +213,8 @@ def test_dotted_locations() -> None:
 
 
 def test_principal_arn_partition_must_match_the_regions(tmp_path: Path) -> None:
-    text = (FIXTURES / "minimal.yaml").read_text().replace("arn:aws:iam", "arn:aws-cn:iam")
-    path = tmp_path / "partition.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as raised:
-        load_config(path)
-    assert raised.value.lines == [
+    path = minimal_variant(tmp_path, replace=("arn:aws:iam", "arn:aws-cn:iam"))
+    assert problems_of(path) == [
         f"{path}:36: privileged_principals.ccoe.arn: ARN partition 'aws-cn' differs from the "
         "home region's partition 'aws'; write arn:aws:iam::..."
     ]
@@ -219,13 +233,30 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_repeated_feature_is_rejected(tmp_path: Path) -> None:
-    text = (FIXTURES / "minimal.yaml").read_text()
-    text += "organization_features:\n  policy_types: [TAG_POLICY, TAG_POLICY]\n"
-    path = tmp_path / "repeat.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as raised:
-        load_config(path)
-    assert raised.value.lines == [
+    path = minimal_variant(
+        tmp_path, append="organization_features:\n  policy_types: [TAG_POLICY, TAG_POLICY]\n"
+    )
+    assert problems_of(path) == [
         f"{path}:39: organization_features.policy_types[1]: 'TAG_POLICY' is listed twice; "
         "remove the repeat"
+    ]
+
+
+def test_wrong_type_points_to_the_documented_shape(tmp_path: Path) -> None:
+    path = minimal_variant(
+        tmp_path,
+        replace=("  governed: [eu-west-1, eu-central-1]", "  governed: eu-west-1"),
+    )
+    assert problems_of(path) == [
+        f"{path}:9: regions.governed: Input should be a valid list; see this field's comment "
+        "in config/example.yaml or config/schema.json"
+    ]
+
+
+def test_adopting_the_management_account_says_what_to_use_instead(tmp_path: Path) -> None:
+    path = minimal_variant(tmp_path, replace=("'222222222222'", "'111111111111'"))
+    assert problems_of(path) == [
+        f"{path}:27: core_accounts.audit.account_id: this is the management account; it cannot "
+        "be a core or workload account. Use another account's id, or give an email to create "
+        "a new one"
     ]

@@ -76,6 +76,21 @@ def organization(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
+@pytest.fixture
+def organizations_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    """A Stubber whose Organizations client the handler uses: for paths moto cannot produce."""
+    client = boto3.client("organizations", region_name="us-east-1")
+    monkeypatch.setattr(handler_module, "client", lambda service: client)
+    with Stubber(client) as stub:
+        yield stub
+
+
+def roots(policy_type: str | None = None, status: str | None = None) -> dict[str, Any]:
+    """A ListRoots answer whose one root has ``policy_type`` in ``status`` (or nothing)."""
+    types = [{"Type": policy_type, "Status": status}] if policy_type else []
+    return {"Roots": [{"Id": "r-a1b2", "Arn": "arn", "Name": "Root", "PolicyTypes": types}]}
+
+
 def event(request: str, feature: str, value: str, **extra: Any) -> dict[str, Any]:
     return {
         "RequestType": request,
@@ -110,59 +125,41 @@ def test_create_twice_is_a_no_op_success(organization: Any, responses: Captured)
     assert policy_types(organization) == {"SERVICE_CONTROL_POLICY": "ENABLED"}
 
 
-def test_already_enabled_race_is_success(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
-) -> None:
-    client = boto3.client("organizations", region_name="us-east-1")
-    root = {"Id": "r-a1b2", "Arn": "arn", "Name": "Root", "PolicyTypes": []}
-    enabled = {**root, "PolicyTypes": [{"Type": "BACKUP_POLICY", "Status": "ENABLED"}]}
-    with Stubber(client) as stub:
-        stub.add_response("list_roots", {"Roots": [root]})
-        stub.add_client_error(
-            "enable_policy_type", "PolicyTypeAlreadyEnabledException", "already enabled"
-        )
-        stub.add_response("list_roots", {"Roots": [enabled]})
-        monkeypatch.setattr(handler_module, "client", lambda service: client)
-        handler_module.handler(event("Create", "PolicyType", "BACKUP_POLICY"), Context())
-        stub.assert_no_pending_responses()
+def test_already_enabled_race_is_success(organizations_stub: Stubber, responses: Captured) -> None:
+    organizations_stub.add_response("list_roots", roots())
+    organizations_stub.add_client_error(
+        "enable_policy_type", "PolicyTypeAlreadyEnabledException", "already enabled"
+    )
+    organizations_stub.add_response("list_roots", roots("BACKUP_POLICY", "ENABLED"))
+    handler_module.handler(event("Create", "PolicyType", "BACKUP_POLICY"), Context())
+    organizations_stub.assert_no_pending_responses()
     assert responses.last["Status"] == "SUCCESS"
 
 
 def test_pending_enable_is_polled_until_enabled(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
+    organizations_stub: Stubber, responses: Captured
 ) -> None:
-    client = boto3.client("organizations", region_name="us-east-1")
-    root = {"Id": "r-a1b2", "Arn": "arn", "Name": "Root", "PolicyTypes": []}
-    pending = {**root, "PolicyTypes": [{"Type": "TAG_POLICY", "Status": "PENDING_ENABLE"}]}
-    enabled = {**root, "PolicyTypes": [{"Type": "TAG_POLICY", "Status": "ENABLED"}]}
-    with Stubber(client) as stub:
-        stub.add_response("list_roots", {"Roots": [root]})
-        stub.add_client_error("enable_policy_type", "ConcurrentModificationException", "busy")
-        stub.add_response("enable_policy_type", {"Root": pending})
-        stub.add_response("list_roots", {"Roots": [pending]})
-        stub.add_response("list_roots", {"Roots": [enabled]})
-        monkeypatch.setattr(handler_module, "client", lambda service: client)
-        handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
-        stub.assert_no_pending_responses()
+    pending = roots("TAG_POLICY", "PENDING_ENABLE")
+    organizations_stub.add_response("list_roots", roots())
+    organizations_stub.add_client_error(
+        "enable_policy_type", "ConcurrentModificationException", "busy"
+    )
+    organizations_stub.add_response("enable_policy_type", {"Root": pending["Roots"][0]})
+    organizations_stub.add_response("list_roots", pending)
+    organizations_stub.add_response("list_roots", roots("TAG_POLICY", "ENABLED"))
+    handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
+    organizations_stub.assert_no_pending_responses()
     assert responses.last["Status"] == "SUCCESS"
 
 
 def test_still_pending_at_deadline_fails_before_lambda_timeout(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
+    organizations_stub: Stubber, responses: Captured
 ) -> None:
-    client = boto3.client("organizations", region_name="us-east-1")
-    pending = {
-        "Id": "r-a1b2",
-        "Arn": "arn",
-        "Name": "Root",
-        "PolicyTypes": [{"Type": "TAG_POLICY", "Status": "PENDING_ENABLE"}],
-    }
-    with Stubber(client) as stub:
-        stub.add_response("list_roots", {"Roots": [pending]})
-        stub.add_response("list_roots", {"Roots": [pending]})
-        monkeypatch.setattr(handler_module, "client", lambda service: client)
-        # 21 s left: the 20 s response margin leaves no time to wait.
-        handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context(21_000))
+    organizations_stub.add_response("list_roots", roots("TAG_POLICY", "PENDING_ENABLE"))
+    organizations_stub.add_response("list_roots", roots("TAG_POLICY", "PENDING_ENABLE"))
+    # 21 s left: the 20 s response margin leaves no time to wait.
+    handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context(21_000))
+    organizations_stub.assert_no_pending_responses()
     assert responses.last["Status"] == "FAILED"
     assert "still PENDING_ENABLE" in responses.last["Reason"]
 
@@ -193,14 +190,12 @@ def test_delete_leaves_the_feature_enabled(organization: Any, responses: Capture
     assert policy_types(organization) == {"TAG_POLICY": "ENABLED"}
 
 
-def test_delete_makes_no_aws_call(monkeypatch: pytest.MonkeyPatch, responses: Captured) -> None:
-    client = boto3.client("organizations", region_name="us-east-1")
-    with Stubber(client):  # no responses queued: any call would raise
-        monkeypatch.setattr(handler_module, "client", lambda service: client)
-        delete = event(
-            "Delete", "TrustedService", "sso.amazonaws.com", PhysicalResourceId="TrustedService/sso"
-        )
-        handler_module.handler(delete, Context())
+def test_delete_makes_no_aws_call(organizations_stub: Stubber, responses: Captured) -> None:
+    # No responses queued: any AWS call would raise and turn the answer into FAILED.
+    delete = event(
+        "Delete", "TrustedService", "sso.amazonaws.com", PhysicalResourceId="TrustedService/sso"
+    )
+    handler_module.handler(delete, Context())
     assert responses.last["Status"] == "SUCCESS"
 
 
@@ -229,20 +224,15 @@ def test_stacksets_use_activate_organizations_access(
     assert responses.last["Status"] == "SUCCESS"
 
 
-def test_api_error_is_reported_as_failed(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
-) -> None:
-    client = boto3.client("organizations", region_name="us-east-1")
-    with Stubber(client) as stub:
-        stub.add_client_error(
-            "enable_aws_service_access",
-            "AccessDeniedException",
-            "You don't have permissions to access this resource.",
-        )
-        monkeypatch.setattr(handler_module, "client", lambda service: client)
-        handler_module.handler(
-            event("Create", "TrustedService", "securityhub.amazonaws.com"), Context()
-        )
+def test_api_error_is_reported_as_failed(organizations_stub: Stubber, responses: Captured) -> None:
+    organizations_stub.add_client_error(
+        "enable_aws_service_access",
+        "AccessDeniedException",
+        "You don't have permissions to access this resource.",
+    )
+    handler_module.handler(
+        event("Create", "TrustedService", "securityhub.amazonaws.com"), Context()
+    )
     assert responses.last["Status"] == "FAILED"
     assert "AccessDeniedException" in responses.last["Reason"]
     assert responses.last["PhysicalResourceId"] == "TrustedService/securityhub.amazonaws.com"

@@ -58,13 +58,22 @@ def identity(account: str) -> dict[str, str]:
     return {"Account": account, "Arn": f"arn:aws:iam::{account}:role/x", "UserId": "AIDA"}
 
 
+def stub_management_account(
+    session: FakeSession,
+    organization: dict[str, Any] = ORGANIZATION,
+    roots: dict[str, Any] = ROOTS,
+) -> None:
+    """Queue the identity and Organizations answers of the configured management account."""
+    session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
+    session.stubs["organizations"].add_response(
+        "describe_organization", {"Organization": organization}
+    )
+    session.stubs["organizations"].add_response("list_roots", roots)
+
+
 def test_ready_management_account_passes() -> None:
     with FakeSession() as session:
-        session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
-        session.stubs["organizations"].add_response(
-            "describe_organization", {"Organization": ORGANIZATION}
-        )
-        session.stubs["organizations"].add_response("list_roots", ROOTS)
+        stub_management_account(session)
         session.stubs["cloudformation"].add_response(
             "describe_stacks", STACK, {"StackName": "CDKToolkit"}
         )
@@ -91,11 +100,7 @@ def test_organization_mismatches_are_reported(
     organization: dict[str, Any], roots: dict[str, Any], expected: str
 ) -> None:
     with FakeSession() as session:
-        session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
-        session.stubs["organizations"].add_response(
-            "describe_organization", {"Organization": organization}
-        )
-        session.stubs["organizations"].add_response("list_roots", roots)
+        stub_management_account(session, organization, roots)
         session.stubs["cloudformation"].add_response("describe_stacks", STACK)
         problems = check(CONFIG, session)
     assert any(expected in p for p in problems), problems
@@ -103,11 +108,7 @@ def test_organization_mismatches_are_reported(
 
 def test_missing_bootstrap_is_reported() -> None:
     with FakeSession() as session:
-        session.stubs["sts"].add_response("get_caller_identity", identity("111111111111"))
-        session.stubs["organizations"].add_response(
-            "describe_organization", {"Organization": ORGANIZATION}
-        )
-        session.stubs["organizations"].add_response("list_roots", ROOTS)
+        stub_management_account(session)
         session.stubs["cloudformation"].add_client_error(
             "describe_stacks", "ValidationError", "Stack with id CDKToolkit does not exist"
         )

@@ -44,11 +44,8 @@ class OrganizationTree(Construct):
                 tags=[*cfn_tags, CfnTag(key="landing-zone:ou-key", value=key)],
             )
 
-        #: OU key -> OU id (a token resolved at deploy time).
-        self.unit_ids: dict[str, str] = {k: u.attr_id for k, u in self.units.items()}
         #: account key -> account id (literal for adopted, token for created).
         self.account_ids: dict[str, str] = {}
-        self.created_accounts: dict[str, organizations.CfnAccount] = {}
 
         previous: CfnResource | None = None
         for key, account in accounts:
@@ -76,5 +73,4 @@ class OrganizationTree(Construct):
             if previous is not None:
                 created.add_resource_dependency(previous)
             previous = created
-            self.created_accounts[key] = created
             self.account_ids[key] = created.attr_account_id
