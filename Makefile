@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help synth test deploy diff lint typecheck pytest schema bench clean constraints
+.PHONY: help synth test deploy diff lint typecheck pytest schema docs bench clean constraints
 
 help:
 	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
@@ -20,6 +20,7 @@ help:
 	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
 	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks"
 	@echo "make schema                          regenerate config/schema.json"
+	@echo "make docs                            regenerate docs/guardrails.md from the catalog"
 	@echo "make bench                           time synth (CLI and in-process)"
 
 $(VENV)/.runtime: requirements.txt constraints.txt
@@ -65,6 +66,9 @@ diff: $(VENV)/.runtime node_modules/.installed
 
 schema: $(VENV)/.runtime
 	$(PY) -m landing_zone.cli schema
+
+docs: $(VENV)/.runtime
+	$(PY) -m landing_zone.cli docs config/example.yaml
 
 bench: $(VENV)/.dev node_modules/.installed
 	$(PY) bench/synth.py

@@ -13,6 +13,7 @@ from aws_cdk import App
 
 from landing_zone.app import build_landing_zone
 from landing_zone.config import ConfigError, load_config
+from landing_zone.guardrails.packer import GuardrailBudgetError
 
 DEFAULT_CONFIG = "config/example.yaml"
 
@@ -26,7 +27,12 @@ def main() -> int:
         # Exit 2 before synth writes anything to cdk.out.
         print(f"config error: {error}", file=sys.stderr)
         return 2
-    build_landing_zone(app, config=config)
+    try:
+        build_landing_zone(app, config=config)
+    except GuardrailBudgetError as error:
+        print(f"guardrail error: {path}:", file=sys.stderr)
+        print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
+        return 2
     app.synth()
     return 0
 

@@ -1,9 +1,11 @@
-"""Command-line helpers behind the Makefile: validate, summary, schema.
+"""Command-line helpers behind the Makefile: validate, summary, schema, docs.
 
 ``python -m landing_zone.cli validate config/x.yaml`` exits 2 with a readable
-message on a bad config (before `cdk synth` starts, so nothing reaches
-cdk.out); ``summary`` prints the OU tree, the stacks and where the templates
-are; ``schema`` regenerates config/schema.json. None of them imports aws_cdk.
+message on a bad config or guardrails that cannot fit the quotas (before
+`cdk synth` starts, so nothing reaches cdk.out); ``summary`` prints the OU
+tree, the guardrail budget per target, the stacks and where the templates
+are; ``schema`` regenerates config/schema.json and ``docs`` regenerates
+docs/guardrails.md. None of them imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
+from landing_zone.guardrails.docs import guardrails_markdown
+from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
 
 SCHEMA_PATH = Path("config/schema.json")
+DOCS_PATH = Path("docs/guardrails.md")
 
 
 def schema_text() -> str:
@@ -75,6 +80,27 @@ def stack_lines(outdir: Path) -> list[str]:
     return lines
 
 
+def budget_lines(config: LandingZoneConfig, plan: GuardrailPlan) -> list[str]:
+    """Quota use per target and policy type: policies against slots, largest against size."""
+    quotas = config.guardrails.quotas
+    lines = [
+        f"Guardrail budget (per target: SCPs {quotas.scp_max_per_target} incl. FullAWSAccess, "
+        f"{quotas.scp_reserved_per_target} reserved; RCPs {quotas.rcp_max_per_target} incl. "
+        f"RCPFullAWSAccess, {quotas.rcp_reserved_per_target} reserved):",
+        f"  {'target':<16} {'type':<4} {'policies':>9}  {'largest policy (characters)':>28}"
+        "  guardrails",
+    ]
+    for budget in plan.budgets:
+        guardrails = sum(len(p.guardrails) for p in budget.policies)
+        share = budget.largest * 100 // budget.max_chars
+        lines.append(
+            f"  {budget.target:<16} {budget.kind.upper():<4} "
+            f"{len(budget.policies):>3} of {budget.slots:<3}  "
+            f"{budget.largest:>7,} of {budget.max_chars:>6,} ({share:>2}%)       {guardrails:>3}"
+        )
+    return lines
+
+
 def summary(config: LandingZoneConfig, outdir: Path) -> str:
     organization = config.organization
     header = (
@@ -90,6 +116,8 @@ def summary(config: LandingZoneConfig, outdir: Path) -> str:
         "",
         f"OU tree ({units} OUs, {created} accounts to create, {adopted} adopted):",
         *ou_tree_lines(config),
+        "",
+        *budget_lines(config, plan_guardrails(config)),
         "",
         "Stacks:",
         *stack_lines(outdir),
@@ -109,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.add_argument("--outdir", type=Path, default=Path("cdk.out"))
     schema = commands.add_parser("schema", help="write config/schema.json")
     schema.add_argument("--output", type=Path, default=SCHEMA_PATH)
+    docs = commands.add_parser("docs", help="write docs/guardrails.md from the catalog")
+    docs.add_argument("config", type=Path)
+    docs.add_argument("--output", type=Path, default=DOCS_PATH)
     args = parser.parse_args(argv)
 
     if args.command == "schema":
@@ -120,8 +151,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
+    try:
+        plan = plan_guardrails(config)
+    except GuardrailBudgetError as error:
+        print(f"guardrail error: {args.config}:", file=sys.stderr)
+        print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
+        return 2
     if args.command == "validate":
         print(f"{args.config}: ok")
+    elif args.command == "docs":
+        args.output.write_text(guardrails_markdown(config, plan))
+        print(f"wrote {args.output}")
     else:
         print(summary(config, args.outdir))
     return 0

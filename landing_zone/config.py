@@ -29,6 +29,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
+from landing_zone.guardrails.packs import BY_ID as PACKS
+from landing_zone.guardrails.packs import PACK_IDS
 from landing_zone.yaml_source import Location, YamlDocument, YamlSourceError, load_yaml
 
 # AWS Organizations quota: OUs nest at most five levels below the root.
@@ -337,6 +340,68 @@ class OrganizationFeaturesConfig(Model):
     )
 
 
+def _pack_id(value: str) -> str:
+    if value not in PACK_IDS:
+        close = difflib.get_close_matches(value, PACK_IDS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise PydanticCustomError(
+            "guardrail_pack_unknown",
+            "guardrail pack '{value}' does not exist; {hint}packs: {packs} "
+            "(docs/guardrails.md describes each)",
+            {"value": value, "hint": hint, "packs": ", ".join(PACK_IDS)},
+        )
+    return value
+
+
+PackId = Annotated[str, AfterValidator(_pack_id), Field(description="A guardrail pack id")]
+
+
+class GuardrailQuotas(Model):
+    """AWS Organizations quotas the packer fits policies into.
+
+    Defaults are the quotas as of 2026-11; some partitions and older
+    organizations lag, so each is configurable.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+    """
+
+    scp_max_chars: int = Field(default=10240, ge=1000, description="SCP document size quota")
+    rcp_max_chars: int = Field(default=5120, ge=1000, description="RCP document size quota")
+    scp_max_per_target: int = Field(
+        default=10, ge=2, description="SCPs directly attached per root/OU (FullAWSAccess counts)"
+    )
+    rcp_max_per_target: int = Field(
+        default=5, ge=2, description="RCPs directly attached per root/OU (RCPFullAWSAccess counts)"
+    )
+    scp_reserved_per_target: int = Field(
+        default=2,
+        ge=0,
+        description="SCP slots left free per target, e.g. for Control Tower's own SCPs (up to 2)",
+    )
+    rcp_reserved_per_target: int = Field(
+        default=0, ge=0, description="RCP slots left free per target"
+    )
+
+
+class GuardrailsConfig(Model):
+    """Which guardrail packs attach where, and the values guardrails take from config."""
+
+    attachments: dict[str, list[PackId]] = Field(
+        default_factory=lambda: {"root": ["core"]},
+        description="Target ('root' or an OU key) -> guardrail packs attached there",
+    )
+    sandbox_instance_types: list[str] = Field(
+        default_factory=lambda: ["t3.*", "t3a.*", "t4g.*", "m7g.large", "m7i.large"],
+        min_length=1,
+        description="EC2 instance types (wildcards allowed) the sandbox pack allows",
+    )
+    trusted_external_accounts: list[AccountId] = Field(
+        default_factory=list,
+        description="Accounts outside the organization the data-perimeter RCP lets in "
+        "(e.g. a SaaS vendor that assumes roles here)",
+    )
+    quotas: GuardrailQuotas = Field(default_factory=GuardrailQuotas)
+
+
 class LandingZoneConfig(Model):
     """Everything one business unit's fork of the landing zone is built from."""
 
@@ -358,6 +423,7 @@ class LandingZoneConfig(Model):
         pattern=r"^[\w+=,.@-]{1,64}$",
         description="Role Organizations creates in new accounts for management-account admins",
     )
+    guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
 
     @model_validator(mode="after")
     def _cross_check(self) -> LandingZoneConfig:
@@ -479,6 +545,8 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
     check_units(config.organizational_units, ("organizational_units",), 1)
     yield from problems
 
+    yield from _guardrail_problems(config, set(paths))
+
     def account_location(key: str) -> Location:
         if key in ("log-archive", "audit"):
             return ("core_accounts", key.replace("-", "_"))
@@ -535,6 +603,48 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
                 ids[account.account_id] = dotted(location)
 
 
+def _guardrail_problems(config: LandingZoneConfig, ou_keys: set[str]) -> Iterator[Problem]:
+    targets = sorted(ou_keys | {"root"})
+    kinds: set[str] = set()
+    for target, packs in config.guardrails.attachments.items():
+        location: Location = ("guardrails", "attachments", target)
+        if target not in targets:
+            close = difflib.get_close_matches(target, targets, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                location,
+                f"'{target}' is not a guardrail target; {hint}use 'root' or an OU key "
+                f"({', '.join(sorted(ou_keys))})",
+            )
+        for index, pack in enumerate(packs):
+            if pack in packs[:index]:
+                yield Problem((*location, index), f"pack '{pack}' is listed twice; remove one")
+            if pack in PACKS:
+                kinds.update(GUARDRAILS[g].kind for g in PACKS[pack].guardrails)
+    policy_types = config.organization_features.policy_types
+    for kind, policy_type in (
+        ("scp", "SERVICE_CONTROL_POLICY"),
+        ("rcp", "RESOURCE_CONTROL_POLICY"),
+    ):
+        if kind in kinds and policy_type not in policy_types:
+            yield Problem(
+                ("organization_features", "policy_types"),
+                f"guardrails.attachments uses {kind.upper()} guardrails but {policy_type} is "
+                "not enabled; add it to organization_features.policy_types",
+            )
+    quotas = config.guardrails.quotas
+    for kind in ("scp", "rcp"):
+        maximum = getattr(quotas, f"{kind}_max_per_target")
+        reserved = getattr(quotas, f"{kind}_reserved_per_target")
+        if reserved > maximum - 2:
+            yield Problem(
+                ("guardrails", "quotas", f"{kind}_reserved_per_target"),
+                f"reserving {reserved} of {maximum} {kind.upper()} slots leaves none for "
+                f"guardrails (1 is taken by the FullAWSAccess policy); lower it to at most "
+                f"{maximum - 2}",
+            )
+
+
 # ---- loading and error reporting ----------------------------------------------
 
 
@@ -584,7 +694,7 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
             )
         elif kind == "literal_error":
             message = f"'{item['input']}' is not allowed; expected one of {context.get('expected')}"
-        elif kind.startswith(("account_", "email_", "key_", "region_")):
+        elif kind.startswith(("account_", "email_", "guardrail_", "key_", "region_")):
             # Our own PydanticCustomErrors already say what to do.
             message = item["msg"]
         else:

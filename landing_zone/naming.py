@@ -18,6 +18,29 @@ def stack_id(prefix: str, unit: str) -> str:
     return f"{prefix}-{unit}"
 
 
+MANAGED_BY_TAG = ("landing-zone:managed-by", "cdk-landing-zone")
+
+
 def tags(prefix: str) -> dict[str, str]:
     """Tags every landing-zone resource carries."""
-    return {"landing-zone:prefix": prefix, "landing-zone:managed-by": "cdk-landing-zone"}
+    return {"landing-zone:prefix": prefix, MANAGED_BY_TAG[0]: MANAGED_BY_TAG[1]}
+
+
+# Physical names the landing zone reserves. The guardrails protect resources by
+# these names (IAM, Lambda, SNS, EventBridge and log-group ARNs carry names),
+# so every stack must name its resources through these helpers.
+
+
+def resource_name(prefix: str, name: str) -> str:
+    """``Acme-AlarmTopic``: IAM roles, functions, topics and rules start ``<Prefix>-``."""
+    return f"{prefix}-{name}"
+
+
+def log_group_name(prefix: str, name: str) -> str:
+    """``/acme/landing-zone/<name>``: every landing-zone log group lives under this path."""
+    return f"/{prefix.lower()}/landing-zone/{name}"
+
+
+def log_archive_bucket_name(prefix: str, purpose: str, account: str, region: str) -> str:
+    """``acme-log-archive-<purpose>-<account>-<region>``: globally unique, guardrail-protected."""
+    return f"{prefix.lower()}-log-archive-{purpose}-{account}-{region}"

@@ -234,10 +234,14 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_repeated_feature_is_rejected(tmp_path: Path) -> None:
     path = minimal_variant(
-        tmp_path, append="organization_features:\n  policy_types: [TAG_POLICY, TAG_POLICY]\n"
+        tmp_path,
+        append=(
+            "organization_features:\n"
+            "  policy_types: [SERVICE_CONTROL_POLICY, TAG_POLICY, TAG_POLICY]\n"
+        ),
     )
     assert problems_of(path) == [
-        f"{path}:39: organization_features.policy_types[1]: 'TAG_POLICY' is listed twice; "
+        f"{path}:39: organization_features.policy_types[2]: 'TAG_POLICY' is listed twice; "
         "remove the repeat"
     ]
 

@@ -1,4 +1,4 @@
-"""The organization stack: OU tree, accounts and organization features, as synthesized."""
+"""The organization stack: OU tree, accounts, organization features and guardrail policies."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from landing_zone.config import DEFAULT_POLICY_TYPES, LandingZoneConfig, load_config
+from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.stacks.organization_stack import OrganizationStack
 from tests.conftest import EXAMPLE, cdk_context
 
@@ -181,7 +182,9 @@ def test_stack_carries_prefix_and_termination_protection(example_synth: Any) -> 
 
 def _organization_template(config: LandingZoneConfig) -> dict[str, Any]:
     app = App(context=cdk_context())
-    stack = OrganizationStack(app, "Test-Organization", config=config)
+    stack = OrganizationStack(
+        app, "Test-Organization", config=config, guardrails=plan_guardrails(config)
+    )
     return Template.from_stack(stack).to_json()
 
 
@@ -201,3 +204,34 @@ def test_renaming_an_ou_or_reordering_keeps_logical_ids(tmp_path: Path) -> None:
         for r in _of_type(after, "AWS::Organizations::OrganizationalUnit").values()
     }
     assert {"Platform", "Experiments"} <= names
+
+
+def test_every_packed_policy_is_attached_to_its_target(
+    organization_template: dict[str, Any],
+) -> None:
+    policies = _of_type(organization_template, "AWS::Organizations::Policy")
+    plan = plan_guardrails(load_config(EXAMPLE))
+    by_name = {r["Properties"]["Name"]: r["Properties"] for r in policies.values()}
+    assert set(by_name) == {p.name for p in plan.policies}
+    units = _of_type(organization_template, "AWS::Organizations::OrganizationalUnit")
+    for packed in plan.policies:
+        properties = by_name[packed.name]
+        # The stored document is the packer's string, byte for byte.
+        assert properties["Content"] == packed.content
+        assert properties["Type"] == (
+            "SERVICE_CONTROL_POLICY" if packed.kind == "scp" else "RESOURCE_CONTROL_POLICY"
+        )
+        (target,) = properties["TargetIds"]
+        if packed.target == "root":
+            assert target == "r-a1b2"
+        else:
+            assert target["Fn::GetAtt"][0] in units
+
+
+def test_policies_wait_for_their_policy_type(organization_template: dict[str, Any]) -> None:
+    policies = _of_type(organization_template, "AWS::Organizations::Policy")
+    features = _of_type(organization_template, "Custom::OrganizationPolicyType")
+    enabling = {r["Properties"]["Value"]: k for k, r in features.items()}
+    for policy in policies.values():
+        policy_type = policy["Properties"]["Type"]
+        assert enabling[policy_type] in policy["DependsOn"]

@@ -47,3 +47,13 @@ def test_summary_lists_stacks_with_resource_counts(example_synth: Synth) -> None
 def test_summary_without_a_cloud_assembly_says_what_to_do(tmp_path: Path) -> None:
     text = summary(load_config(EXAMPLE), tmp_path)
     assert f"(no cloud assembly in {tmp_path}/; run `make synth` first)" in text
+
+
+def test_summary_shows_guardrail_budget_per_target(example_synth: Synth) -> None:
+    lines = summary(load_config(EXAMPLE), example_synth.outdir).splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Guardrail budget"))
+    assert "SCPs 10 incl. FullAWSAccess, 2 reserved" in lines[header]
+    root_scp = lines[header + 2].split()
+    assert root_scp[:5] == ["root", "SCP", "1", "of", "7"]
+    assert root_scp[6:8] == ["of", "10,240"]
+    assert any(line.split()[:2] == ["root", "RCP"] for line in lines[header:])

@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from landing_zone.naming import pascal
+from landing_zone.naming import log_group_name, pascal
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 HANDLER_FILE = "organization_features.py"
@@ -42,7 +42,7 @@ class OrganizationFeatures(Construct):
         log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=f"/{prefix.lower()}/landing-zone/organization-features",
+            log_group_name=log_group_name(prefix, "organization-features"),
             retention=logs.RetentionDays.ONE_YEAR,
             # Nothing is lost: the record of who enabled what outlives the stack.
             removal_policy=RemovalPolicy.RETAIN,

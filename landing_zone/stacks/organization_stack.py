@@ -8,13 +8,18 @@ from aws_cdk import Stack, Tags
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.guardrail_policies import GuardrailPolicies
 from landing_zone.constructs.organization_features import OrganizationFeatures
 from landing_zone.constructs.organization_tree import OrganizationTree
+from landing_zone.guardrails.packer import GuardrailPlan
 from landing_zone.naming import tags
 
 
 class OrganizationStack(Stack):
-    """Deploys in the management account, home region (Organizations is global)."""
+    """OU tree, accounts, organization features and guardrail policies.
+
+    Deploys in the management account, home region (Organizations is global).
+    """
 
     def __init__(
         self,
@@ -22,6 +27,7 @@ class OrganizationStack(Stack):
         construct_id: str,
         *,
         config: LandingZoneConfig,
+        guardrails: GuardrailPlan,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -50,5 +56,20 @@ class OrganizationStack(Stack):
             units=config.walk_units(),
             accounts=config.all_accounts(),
             account_access_role_name=config.account_access_role_name,
+            tags=common_tags,
+        )
+        # Preventive guardrails (SCPs, RCPs), packed to fit the quotas before
+        # synth; they attach to the OUs above, once their policy type is on.
+        self.guardrails = GuardrailPolicies(
+            self,
+            "Guardrails",
+            plan=guardrails,
+            root_id=config.organization.root_id,
+            unit_ids={key: unit.attr_id for key, unit in self.tree.units.items()},
+            policy_type_ready={
+                feature.split("/", 1)[1]: resource
+                for feature, resource in self.features.resources.items()
+                if feature.startswith("PolicyType/")
+            },
             tags=common_tags,
         )

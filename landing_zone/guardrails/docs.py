@@ -1,0 +1,335 @@
+"""Generate docs/guardrails.md from the catalog, the packs and a config (``make docs``).
+
+The documentation is generated, never hand-edited, so it cannot promise a
+control the code does not build (BLEA #1146); a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.guardrails.catalog import GUARDRAILS
+from landing_zone.guardrails.model import Guardrail, render
+from landing_zone.guardrails.packer import ROOT, GuardrailPlan, guardrail_inputs, target_paths
+from landing_zone.guardrails.packs import PACKS
+
+# Control Tower's mandatory and strongly recommended controls (../shared/CONTROLS.md),
+# each with how this landing zone covers it when no preventive guardrail in the
+# catalog names it. Controls a guardrail names are filled in from the catalog.
+CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = (
+    # (id, category, what it requires, coverage when not in the catalog)
+    ("AWS-GR_AUDIT_BUCKET_DELETION_PROHIBITED", "mandatory", "Log archive cannot be deleted", ""),
+    (
+        "AWS-GR_CT_AUDIT_BUCKET_ENCRYPTION_CHANGES_PROHIBITED",
+        "mandatory",
+        "Log-archive encryption unchanged",
+        "",
+    ),
+    (
+        "AWS-GR_CT_AUDIT_BUCKET_LOGGING_CONFIGURATION_CHANGES_PROHIBITED",
+        "mandatory",
+        "Log-archive access logging unchanged",
+        "",
+    ),
+    (
+        "AWS-GR_CT_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED",
+        "mandatory",
+        "Log-archive bucket policy unchanged",
+        "",
+    ),
+    (
+        "AWS-GR_CT_AUDIT_BUCKET_LIFECYCLE_CONFIGURATION_CHANGES_PROHIBITED",
+        "mandatory",
+        "Log-archive lifecycle unchanged",
+        "",
+    ),
+    (
+        "AWS-GR_AUDIT_BUCKET_PUBLIC_READ_PROHIBITED",
+        "mandatory (detective)",
+        "Detect public read on the log archive",
+        "Prevented rather than detected: protect-log-archive-buckets locks the bucket's policy, "
+        "ACLs and Block Public Access, and protect-s3-account-public-access-block the account's. "
+        "The detective Config rule comes with the organization conformance pack (issue 6).",
+    ),
+    (
+        "AWS-GR_AUDIT_BUCKET_PUBLIC_WRITE_PROHIBITED",
+        "mandatory (detective)",
+        "Detect public write on the log archive",
+        "As for public read above.",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to the landing zone's trail",
+        "",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
+        "mandatory (detective)",
+        "Trail delivers to CloudWatch Logs",
+        "Built into the organization trail (issue 4); detective rule in the conformance pack "
+        "(issue 6). Not yet built.",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_ENABLED",
+        "mandatory (detective)",
+        "CloudTrail enabled in all regions",
+        "The multi-region organization trail (issue 4) covers every account; "
+        "protect-organization-trail keeps it running. Not yet built.",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
+        "mandatory (detective)",
+        "Log file validation on",
+        "Set on the organization trail (issue 4). Not yet built.",
+    ),
+    (
+        "AWS-GR_DETECT_CLOUDTRAIL_ENABLED_ON_SHARED_ACCOUNTS",
+        "mandatory (detective)",
+        "Shared accounts under Security have CloudTrail",
+        "The organization trail (issue 4) logs every account, the Security OU's included.",
+    ),
+    ("AWS-GR_CONFIG_ENABLED", "mandatory", "Config enabled in all regions", ""),
+    ("AWS-GR_CONFIG_CHANGE_PROHIBITED", "mandatory", "No changes to Config recording", ""),
+    (
+        "AWS-GR_CONFIG_AGGREGATION_AUTHORIZATION_POLICY",
+        "mandatory",
+        "No changes to aggregation authorizations",
+        "",
+    ),
+    (
+        "AWS-GR_CONFIG_AGGREGATION_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to Config aggregation",
+        "",
+    ),
+    (
+        "AWS-GR_CONFIG_RULE_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to the landing zone's Config rules",
+        "",
+    ),
+    (
+        "AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to the landing zone's IAM roles",
+        "",
+    ),
+    (
+        "AWS-GR_LAMBDA_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to the landing zone's functions",
+        "",
+    ),
+    ("AWS-GR_SNS_CHANGE_PROHIBITED", "mandatory", "No changes to the landing zone's topics", ""),
+    (
+        "AWS-GR_SNS_SUBSCRIPTION_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to their subscriptions",
+        "",
+    ),
+    ("AWS-GR_LOG_GROUP_POLICY", "mandatory", "No changes to the landing zone's log groups", ""),
+    (
+        "AWS-GR_CLOUDWATCH_EVENTS_CHANGE_PROHIBITED",
+        "mandatory",
+        "No changes to the landing zone's rules",
+        "",
+    ),
+    ("AWS-GR_REGION_DENY", "elective", "Deny ungoverned regions", ""),
+    ("AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS", "strongly recommended", "No root access keys", ""),
+    ("AWS-GR_RESTRICT_ROOT_USER", "strongly recommended", "No root user actions", ""),
+    *(
+        (control, "strongly recommended (detective)", requirement, coverage)
+        for control, requirement, coverage in (
+            (
+                "AWS-GR_ENCRYPTED_VOLUMES",
+                "EBS volumes encrypted",
+                "The account baseline (issue 5) turns on EBS encryption by default and "
+                "protect-ebs-default-encryption keeps it on; the Config rule comes with issue 6.",
+            ),
+            (
+                "AWS-GR_RESTRICTED_COMMON_PORTS",
+                "No unrestricted common ports",
+                "Config rule, issue 6.",
+            ),
+            ("AWS-GR_RESTRICTED_SSH", "No SSH from 0.0.0.0/0", "Config rule, issue 6."),
+            (
+                "AWS-GR_ROOT_ACCOUNT_MFA_ENABLED",
+                "Root MFA",
+                "deny-root-user makes member root credentials unusable; Config rule, issue 6.",
+            ),
+            (
+                "AWS-GR_S3_BUCKET_PUBLIC_READ_PROHIBITED",
+                "No public-read buckets",
+                "Prevented by account-level Block Public Access (baseline, issue 5) kept on by "
+                "protect-s3-account-public-access-block, and by rcp-identity-perimeter; "
+                "Config rule, issue 6.",
+            ),
+            (
+                "AWS-GR_S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+                "No public-write buckets",
+                "As for public read.",
+            ),
+            ("AWS-GR_EC2_VOLUME_INUSE_CHECK", "No unattached EBS volumes", "Config rule, issue 6."),
+            ("AWS-GR_EBS_OPTIMIZED_INSTANCE", "EBS-optimized instances", "Config rule, issue 6."),
+            (
+                "AWS-GR_RDS_INSTANCE_PUBLIC_ACCESS_CHECK",
+                "No public RDS instances",
+                "Config rule, issue 6.",
+            ),
+            (
+                "AWS-GR_RDS_SNAPSHOTS_PUBLIC_PROHIBITED",
+                "No public RDS snapshots",
+                "Config rule, issue 6.",
+            ),
+            ("AWS-GR_RDS_STORAGE_ENCRYPTED", "RDS storage encrypted", "Config rule, issue 6."),
+            (
+                "AWS-GR_DETECT_CLOUDTRAIL_ENABLED_ON_MEMBER_ACCOUNTS",
+                "CloudTrail on member accounts",
+                "The organization trail (issue 4) covers every member account.",
+            ),
+        )
+    ),
+)
+
+
+def reach(config: LandingZoneConfig) -> dict[str, list[str]]:
+    """Guardrail id -> the targets it is attached to in ``config`` (inherited copies skipped)."""
+    paths = target_paths(config)
+    attachments = config.guardrails.attachments
+    packs = {pack.id: pack for pack in PACKS}
+    result: dict[str, list[str]] = {}
+    for target, path in paths.items():
+        for pack in attachments.get(target, ()):
+            for guardrail in packs[pack].guardrails:
+                inherited = any(
+                    guardrail in packs[p].guardrails
+                    for ancestor in path[:-1]
+                    for p in attachments.get(ancestor, ())
+                )
+                if not inherited and target not in result.setdefault(guardrail, []):
+                    result[guardrail].append(target)
+    return result
+
+
+def _where(targets: list[str], config: LandingZoneConfig) -> str:
+    if not targets:
+        return "not attached in this config"
+    paths = target_paths(config)
+    parts = []
+    for target in targets:
+        below = sum(1 for path in paths.values() if target in path[:-1])
+        label = "root (every OU)" if target == ROOT else f"`{target}`"
+        parts.append(f"{label} + {below} OUs below" if below and target != ROOT else label)
+    return ", ".join(parts)
+
+
+def _statements_json(guardrail: Guardrail, config: LandingZoneConfig) -> str:
+    inputs = guardrail_inputs(config)
+    statements = [
+        render(s, kind=guardrail.kind, inputs=inputs) for s in guardrail.statements(inputs)
+    ]
+    return json.dumps(statements, indent=2)
+
+
+def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
+    """The whole of docs/guardrails.md for ``config`` (the example config in the repo)."""
+    where = reach(config)
+    quotas = config.guardrails.quotas
+    out: list[str] = [
+        "# Preventive guardrails",
+        "",
+        "<!-- Generated by `make docs` from landing_zone/guardrails/ and config/example.yaml;"
+        " do not edit. A test fails when this file is stale. -->",
+        "",
+        f"{len(GUARDRAILS)} guardrails ({sum(g.kind == 'scp' for g in GUARDRAILS)} SCP, "
+        f"{sum(g.kind == 'rcp' for g in GUARDRAILS)} RCP) in {len(PACKS)} packs. The config "
+        "(`guardrails.attachments`) attaches packs to the root or to OUs; policies inherit "
+        "down the tree. Every Deny that a workload could need to be exempt from carries "
+        "`ArnNotLike aws:PrincipalArn` with the config's `privileged_principals`; the few "
+        "that exempt nobody say so below. SCPs never restrict the management account or "
+        "service-linked roles; RCPs never restrict the management account's resources.",
+        "",
+        "## How guardrails become policies",
+        "",
+        "For each target and policy type the packer collects the guardrails of the attached "
+        "packs (skipping those an ancestor already applies), merges Deny statements that "
+        "differ only in their actions, packs them first-fit into minified documents within "
+        "the size quota, and checks the attachment quota. Synth fails with the target, the "
+        "numbers and the fix when they cannot fit.",
+        "",
+        "| quota | SCP | RCP |",
+        "| --- | --- | --- |",
+        f"| characters per policy | {quotas.scp_max_chars:,} | {quotas.rcp_max_chars:,} |",
+        f"| policies per target (incl. FullAWSAccess / RCPFullAWSAccess) | "
+        f"{quotas.scp_max_per_target} | {quotas.rcp_max_per_target} |",
+        f"| slots reserved per target (e.g. Control Tower) | {quotas.scp_reserved_per_target} | "
+        f"{quotas.rcp_reserved_per_target} |",
+        "",
+        "Budget use in the example organization (`make synth` prints the same table for "
+        "your config):",
+        "",
+        "| target | type | policies (of available) | largest policy (characters) | guardrails |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for budget in plan.budgets:
+        out.append(
+            f"| `{budget.target}` | {budget.kind.upper()} | {len(budget.policies)} of "
+            f"{budget.slots} | {budget.largest:,} of {budget.max_chars:,} | "
+            f"{sum(len(p.guardrails) for p in budget.policies)} |"
+        )
+    out += [
+        "",
+        "## Packs",
+        "",
+        "| pack | what it is for | guardrails | attached in the example |",
+        "| --- | --- | --- | --- |",
+    ]
+    attachments = config.guardrails.attachments
+    for pack in PACKS:
+        targets = [f"`{t}`" for t, packs in attachments.items() if pack.id in packs]
+        out.append(
+            f"| `{pack.id}` | {pack.summary} | {', '.join(pack.guardrails)} | "
+            f"{', '.join(targets) or 'not attached'} |"
+        )
+    out += ["", "## Guardrails", ""]
+    for guardrail in GUARDRAILS:
+        controls = guardrail.controls
+        out += [
+            f"### `{guardrail.id}` ({guardrail.kind.upper()})",
+            "",
+            f"**Enforces:** {guardrail.enforces}",
+            "",
+            f"**Why:** {guardrail.rationale}",
+            "",
+            f"- Control Tower: {', '.join(controls.control_tower) or 'none equivalent'}",
+            f"- CIS AWS Foundations v3.0: {', '.join(controls.cis) or 'none'}",
+            f"- Well-Architected: {', '.join(controls.well_architected) or 'none'}",
+            f"- Packs: {', '.join(p.id for p in PACKS if guardrail.id in p.guardrails)}",
+            f"- Applies in the example: {_where(where.get(guardrail.id, []), config)}",
+            "",
+            "<details><summary>Statements, as rendered for the example config</summary>",
+            "",
+            "```json",
+            _statements_json(guardrail, config),
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
+    out += [
+        "## Control Tower coverage",
+        "",
+        "Each Control Tower mandatory and strongly recommended control, and how this landing "
+        "zone covers it. Preventive coverage is read from the catalog above.",
+        "",
+        "| control | category | requires | covered by |",
+        "| --- | --- | --- | --- |",
+    ]
+    for control, category, requirement, note in CONTROL_TOWER:
+        covering = [g.id for g in GUARDRAILS if control in g.controls.control_tower]
+        covered = ", ".join(f"`{g}`" for g in covering) if covering else note
+        out.append(f"| {control} | {category} | {requirement} | {covered} |")
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,222 @@
+"""Evaluate a request against organization policies (SCPs or RCPs) along an OU path.
+
+Semantics, per the IAM and Organizations documentation:
+
+- An explicit Deny in any policy at any level wins.
+- Otherwise every level of the path (root, each OU, the account) needs at
+  least one matching Allow: FullAWSAccess / RCPFullAWSAccess provide it.
+- Condition blocks: operators are ANDed, keys within an operator are ANDed,
+  values for one key are ORed (for negated operators: none may match).
+- A key missing from the request context makes a condition false, except for
+  negated operators (StringNot*, ArnNot*), which are then true, ...IfExists
+  (true), ``Null`` (which tests exactly that), and ForAllValues (true).
+- ArnLike/ArnEquals compare the six colon-separated ARN parts separately,
+  each with * and ? wildcards; action names match case-insensitively.
+
+See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+
+Written here rather than taken from PyPI: the one SCP evaluator there
+(npkt 1.0.1) evaluates all policies as one flat set (an Allow anywhere
+satisfies every level), takes CloudTrail events rather than requests,
+treats conditions it cannot evaluate as matching, and has no RCP
+semantics. The operators below are the ones IAM defines for strings, ARNs,
+booleans and nulls; any other operator raises rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+Decision = Literal["allow", "deny"]
+ContextValue = str | tuple[str, ...]
+
+_NEGATED = {
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+}
+_STRING_OPERATORS = {
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "ArnEquals",
+    "ArnNotEquals",
+    "ArnLike",
+    "ArnNotLike",
+    "Bool",
+}
+
+
+class UnsupportedPolicy(ValueError):
+    """The policy uses an element or operator this evaluator does not implement."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API request as IAM sees it: action, resource ARN and request context."""
+
+    action: str
+    resource: str
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
+
+    def value(self, key: str) -> ContextValue | None:
+        # Condition key names are case-insensitive.
+        # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+        folded = key.casefold()
+        for name, value in self.context.items():
+            if name.casefold() == folded:
+                return value
+        return None
+
+
+def evaluate(levels: Sequence[Sequence[Mapping[str, object]]], request: Request) -> Decision:
+    """Decide ``request`` against the policies attached at each level of a path."""
+    statements_by_level = [[s for p in level for s in _statements(p)] for level in levels]
+    for statements in statements_by_level:
+        if any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements):
+            return "deny"
+    for statements in statements_by_level:
+        if not any(s["Effect"] == "Allow" and statement_matches(s, request) for s in statements):
+            return "deny"
+    return "allow"
+
+
+def _statements(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
+    statements = policy["Statement"]
+    if isinstance(statements, Mapping):
+        return [statements]
+    if not isinstance(statements, list):
+        raise UnsupportedPolicy(f"Statement must be an object or a list, not {statements!r}")
+    return statements
+
+
+def statement_matches(statement: Mapping[str, object], request: Request) -> bool:
+    """Whether one statement applies to the request (ignoring its Effect)."""
+    unknown = set(statement) - {
+        "Sid",
+        "Effect",
+        "Principal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+    }
+    if unknown:
+        raise UnsupportedPolicy(f"unsupported statement elements {sorted(unknown)}")
+    principal = statement.get("Principal", "*")
+    if principal != "*":
+        raise UnsupportedPolicy(
+            f"organization policies allow only Principal '*', not {principal!r}"
+        )
+    if "Action" in statement:
+        if not any(_glob(p, request.action, fold=True) for p in _listed(statement["Action"])):
+            return False
+    elif any(_glob(p, request.action, fold=True) for p in _listed(statement["NotAction"])):
+        return False
+    if "Resource" in statement:
+        if not any(_glob(p, request.resource) for p in _listed(statement["Resource"])):
+            return False
+    elif any(_glob(p, request.resource) for p in _listed(statement["NotResource"])):
+        return False
+    condition = statement.get("Condition", {})
+    if not isinstance(condition, Mapping):
+        raise UnsupportedPolicy(f"Condition must be an object, not {condition!r}")
+    return all(
+        condition_holds(operator, key, _listed(values), request)
+        for operator, keys in condition.items()
+        for key, values in keys.items()
+    )
+
+
+def condition_holds(operator: str, key: str, values: list[str], request: Request) -> bool:
+    """One ``operator: {key: values}`` entry of a Condition block."""
+    base, if_exists, qualifier = _parse(operator)
+    present = request.value(key)
+    if base == "Null":
+        wanted_missing = [v.lower() == "true" for v in values]
+        return (present is None or present == ()) in wanted_missing
+    if present is None or present == ():
+        if if_exists:
+            return True
+        if qualifier == "ForAllValues":
+            return True
+        if qualifier == "ForAnyValue":
+            return False
+        return base in _NEGATED
+    if qualifier is None:
+        if not isinstance(present, str):
+            raise UnsupportedPolicy(f"{key} is multivalued; use ForAnyValue/ForAllValues with it")
+        return _single(base, present, values)
+    items = (present,) if isinstance(present, str) else present
+    results = [_single(base, item, values) for item in items]
+    return any(results) if qualifier == "ForAnyValue" else all(results)
+
+
+def _single(base: str, present: str, values: list[str]) -> bool:
+    negated = base in _NEGATED
+    positive = base.replace("Not", "", 1) if negated else base
+    if positive == "StringEquals":
+        hit = present in values
+    elif positive == "StringEqualsIgnoreCase":
+        hit = present.casefold() in {v.casefold() for v in values}
+    elif positive == "StringLike":
+        hit = any(_glob(v, present) for v in values)
+    elif positive in ("ArnEquals", "ArnLike"):
+        hit = any(_arn_like(v, present) for v in values)
+    elif positive == "Bool":
+        hit = present.lower() in {v.lower() for v in values}
+    else:  # pragma: no cover - _parse rejects everything else
+        raise UnsupportedPolicy(base)
+    return not hit if negated else hit
+
+
+def _parse(operator: str) -> tuple[str, bool, str | None]:
+    qualifier: str | None = None
+    base = operator
+    for prefix in ("ForAnyValue:", "ForAllValues:"):
+        if base.startswith(prefix):
+            qualifier, base = prefix[:-1], base[len(prefix) :]
+    if_exists = base.endswith("IfExists")
+    if if_exists:
+        base = base[: -len("IfExists")]
+    if base not in _STRING_OPERATORS and base != "Null":
+        raise UnsupportedPolicy(f"condition operator {operator} is not implemented")
+    return base, if_exists, qualifier
+
+
+def _arn_like(pattern: str, arn: str) -> bool:
+    pattern_parts = pattern.split(":", 5)
+    arn_parts = arn.split(":", 5)
+    if len(pattern_parts) != 6 or len(arn_parts) != 6:
+        return False
+    return all(_glob(p, a) for p, a in zip(pattern_parts, arn_parts, strict=True))
+
+
+def _glob(pattern: str, text: str, *, fold: bool = False) -> bool:
+    return _compiled(pattern, fold).fullmatch(text) is not None
+
+
+@cache
+def _compiled(pattern: str, fold: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, (re.IGNORECASE | re.DOTALL) if fold else re.DOTALL)
+
+
+def _listed(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise UnsupportedPolicy(f"expected a string or a list of strings, not {value!r}")

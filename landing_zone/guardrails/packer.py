@@ -1,0 +1,282 @@
+"""Turn the packs attached to each target into as few organization policies as fit the quotas.
+
+For every target (the root or an OU) and policy type:
+
+1. collect the guardrails of its packs, in pack order, skipping any a parent
+   target already applies (SCPs and RCPs inherit down the tree);
+2. render their statements with the privileged exemption;
+3. merge statements that differ only in their actions (same resources and
+   condition): a Deny over the union denies exactly what the parts denied;
+4. pack the statements into policies of at most the size quota (first fit,
+   largest first, so the result is deterministic), minified because
+   Organizations counts every character, whitespace included;
+5. check the attachment quota: FullAWSAccess (or RCPFullAWSAccess) always
+   takes one slot, and ``*_reserved_per_target`` slots stay free.
+
+Written here rather than taken from a library: no PyPI package packs SCPs
+against quotas (LZA and Control Tower users split policies by hand).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
+from landing_zone.guardrails.model import GuardrailInputs, PolicyKind, render
+from landing_zone.guardrails.packs import BY_ID as PACKS
+
+ROOT = "root"
+KINDS: tuple[PolicyKind, ...] = ("scp", "rcp")
+FULL_ACCESS_POLICY = {"scp": "FullAWSAccess", "rcp": "RCPFullAWSAccess"}
+POLICY_TYPE = {"scp": "SERVICE_CONTROL_POLICY", "rcp": "RESOURCE_CONTROL_POLICY"}
+VERSION = "2012-10-17"
+DESCRIPTION_MAX = 512  # AWS::Organizations::Policy Description
+
+
+@dataclass(frozen=True)
+class PackedPolicy:
+    """One organization policy ready to become an ``AWS::Organizations::Policy``."""
+
+    target: str
+    kind: PolicyKind
+    index: int
+    name: str
+    description: str
+    packs: tuple[str, ...]
+    guardrails: tuple[str, ...]
+    content: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class TargetBudget:
+    """Quota use of one target for one policy type."""
+
+    target: str
+    kind: PolicyKind
+    policies: tuple[PackedPolicy, ...]
+    slots: int  # policies this target may hold for guardrails
+    max_chars: int
+
+    @property
+    def largest(self) -> int:
+        return max((p.size for p in self.policies), default=0)
+
+
+@dataclass(frozen=True)
+class GuardrailPlan:
+    """Every policy the landing zone attaches, and the budget use per target."""
+
+    budgets: tuple[TargetBudget, ...]
+
+    @property
+    def policies(self) -> tuple[PackedPolicy, ...]:
+        return tuple(p for budget in self.budgets for p in budget.policies)
+
+
+class GuardrailBudgetError(Exception):
+    """The guardrails for one or more targets do not fit the quotas."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def guardrail_inputs(config: LandingZoneConfig) -> GuardrailInputs:
+    return GuardrailInputs(
+        partition=config.partition,
+        prefix=config.prefix,
+        organization_id=config.organization.id,
+        governed_regions=tuple(config.regions.governed),
+        privileged_arns=tuple(p.arn for p in config.privileged_principals.values()),
+        sandbox_instance_types=tuple(config.guardrails.sandbox_instance_types),
+        trusted_external_accounts=tuple(config.guardrails.trusted_external_accounts),
+        account_access_role_name=config.account_access_role_name,
+    )
+
+
+def target_paths(config: LandingZoneConfig) -> dict[str, tuple[str, ...]]:
+    """Each target's path from the root, itself included: ``prod`` -> (root, workloads, prod)."""
+    paths: dict[str, tuple[str, ...]] = {ROOT: (ROOT,)}
+    for key, _, parent, _ in config.walk_units():
+        paths[key] = (*paths[parent or ROOT], key)
+    return paths
+
+
+def plan_guardrails(config: LandingZoneConfig) -> GuardrailPlan:
+    """Pack every target's guardrails, or raise :class:`GuardrailBudgetError`."""
+    inputs = guardrail_inputs(config)
+    quotas = config.guardrails.quotas
+    attachments = config.guardrails.attachments
+    budgets: list[TargetBudget] = []
+    problems: list[str] = []
+    for target, path in target_paths(config).items():
+        packs = tuple(attachments.get(target, ()))
+        if not packs:
+            continue
+        inherited = {
+            g
+            for ancestor in path[:-1]
+            for p in attachments.get(ancestor, ())
+            for g in PACKS[p].guardrails
+        }
+        for kind in KINDS:
+            guardrails = tuple(
+                dict.fromkeys(
+                    g
+                    for p in packs
+                    for g in PACKS[p].guardrails
+                    if GUARDRAILS[g].kind == kind and g not in inherited
+                )
+            )
+            if not guardrails:
+                continue
+            max_chars: int = getattr(quotas, f"{kind}_max_chars")
+            maximum: int = getattr(quotas, f"{kind}_max_per_target")
+            reserved: int = getattr(quotas, f"{kind}_reserved_per_target")
+            slots = maximum - 1 - reserved
+            statements = _merge(
+                (g, render(s, kind=kind, inputs=inputs))
+                for g in guardrails
+                for s in GUARDRAILS[g].statements(inputs)
+            )
+            bins, too_big = _pack(statements, max_chars=max_chars)
+            for guardrail_ids, size in too_big:
+                problems.append(
+                    f"{_label(target)}: a statement of {', '.join(guardrail_ids)} is {size} "
+                    f"characters on its own, over the {kind.upper()} size quota of {max_chars}. "
+                    f"Shorten its config-driven lists (regions, instance types, principals) "
+                    f"or raise guardrails.quotas.{kind}_max_chars if your organization's "
+                    "quota is higher"
+                )
+            if len(bins) > slots:
+                problems.append(
+                    f"{kind.upper()} packs for {_label(target)} need {len(bins)} policies; "
+                    f"the quota is {maximum} ({1} taken by {FULL_ACCESS_POLICY[kind]}, "
+                    f"{reserved} reserved), so {slots} are available. Move packs to a parent "
+                    f"OU, drop a pack from this target, or raise "
+                    f"guardrails.quotas.{kind}_max_per_target (if AWS raised your quota) or "
+                    f"lower {kind}_reserved_per_target"
+                )
+            policies = tuple(
+                _policy(config.prefix, target, kind, number, packs, members)
+                for number, members in enumerate(bins, start=1)
+            )
+            budgets.append(TargetBudget(target, kind, policies, slots, max_chars))
+    if problems:
+        raise GuardrailBudgetError(problems)
+    return GuardrailPlan(tuple(budgets))
+
+
+@dataclass
+class _Merged:
+    guardrails: list[str]
+    statement: dict[str, object]
+    sids: list[str]
+
+
+def _merge(rendered: Iterable[tuple[str, dict[str, object]]]) -> list[_Merged]:
+    merged: list[_Merged] = []
+    by_shape: dict[str, _Merged] = {}
+    for guardrail, statement in rendered:
+        if "Action" not in statement:
+            merged.append(_Merged([guardrail], statement, [str(statement["Sid"])]))
+            continue
+        shape = json.dumps(
+            {k: v for k, v in statement.items() if k not in ("Sid", "Action")}, sort_keys=True
+        )
+        existing = by_shape.get(shape)
+        if existing is None:
+            entry = _Merged([guardrail], dict(statement), [str(statement["Sid"])])
+            by_shape[shape] = entry
+            merged.append(entry)
+            continue
+        actions = _as_list(existing.statement["Action"]) + _as_list(statement["Action"])
+        existing.statement["Action"] = sorted(set(actions), key=str.lower)
+        existing.sids.append(str(statement["Sid"]))
+        # The Sid names the first part and how many were merged into it; the
+        # policy description lists every guardrail the policy carries.
+        existing.statement["Sid"] = f"{existing.sids[0]}And{len(existing.sids) - 1}More"
+        if guardrail not in existing.guardrails:
+            existing.guardrails.append(guardrail)
+    return merged
+
+
+def _as_list(value: object) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+
+
+def _minified(statements: Sequence[dict[str, object]]) -> str:
+    return json.dumps({"Version": VERSION, "Statement": list(statements)}, separators=(",", ":"))
+
+
+def _pack(
+    statements: list[_Merged], *, max_chars: int
+) -> tuple[list[list[_Merged]], list[tuple[list[str], int]]]:
+    overhead = len(_minified([]))
+    sizes = [len(_minified([m.statement])) - overhead for m in statements]
+    bins: list[list[int]] = []
+    fill: list[int] = []
+    too_big: list[tuple[list[str], int]] = []
+    for index in sorted(range(len(statements)), key=lambda i: (-sizes[i], i)):
+        size = sizes[index]
+        if size + overhead > max_chars:
+            too_big.append((statements[index].guardrails, size + overhead))
+            continue
+        for number, used in enumerate(fill):
+            # +1 for the comma between statements
+            if used + 1 + size <= max_chars:
+                bins[number].append(index)
+                fill[number] = used + 1 + size
+                break
+        else:
+            bins.append([index])
+            fill.append(overhead + size)
+    # Catalog order inside each policy, and policies ordered by their first
+    # statement, keep the output readable and stable.
+    ordered = sorted((sorted(b) for b in bins), key=lambda b: b[0])
+    return [[statements[i] for i in b] for b in ordered], too_big
+
+
+def _policy(
+    prefix: str,
+    target: str,
+    kind: PolicyKind,
+    number: int,
+    packs: tuple[str, ...],
+    members: list[_Merged],
+) -> PackedPolicy:
+    guardrails = tuple(dict.fromkeys(g for m in members for g in m.guardrails))
+    description = f"{prefix} landing zone guardrails (packs {', '.join(packs)}): " + ", ".join(
+        guardrails
+    )
+    if len(description) > DESCRIPTION_MAX:
+        description = description[: DESCRIPTION_MAX - 3] + "..."
+    return PackedPolicy(
+        target=target,
+        kind=kind,
+        index=number,
+        name=f"{prefix}-{target}-{kind}-{number}",
+        description=description,
+        packs=packs,
+        guardrails=guardrails,
+        content=_minified([m.statement for m in members]),
+    )
+
+
+def _label(target: str) -> str:
+    return "the root" if target == ROOT else f"OU '{target}'"
+
+
+def attached_guardrails(config: LandingZoneConfig) -> Iterator[tuple[str, str, str]]:
+    """``(target, pack, guardrail)`` for every attachment in config, in file order (for docs)."""
+    for target, packs in config.guardrails.attachments.items():
+        for pack in packs:
+            for guardrail in PACKS[pack].guardrails:
+                yield target, pack, guardrail

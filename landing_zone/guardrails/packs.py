@@ -1,0 +1,78 @@
+"""Guardrail packs: what the config attaches to the root or an OU.
+
+A pack may hold SCP and RCP guardrails together; the packer splits them by
+policy type. Policies attached higher up apply to every OU below, so a
+guardrail belongs in exactly the pack whose target it should reach.
+"""
+
+from __future__ import annotations
+
+from landing_zone.guardrails.model import Pack
+
+PACKS: tuple[Pack, ...] = (
+    Pack(
+        id="core",
+        summary="Control Tower mandatory equivalents, detection protection, root user and "
+        "account hygiene. Attach at the root.",
+        guardrails=(
+            "protect-organization-trail",
+            "protect-config-recording",
+            "protect-config-rules",
+            "protect-landing-zone-resources",
+            "protect-detection-services",
+            "deny-leave-organization",
+            "deny-root-user",
+            "deny-root-access-keys",
+            "protect-ebs-default-encryption",
+            "protect-s3-account-public-access-block",
+            "protect-account-settings",
+        ),
+    ),
+    Pack(
+        id="region-deny",
+        summary="Deny ungoverned regions (regions.governed), global services exempt.",
+        guardrails=("region-deny",),
+    ),
+    Pack(
+        id="log-archive",
+        summary="Protect the log-archive buckets and their objects. Attach where the "
+        "log-archive account lives (Security), or at the root.",
+        guardrails=("protect-log-archive-buckets",),
+    ),
+    Pack(
+        id="data-perimeter",
+        summary="RCPs: organization-only access to S3, KMS, SQS, Secrets Manager and STS "
+        "resources; TLS-only S3.",
+        guardrails=("rcp-identity-perimeter", "rcp-enforce-tls"),
+    ),
+    Pack(
+        id="workload",
+        summary="Baseline for every workload OU: IMDSv2 on new instances.",
+        guardrails=("require-imdsv2",),
+    ),
+    Pack(
+        id="production",
+        summary="Stricter than workload: IMDSv2, and no RAM shares outside the organization.",
+        guardrails=("require-imdsv2", "deny-external-resource-shares"),
+    ),
+    Pack(
+        id="identity-center-only",
+        summary="Opt-in: no IAM users or access keys, for organizations that sign in only "
+        "through IAM Identity Center.",
+        guardrails=("deny-iam-users-and-access-keys",),
+    ),
+    Pack(
+        id="sandbox",
+        summary="No long-term commitments; only the instance types in "
+        "guardrails.sandbox_instance_types.",
+        guardrails=("deny-long-term-commitments", "sandbox-instance-types"),
+    ),
+    Pack(
+        id="suspended",
+        summary="Deny everything except the privileged roles.",
+        guardrails=("deny-all-suspended",),
+    ),
+)
+
+PACK_IDS: tuple[str, ...] = tuple(pack.id for pack in PACKS)
+BY_ID: dict[str, Pack] = {pack.id: pack for pack in PACKS}

@@ -1,0 +1,799 @@
+"""The case table: requests with the decision the example organization must give in each OU.
+
+Each case is a principal, an action, a resource ARN, a region and extra
+request context, with the set of OUs in which the synthesized SCPs and RCPs
+must deny it; in every other OU it must be allowed. The account under test
+(222222222222) sits directly in the OU; the principal and the resource are in
+that account unless the principal is external or an AWS service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.conftest import EXAMPLE
+
+ORG = "o-a1b2c3d4e5"
+ACCOUNT = "222222222222"
+MANAGEMENT = "111111111111"
+LOG_BUCKET = f"arn:aws:s3:::acme-log-archive-logs-{ACCOUNT}-eu-west-1"
+ACCESS_LOG_BUCKET = f"arn:aws:s3:::acme-log-archive-access-{ACCOUNT}-eu-west-1"
+TRAIL = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/Acme-OrganizationTrail"
+DETECTOR = f"arn:aws:guardduty:eu-west-1:{ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0"
+HUB = f"arn:aws:securityhub:eu-west-1:{ACCOUNT}:hub/default"
+WORKLOAD_BUCKET = "arn:aws:s3:::retail-web-assets"
+INSTANCE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/*"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes the request, and whether SCPs of the account's OU path apply to it."""
+
+    arn: str
+    scp_applies: bool = True
+    context: dict[str, str] = field(default_factory=dict)
+
+
+def _member(arn: str, *, scp_applies: bool = True, **extra: str) -> Principal:
+    """A principal in the account under test, inside the organization."""
+    context = {
+        "aws:PrincipalArn": arn,
+        "aws:PrincipalAccount": ACCOUNT,
+        "aws:PrincipalOrgID": ORG,
+        "aws:PrincipalIsAWSService": "false",
+        **extra,
+    }
+    return Principal(arn, scp_applies=scp_applies, context=context)
+
+
+def _org_role(name: str) -> Principal:
+    return _member(f"arn:aws:iam::{ACCOUNT}:role/{name}")
+
+
+ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
+GUARDDUTY_SLR = (
+    f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/guardduty.amazonaws.com/"
+    "AWSServiceRoleForAmazonGuardDuty"
+)
+PRINCIPALS: dict[str, Principal] = {
+    "workload-admin": _org_role("WorkloadAdmin"),
+    "ccoe": _org_role("AcmeCCoEDeployment"),
+    "break-glass": _org_role("AcmeBreakGlass"),
+    "stackset": _org_role("stacksets-exec-0123456789abcdef0123456789abcdef"),
+    "root": _member(ROOT_ARN),
+    # A task-scoped session from centralized root access (sts:AssumeRoot).
+    "assumed-root": _member(ROOT_ARN, **{"aws:AssumedRoot": "true"}),
+    # SCPs do not affect service-linked roles.
+    "service-linked-role": _member(GUARDDUTY_SLR, scp_applies=False),
+    # Outside the organization: only the RCPs on our resources apply.
+    "external": Principal(
+        "arn:aws:iam::999999999999:role/Partner",
+        scp_applies=False,
+        context={
+            "aws:PrincipalArn": "arn:aws:iam::999999999999:role/Partner",
+            "aws:PrincipalAccount": "999999999999",
+            "aws:PrincipalOrgID": "o-zzzzzzzzzz",
+            "aws:PrincipalIsAWSService": "false",
+        },
+    ),
+    # CloudTrail delivering the organization trail's logs.
+    "cloudtrail-for-org": Principal(
+        "cloudtrail.amazonaws.com",
+        scp_applies=False,
+        context={
+            "aws:PrincipalIsAWSService": "true",
+            "aws:SourceOrgID": ORG,
+            "aws:SourceAccount": MANAGEMENT,
+        },
+    ),
+    # The same service acting for someone else's organization (confused deputy).
+    "cloudtrail-for-stranger": Principal(
+        "cloudtrail.amazonaws.com",
+        scp_applies=False,
+        context={
+            "aws:PrincipalIsAWSService": "true",
+            "aws:SourceOrgID": "o-zzzzzzzzzz",
+            "aws:SourceAccount": "999999999999",
+        },
+    ),
+    # A service integration that sends no source account.
+    "service-without-source": Principal(
+        "delivery.logs.amazonaws.com",
+        scp_applies=False,
+        context={"aws:PrincipalIsAWSService": "true"},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    principal: str
+    action: str
+    resource: str
+    denied_in: str  # OU-set names from ou_sets() joined by "+", e.g. "sandbox+suspended"
+    region: str = "eu-west-1"
+    context: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+
+
+def ou_sets(paths: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """Named OU sets of the example organization, from its OU paths."""
+    ous = frozenset(k for k in paths if k != "root")
+
+    def below(*keys: str) -> frozenset[str]:
+        return frozenset(k for k in ous if any(key in paths[k] for key in keys))
+
+    return {
+        "all": ous,
+        "none": frozenset(),
+        "security": below("security"),
+        "sandbox": below("sandbox"),
+        "suspended": below("suspended"),
+        "workload": below("workloads", "retail", "payments"),
+        "prod": frozenset({"prod", "retail-prod", "payments-prod"}),
+        "payments-prod": frozenset({"payments-prod"}),
+    }
+
+
+TLS = {"aws:SecureTransport": "true"}
+MANAGED = {"aws:ResourceTag/landing-zone:managed-by": "cdk-landing-zone"}
+IMDSV2 = {"ec2:MetadataHttpTokens": "required", "ec2:InstanceType": "t3.micro"}
+
+CASES: tuple[Case, ...] = (
+    # -- attacks: the organization trail
+    Case("admin-stops-trail", "workload-admin", "cloudtrail:StopLogging", TRAIL, "all"),
+    Case("admin-deletes-trail", "workload-admin", "cloudtrail:DeleteTrail", TRAIL, "all"),
+    Case(
+        "admin-changes-event-selectors",
+        "workload-admin",
+        "cloudtrail:PutEventSelectors",
+        TRAIL,
+        "all",
+    ),
+    Case(
+        "break-glass-stops-trail-in-suspended",
+        "break-glass",
+        "cloudtrail:StopLogging",
+        TRAIL,
+        "none",
+    ),
+    # -- attacks: the log archive (the pack sits on Security, where it lives)
+    Case(
+        "admin-deletes-log-bucket",
+        "workload-admin",
+        "s3:DeleteBucket",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-rewrites-log-bucket-policy",
+        "workload-admin",
+        "s3:PutBucketPolicy",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-deletes-log-bucket-policy",
+        "workload-admin",
+        "s3:DeleteBucketPolicy",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-shortens-log-lifecycle",
+        "workload-admin",
+        "s3:PutLifecycleConfiguration",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-changes-log-encryption",
+        "workload-admin",
+        "s3:PutEncryptionConfiguration",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-changes-object-lock",
+        "workload-admin",
+        "s3:PutBucketObjectLockConfiguration",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-bypasses-retention",
+        "workload-admin",
+        "s3:BypassGovernanceRetention",
+        f"{LOG_BUCKET}/AWSLogs/x.json.gz",
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-opens-log-bucket-public-access",
+        "workload-admin",
+        "s3:PutBucketPublicAccessBlock",
+        LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-turns-off-access-logging",
+        "workload-admin",
+        "s3:PutBucketLogging",
+        ACCESS_LOG_BUCKET,
+        "security+suspended",
+        context=TLS,
+    ),
+    Case(
+        "ccoe-updates-log-bucket-policy",
+        "ccoe",
+        "s3:PutBucketPolicy",
+        LOG_BUCKET,
+        "none",
+        context=TLS,
+    ),
+    Case(
+        "admin-reads-log-object",
+        "workload-admin",
+        "s3:GetObject",
+        f"{LOG_BUCKET}/AWSLogs/x.json.gz",
+        "suspended",
+        context=TLS,
+    ),
+    # -- attacks: leaving, root
+    Case(
+        "admin-leaves-organization", "workload-admin", "organizations:LeaveOrganization", "*", "all"
+    ),
+    Case("ccoe-leaves-organization", "ccoe", "organizations:LeaveOrganization", "*", "all"),
+    Case("root-lists-buckets", "root", "s3:ListAllMyBuckets", "*", "all", context=TLS),
+    Case(
+        "root-creates-access-key",
+        "root",
+        "iam:CreateAccessKey",
+        ROOT_ARN,
+        "all",
+        region="us-east-1",
+    ),
+    Case("root-runs-instance", "root", "ec2:RunInstances", INSTANCE, "all", context=IMDSV2),
+    Case(
+        "assumed-root-deletes-bucket-policy",
+        "assumed-root",
+        "s3:DeleteBucketPolicy",
+        WORKLOAD_BUCKET,
+        "suspended",
+        context=TLS,
+    ),
+    # -- attacks: detection services
+    Case(
+        "admin-deletes-guardduty-detector",
+        "workload-admin",
+        "guardduty:DeleteDetector",
+        DETECTOR,
+        "all",
+    ),
+    Case(
+        "admin-leaves-guardduty-admin",
+        "workload-admin",
+        "guardduty:DisassociateFromAdministratorAccount",
+        "*",
+        "all",
+    ),
+    Case(
+        "admin-suppresses-guardduty-findings",
+        "workload-admin",
+        "guardduty:CreateFilter",
+        DETECTOR,
+        "all",
+    ),
+    Case(
+        "admin-redirects-guardduty-export",
+        "workload-admin",
+        "guardduty:UpdatePublishingDestination",
+        DETECTOR,
+        "all",
+    ),
+    Case(
+        "admin-disables-security-hub",
+        "workload-admin",
+        "securityhub:DisableSecurityHub",
+        HUB,
+        "all",
+    ),
+    Case(
+        "admin-disables-standards",
+        "workload-admin",
+        "securityhub:BatchDisableStandards",
+        HUB,
+        "all",
+    ),
+    Case("admin-disables-macie", "workload-admin", "macie2:DisableMacie", "*", "all"),
+    Case("admin-disables-inspector", "workload-admin", "inspector2:Disable", "*", "all"),
+    Case(
+        "admin-leaves-detective", "workload-admin", "detective:DisassociateMembership", "*", "all"
+    ),
+    Case(
+        "admin-deletes-lz-analyzer",
+        "workload-admin",
+        "access-analyzer:DeleteAnalyzer",
+        f"arn:aws:access-analyzer:eu-west-1:{ACCOUNT}:analyzer/Acme-Account",
+        "all",
+    ),
+    Case(
+        "admin-deletes-own-analyzer",
+        "workload-admin",
+        "access-analyzer:DeleteAnalyzer",
+        f"arn:aws:access-analyzer:eu-west-1:{ACCOUNT}:analyzer/team-analyzer",
+        "suspended",
+    ),
+    Case(
+        "break-glass-updates-detector", "break-glass", "guardduty:UpdateDetector", DETECTOR, "none"
+    ),
+    Case(
+        "guardduty-slr-works-in-ungoverned-region",
+        "service-linked-role",
+        "ec2:DescribeInstances",
+        "*",
+        "none",
+        region="ap-southeast-2",
+    ),
+    # -- attacks: AWS Config
+    Case("admin-stops-recorder", "workload-admin", "config:StopConfigurationRecorder", "*", "all"),
+    Case(
+        "admin-deletes-delivery-channel",
+        "workload-admin",
+        "config:DeleteDeliveryChannel",
+        "*",
+        "all",
+    ),
+    Case(
+        "admin-authorizes-foreign-aggregator",
+        "workload-admin",
+        "config:PutAggregationAuthorization",
+        "*",
+        "all",
+    ),
+    Case(
+        "admin-deletes-lz-config-rule",
+        "workload-admin",
+        "config:DeleteConfigRule",
+        "*",
+        "all",
+        context=MANAGED,
+    ),
+    Case(
+        "admin-untags-lz-config-rule",
+        "workload-admin",
+        "config:UntagResource",
+        "*",
+        "all",
+        context={"aws:TagKeys": ("landing-zone:managed-by",)},
+    ),
+    Case(
+        "admin-creates-own-config-rule", "workload-admin", "config:PutConfigRule", "*", "suspended"
+    ),
+    Case("stackset-puts-recorder", "stackset", "config:PutConfigurationRecorder", "*", "none"),
+    # -- attacks: the landing zone's own resources
+    Case(
+        "admin-deletes-stackset-role",
+        "workload-admin",
+        "iam:DeleteRole",
+        f"arn:aws:iam::{ACCOUNT}:role/stacksets-exec-0123456789abcdef",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-edits-lz-role",
+        "workload-admin",
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-retrusts-access-role",
+        "workload-admin",
+        "iam:UpdateAssumeRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-edits-lz-function",
+        "workload-admin",
+        "lambda:UpdateFunctionCode",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator",
+        "all",
+    ),
+    Case(
+        "admin-deletes-lz-topic",
+        "workload-admin",
+        "sns:DeleteTopic",
+        f"arn:aws:sns:eu-west-1:{ACCOUNT}:Acme-SecurityAlerts",
+        "all",
+    ),
+    Case(
+        "admin-deletes-lz-log-group",
+        "workload-admin",
+        "logs:DeleteLogGroup",
+        f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/acme/landing-zone/baseline",
+        "all",
+    ),
+    Case(
+        "admin-deletes-lz-rule",
+        "workload-admin",
+        "events:DeleteRule",
+        f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/Acme-GuardDutyFindings",
+        "all",
+    ),
+    Case(
+        "admin-edits-own-role",
+        "workload-admin",
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/RetailApi",
+        "suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-edits-own-function",
+        "workload-admin",
+        "lambda:UpdateFunctionCode",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:retail-api",
+        "suspended",
+    ),
+    # -- region deny
+    Case(
+        "admin-launches-in-ungoverned-region",
+        "workload-admin",
+        "ec2:RunInstances",
+        INSTANCE.replace("eu-west-1", "ap-southeast-2"),
+        "all",
+        region="ap-southeast-2",
+        context=IMDSV2,
+    ),
+    Case(
+        "admin-creates-bucket-in-ungoverned-region",
+        "workload-admin",
+        "s3:CreateBucket",
+        "arn:aws:s3:::new-bucket",
+        "all",
+        region="sa-east-1",
+        context=TLS,
+    ),
+    Case(
+        "admin-uses-iam-from-ungoverned-region",
+        "workload-admin",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/RetailApi",
+        "suspended",
+        region="us-west-2",
+    ),
+    Case(
+        "admin-uses-sts-from-ungoverned-region",
+        "workload-admin",
+        "sts:GetCallerIdentity",
+        "*",
+        "suspended",
+        region="ap-southeast-2",
+    ),
+    Case(
+        "admin-uses-route53-from-ungoverned-region",
+        "workload-admin",
+        "route53:ChangeResourceRecordSets",
+        "arn:aws:route53:::hostedzone/Z123",
+        "suspended",
+        region="us-west-2",
+    ),
+    Case(
+        "admin-opens-support-case",
+        "workload-admin",
+        "support:CreateCase",
+        "*",
+        "suspended",
+        region="us-west-2",
+    ),
+    Case(
+        "ccoe-works-in-ungoverned-region",
+        "ccoe",
+        "ec2:DescribeInstances",
+        "*",
+        "none",
+        region="ap-southeast-2",
+    ),
+    Case(
+        "stackset-deploys-in-governed-region",
+        "stackset",
+        "cloudformation:CreateStack",
+        "*",
+        "none",
+        region="eu-central-1",
+    ),
+    # -- account hygiene
+    Case(
+        "admin-disables-ebs-default-encryption",
+        "workload-admin",
+        "ec2:DisableEbsEncryptionByDefault",
+        "*",
+        "all",
+    ),
+    Case(
+        "admin-removes-account-public-access-block",
+        "workload-admin",
+        "s3:PutAccountPublicAccessBlock",
+        "*",
+        "all",
+        context=TLS,
+    ),
+    Case(
+        "admin-changes-alternate-contact",
+        "workload-admin",
+        "account:PutAlternateContact",
+        "*",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-opts-into-region",
+        "workload-admin",
+        "account:EnableRegion",
+        "*",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-launches-imdsv1",
+        "workload-admin",
+        "ec2:RunInstances",
+        INSTANCE,
+        "workload+suspended",
+        context={"ec2:MetadataHttpTokens": "optional", "ec2:InstanceType": "t3.micro"},
+    ),
+    Case(
+        "admin-launches-without-imds-setting",
+        "workload-admin",
+        "ec2:RunInstances",
+        INSTANCE,
+        "workload+suspended",
+        context={"ec2:InstanceType": "t3.micro"},
+    ),
+    Case(
+        "admin-launches-imdsv2",
+        "workload-admin",
+        "ec2:RunInstances",
+        INSTANCE,
+        "suspended",
+        region="eu-central-1",
+        context=IMDSV2,
+    ),
+    Case(
+        "admin-creates-iam-user",
+        "workload-admin",
+        "iam:CreateUser",
+        f"arn:aws:iam::{ACCOUNT}:user/bob",
+        "payments-prod+suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-creates-access-key",
+        "workload-admin",
+        "iam:CreateAccessKey",
+        f"arn:aws:iam::{ACCOUNT}:user/bob",
+        "payments-prod+suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-shares-outside-org",
+        "workload-admin",
+        "ram:CreateResourceShare",
+        "*",
+        "prod+suspended",
+        context={"ram:RequestedAllowsExternalPrincipals": "true"},
+    ),
+    Case(
+        "admin-shares-inside-org",
+        "workload-admin",
+        "ram:CreateResourceShare",
+        "*",
+        "suspended",
+        context={"ram:RequestedAllowsExternalPrincipals": "false"},
+    ),
+    # -- sandbox
+    Case(
+        "admin-buys-reserved-instances",
+        "workload-admin",
+        "ec2:PurchaseReservedInstancesOffering",
+        "*",
+        "sandbox+suspended",
+    ),
+    Case(
+        "admin-buys-savings-plan",
+        "workload-admin",
+        "savingsplans:CreateSavingsPlan",
+        "*",
+        "sandbox+suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-registers-domain",
+        "workload-admin",
+        "route53domains:RegisterDomain",
+        "*",
+        "sandbox+suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-subscribes-marketplace",
+        "workload-admin",
+        "aws-marketplace:Subscribe",
+        "*",
+        "sandbox+suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-orders-direct-connect",
+        "workload-admin",
+        "directconnect:CreateConnection",
+        "*",
+        "sandbox+suspended",
+    ),
+    Case(
+        "admin-buys-shield-advanced",
+        "workload-admin",
+        "shield:CreateSubscription",
+        "*",
+        "sandbox+suspended",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-reserves-capacity",
+        "workload-admin",
+        "ec2:CreateCapacityReservation",
+        "*",
+        "sandbox+suspended",
+    ),
+    Case(
+        "admin-launches-large-instance",
+        "workload-admin",
+        "ec2:RunInstances",
+        INSTANCE,
+        "sandbox+suspended",
+        context={"ec2:MetadataHttpTokens": "required", "ec2:InstanceType": "p5.48xlarge"},
+    ),
+    Case(
+        "ccoe-buys-reserved-instances", "ccoe", "ec2:PurchaseReservedInstancesOffering", "*", "none"
+    ),
+    # -- everyday work that must keep working
+    Case("admin-reads-trails", "workload-admin", "cloudtrail:DescribeTrails", "*", "suspended"),
+    Case("admin-reads-findings", "workload-admin", "securityhub:GetFindings", HUB, "suspended"),
+    Case(
+        "admin-writes-own-bucket",
+        "workload-admin",
+        "s3:PutObject",
+        f"{WORKLOAD_BUCKET}/index.html",
+        "suspended",
+        context=TLS,
+    ),
+    Case(
+        "admin-creates-own-topic",
+        "workload-admin",
+        "sns:CreateTopic",
+        f"arn:aws:sns:eu-west-1:{ACCOUNT}:retail-orders",
+        "suspended",
+    ),
+    Case("ccoe-updates-trail", "ccoe", "cloudtrail:UpdateTrail", TRAIL, "none"),
+    Case(
+        "ccoe-edits-lz-role",
+        "ccoe",
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
+        "none",
+        region="us-east-1",
+    ),
+    Case(
+        "stackset-works-in-suspended",
+        "stackset",
+        "s3:GetObject",
+        f"{WORKLOAD_BUCKET}/x",
+        "none",
+        context=TLS,
+    ),
+    # -- data perimeter (RCPs at the root)
+    Case(
+        "external-reads-bucket",
+        "external",
+        "s3:GetObject",
+        f"{WORKLOAD_BUCKET}/x",
+        "all",
+        context=TLS,
+    ),
+    Case(
+        "external-decrypts-with-key",
+        "external",
+        "kms:Decrypt",
+        f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "all",
+    ),
+    Case(
+        "external-assumes-role",
+        "external",
+        "sts:AssumeRole",
+        f"arn:aws:iam::{ACCOUNT}:role/CrossAccount",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "external-sends-to-queue",
+        "external",
+        "sqs:SendMessage",
+        f"arn:aws:sqs:eu-west-1:{ACCOUNT}:orders",
+        "all",
+    ),
+    Case(
+        "external-reads-secret",
+        "external",
+        "secretsmanager:GetSecretValue",
+        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:db-AbCdEf",
+        "all",
+    ),
+    Case(
+        "external-reads-dynamodb-outside-perimeter",
+        "external",
+        "dynamodb:GetItem",
+        f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders",
+        "none",
+    ),
+    Case(
+        "cloudtrail-delivers-for-org",
+        "cloudtrail-for-org",
+        "s3:PutObject",
+        f"{LOG_BUCKET}/AWSLogs/{ORG}/x.json.gz",
+        "none",
+        context=TLS,
+    ),
+    Case(
+        "cloudtrail-delivers-for-stranger",
+        "cloudtrail-for-stranger",
+        "s3:PutObject",
+        f"{LOG_BUCKET}/AWSLogs/x.json.gz",
+        "all",
+        context=TLS,
+    ),
+    Case(
+        "service-without-source-account",
+        "service-without-source",
+        "s3:PutObject",
+        f"{WORKLOAD_BUCKET}/logs/x",
+        "none",
+        context=TLS,
+    ),
+    Case(
+        "admin-reads-bucket-without-tls",
+        "workload-admin",
+        "s3:GetObject",
+        f"{WORKLOAD_BUCKET}/x",
+        "all",
+        context={"aws:SecureTransport": "false"},
+    ),
+    Case(
+        "ccoe-reads-bucket-without-tls",
+        "ccoe",
+        "s3:GetObject",
+        f"{WORKLOAD_BUCKET}/x",
+        "all",
+        context={"aws:SecureTransport": "false"},
+    ),
+    Case(
+        "admin-uses-own-key",
+        "workload-admin",
+        "kms:Decrypt",
+        f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "suspended",
+    ),
+)
+
+__all__ = ["CASES", "EXAMPLE", "PRINCIPALS", "Case", "Principal", "ou_sets"]
