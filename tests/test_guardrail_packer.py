@@ -26,6 +26,10 @@ from tests.test_config import minimal_variant, problems_of
 CONFIG = load_config(EXAMPLE)
 PLAN = plan_guardrails(CONFIG)
 
+RCP_FULL_ACCESS = {
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+}
+
 OVER_BUDGET = """
 guardrails:
   attachments:
@@ -251,3 +255,29 @@ def test_docs_are_generated_from_the_catalog_and_not_stale() -> None:
         assert f"### `{guardrail.id}`" in expected
     for control, *_ in CONTROL_TOWER:
         assert f"| {control} |" in expected
+
+
+def test_trusted_external_accounts_pass_the_data_perimeter_and_no_one_else(
+    tmp_path: Path,
+) -> None:
+    path = minimal_variant(
+        tmp_path,
+        append=(
+            "guardrails:\n  attachments:\n    root: [data-perimeter]\n"
+            "  trusted_external_accounts: ['333333333333']\n"
+        ),
+    )
+    (policy,) = plan_guardrails(load_config(path)).policies
+    document = json.loads(policy.content)
+
+    def decision(account: str) -> str:
+        context = {
+            "aws:PrincipalAccount": account,
+            "aws:PrincipalOrgID": "o-someoneelse",
+            "aws:PrincipalIsAWSService": "false",
+            "aws:SecureTransport": "true",
+        }
+        return evaluate([[document, RCP_FULL_ACCESS]], Request("sts:AssumeRole", "*", context))
+
+    assert decision("333333333333") == "allow"
+    assert decision("444444444444") == "deny"

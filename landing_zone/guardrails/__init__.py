@@ -1,5 +1,9 @@
-"""Preventive guardrails as data: catalog, packs and the quota-aware packer.
+"""Preventive guardrails as data: pure Python, no aws_cdk import (DESIGN.md decision 3).
 
-Pure Python with no aws_cdk import (DESIGN.md decision 3), so policies can be
-evaluated and documented without synthesizing anything.
+- ``model``: what a guardrail, a statement and a pack are; rendering to IAM JSON.
+- ``catalog``: every SCP and RCP guardrail, with its controls and rationale.
+- ``packs``: named sets of guardrails the config attaches to the root or OUs.
+- ``packer``: packs each target's guardrails into policies that fit the quotas.
+- ``evaluate``: an SCP/RCP evaluator the case-table tests run requests through.
+- ``docs``: generates docs/guardrails.md (``make docs``).
 """
