@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from landing_zone.config import load_config
-from landing_zone.guardrails.evaluate import Decision, Request, evaluate
+from landing_zone.guardrails.evaluate import FULL_ACCESS, Decision, Request, evaluate
 from landing_zone.guardrails.packer import target_paths
 from tests.conftest import EXAMPLE
 from tests.guardrail_cases import CASES, PRINCIPALS, Case, ou_sets
@@ -22,16 +22,6 @@ from tests.guardrail_cases import CASES, PRINCIPALS, Case, ou_sets
 CONFIG = load_config(EXAMPLE)
 PATHS = target_paths(CONFIG)
 OU_SETS = ou_sets(PATHS)
-FULL_ACCESS = {
-    "SERVICE_CONTROL_POLICY": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-    },
-    "RESOURCE_CONTROL_POLICY": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
-    },
-}
 
 
 def attached_policies(template: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -80,10 +70,13 @@ def policies(organization_template: dict[str, Any]) -> dict[tuple[str, str], lis
     return attached_policies(organization_template)
 
 
+def request_of(case: Case) -> Request:
+    context = {**PRINCIPALS[case.principal].context, "aws:RequestedRegion": case.region}
+    return Request(action=case.action, resource=case.resource, context={**context, **case.context})
+
+
 def decide(case: Case, ou: str, policies: dict[tuple[str, str], list[dict[str, Any]]]) -> Decision:
-    principal = PRINCIPALS[case.principal]
-    context = {**principal.context, "aws:RequestedRegion": case.region, **case.context}
-    request = Request(action=case.action, resource=case.resource, context=context)
+    request = request_of(case)
 
     def levels(policy_type: str) -> list[list[dict[str, Any]]]:
         # Root, each OU on the path, then the account (FullAWSAccess only).
@@ -92,7 +85,10 @@ def decide(case: Case, ou: str, policies: dict[tuple[str, str], list[dict[str, A
         ]
         return [*path_levels, [FULL_ACCESS[policy_type]]]
 
-    if principal.scp_applies and evaluate(levels("SERVICE_CONTROL_POLICY"), request) == "deny":
+    if (
+        PRINCIPALS[case.principal].scp_applies
+        and evaluate(levels("SERVICE_CONTROL_POLICY"), request) == "deny"
+    ):
         return "deny"
     return evaluate(levels("RESOURCE_CONTROL_POLICY"), request)
 
@@ -127,13 +123,6 @@ def test_every_guardrail_is_exercised_by_some_denied_case(
     unexercised = []
     for sid, statement in statements.items():
         single = [[{"Statement": [statement]}, FULL_ACCESS["SERVICE_CONTROL_POLICY"]]]
-        hit = False
-        for case in CASES:
-            principal = PRINCIPALS[case.principal]
-            context = {**principal.context, "aws:RequestedRegion": case.region, **case.context}
-            if evaluate(single, Request(case.action, case.resource, context)) == "deny":
-                hit = True
-                break
-        if not hit:
+        if not any(evaluate(single, request_of(case)) == "deny" for case in CASES):
             unexercised.append(sid)
     assert unexercised == []

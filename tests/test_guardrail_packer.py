@@ -12,7 +12,7 @@ from landing_zone.cli import main as cli_main
 from landing_zone.config import load_config
 from landing_zone.guardrails.catalog import GUARDRAILS
 from landing_zone.guardrails.docs import CONTROL_TOWER, guardrails_markdown
-from landing_zone.guardrails.evaluate import Request, evaluate
+from landing_zone.guardrails.evaluate import FULL_ACCESS, Request, evaluate
 from landing_zone.guardrails.model import render
 from landing_zone.guardrails.packer import (
     GuardrailBudgetError,
@@ -25,10 +25,6 @@ from tests.test_config import minimal_variant, problems_of
 
 CONFIG = load_config(EXAMPLE)
 PLAN = plan_guardrails(CONFIG)
-
-RCP_FULL_ACCESS = {
-    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
-}
 
 OVER_BUDGET = """
 guardrails:
@@ -171,11 +167,12 @@ def test_over_budget_config_fails_naming_target_numbers_and_fix(tmp_path: Path) 
     (message,) = raised.value.lines
     assert message.startswith("SCP packs for the root need ")
     assert (
-        "policies; the quota is 4 (1 taken by FullAWSAccess, 2 reserved), so 1 are available"
+        "policies; the quota is 4 (1 taken by FullAWSAccess, 2 reserved), leaving 1 for guardrails"
         in message
     )
     assert "Move packs to a parent OU" in message
-    assert "scp_max_per_target" in message
+    assert "guardrails.quotas.scp_max_per_target" in message
+    assert "guardrails.quotas.scp_reserved_per_target" in message
 
 
 def test_oversized_single_statement_is_reported(tmp_path: Path) -> None:
@@ -277,7 +274,10 @@ def test_trusted_external_accounts_pass_the_data_perimeter_and_no_one_else(
             "aws:PrincipalIsAWSService": "false",
             "aws:SecureTransport": "true",
         }
-        return evaluate([[document, RCP_FULL_ACCESS]], Request("sts:AssumeRole", "*", context))
+        return evaluate(
+            [[document, FULL_ACCESS["RESOURCE_CONTROL_POLICY"]]],
+            Request("sts:AssumeRole", "*", context),
+        )
 
     assert decision("333333333333") == "allow"
     assert decision("444444444444") == "deny"

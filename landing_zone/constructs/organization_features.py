@@ -119,6 +119,9 @@ class OrganizationFeatures(Construct):
         # Organizations rejects concurrent changes, so the resources run one
         # after another (the handler also retries ConcurrentModification).
         self.resources: dict[str, CustomResource] = {}
+        # Policy type -> the resource that enables it: policies of that type
+        # must depend on it.
+        self.policy_types: dict[str, CustomResource] = {}
         previous: CustomResource | None = None
         features = [("PolicyType", v) for v in policy_types] + [
             ("TrustedService", v) for v in trusted_services
@@ -139,3 +142,5 @@ class OrganizationFeatures(Construct):
                 resource.node.add_dependency(previous)
             previous = resource
             self.resources[f"{feature}/{value}"] = resource
+            if feature == "PolicyType":
+                self.policy_types[value] = resource

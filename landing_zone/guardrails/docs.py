@@ -194,22 +194,14 @@ CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def reach(config: LandingZoneConfig) -> dict[str, list[str]]:
-    """Guardrail id -> the targets it is attached to in ``config`` (inherited copies skipped)."""
-    paths = target_paths(config)
-    attachments = config.guardrails.attachments
-    packs = {pack.id: pack for pack in PACKS}
+def reach(plan: GuardrailPlan) -> dict[str, list[str]]:
+    """Guardrail id -> the targets whose policies carry it (inherited copies are not packed)."""
     result: dict[str, list[str]] = {}
-    for target, path in paths.items():
-        for pack in attachments.get(target, ()):
-            for guardrail in packs[pack].guardrails:
-                inherited = any(
-                    guardrail in packs[p].guardrails
-                    for ancestor in path[:-1]
-                    for p in attachments.get(ancestor, ())
-                )
-                if not inherited and target not in result.setdefault(guardrail, []):
-                    result[guardrail].append(target)
+    for policy in plan.policies:
+        for guardrail in policy.guardrails:
+            targets = result.setdefault(guardrail, [])
+            if policy.target not in targets:
+                targets.append(policy.target)
     return result
 
 
@@ -235,7 +227,7 @@ def _statements_json(guardrail: Guardrail, config: LandingZoneConfig) -> str:
 
 def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
     """The whole of docs/guardrails.md for ``config`` (the example config in the repo)."""
-    where = reach(config)
+    where = reach(plan)
     quotas = config.guardrails.quotas
     out: list[str] = [
         "# Preventive guardrails",

@@ -58,6 +58,21 @@ _STRING_OPERATORS = {
 }
 
 
+# The AWS-managed policies Organizations attaches to the root, every OU and
+# every account when the policy type is enabled; they supply the Allow each
+# level needs. See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+FULL_ACCESS: dict[str, dict[str, object]] = {
+    "SERVICE_CONTROL_POLICY": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    },
+    "RESOURCE_CONTROL_POLICY": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    },
+}
+
+
 class UnsupportedPolicy(ValueError):
     """The policy uses an element or operator this evaluator does not implement."""
 
@@ -82,7 +97,7 @@ class Request:
 
 def evaluate(levels: Sequence[Sequence[Mapping[str, object]]], request: Request) -> Decision:
     """Decide ``request`` against the policies attached at each level of a path."""
-    statements_by_level = [[s for p in level for s in _statements(p)] for level in levels]
+    statements_by_level = [[s for p in level for s in statements_of(p)] for level in levels]
     for statements in statements_by_level:
         if any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements):
             return "deny"
@@ -92,7 +107,8 @@ def evaluate(levels: Sequence[Sequence[Mapping[str, object]]], request: Request)
     return "allow"
 
 
-def _statements(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
+def statements_of(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """A policy's statements as a list (IAM allows a single object too)."""
     statements = policy["Statement"]
     if isinstance(statements, Mapping):
         return [statements]
@@ -121,20 +137,20 @@ def statement_matches(statement: Mapping[str, object], request: Request) -> bool
             f"organization policies allow only Principal '*', not {principal!r}"
         )
     if "Action" in statement:
-        if not any(_glob(p, request.action, fold=True) for p in _listed(statement["Action"])):
+        if not any(_glob(p, request.action, fold=True) for p in listed(statement["Action"])):
             return False
-    elif any(_glob(p, request.action, fold=True) for p in _listed(statement["NotAction"])):
+    elif any(_glob(p, request.action, fold=True) for p in listed(statement["NotAction"])):
         return False
     if "Resource" in statement:
-        if not any(_glob(p, request.resource) for p in _listed(statement["Resource"])):
+        if not any(_glob(p, request.resource) for p in listed(statement["Resource"])):
             return False
-    elif any(_glob(p, request.resource) for p in _listed(statement["NotResource"])):
+    elif any(_glob(p, request.resource) for p in listed(statement["NotResource"])):
         return False
     condition = statement.get("Condition", {})
     if not isinstance(condition, Mapping):
         raise UnsupportedPolicy(f"Condition must be an object, not {condition!r}")
     return all(
-        condition_holds(operator, key, _listed(values), request)
+        condition_holds(operator, key, listed(values), request)
         for operator, keys in condition.items()
         for key, values in keys.items()
     )
@@ -214,7 +230,8 @@ def _compiled(pattern: str, fold: bool) -> re.Pattern[str]:
     return re.compile(body, (re.IGNORECASE | re.DOTALL) if fold else re.DOTALL)
 
 
-def _listed(value: object) -> list[str]:
+def listed(value: object) -> list[str]:
+    """An element that may be one string or a list of strings, as a list."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):

@@ -20,11 +20,12 @@ against quotas (LZA and Control Tower users split policies by hand).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
+from landing_zone.guardrails.evaluate import listed
 from landing_zone.guardrails.model import GuardrailInputs, PolicyKind, render
 from landing_zone.guardrails.packs import BY_ID as PACKS
 
@@ -158,11 +159,11 @@ def plan_guardrails(config: LandingZoneConfig) -> GuardrailPlan:
             if len(bins) > slots:
                 problems.append(
                     f"{kind.upper()} packs for {_label(target)} need {len(bins)} policies; "
-                    f"the quota is {maximum} ({1} taken by {FULL_ACCESS_POLICY[kind]}, "
-                    f"{reserved} reserved), so {slots} are available. Move packs to a parent "
+                    f"the quota is {maximum} (1 taken by {FULL_ACCESS_POLICY[kind]}, "
+                    f"{reserved} reserved), leaving {slots} for guardrails. Move packs to a parent "
                     f"OU, drop a pack from this target, or raise "
                     f"guardrails.quotas.{kind}_max_per_target (if AWS raised your quota) or "
-                    f"lower {kind}_reserved_per_target"
+                    f"lower guardrails.quotas.{kind}_reserved_per_target"
                 )
             policies = tuple(
                 _policy(config.prefix, target, kind, number, packs, members)
@@ -197,7 +198,7 @@ def _merge(rendered: Iterable[tuple[str, dict[str, object]]]) -> list[_Merged]:
             by_shape[shape] = entry
             merged.append(entry)
             continue
-        actions = _as_list(existing.statement["Action"]) + _as_list(statement["Action"])
+        actions = listed(existing.statement["Action"]) + listed(statement["Action"])
         existing.statement["Action"] = sorted(set(actions), key=str.lower)
         existing.sids.append(str(statement["Sid"]))
         # The Sid names the first part and how many were merged into it; the
@@ -206,10 +207,6 @@ def _merge(rendered: Iterable[tuple[str, dict[str, object]]]) -> list[_Merged]:
         if guardrail not in existing.guardrails:
             existing.guardrails.append(guardrail)
     return merged
-
-
-def _as_list(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
 
 
 def _minified(statements: Sequence[dict[str, object]]) -> str:
@@ -272,11 +269,3 @@ def _policy(
 
 def _label(target: str) -> str:
     return "the root" if target == ROOT else f"OU '{target}'"
-
-
-def attached_guardrails(config: LandingZoneConfig) -> Iterator[tuple[str, str, str]]:
-    """``(target, pack, guardrail)`` for every attachment in config, in file order (for docs)."""
-    for target, packs in config.guardrails.attachments.items():
-        for pack in packs:
-            for guardrail in PACKS[pack].guardrails:
-                yield target, pack, guardrail

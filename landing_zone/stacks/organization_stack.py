@@ -66,10 +66,6 @@ class OrganizationStack(Stack):
             plan=guardrails,
             root_id=config.organization.root_id,
             unit_ids={key: unit.attr_id for key, unit in self.tree.units.items()},
-            policy_type_ready={
-                feature.split("/", 1)[1]: resource
-                for feature, resource in self.features.resources.items()
-                if feature.startswith("PolicyType/")
-            },
+            policy_type_ready=self.features.policy_types,
             tags=common_tags,
         )
