@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Validations
+from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id
+from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import OrganizationStack
+from landing_zone.stacks.trail_stack import TrailStack
 
 
-def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, OrganizationStack]:
+def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stack]:
     """Add every stack for ``config`` to ``app`` and the cdk-nag checks; return the stacks.
 
     Raises :class:`~landing_zone.guardrails.packer.GuardrailBudgetError`
@@ -34,7 +36,45 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Orga
         ),
         termination_protection=True,
     )
+    account_ids = organization.tree.account_ids
+
+    name = stack_id(config.prefix, "LogArchive")
+    log_archive = LogArchiveStack(
+        app,
+        name,
+        stack_name=name,
+        env=management,
+        config=config,
+        log_archive_account_id=account_ids["log-archive"],
+        audit_account_id=account_ids["audit"],
+        description=f"{config.prefix} landing zone: StackSet deploying the log archive "
+        "(KMS key, log bucket, access-log bucket) into the log-archive account",
+        termination_protection=True,
+    )
+    # Service-managed StackSets need trusted access for StackSets and the
+    # log-archive account itself, both made by the organization stack.
+    log_archive.add_stack_dependency(organization, "StackSets trusted access and the accounts")
+
+    name = stack_id(config.prefix, "Trail")
+    trail = TrailStack(
+        app,
+        name,
+        stack_name=name,
+        env=management,
+        config=config,
+        bucket_name=log_archive.bucket_name,
+        access_log_bucket_name=log_archive.access_log_bucket_name,
+        key_arn=log_archive.key_arn,
+        description=f"{config.prefix} landing zone: organization trail, its log group and "
+        "the CIS AWS Foundations monitoring alarms",
+        termination_protection=True,
+    )
+    # CreateTrail fails unless the bucket and key policies already let
+    # CloudTrail write, and the StackSet resource completes only when its
+    # stack instance has: the trail deploys strictly after the log archive.
+    trail.add_stack_dependency(log_archive, "the log bucket and key must exist before the trail")
+
     # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
     # synth, and every acknowledgement in the code carries its reason.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return {"organization": organization}
+    return {"organization": organization, "log_archive": log_archive, "trail": trail}

@@ -20,6 +20,7 @@ from typing import Any
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
+from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
 
 SCHEMA_PATH = Path("config/schema.json")
 DOCS_PATH = Path("docs/guardrails.md")
@@ -77,6 +78,17 @@ def stack_lines(outdir: Path) -> list[str]:
         lines.append(
             f"{name:<32} {count:>4} resources {size:>8,} bytes  {environment}  {template_path}"
         )
+        for resource in template.get("Resources", {}).values():
+            properties = resource.get("Properties", {})
+            body = properties.get("TemplateBody")
+            if resource.get("Type") != "AWS::CloudFormation::StackSet" or body is None:
+                continue
+            content = json.loads(body)
+            lines.append(
+                f"  └─ StackSet {properties['StackSetName']:<21} "
+                f"{len(content.get('Resources', {})):>4} resources {len(body.encode()):>8,} bytes "
+                f"inline (limit {MAX_TEMPLATE_BODY_BYTES:,})"
+            )
     return lines
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
+from landing_zone.guardrails.cis_alarms import BY_CIS_ID as CIS_ALARMS
 from landing_zone.guardrails.packs import BY_ID as PACKS
 from landing_zone.guardrails.packs import PACK_IDS
 from landing_zone.yaml_source import Location, YamlDocument, YamlSourceError, load_yaml
@@ -77,26 +78,30 @@ AccountId = Annotated[
 ]
 
 
-def _email(value: str) -> str:
+def _notification_email(value: str) -> str:
     # email-validator is the well-kept RFC 5322 checker pydantic itself uses;
     # deliverability (DNS) checks stay off so validation needs no network.
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        result = validate_email(value, check_deliverability=False)
+        return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise PydanticCustomError(
             "email_format",
             "'{value}' is not a valid email address ({reason}); use the form name@example.com",
             {"value": value, "reason": str(error).rstrip(".")},
         ) from None
-    if not 6 <= len(result.normalized) <= 64:
+
+
+def _email(value: str) -> str:
+    normalized = _notification_email(value)
+    if not 6 <= len(normalized) <= 64:
         raise PydanticCustomError(
             "email_length",
             "'{value}' has {length} characters; AWS account emails must have 6 to 64",
-            {"value": value, "length": len(result.normalized)},
+            {"value": value, "length": len(normalized)},
         )
-    return result.normalized
+    return normalized
 
 
 Email = Annotated[
@@ -174,7 +179,8 @@ class Model(BaseModel):
         # extra="forbid" alone says "Extra inputs are not permitted"; a typo
         # deserves the field it was probably meant to be.
         if isinstance(data, Mapping):
-            allowed = set(cls.model_fields)
+            # A field may be spelled differently in YAML (``lambda``, a Python keyword).
+            allowed = {f.alias or name for name, f in cls.model_fields.items()}
             for key in data:
                 if key not in allowed:
                     close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
@@ -402,6 +408,125 @@ class GuardrailsConfig(Model):
     quotas: GuardrailQuotas = Field(default_factory=GuardrailQuotas)
 
 
+class ObjectLockConfig(Model):
+    """Default Object Lock retention of the central log bucket.
+
+    GOVERNANCE lets the privileged roles (holding s3:BypassGovernanceRetention)
+    remove a locked version; COMPLIANCE lets nobody, not even the root user,
+    until the period ends. See docs/logging.md for when to choose which.
+    See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+    """
+
+    mode: Literal["GOVERNANCE", "COMPLIANCE"] = Field(
+        default="GOVERNANCE", description="GOVERNANCE (privileged roles can bypass) or COMPLIANCE"
+    )
+    days: int = Field(
+        default=365, ge=1, le=36500, description="Default retention of every log object, in days"
+    )
+
+
+class TransitionConfig(Model):
+    """When log objects move to a Glacier storage class."""
+
+    days: int = Field(default=90, ge=1, description="Days after creation")
+    storage_class: Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = Field(
+        default="GLACIER_IR",
+        description="GLACIER_IR (millisecond reads), GLACIER (minutes-hours) or DEEP_ARCHIVE",
+    )
+
+
+class LogArchiveConfig(Model):
+    """The central log bucket in the log-archive account (CloudTrail, Config, findings)."""
+
+    object_lock: ObjectLockConfig = Field(default_factory=ObjectLockConfig)
+    transition: TransitionConfig = Field(default_factory=TransitionConfig)
+    expiration_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days after which log objects are deleted; default and minimum: "
+        "object_lock.days (locked versions cannot be deleted earlier)",
+    )
+    access_log_expiration_days: int = Field(
+        default=365, ge=1, description="Days the S3 server access logs of the log bucket are kept"
+    )
+
+    @property
+    def effective_expiration_days(self) -> int:
+        return self.expiration_days if self.expiration_days is not None else self.object_lock.days
+
+
+# CloudWatch Logs accepts only these retention periods.
+# See: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        longer = [d for d in LOG_RETENTION_DAYS if d >= value]
+        hint = f"the next allowed value is {longer[0]}" if longer else "the maximum is 3653"
+        raise PydanticCustomError(
+            "log_retention_days",
+            "{value} is not a CloudWatch Logs retention period; {hint} (allowed: {allowed})",
+            {"value": value, "hint": hint, "allowed": ", ".join(map(str, LOG_RETENTION_DAYS))},
+        )
+    return value
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
+
+
+class DataEventsConfig(Model):
+    """Data events the organization trail records (priced per event; off by default)."""
+
+    s3: bool = Field(
+        default=False, description="S3 object-level events in every bucket (except the log bucket)"
+    )
+    lambda_: bool = Field(default=False, alias="lambda", description="Lambda Invoke events")
+
+
+class CloudTrailLakeConfig(Model):
+    """An organization event data store in CloudTrail Lake (SQL over events)."""
+
+    enabled: bool = Field(default=False, description="Create the event data store")
+    retention_days: int = Field(default=366, ge=7, le=3653, description="Days events are kept")
+    billing_mode: Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"] = Field(
+        default="EXTENDABLE_RETENTION_PRICING",
+        description="EXTENDABLE: 1 year included, pay per month beyond; FIXED: up to 7 years",
+    )
+
+
+class OrganizationTrailConfig(Model):
+    """The organization CloudTrail (management account, every account and region)."""
+
+    log_group_retention_days: LogRetentionDays = Field(
+        default=365, description="Retention of the trail's CloudWatch Logs log group"
+    )
+    data_events: DataEventsConfig = Field(default_factory=DataEventsConfig)
+    cloudtrail_lake: CloudTrailLakeConfig = Field(default_factory=CloudTrailLakeConfig)
+
+
+NotificationEmail = Annotated[
+    str, AfterValidator(_notification_email), Field(description="An email address")
+]
+
+
+class MonitoringConfig(Model):
+    """Who hears about the CIS monitoring alarms on the organization trail."""
+
+    alarm_emails: list[NotificationEmail] = Field(
+        default_factory=list,
+        description="Email addresses subscribed to the security alarm topic "
+        "(each must confirm the subscription)",
+    )
+    disabled_cis_alarms: dict[str, str] = Field(
+        default_factory=dict,
+        description="CIS control id (e.g. '4.1') -> why its alarm is off in this landing zone",
+    )
+
+
 class LandingZoneConfig(Model):
     """Everything one business unit's fork of the landing zone is built from."""
 
@@ -424,6 +549,9 @@ class LandingZoneConfig(Model):
         description="Role Organizations creates in new accounts for management-account admins",
     )
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
+    log_archive: LogArchiveConfig = Field(default_factory=LogArchiveConfig)
+    organization_trail: OrganizationTrailConfig = Field(default_factory=OrganizationTrailConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
 
     @model_validator(mode="after")
     def _cross_check(self) -> LandingZoneConfig:
@@ -546,6 +674,7 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
     yield from problems
 
     yield from _guardrail_problems(config, set(paths))
+    yield from _logging_problems(config)
 
     def account_location(key: str) -> Location:
         if key in ("log-archive", "audit"):
@@ -642,6 +771,40 @@ def _guardrail_problems(config: LandingZoneConfig, ou_keys: set[str]) -> Iterato
                 f"reserving {reserved} of {maximum} {kind.upper()} slots leaves none for "
                 f"guardrails (1 is taken by the FullAWSAccess policy); lower it to at most "
                 f"{maximum - 2}",
+            )
+
+
+def _logging_problems(config: LandingZoneConfig) -> Iterator[Problem]:
+    archive = config.log_archive
+    lock_days = archive.object_lock.days
+    expiration = archive.effective_expiration_days
+    if archive.expiration_days is not None and archive.expiration_days < lock_days:
+        yield Problem(
+            ("log_archive", "expiration_days"),
+            f"{archive.expiration_days} days is shorter than object_lock.days ({lock_days}); "
+            "Object Lock keeps every version that long anyway, so set expiration_days to at "
+            f"least {lock_days} or lower object_lock.days",
+        )
+    if archive.transition.days >= expiration:
+        yield Problem(
+            ("log_archive", "transition", "days"),
+            f"objects would move to {archive.transition.storage_class} after "
+            f"{archive.transition.days} days but expire after {expiration}; transition earlier "
+            "or keep the logs longer",
+        )
+    for cis_id in config.monitoring.disabled_cis_alarms:
+        if cis_id not in CIS_ALARMS:
+            yield Problem(
+                ("monitoring", "disabled_cis_alarms", cis_id),
+                f"'{cis_id}' is not a CIS monitoring control of this landing zone; use one of "
+                f"{', '.join(CIS_ALARMS)}",
+            )
+    for cis_id, reason in config.monitoring.disabled_cis_alarms.items():
+        if len(reason.strip()) < 10:
+            yield Problem(
+                ("monitoring", "disabled_cis_alarms", cis_id),
+                "say why this alarm is off (at least 10 characters); the reason is the audit "
+                "trail for a missing control",
             )
 
 

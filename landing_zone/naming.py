@@ -44,3 +44,15 @@ def log_group_name(prefix: str, name: str) -> str:
 def log_archive_bucket_name(prefix: str, purpose: str, account: str, region: str) -> str:
     """``acme-log-archive-<purpose>-<account>-<region>``: globally unique, guardrail-protected."""
     return f"{prefix.lower()}-log-archive-{purpose}-{account}-{region}"
+
+
+def kms_alias_name(prefix: str, name: str) -> str:
+    """``alias/acme/landing-zone/<name>``: the landing zone's KMS key aliases."""
+    return f"alias/{prefix.lower()}/landing-zone/{name}"
+
+
+# The central log bucket and the bucket holding its S3 server access logs.
+LOG_BUCKET = "logs"
+ACCESS_LOG_BUCKET = "access-logs"
+ORGANIZATION_TRAIL = "OrganizationTrail"
+LOG_ARCHIVE_KEY = "log-archive"

@@ -39,6 +39,8 @@ class Synth:
     outdir: Path
     templates: dict[str, dict[str, Any]]
     stacks: dict[str, Any]
+    #: StackSet content by "<stack name>/<construct id>" (e.g. "Acme-LogArchive/Template").
+    stackset_templates: dict[str, dict[str, Any]]
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
@@ -50,13 +52,21 @@ def synthesize(config_path: Path, outdir: Path) -> Synth:
 
     from landing_zone.app import build_landing_zone
     from landing_zone.config import load_config
+    from landing_zone.constructs.stack_set import StackSetTemplate
 
     config = load_config(config_path)
     app = App(context=cdk_context(config=str(config_path)), outdir=str(outdir))
     stacks = build_landing_zone(app, config=config)
     assembly = app.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
-    return Synth(outdir=outdir, templates=templates, stacks=stacks)
+    stackset_templates = {
+        f"{construct.node.scope.stack_name}/{construct.node.id}": construct.template
+        for construct in app.node.find_all()
+        if isinstance(construct, StackSetTemplate)
+    }
+    return Synth(
+        outdir=outdir, templates=templates, stacks=stacks, stackset_templates=stackset_templates
+    )
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +77,14 @@ def example_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 @pytest.fixture(scope="session")
 def organization_template(example_synth: Synth) -> dict[str, Any]:
     return example_synth.templates["Acme-Organization"]
+
+
+@pytest.fixture(scope="session")
+def log_archive_template(example_synth: Synth) -> dict[str, Any]:
+    """The log archive StackSet's content (what lands in the log-archive account)."""
+    return example_synth.stackset_templates["Acme-LogArchive/Template"]
+
+
+@pytest.fixture(scope="session")
+def trail_template(example_synth: Synth) -> dict[str, Any]:
+    return example_synth.templates["Acme-Trail"]

@@ -13,6 +13,7 @@ from landing_zone.guardrails.evaluate import (
     UnsupportedPolicy,
     condition_holds,
     evaluate,
+    resource_policy_decision,
 )
 
 FULL = FULL_ACCESS["SERVICE_CONTROL_POLICY"]
@@ -147,7 +148,7 @@ def test_operators_and_keys_are_anded() -> None:
 @pytest.mark.parametrize(
     "policy",
     [
-        deny(Action="*", Condition={"NumericLessThan": {"s3:max-keys": "10"}}),
+        deny(Action="*", Condition={"DateGreaterThan": {"aws:CurrentTime": "2026-01-01"}}),
         deny(Action="*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
         {
             "Statement": [
@@ -156,8 +157,48 @@ def test_operators_and_keys_are_anded() -> None:
         },
         {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "NotPrincipal": "*"}]},
     ],
-    ids=["numeric", "ip-address", "named-principal", "not-principal"],
+    ids=["date", "ip-address", "named-principal", "not-principal"],
 )
 def test_what_it_does_not_implement_raises_instead_of_guessing(policy: dict[str, object]) -> None:
     with pytest.raises(UnsupportedPolicy):
         evaluate([[FULL, policy]], request(**{"aws:SourceIp": "10.1.1.1", "s3:max-keys": "5"}))
+
+
+def test_numeric_conditions_compare_numbers_written_as_json_numbers() -> None:
+    statement = deny(Action="s3:*", Condition={"NumericLessThan": {"s3:TlsVersion": 1.2}})
+    assert evaluate([[FULL, statement]], request(**{"s3:TlsVersion": "1.0"})) == "deny"
+    assert evaluate([[FULL, statement]], request(**{"s3:TlsVersion": "1.3"})) == "allow"
+    # A missing key makes a (non-negated) numeric condition false.
+    assert evaluate([[FULL, statement]], request()) == "allow"
+
+
+def test_resource_policy_matches_service_and_account_principals() -> None:
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::b/*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/*",
+            },
+            {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:DeleteObject",
+             "Resource": "arn:aws:s3:::b/*"},
+        ]
+    }  # fmt: skip
+
+    def decide(action: str, principal: tuple[str, str]) -> str:
+        return resource_policy_decision(
+            policy, Request(action, "arn:aws:s3:::b/k", principal=principal)
+        )
+
+    assert decide("s3:PutObject", ("Service", "cloudtrail.amazonaws.com")) == "allow"
+    assert decide("s3:PutObject", ("Service", "config.amazonaws.com")) == "none"
+    assert decide("s3:GetObject", ("AWS", "arn:aws:iam::222222222222:role/Reader")) == "allow"
+    assert decide("s3:GetObject", ("AWS", "arn:aws:iam::333333333333:role/Reader")) == "none"
+    assert decide("s3:DeleteObject", ("Service", "config.amazonaws.com")) == "deny"

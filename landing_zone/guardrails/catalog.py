@@ -99,25 +99,30 @@ def _arn(inputs: GuardrailInputs, service: str, resource: str, *, region: str = 
     return f"arn:{inputs.partition}:{service}:{region}:{account}:{resource}"
 
 
+# Changes that would delete, expose or stop the log archive; the SCP and the
+# buckets' own policies deny them to all but the privileged principals.
+LOG_ARCHIVE_BUCKET_ACTIONS = (
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutBucketLogging",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutReplicationConfiguration",
+)
+
+
 def _log_archive_buckets(i: GuardrailInputs) -> tuple[Statement, ...]:
     buckets = _arn(i, "s3", f"{i.lower}-log-archive-*")
     return (
         Statement(
             sid="ProtectLogArchiveBuckets",
-            actions=(
-                "s3:DeleteBucket",
-                "s3:DeleteBucketPolicy",
-                "s3:PutBucketAcl",
-                "s3:PutBucketLogging",
-                "s3:PutBucketObjectLockConfiguration",
-                "s3:PutBucketOwnershipControls",
-                "s3:PutBucketPolicy",
-                "s3:PutBucketPublicAccessBlock",
-                "s3:PutBucketVersioning",
-                "s3:PutEncryptionConfiguration",
-                "s3:PutLifecycleConfiguration",
-                "s3:PutReplicationConfiguration",
-            ),
+            actions=LOG_ARCHIVE_BUCKET_ACTIONS,
             resources=(buckets,),
         ),
         # Object Lock GOVERNANCE retention can be shortened or bypassed by

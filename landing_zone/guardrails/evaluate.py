@@ -1,4 +1,5 @@
-"""Evaluate a request against organization policies (SCPs or RCPs) along an OU path.
+"""Evaluate a request against organization policies (SCPs or RCPs) along an OU path,
+or against one resource policy (bucket and key policies of the log archive).
 
 Semantics, per the IAM and Organizations documentation:
 
@@ -27,8 +28,9 @@ booleans and nulls; any other operator raises rather than guessing.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -42,6 +44,14 @@ _NEGATED = {
     "StringNotLike",
     "ArnNotEquals",
     "ArnNotLike",
+}
+_NUMERIC_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "NumericEquals": operator.eq,
+    "NumericNotEquals": operator.ne,
+    "NumericLessThan": operator.lt,
+    "NumericLessThanEquals": operator.le,
+    "NumericGreaterThan": operator.gt,
+    "NumericGreaterThanEquals": operator.ge,
 }
 _STRING_OPERATORS = {
     "StringEquals",
@@ -79,11 +89,16 @@ class UnsupportedPolicy(ValueError):
 
 @dataclass(frozen=True)
 class Request:
-    """One API request as IAM sees it: action, resource ARN and request context."""
+    """One API request as IAM sees it: action, resource ARN and request context.
+
+    ``principal`` matters only for resource policies: ``("Service",
+    "cloudtrail.amazonaws.com")`` or ``("AWS", "arn:aws:iam::123456789012:role/x")``.
+    """
 
     action: str
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)
+    principal: tuple[str, str] | None = None
 
     def value(self, key: str) -> ContextValue | None:
         # Condition key names are case-insensitive.
@@ -132,10 +147,13 @@ def statement_matches(statement: Mapping[str, object], request: Request) -> bool
     if unknown:
         raise UnsupportedPolicy(f"unsupported statement elements {sorted(unknown)}")
     principal = statement.get("Principal", "*")
-    if principal != "*":
-        raise UnsupportedPolicy(
-            f"organization policies allow only Principal '*', not {principal!r}"
-        )
+    if request.principal is None:
+        if principal != "*":
+            raise UnsupportedPolicy(
+                f"organization policies allow only Principal '*', not {principal!r}"
+            )
+    elif not _principal_matches(principal, request.principal):
+        return False
     if "Action" in statement:
         if not any(_glob(p, request.action, fold=True) for p in listed(statement["Action"])):
             return False
@@ -150,10 +168,52 @@ def statement_matches(statement: Mapping[str, object], request: Request) -> bool
     if not isinstance(condition, Mapping):
         raise UnsupportedPolicy(f"Condition must be an object, not {condition!r}")
     return all(
-        condition_holds(operator, key, listed(values), request)
-        for operator, keys in condition.items()
+        condition_holds(name, key, listed(_numbers_as_text(values)), request)
+        for name, keys in condition.items()
         for key, values in keys.items()
     )
+
+
+def resource_policy_decision(
+    policy: Mapping[str, object], request: Request
+) -> Literal["allow", "deny", "none"]:
+    """What one resource policy says: explicit deny, explicit allow, or nothing.
+
+    "none" means the request is allowed only if something else allows it
+    (an identity policy in the same account, or for KMS the key policy's
+    delegation to the account); the callers' cases say which they expect.
+    """
+    statements = statements_of(policy)
+    if any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements):
+        return "deny"
+    if any(s["Effect"] == "Allow" and statement_matches(s, request) for s in statements):
+        return "allow"
+    return "none"
+
+
+def _principal_matches(principal: object, requester: tuple[str, str]) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping):
+        raise UnsupportedPolicy(f"Principal must be '*' or an object, not {principal!r}")
+    kind, identity = requester
+    for principal_kind, values in principal.items():
+        for value in listed(values):
+            if principal_kind == "AWS" and value == "*":
+                return True
+            if principal_kind != kind:
+                continue
+            if value == identity:
+                return True
+            # An account principal (…:root) stands for every principal of the account.
+            # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+            if (
+                kind == "AWS"
+                and value.endswith(":root")
+                and identity.split(":")[4] == value.split(":")[4]
+            ):
+                return True
+    return False
 
 
 def condition_holds(operator: str, key: str, values: list[str], request: Request) -> bool:
@@ -171,6 +231,11 @@ def condition_holds(operator: str, key: str, values: list[str], request: Request
         if qualifier == "ForAnyValue":
             return False
         return base in _NEGATED
+    if base in _NUMERIC_OPERATORS:
+        if not isinstance(present, str):
+            raise UnsupportedPolicy(f"{key} is multivalued; numeric operators need one value")
+        compare = _NUMERIC_OPERATORS[base]
+        return any(compare(float(present), float(v)) for v in values)
     if qualifier is None:
         if not isinstance(present, str):
             raise UnsupportedPolicy(f"{key} is multivalued; use ForAnyValue/ForAllValues with it")
@@ -207,7 +272,7 @@ def _parse(operator: str) -> tuple[str, bool, str | None]:
     if_exists = base.endswith("IfExists")
     if if_exists:
         base = base[: -len("IfExists")]
-    if base not in _STRING_OPERATORS and base != "Null":
+    if base not in _STRING_OPERATORS and base not in _NUMERIC_OPERATORS and base != "Null":
         raise UnsupportedPolicy(f"condition operator {operator} is not implemented")
     return base, if_exists, qualifier
 
@@ -228,6 +293,15 @@ def _glob(pattern: str, text: str, *, fold: bool = False) -> bool:
 def _compiled(pattern: str, fold: bool) -> re.Pattern[str]:
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, (re.IGNORECASE | re.DOTALL) if fold else re.DOTALL)
+
+
+def _numbers_as_text(value: object) -> object:
+    # Numeric conditions may be written as JSON numbers ({"s3:TlsVersion": 1.2}).
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [_numbers_as_text(v) for v in value]
+    return value
 
 
 def listed(value: object) -> list[str]:

@@ -1,0 +1,415 @@
+"""The log archive's KMS key and buckets (log-archive account, home region, via StackSet).
+
+Who may do what is data: ``LOG_WRITERS`` lists the AWS services that deliver
+logs (later issues add GuardDuty and Security Hub exports there), and
+``PROTECTED_BUCKET_ACTIONS`` / ``PROTECTED_OBJECT_ACTIONS`` what only the
+privileged principals may do. The bucket and key policies are generated
+from them; ``tests/test_log_archive.py`` evaluates the synthesized policies
+against requests that must be allowed and requests that must be denied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from landing_zone.config import LogArchiveConfig
+from landing_zone.constructs.keys import AdministeredKey
+from landing_zone.guardrails.catalog import LOG_ARCHIVE_BUCKET_ACTIONS
+from landing_zone.naming import (
+    ACCESS_LOG_BUCKET,
+    LOG_ARCHIVE_KEY,
+    LOG_BUCKET,
+    kms_alias_name,
+    log_archive_bucket_name,
+)
+
+
+@dataclass(frozen=True)
+class LogArchiveTrust:
+    """Who the log archive trusts: the organization, its trail, its auditors, its admins."""
+
+    partition: str
+    organization_id: str
+    management_account_id: str
+    trail_arn: str
+    #: Account whose principals may read and decrypt logs (the audit account).
+    reader_account_id: str
+    #: IAM role ARN patterns exempt from the deletion and policy-change denials.
+    privileged_principal_arns: Sequence[str]
+
+
+@dataclass(frozen=True)
+class LogWriter:
+    """An AWS service that delivers logs into the central bucket."""
+
+    sid: str
+    service: str
+    #: Object key patterns it writes under (``{org}``/``{management}`` filled in).
+    key_patterns: tuple[str, ...]
+    #: Bucket-level reads the service makes before delivering.
+    bucket_actions: tuple[str, ...]
+    #: What it needs of the KMS key.
+    key_actions: tuple[str, ...]
+    #: Trail-scoped services also pin aws:SourceArn.
+    scoped_to_trail: bool = False
+    key_conditions: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: With S3 Bucket Keys the service also needs kms:Decrypt, and the
+    #: encryption context is then the bucket's, not its own.
+    bucket_key_decrypt: bool = False
+
+
+LOG_WRITERS: tuple[LogWriter, ...] = (
+    # CloudTrail writes the organization trail under AWSLogs/<org-id>/ and the
+    # management account's own events under AWSLogs/<management>/.
+    # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+    # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+    LogWriter(
+        sid="CloudTrail",
+        service="cloudtrail.amazonaws.com",
+        key_patterns=("AWSLogs/{management}/*", "AWSLogs/{org}/*"),
+        bucket_actions=("s3:GetBucketAcl",),
+        key_actions=("kms:GenerateDataKey*",),
+        scoped_to_trail=True,
+        bucket_key_decrypt=True,
+        # The encryption context names the trail; member accounts' logs are
+        # encrypted under the management account's organization trail.
+        key_conditions={
+            "StringLike": {
+                "kms:EncryptionContext:aws:cloudtrail:arn": "arn:{partition}:cloudtrail:*:"
+                "{management}:trail/*"
+            }
+        },
+    ),
+    # AWS Config delivers every account's configuration history and snapshots.
+    # See: https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
+    LogWriter(
+        sid="Config",
+        service="config.amazonaws.com",
+        key_patterns=("AWSLogs/*/Config/*",),
+        bucket_actions=("s3:GetBucketAcl", "s3:ListBucket"),
+        key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+    ),
+)
+
+# Only the privileged principals (and the StackSet execution role that
+# deploys this template) may change or delete the buckets, the locks or the
+# versions: Control Tower's AWS-GR_AUDIT_BUCKET_DELETION_PROHIBITED and
+# AWS-GR_CT_AUDIT_BUCKET_{ENCRYPTION,LOGGING,POLICY,LIFECYCLE}_CHANGES_PROHIBITED,
+# enforced in the bucket policy as well as by the log-archive SCP pack.
+PROTECTED_BUCKET_ACTIONS = LOG_ARCHIVE_BUCKET_ACTIONS
+PROTECTED_OBJECT_ACTIONS = (
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectAcl",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+)
+READ_BUCKET_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketVersions")
+READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+
+# What would make the archive unreadable or hand it out: privileged only.
+PROTECTED_KEY_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:DeleteAlias",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:UpdateAlias",
+)
+
+
+def _fill(text: str, trust: LogArchiveTrust) -> str:
+    return text.format(
+        org=trust.organization_id,
+        management=trust.management_account_id,
+        partition=trust.partition,
+    )
+
+
+def _writer_conditions(writer: LogWriter, trust: LogArchiveTrust) -> dict[str, dict[str, str]]:
+    # aws:SourceOrgID: only deliveries on behalf of this organization's
+    # accounts (the confused-deputy guard); the trail also pins its ARN.
+    # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceorgid
+    equals = {"aws:SourceOrgID": trust.organization_id}
+    if writer.scoped_to_trail:
+        equals["aws:SourceArn"] = trust.trail_arn
+    return {"StringEquals": equals}
+
+
+def _exempt(trust: LogArchiveTrust, account: str) -> list[str]:
+    # The service-managed StackSet execution role applies this very template,
+    # so it must stay able to update the policies it denies everyone else.
+    stack_set_role = f"arn:{trust.partition}:iam::{account}:role/stacksets-exec-*"
+    return [*trust.privileged_principal_arns, stack_set_role]
+
+
+class LogArchiveKey(Construct):
+    """The customer managed KMS key of the central log bucket (log-archive account)."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, trust: LogArchiveTrust
+    ) -> None:
+        super().__init__(scope, construct_id)
+        account = Stack.of(self).account
+        statements = [
+            iam.PolicyStatement(
+                sid="DenyKeyChangesExceptPrivileged",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(PROTECTED_KEY_ACTIONS),
+                resources=["*"],
+                conditions={"ArnNotLike": {"aws:PrincipalArn": _exempt(trust, account)}},
+            ),
+            iam.PolicyStatement(
+                sid="ReadersDecrypt",
+                principals=[iam.AccountPrincipal(trust.reader_account_id)],
+                actions=["kms:Decrypt", "kms:DescribeKey"],
+                resources=["*"],
+            ),
+        ]
+        for writer in LOG_WRITERS:
+            conditions = _writer_conditions(writer, trust)
+            for operator, values in writer.key_conditions.items():
+                conditions.setdefault(operator, {}).update(
+                    {key: _fill(value, trust) for key, value in values.items()}
+                )
+            statements.append(
+                iam.PolicyStatement(
+                    sid=f"{writer.sid}Encrypt",
+                    principals=[iam.ServicePrincipal(writer.service)],
+                    actions=[*writer.key_actions, "kms:DescribeKey"],
+                    resources=["*"],
+                    conditions=conditions,
+                )
+            )
+            if writer.bucket_key_decrypt:
+                # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-decrypt
+                statements.append(
+                    iam.PolicyStatement(
+                        sid=f"{writer.sid}BucketKeyDecrypt",
+                        principals=[iam.ServicePrincipal(writer.service)],
+                        actions=["kms:Decrypt"],
+                        resources=["*"],
+                        conditions=_writer_conditions(writer, trust),
+                    )
+                )
+        administered = AdministeredKey(
+            self,
+            "Administered",
+            description="Landing zone log archive: CloudTrail, Config and findings",
+            # Services in other accounts (the trail, Config delivery channels)
+            # refer to the key by this alias: the key id is only known here.
+            alias=kms_alias_name(prefix, LOG_ARCHIVE_KEY),
+            statements=statements,
+        )
+        self.key = administered.key
+        self.alias = administered.alias
+
+
+class LogArchiveBuckets(Construct):
+    """The central log bucket and its access-log bucket (log-archive account, home region)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        config: LogArchiveConfig,
+        key: kms.IKey,
+        trust: LogArchiveTrust,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        account, region = stack.account, stack.region
+
+        # S3 server access logs can only be delivered to a bucket with SSE-S3
+        # default encryption and no Object Lock default retention, so this one
+        # has neither. It holds request metadata, not the logs themselves, and
+        # keeps the versioning, public-access, TLS and deletion protections.
+        # See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+        self.access_log_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            bucket_name=log_archive_bucket_name(prefix, ACCESS_LOG_BUCKET, account, region),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=Duration.days(config.access_log_expiration_days),
+                    noncurrent_version_expiration=Duration.days(1),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+            **_hardening(),
+        )
+        Validations.of(self.access_log_bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This is the server-access-log target of the log bucket; logging it "
+                "into itself would loop and into another bucket would only move the problem",
+            )
+        )
+
+        lock = config.object_lock
+        retention = Duration.days(lock.days)
+        self.bucket = s3.Bucket(
+            self,
+            "Logs",
+            bucket_name=log_archive_bucket_name(prefix, LOG_BUCKET, account, region),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            # Bucket keys cut KMS requests (and their cost) by orders of magnitude.
+            bucket_key_enabled=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=(
+                s3.ObjectLockRetention.compliance(retention)
+                if lock.mode == "COMPLIANCE"
+                else s3.ObjectLockRetention.governance(retention)
+            ),
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix="logs/",
+            lifecycle_rules=_archive_lifecycle(config),
+            # CloudTrail and Config files are small: objects under 128 KB stay
+            # in S3 Standard, where a Glacier transition would cost more than it saves.
+            transition_default_minimum_object_size=(
+                s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K
+            ),
+            **_hardening(),
+        )
+
+        for bucket in (self.bucket, self.access_log_bucket):
+            _protect(bucket, trust, account)
+        for writer in LOG_WRITERS:
+            conditions = _writer_conditions(writer, trust)
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"{writer.sid}BucketCheck",
+                    principals=[iam.ServicePrincipal(writer.service)],
+                    actions=list(writer.bucket_actions),
+                    resources=[self.bucket.bucket_arn],
+                    conditions=conditions,
+                )
+            )
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"{writer.sid}Write",
+                    principals=[iam.ServicePrincipal(writer.service)],
+                    actions=["s3:PutObject"],
+                    resources=[
+                        self.bucket.arn_for_objects(_fill(p, trust)) for p in writer.key_patterns
+                    ],
+                    conditions={
+                        **conditions,
+                        "StringEquals": {
+                            **conditions["StringEquals"],
+                            "s3:x-amz-acl": "bucket-owner-full-control",
+                        },
+                    },
+                )
+            )
+        # Investigation happens from the audit account: read, never write.
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ReadersRead",
+                principals=[iam.AccountPrincipal(trust.reader_account_id)],
+                actions=[*READ_BUCKET_ACTIONS, *READ_OBJECT_ACTIONS],
+                resources=[self.bucket.bucket_arn, self.bucket.arn_for_objects("*")],
+            )
+        )
+
+
+def _hardening() -> dict[str, Any]:
+    """What both buckets share: versioned, private, owner-enforced, TLS 1.2+, retained."""
+    return {
+        "versioned": True,
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "enforce_ssl": True,
+        "minimum_tls_version": 1.2,
+        "removal_policy": RemovalPolicy.RETAIN,
+    }
+
+
+def _archive_lifecycle(config: LogArchiveConfig) -> list[s3.LifecycleRule]:
+    transition = config.transition
+    storage_class = {
+        "GLACIER_IR": s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+        "GLACIER": s3.StorageClass.GLACIER,
+        "DEEP_ARCHIVE": s3.StorageClass.DEEP_ARCHIVE,
+    }[transition.storage_class]
+    return [
+        s3.LifecycleRule(
+            id="ArchiveThenExpire",
+            transitions=[
+                s3.Transition(
+                    storage_class=storage_class,
+                    transition_after=Duration.days(transition.days),
+                )
+            ],
+            noncurrent_version_transitions=[
+                s3.NoncurrentVersionTransition(
+                    storage_class=storage_class,
+                    transition_after=Duration.days(transition.days),
+                )
+            ],
+            # Expiration adds a delete marker once Object Lock has released
+            # the version (config validation keeps it >= the lock period);
+            # the now-noncurrent version is removed a day later.
+            expiration=Duration.days(config.effective_expiration_days),
+            noncurrent_version_expiration=Duration.days(1),
+            abort_incomplete_multipart_upload_after=Duration.days(7),
+        ),
+        # S3 does not allow ExpiredObjectDeleteMarker beside a day-based expiration.
+        s3.LifecycleRule(id="RemoveExpiredDeleteMarkers", expired_object_delete_marker=True),
+    ]
+
+
+def _protect(bucket: s3.Bucket, trust: LogArchiveTrust, account: str) -> None:
+    exempt = {"ArnNotLike": {"aws:PrincipalArn": _exempt(trust, account)}}
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyBucketChangesExceptPrivileged",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=list(PROTECTED_BUCKET_ACTIONS),
+            resources=[bucket.bucket_arn],
+            conditions=exempt,
+        )
+    )
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyObjectChangesExceptPrivileged",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=list(PROTECTED_OBJECT_ACTIONS),
+            resources=[bucket.arn_for_objects("*")],
+            conditions=exempt,
+        )
+    )
+    # Only AWS services delivering for this organization write logs: IAM
+    # principals of the log-archive account (no aws:SourceOrgID) and services
+    # acting for other organizations are denied, whatever IAM allows them.
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyWritesExceptOrganizationDelivery",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects("*")],
+            conditions={
+                "StringNotEquals": {"aws:SourceOrgID": trust.organization_id},
+                **exempt,
+            },
+        )
+    )

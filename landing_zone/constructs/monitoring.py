@@ -1,0 +1,169 @@
+"""Security alarms of the management account: the key, the topic, the CIS alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from landing_zone.constructs.keys import AdministeredKey
+from landing_zone.guardrails.cis_alarms import CisAlarm
+from landing_zone.naming import kms_alias_name, resource_name
+
+
+class MonitoringKey(Construct):
+    """KMS key for the trail's log group and the alarm topic (management account).
+
+    CloudWatch Logs encrypts only the named log group with it, and CloudWatch
+    alarms may publish to topics encrypted with it; nobody else decrypts.
+    See: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/encrypt-log-data-kms.html
+    See: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, log_group_arns: Sequence[str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        administered = AdministeredKey(
+            self,
+            "Administered",
+            description="Landing zone monitoring: trail log group and security alarm topic",
+            alias=kms_alias_name(prefix, "monitoring"),
+            statements=[
+                iam.PolicyStatement(
+                    sid="CloudWatchLogsEncrypt",
+                    principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                    actions=[
+                        "kms:Decrypt",
+                        "kms:DescribeKey",
+                        "kms:Encrypt",
+                        "kms:GenerateDataKey*",
+                        "kms:ReEncrypt*",
+                    ],
+                    resources=["*"],
+                    conditions={
+                        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": list(log_group_arns)}
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="CloudWatchAlarmsPublish",
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                ),
+            ],
+        )
+        self.key: kms.IKey = administered.key
+
+
+class AlarmTopic(Construct):
+    """The KMS-encrypted SNS topic security alarms notify, with its email subscriptions."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        key: kms.IKey,
+        emails: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=resource_name(prefix, "SecurityAlarms"),
+            display_name=f"{prefix} landing zone security alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        # Alarms of this account only (confused-deputy guard).
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
+        for email in emails:
+            # Each address gets a confirmation mail; until it is confirmed
+            # the subscription stays "pending" and delivers nothing.
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+
+
+class CisAlarms(Construct):
+    """One metric filter and one alarm per CIS monitoring row (management account).
+
+    The table is ``landing_zone/guardrails/cis_alarms.py``; this construct
+    only loops. Alarms fire on any match in a 5-minute period, as CIS asks,
+    and stay OK when no events arrive.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        log_group: logs.ILogGroup,
+        topic: sns.ITopic,
+        alarms: Sequence[CisAlarm],
+        disabled: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        namespace = f"{prefix}/CISBenchmark"
+        action = cloudwatch_actions.SnsAction(topic)
+        #: CIS id -> (metric filter, alarm) for every enabled row.
+        self.alarms: dict[str, tuple[logs.MetricFilter, cloudwatch.Alarm]] = {}
+        for row in alarms:
+            if row.cis_id in disabled:
+                continue
+            metric_filter = logs.MetricFilter(
+                self,
+                f"{row.key}Filter",
+                log_group=log_group,
+                filter_name=resource_name(prefix, f"CIS-{row.cis_id}-{row.key}"),
+                filter_pattern=logs.FilterPattern.literal(row.pattern),
+                metric_namespace=namespace,
+                metric_name=row.key,
+                metric_value="1",
+            )
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{row.key}Alarm",
+                alarm_name=resource_name(prefix, f"CIS-{row.cis_id}-{row.key}"),
+                alarm_description=f"CIS AWS Foundations v3.0 {row.cis_id}: {row.title} "
+                "in any account of the organization (organization trail)",
+                metric=metric_filter.metric(statistic="Sum", period=Duration.minutes(5)),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=(
+                    cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+                ),
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)
+            self.alarms[row.cis_id] = (metric_filter, alarm)

@@ -1,0 +1,120 @@
+"""The log archive: a StackSet from the management account into the log-archive account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack, Tags
+from constructs import Construct
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.log_archive import LogArchiveBuckets, LogArchiveKey, LogArchiveTrust
+from landing_zone.constructs.stack_set import (
+    OperationPreferences,
+    ServiceManagedStackSet,
+    StackSetTemplate,
+)
+from landing_zone.naming import (
+    ACCESS_LOG_BUCKET,
+    LOG_ARCHIVE_KEY,
+    LOG_BUCKET,
+    ORGANIZATION_TRAIL,
+    kms_alias_name,
+    log_archive_bucket_name,
+    resource_name,
+    stack_id,
+    tags,
+)
+
+
+def organization_trail_arn(config: LandingZoneConfig) -> str:
+    """The organization trail's ARN: the log archive trusts it before it exists."""
+    account = config.organization.management_account_id
+    name = resource_name(config.prefix, ORGANIZATION_TRAIL)
+    return f"arn:{config.partition}:cloudtrail:{config.regions.home}:{account}:trail/{name}"
+
+
+class LogArchiveTemplate(StackSetTemplate):
+    """KMS key, log bucket and access-log bucket; lands in the log-archive account, home region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"{config.prefix} landing zone: log archive key and buckets "
+            "(deployed by the management account's StackSet)",
+        )
+        # The audit account may be created in the same deployment, so its id
+        # arrives as a StackSet parameter rather than a literal.
+        reader = self.parameter(
+            "ReaderAccountId",
+            description="Account that may read and decrypt the logs (the audit account)",
+            pattern=r"^\d{12}$",
+        )
+        trust = LogArchiveTrust(
+            partition=config.partition,
+            organization_id=config.organization.id,
+            management_account_id=config.organization.management_account_id,
+            trail_arn=organization_trail_arn(config),
+            reader_account_id=reader,
+            privileged_principal_arns=[p.arn for p in config.privileged_principals.values()],
+        )
+        self.key = LogArchiveKey(self, "Key", prefix=config.prefix, trust=trust)
+        self.buckets = LogArchiveBuckets(
+            self,
+            "Buckets",
+            prefix=config.prefix,
+            config=config.log_archive,
+            key=self.key.key,
+            trust=trust,
+        )
+
+
+class LogArchiveStack(Stack):
+    """Deploys the log archive into the log-archive account (management account, home region).
+
+    One StackSet instance: the root as the OU target intersected with the
+    log-archive account, so it reaches the account wherever it sits in the
+    tree. Auto-deployment is off: no other account must get these buckets.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        log_archive_account_id: str,
+        audit_account_id: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        for key, value in tags(config.prefix).items():
+            Tags.of(self).add(key, value)
+        home = config.regions.home
+        self.template = LogArchiveTemplate(self, "Template", config=config)
+        self.stack_set = ServiceManagedStackSet(
+            self,
+            "StackSet",
+            stack_set_name=stack_id(config.prefix, "LogArchive"),
+            description=f"{config.prefix} landing zone: log archive key and buckets",
+            template=self.template,
+            organizational_unit_ids=[config.organization.root_id],
+            accounts=[log_archive_account_id],
+            regions=[home],
+            auto_deployment=False,
+            parameters={"ReaderAccountId": audit_account_id},
+            operation_preferences=OperationPreferences(region_concurrency="SEQUENTIAL"),
+        )
+        partition = config.partition
+        #: Where every service delivers logs, and the key (by alias) they encrypt with.
+        self.bucket_name = log_archive_bucket_name(
+            config.prefix, LOG_BUCKET, log_archive_account_id, home
+        )
+        self.access_log_bucket_name = log_archive_bucket_name(
+            config.prefix, ACCESS_LOG_BUCKET, log_archive_account_id, home
+        )
+        self.key_arn = (
+            f"arn:{partition}:kms:{home}:{log_archive_account_id}:"
+            f"{kms_alias_name(config.prefix, LOG_ARCHIVE_KEY)}"
+        )

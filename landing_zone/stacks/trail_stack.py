@@ -1,0 +1,81 @@
+"""The organization trail and the CIS monitoring alarms on it (management account)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack, Tags
+from constructs import Construct
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.monitoring import AlarmTopic, CisAlarms, MonitoringKey
+from landing_zone.constructs.organization_trail import OrganizationTrail, trail_log_group_arn
+from landing_zone.guardrails.cis_alarms import CIS_ALARMS
+from landing_zone.naming import tags
+
+
+class TrailStack(Stack):
+    """Organization trail, its log group, the alarm topic and the CIS alarms.
+
+    Deploys in the management account, home region, after the log archive:
+    CreateTrail checks that the bucket policy and the key policy already let
+    CloudTrail write, so ``app.py`` makes this stack depend on the log
+    archive's StackSet, which completes only once its stack instance has.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        bucket_name: str,
+        access_log_bucket_name: str,
+        key_arn: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        for key, value in tags(config.prefix).items():
+            Tags.of(self).add(key, value)
+        prefix = config.prefix
+
+        self.key = MonitoringKey(
+            self,
+            "MonitoringKey",
+            prefix=prefix,
+            log_group_arns=[
+                trail_log_group_arn(
+                    partition=config.partition,
+                    region=config.regions.home,
+                    account=config.organization.management_account_id,
+                    prefix=prefix,
+                )
+            ],
+        )
+        self.trail = OrganizationTrail(
+            self,
+            "OrganizationTrail",
+            prefix=prefix,
+            config=config.organization_trail,
+            bucket_name=bucket_name,
+            key_arn=key_arn,
+            log_group_key=self.key.key,
+            excluded_bucket_names=[bucket_name, access_log_bucket_name],
+        )
+        self.topic = AlarmTopic(
+            self,
+            "AlarmTopic",
+            prefix=prefix,
+            key=self.key.key,
+            emails=config.monitoring.alarm_emails,
+        )
+        # CIS AWS Foundations v3.0 section 4, one row per control.
+        self.cis_alarms = CisAlarms(
+            self,
+            "CisAlarms",
+            prefix=prefix,
+            log_group=self.trail.log_group,
+            topic=self.topic.topic,
+            alarms=CIS_ALARMS,
+            disabled=config.monitoring.disabled_cis_alarms,
+        )

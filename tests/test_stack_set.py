@@ -1,0 +1,92 @@
+"""StackSet content written as CDK stacks: inline, never deployed as stacks of their own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+
+from landing_zone.constructs.stack_set import StackSetTemplate
+from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
+from tests.conftest import Synth
+
+
+def stack_sets(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {
+        resource["Properties"]["StackSetName"]: resource["Properties"]
+        for template in synth.templates.values()
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::CloudFormation::StackSet"
+    }
+
+
+def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> None:
+    manifest = json.loads((example_synth.outdir / "manifest.json").read_text())
+    deployable = sorted(
+        name
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    )
+    assert deployable == ["Acme-LogArchive", "Acme-Organization", "Acme-Trail"]
+    assert set(example_synth.stackset_templates) == {"Acme-LogArchive/Template"}
+
+
+def test_template_body_is_the_synthesized_template_minified_and_under_the_limit(
+    example_synth: Synth,
+) -> None:
+    body = stack_sets(example_synth)["Acme-LogArchive"]["TemplateBody"]
+    assert json.loads(body) == example_synth.stackset_templates["Acme-LogArchive/Template"]
+    assert body == json.dumps(json.loads(body), separators=(",", ":"))
+    assert len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES
+
+
+def test_log_archive_stackset_targets_only_the_log_archive_account_in_home(
+    example_synth: Synth,
+) -> None:
+    properties = stack_sets(example_synth)["Acme-LogArchive"]
+    assert properties["PermissionModel"] == "SERVICE_MANAGED"
+    assert properties["CallAs"] == "SELF"
+    assert properties["ManagedExecution"] == {"Active": True}
+    assert properties["AutoDeployment"] == {"Enabled": False}
+    (group,) = properties["StackInstancesGroup"]
+    assert group["Regions"] == ["eu-west-1"]
+    targets = group["DeploymentTargets"]
+    assert targets["OrganizationalUnitIds"] == ["r-a1b2"]
+    assert targets["AccountFilterType"] == "INTERSECTION"
+    (account,) = targets["Accounts"]
+    assert "AccountLogArchive" in json.dumps(account)
+    (parameter,) = properties["Parameters"]
+    assert parameter["ParameterKey"] == "ReaderAccountId"
+    assert "AccountAudit" in json.dumps(parameter["ParameterValue"])
+    assert properties["OperationPreferences"]["FailureTolerancePercentage"] == 0
+
+
+def test_trail_stack_deploys_after_the_log_archive_after_the_organization(
+    example_synth: Synth,
+) -> None:
+    manifest = json.loads((example_synth.outdir / "manifest.json").read_text())
+    artifacts = manifest["artifacts"]
+    assert "Acme-Organization" in artifacts["Acme-LogArchive"]["dependencies"]
+    assert "Acme-LogArchive" in artifacts["Acme-Trail"]["dependencies"]
+
+
+def test_stackset_template_rejects_file_assets(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path))
+    parent = Stack(app, "Parent")
+    template = StackSetTemplate(parent, "Content", description="test")
+    (tmp_path / "handler").mkdir()
+    (tmp_path / "handler" / "index.py").write_text("def handler(event, context): pass\n")
+    code = lambda_.Code.from_asset(str(tmp_path / "handler"))
+    # Lambda binds its code, and so registers the asset, while it is constructed.
+    with pytest.raises(RuntimeError, match="StackSet templates cannot use file assets"):
+        lambda_.Function(
+            template,
+            "Function",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="index.handler",
+            code=code,
+        )
