@@ -34,6 +34,7 @@ GLOBAL_CONDITION_KEYS = {
     "aws:requestedregion",
     "aws:securetransport",
     "aws:sourceaccount",
+    "aws:sourcearn",
     "aws:sourceorgid",
     "aws:tagkeys",
 }
@@ -45,6 +46,27 @@ def policy_documents(synth: Synth) -> Iterator[tuple[str, dict[str, object]]]:
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] == "AWS::Organizations::Policy":
                 yield f"{stack}/{logical_id}", json.loads(resource["Properties"]["Content"])
+
+
+# Where IAM policy documents sit in other resources (resource and identity policies).
+POLICY_PROPERTIES = {
+    "AWS::KMS::Key": ("KeyPolicy",),
+    "AWS::S3::BucketPolicy": ("PolicyDocument",),
+    "AWS::SNS::TopicPolicy": ("PolicyDocument",),
+    "AWS::IAM::Policy": ("PolicyDocument",),
+}
+
+
+def resource_policy_documents(synth: Synth) -> Iterator[tuple[str, dict[str, object]]]:
+    """Key, bucket, topic and IAM policies of every stack and StackSet template."""
+    for stack, template in {**synth.templates, **synth.stackset_templates}.items():
+        for logical_id, resource in template["Resources"].items():
+            properties = resource.get("Properties", {})
+            for name in POLICY_PROPERTIES.get(resource["Type"], ()):
+                yield f"{stack}/{logical_id}", properties[name]
+            if resource["Type"] == "AWS::IAM::Role":
+                for inline in properties.get("Policies", []):
+                    yield f"{stack}/{logical_id}", inline["PolicyDocument"]
 
 
 def action_problem(action: str) -> str | None:
@@ -74,12 +96,16 @@ def condition_key_problem(key: str) -> str | None:
         return f"unknown service prefix in condition key '{key}'"
     if IAM.conditions.condition_key_exists(service, key):
         return None
-    # Keys with a variable part, e.g. ec2:ResourceTag/${TagKey}.
-    base = key.split("/", 1)[0] + "/${"
-    if "/" in key and any(
-        k.startswith(base) for k in IAM.conditions.get_condition_keys_for_service(service)
-    ):
-        return None
+    # Keys with a variable part, e.g. ec2:ResourceTag/${TagKey} or
+    # kms:EncryptionContext:${EncryptionContextKey}.
+    known = IAM.conditions.get_condition_keys_for_service(service)
+    for separator in ("/", ":"):
+        parts = key.split(separator)
+        head = separator.join(parts[:1] if separator == "/" else parts[:2])
+        if len(parts) > (1 if separator == "/" else 2) and any(
+            k.lower().startswith(f"{head}{separator}${{".lower()) for k in known
+        ):
+            return None
     return f"unknown condition key '{key}'"
 
 
@@ -97,6 +123,15 @@ def problems_in(document: dict[str, object]) -> list[str]:
                 if problem:
                     problems.append(f"{statement.get('Sid')}: {problem}")
     return problems
+
+
+def test_every_action_and_condition_key_in_every_resource_policy_exists(
+    example_synth: Synth,
+) -> None:
+    documents = list(resource_policy_documents(example_synth))
+    assert len(documents) >= 7, "key, bucket, topic and role policies of the log archive and trail"
+    problems = [f"{where}: {p}" for where, document in documents for p in problems_in(document)]
+    assert problems == []
 
 
 def test_every_action_and_condition_key_in_every_policy_exists(example_synth: Synth) -> None:

@@ -13,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS, MAX_PATTERN_CHARS
 from landing_zone.stacks.trail_stack import TrailStack
-from tests.conftest import EXAMPLE, cdk_context
+from tests.conftest import EXAMPLE, ROOT, cdk_context
 from tests.test_config import minimal_variant, problems_of
 
 
@@ -421,3 +421,10 @@ def test_example_alarm_recipients_come_from_config() -> None:
     config = load_config(EXAMPLE)
     assert config.monitoring.alarm_emails == ["security-alerts@acme.example"]
     assert re.fullmatch(r"\S+@\S+", config.monitoring.alarm_emails[0])
+
+
+def test_logging_docs_list_every_cis_alarm() -> None:
+    """The docs table is hand-written prose; this keeps it from drifting from the table."""
+    docs = (ROOT / "docs" / "logging.md").read_text()
+    for row in CIS_ALARMS:
+        assert f"| {row.cis_id} | {row.key} |" in docs, row.cis_id
