@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.guardrails.packer import plan_guardrails
-from landing_zone.naming import stack_id
+from landing_zone.naming import stack_id, tags
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
@@ -20,6 +20,9 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     before any stack is built if the guardrails cannot fit the quotas.
     """
     guardrails = plan_guardrails(config)
+    # Every stack, resource and StackSet template carries the same tags.
+    for key, value in tags(config.prefix).items():
+        Tags.of(app).add(key, value)
     management = Environment(
         account=config.organization.management_account_id, region=config.regions.home
     )

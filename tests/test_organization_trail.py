@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -420,7 +419,6 @@ def test_logging_config_mistakes_are_explained(
 def test_example_alarm_recipients_come_from_config() -> None:
     config = load_config(EXAMPLE)
     assert config.monitoring.alarm_emails == ["security-alerts@acme.example"]
-    assert re.fullmatch(r"\S+@\S+", config.monitoring.alarm_emails[0])
 
 
 def test_logging_docs_list_every_cis_alarm() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, ArnFormat, CfnDeletionPolicy, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, CfnDeletionPolicy, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -24,6 +24,12 @@ _MANAGEMENT_EVENTS = cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
         )
     ],
 )
+
+
+def organization_trail_arn(*, partition: str, region: str, account: str, prefix: str) -> str:
+    """The trail's ARN: the log archive and the logs role trust it before it exists."""
+    name = resource_name(prefix, ORGANIZATION_TRAIL)
+    return f"arn:{partition}:cloudtrail:{region}:{account}:trail/{name}"
 
 
 def trail_log_group_arn(*, partition: str, region: str, account: str, prefix: str) -> str:
@@ -58,9 +64,13 @@ class OrganizationTrail(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         trail_name = resource_name(prefix, ORGANIZATION_TRAIL)
-        trail_arn = stack.format_arn(
-            service="cloudtrail", resource="trail", resource_name=trail_name
-        )
+        where = {
+            "partition": stack.partition,
+            "region": stack.region,
+            "account": stack.account,
+            "prefix": prefix,
+        }
+        trail_arn = organization_trail_arn(**where)
 
         self.log_group = logs.LogGroup(
             self,
@@ -75,12 +85,7 @@ class OrganizationTrail(Construct):
         if not isinstance(log_group_resource, logs.CfnLogGroup):  # pragma: no cover
             raise TypeError("LogGroup's default child is not a CfnLogGroup")
         log_group_resource.retention_in_days = config.log_group_retention_days
-        streams = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{log_group_name(prefix, TRAIL_LOG_GROUP)}:log-stream:*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        streams = f"{trail_log_group_arn(**where)}:log-stream:*"
         # The role exists with its permissions before the trail: CreateTrail
         # checks it can deliver to the log group. An inline policy (rather
         # than a separate Policy resource) makes that ordering implicit.

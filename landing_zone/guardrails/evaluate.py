@@ -23,7 +23,7 @@ Written here rather than taken from PyPI: the one SCP evaluator there
 satisfies every level), takes CloudTrail events rather than requests,
 treats conditions it cannot evaluate as matching, and has no RCP
 semantics. The operators below are the ones IAM defines for strings, ARNs,
-booleans and nulls; any other operator raises rather than guessing.
+numbers, booleans and nulls; any other operator raises rather than guessing.
 """
 
 from __future__ import annotations
@@ -216,9 +216,9 @@ def _principal_matches(principal: object, requester: tuple[str, str]) -> bool:
     return False
 
 
-def condition_holds(operator: str, key: str, values: list[str], request: Request) -> bool:
+def condition_holds(name: str, key: str, values: list[str], request: Request) -> bool:
     """One ``operator: {key: values}`` entry of a Condition block."""
-    base, if_exists, qualifier = _parse(operator)
+    base, if_exists, qualifier = _parse(name)
     present = request.value(key)
     if base == "Null":
         wanted_missing = [v.lower() == "true" for v in values]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.log_archive import LogArchiveBuckets, LogArchiveKey, LogArchiveTrust
+from landing_zone.constructs.organization_trail import organization_trail_arn
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -18,20 +19,10 @@ from landing_zone.naming import (
     ACCESS_LOG_BUCKET,
     LOG_ARCHIVE_KEY,
     LOG_BUCKET,
-    ORGANIZATION_TRAIL,
     kms_alias_name,
     log_archive_bucket_name,
-    resource_name,
     stack_id,
-    tags,
 )
-
-
-def organization_trail_arn(config: LandingZoneConfig) -> str:
-    """The organization trail's ARN: the log archive trusts it before it exists."""
-    account = config.organization.management_account_id
-    name = resource_name(config.prefix, ORGANIZATION_TRAIL)
-    return f"arn:{config.partition}:cloudtrail:{config.regions.home}:{account}:trail/{name}"
 
 
 class LogArchiveTemplate(StackSetTemplate):
@@ -55,7 +46,12 @@ class LogArchiveTemplate(StackSetTemplate):
             partition=config.partition,
             organization_id=config.organization.id,
             management_account_id=config.organization.management_account_id,
-            trail_arn=organization_trail_arn(config),
+            trail_arn=organization_trail_arn(
+                partition=config.partition,
+                region=config.regions.home,
+                account=config.organization.management_account_id,
+                prefix=config.prefix,
+            ),
             reader_account_id=reader,
             privileged_principal_arns=[p.arn for p in config.privileged_principals.values()],
         )
@@ -89,8 +85,6 @@ class LogArchiveStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        for key, value in tags(config.prefix).items():
-            Tags.of(self).add(key, value)
         home = config.regions.home
         self.template = LogArchiveTemplate(self, "Template", config=config)
         self.stack_set = ServiceManagedStackSet(

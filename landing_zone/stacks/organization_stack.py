@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
@@ -31,9 +31,9 @@ class OrganizationStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # Tags.of() tagging is applied app-wide in build_landing_zone; OUs and
+        # accounts also take them as properties (plus their key tag).
         common_tags = tags(config.prefix)
-        for key, value in common_tags.items():
-            Tags.of(self).add(key, value)
 
         # Policy types must be enabled before any policy of that type can be
         # created or attached, and StackSets trusted access before any

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.monitoring import AlarmTopic, CisAlarms, MonitoringKey
 from landing_zone.constructs.organization_trail import OrganizationTrail, trail_log_group_arn
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS
-from landing_zone.naming import tags
 
 
 class TrailStack(Stack):
@@ -35,8 +34,6 @@ class TrailStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        for key, value in tags(config.prefix).items():
-            Tags.of(self).add(key, value)
         prefix = config.prefix
 
         self.key = MonitoringKey(
