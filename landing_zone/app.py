@@ -66,7 +66,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
         env=management,
         config=config,
         bucket_name=log_archive.bucket_name,
-        access_log_bucket_name=log_archive.access_log_bucket_name,
+        archive_bucket_names=log_archive.bucket_names,
         key_arn=log_archive.key_arn,
         description=f"{config.prefix} landing zone: organization trail, its log group and "
         "the CIS AWS Foundations monitoring alarms",

@@ -51,8 +51,11 @@ def kms_alias_name(prefix: str, name: str) -> str:
     return f"alias/{prefix.lower()}/landing-zone/{name}"
 
 
-# The central log bucket and the bucket holding its S3 server access logs.
+# The central log bucket (Object Lock), the AWS Config bucket (Config cannot
+# deliver into a bucket with Object Lock default retention) and the bucket
+# holding their S3 server access logs.
 LOG_BUCKET = "logs"
+CONFIG_BUCKET = "config"
 ACCESS_LOG_BUCKET = "access-logs"
 ORGANIZATION_TRAIL = "OrganizationTrail"
 LOG_ARCHIVE_KEY = "log-archive"

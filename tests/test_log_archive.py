@@ -17,6 +17,7 @@ LOG_ARCHIVE = "333333333333"
 AUDIT = "444444444444"
 HOME = "eu-west-1"
 BUCKET = f"acme-log-archive-logs-{LOG_ARCHIVE}-{HOME}"
+CONFIG_BUCKET = f"acme-log-archive-config-{LOG_ARCHIVE}-{HOME}"
 ACCESS_LOGS = f"acme-log-archive-access-logs-{LOG_ARCHIVE}-{HOME}"
 TRAIL = f"arn:aws:cloudtrail:{HOME}:{MANAGEMENT}:trail/Acme-OrganizationTrail"
 
@@ -50,11 +51,19 @@ def test_log_bucket_has_object_lock_with_default_governance_retention(template: 
     )
 
 
-def test_both_buckets_are_versioned_private_owner_enforced_and_retained(
+def test_config_bucket_has_no_object_lock_because_config_cannot_deliver_there(
+    log_archive_template: dict[str, Any],
+) -> None:
+    _, bucket = bucket_named(log_archive_template, "config")
+    assert "ObjectLockEnabled" not in bucket["Properties"]
+    assert "ObjectLockConfiguration" not in bucket["Properties"]
+
+
+def test_every_bucket_is_versioned_private_owner_enforced_and_retained(
     log_archive_template: dict[str, Any],
 ) -> None:
     buckets = resources_of(log_archive_template, "AWS::S3::Bucket")
-    assert len(buckets) == 2
+    assert len(buckets) == 3
     for bucket in buckets.values():
         properties = bucket["Properties"]
         assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
@@ -70,10 +79,11 @@ def test_both_buckets_are_versioned_private_owner_enforced_and_retained(
         assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
 
 
-def test_log_bucket_uses_the_log_archive_key_with_bucket_keys(
-    log_archive_template: dict[str, Any],
+@pytest.mark.parametrize("purpose", ["logs", "config"])
+def test_archive_buckets_use_the_log_archive_key_with_bucket_keys(
+    log_archive_template: dict[str, Any], purpose: str
 ) -> None:
-    _, bucket = bucket_named(log_archive_template, "logs")
+    _, bucket = bucket_named(log_archive_template, purpose)
     (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["BucketKeyEnabled"] is True
     default = rule["ServerSideEncryptionByDefault"]
@@ -89,17 +99,19 @@ def test_access_log_bucket_uses_sse_s3_because_log_delivery_requires_it(
     (rule,) = access["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     assert "ObjectLockConfiguration" not in access["Properties"]
-    _, bucket = bucket_named(log_archive_template, "logs")
-    assert bucket["Properties"]["LoggingConfiguration"] == {
-        "DestinationBucketName": {"Ref": access_id},
-        "LogFilePrefix": "logs/",
-    }
+    for purpose in ("logs", "config"):
+        _, bucket = bucket_named(log_archive_template, purpose)
+        assert bucket["Properties"]["LoggingConfiguration"] == {
+            "DestinationBucketName": {"Ref": access_id},
+            "LogFilePrefix": f"{purpose}/",
+        }
 
 
+@pytest.mark.parametrize("purpose", ["logs", "config"])
 def test_lifecycle_transitions_to_glacier_and_expires_after_retention(
-    log_archive_template: dict[str, Any],
+    log_archive_template: dict[str, Any], purpose: str
 ) -> None:
-    _, bucket = bucket_named(log_archive_template, "logs")
+    _, bucket = bucket_named(log_archive_template, purpose)
     lifecycle = bucket["Properties"]["LifecycleConfiguration"]
     rules = {r["Id"]: r for r in lifecycle["Rules"]}
     archive = rules["ArchiveThenExpire"]
@@ -131,7 +143,7 @@ def test_account_root_administers_the_key_without_using_it(
         assert crypto not in admin["Action"]
 
 
-def test_tls_is_required_on_both_buckets(template: Template) -> None:
+def test_tls_is_required_on_every_bucket(template: Template) -> None:
     for condition in (
         {"Bool": {"aws:SecureTransport": "false"}},
         {"NumericLessThan": {"s3:TlsVersion": 1.2}},
@@ -148,7 +160,7 @@ def test_tls_is_required_on_both_buckets(template: Template) -> None:
                 }
             },
         )
-        assert len(policies) == 2, condition
+        assert len(policies) == 3, condition
 
 
 # ---- the policies, evaluated as deployed --------------------------------------------------
@@ -198,7 +210,9 @@ def principal_arn(principal: tuple[str, str]) -> dict[str, str]:
 
 
 OBJECT = f"arn:aws:s3:::{BUCKET}/AWSLogs/{ORG}/{MANAGEMENT}/CloudTrail/eu-west-1/f.json.gz"
-CONFIG_OBJECT = f"arn:aws:s3:::{BUCKET}/AWSLogs/555555555555/Config/eu-west-1/f.json.gz"
+CONFIG_OBJECT = f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/555555555555/Config/eu-west-1/f.json.gz"
+CONFIG_IN_LOGS = f"arn:aws:s3:::{BUCKET}/AWSLogs/555555555555/Config/eu-west-1/f.json.gz"
+FROM_CONFIG = {**TLS, "aws:SourceOrgID": ORG, "aws:SourceAccount": "555555555555"}
 
 # (what, bucket, principal, action, resource, context, expected)
 BUCKET_CASES: list[tuple[str, str, tuple[str, str], str, str, dict[str, str], str]] = [
@@ -212,12 +226,39 @@ BUCKET_CASES: list[tuple[str, str, tuple[str, str], str, str, dict[str, str], st
      OBJECT, {**FROM_TRAIL, **WRITE, "aws:SourceArn": TRAIL + "2"}, "none"),
     ("trail without bucket-owner-full-control", BUCKET, service("cloudtrail"), "s3:PutObject",
      OBJECT, FROM_TRAIL, "none"),
-    ("config delivers for a member", BUCKET, service("config"), "s3:PutObject", CONFIG_OBJECT,
-     {**TLS, **WRITE, "aws:SourceOrgID": ORG, "aws:SourceAccount": "555555555555"}, "allow"),
-    ("config for another organization", BUCKET, service("config"), "s3:PutObject",
-     CONFIG_OBJECT, {**TLS, **WRITE, "aws:SourceOrgID": "o-other00000"}, "deny"),
-    ("config outside its prefix", BUCKET, service("config"), "s3:PutObject", OBJECT,
-     {**TLS, **WRITE, "aws:SourceOrgID": ORG}, "none"),
+    ("config delivers for a member", CONFIG_BUCKET, service("config"), "s3:PutObject",
+     CONFIG_OBJECT, {**FROM_CONFIG, **WRITE}, "allow"),
+    ("config checks the bucket ACL", CONFIG_BUCKET, service("config"), "s3:GetBucketAcl",
+     f"arn:aws:s3:::{CONFIG_BUCKET}", FROM_CONFIG, "allow"),
+    ("config lists the bucket", CONFIG_BUCKET, service("config"), "s3:ListBucket",
+     f"arn:aws:s3:::{CONFIG_BUCKET}", FROM_CONFIG, "allow"),
+    ("config for another organization", CONFIG_BUCKET, service("config"), "s3:PutObject",
+     CONFIG_OBJECT, {**FROM_CONFIG, **WRITE, "aws:SourceOrgID": "o-other00000"}, "deny"),
+    ("config outside its prefix", CONFIG_BUCKET, service("config"), "s3:PutObject",
+     f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{ORG}/CloudTrail/f", {**FROM_CONFIG, **WRITE},
+     "none"),
+    ("config into the Object Lock bucket", BUCKET, service("config"), "s3:PutObject",
+     CONFIG_IN_LOGS, {**FROM_CONFIG, **WRITE}, "none"),
+    ("trail into the Config bucket", CONFIG_BUCKET, service("cloudtrail"), "s3:PutObject",
+     f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{ORG}/x", {**FROM_TRAIL, **WRITE}, "none"),
+    ("admin deletes a Config object", CONFIG_BUCKET, ADMIN, "s3:DeleteObject", CONFIG_OBJECT,
+     {**TLS, **principal_arn(ADMIN)}, "deny"),
+    ("admin deletes a Config version", CONFIG_BUCKET, ADMIN, "s3:DeleteObjectVersion",
+     CONFIG_OBJECT, {**TLS, **principal_arn(ADMIN)}, "deny"),
+    ("admin forges a Config item", CONFIG_BUCKET, ADMIN, "s3:PutObject", CONFIG_OBJECT,
+     {**TLS, **principal_arn(ADMIN)}, "deny"),
+    ("admin shortens Config lifecycle", CONFIG_BUCKET, ADMIN, "s3:PutLifecycleConfiguration",
+     f"arn:aws:s3:::{CONFIG_BUCKET}", {**TLS, **principal_arn(ADMIN)}, "deny"),
+    ("break-glass may delete a Config version", CONFIG_BUCKET, BREAK_GLASS,
+     "s3:DeleteObjectVersion", CONFIG_OBJECT, {**TLS, **principal_arn(BREAK_GLASS)}, "none"),
+    ("audit reads Config history", CONFIG_BUCKET, role(AUDIT, "Investigator"), "s3:GetObject",
+     CONFIG_OBJECT, {**TLS, **principal_arn(role(AUDIT, "Investigator"))}, "allow"),
+    ("Config read without TLS", CONFIG_BUCKET, role(AUDIT, "Investigator"), "s3:GetObject",
+     CONFIG_OBJECT, {"aws:SecureTransport": "false",
+     **principal_arn(role(AUDIT, "Investigator"))}, "deny"),
+    ("Config read over TLS 1.1", CONFIG_BUCKET, role(AUDIT, "Investigator"), "s3:GetObject",
+     CONFIG_OBJECT, {"aws:SecureTransport": "true", "s3:TlsVersion": "1.1",
+     **principal_arn(role(AUDIT, "Investigator"))}, "deny"),
     ("log-archive admin writes a forged log", BUCKET, ADMIN, "s3:PutObject", OBJECT,
      {**TLS, **principal_arn(ADMIN)}, "deny"),
     ("log-archive admin deletes a version", BUCKET, ADMIN, "s3:DeleteObjectVersion", OBJECT,

@@ -284,7 +284,10 @@ def trail_stack_template(config: LandingZoneConfig) -> Template:
         env=Environment(account="111111111111", region=config.regions.home),
         config=config,
         bucket_name="tiny-log-archive-logs-333333333333-eu-west-1",
-        access_log_bucket_name="tiny-log-archive-access-logs-333333333333-eu-west-1",
+        archive_bucket_names=[
+            f"tiny-log-archive-{purpose}-333333333333-eu-west-1"
+            for purpose in ("logs", "config", "access-logs")
+        ],
         key_arn="arn:aws:kms:eu-west-1:333333333333:alias/tiny/landing-zone/log-archive",
     )
     return Template.from_stack(stack)
@@ -315,6 +318,7 @@ def test_data_events_use_advanced_selectors_and_skip_the_log_archive(
                                 "Field": "resources.ARN",
                                 "NotStartsWith": [
                                     "arn:aws:s3:::tiny-log-archive-logs-333333333333-eu-west-1/",
+                                    "arn:aws:s3:::tiny-log-archive-config-333333333333-eu-west-1/",
                                     "arn:aws:s3:::tiny-log-archive-access-logs-333333333333-"
                                     "eu-west-1/",
                                 ],

@@ -25,6 +25,7 @@ from landing_zone.constructs.keys import AdministeredKey
 from landing_zone.guardrails.catalog import LOG_ARCHIVE_BUCKET_ACTIONS
 from landing_zone.naming import (
     ACCESS_LOG_BUCKET,
+    CONFIG_BUCKET,
     LOG_ARCHIVE_KEY,
     LOG_BUCKET,
     kms_alias_name,
@@ -52,6 +53,8 @@ class LogWriter:
 
     sid: str
     service: str
+    #: Which bucket it delivers to (``LOG_BUCKET`` or ``CONFIG_BUCKET``).
+    bucket: str
     #: Object key patterns it writes under (``{org}``/``{management}`` filled in).
     key_patterns: tuple[str, ...]
     #: Bucket-level reads the service makes before delivering.
@@ -74,6 +77,7 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
     LogWriter(
         sid="CloudTrail",
         service="cloudtrail.amazonaws.com",
+        bucket=LOG_BUCKET,
         key_patterns=("AWSLogs/{management}/*", "AWSLogs/{org}/*"),
         bucket_actions=("s3:GetBucketAcl",),
         key_actions=("kms:GenerateDataKey*",),
@@ -88,11 +92,19 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
             }
         },
     ),
-    # AWS Config delivers every account's configuration history and snapshots.
+    # AWS Config delivers every account's configuration history and snapshots,
+    # always as the config.amazonaws.com service principal because the
+    # recorders use the service-linked role (which has no S3 or KMS rights),
+    # in the log-archive account itself as much as in every other account.
+    # It cannot deliver into a bucket with Object Lock default retention, so
+    # it has a bucket of its own.
     # See: https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
+    # See: https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html
+    # See: https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html
     LogWriter(
         sid="Config",
         service="config.amazonaws.com",
+        bucket=CONFIG_BUCKET,
         key_patterns=("AWSLogs/*/Config/*",),
         bucket_actions=("s3:GetBucketAcl", "s3:ListBucket"),
         key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
@@ -217,7 +229,7 @@ class LogArchiveKey(Construct):
 
 
 class LogArchiveBuckets(Construct):
-    """The central log bucket and its access-log bucket (log-archive account, home region)."""
+    """The log bucket, the Config bucket and their access-log bucket (log-archive account)."""
 
     def __init__(
         self,
@@ -256,58 +268,63 @@ class LogArchiveBuckets(Construct):
         Validations.of(self.access_log_bucket).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-S1",
-                reason="This is the server-access-log target of the log bucket; logging it "
+                reason="This is the server-access-log target of the log buckets; logging it "
                 "into itself would loop and into another bucket would only move the problem",
             )
         )
 
         lock = config.object_lock
         retention = Duration.days(lock.days)
-        self.bucket = s3.Bucket(
-            self,
+        self.bucket = self._archive_bucket(
             "Logs",
-            bucket_name=log_archive_bucket_name(prefix, LOG_BUCKET, account, region),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            # Bucket keys cut KMS requests (and their cost) by orders of magnitude.
-            bucket_key_enabled=True,
-            object_lock_enabled=True,
-            object_lock_default_retention=(
+            name=log_archive_bucket_name(prefix, LOG_BUCKET, account, region),
+            config=config,
+            key=key,
+            object_lock=(
                 s3.ObjectLockRetention.compliance(retention)
                 if lock.mode == "COMPLIANCE"
                 else s3.ObjectLockRetention.governance(retention)
             ),
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="logs/",
-            lifecycle_rules=_archive_lifecycle(config),
-            # CloudTrail and Config files are small: objects under 128 KB stay
-            # in S3 Standard, where a Glacier transition would cost more than it saves.
-            transition_default_minimum_object_size=(
-                s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K
-            ),
-            **_hardening(),
+            access_log_prefix="logs/",
+        )
+        # AWS Config refuses a delivery bucket with Object Lock default
+        # retention ("AWS Config does not support the delivery channel to an
+        # Amazon S3 bucket where object lock is enabled with default retention
+        # enabled"). Its history is protected by policy instead: only the
+        # privileged roles may delete an object or a version (bucket policy
+        # below and the log-archive SCP pack), and versioning keeps every write.
+        # See: https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html
+        self.config_bucket = self._archive_bucket(
+            "Config",
+            name=log_archive_bucket_name(prefix, CONFIG_BUCKET, account, region),
+            config=config,
+            key=key,
+            object_lock=None,
+            access_log_prefix="config/",
         )
 
-        for bucket in (self.bucket, self.access_log_bucket):
+        by_purpose = {LOG_BUCKET: self.bucket, CONFIG_BUCKET: self.config_bucket}
+        for bucket in (self.bucket, self.config_bucket, self.access_log_bucket):
             _protect(bucket, trust, account)
         for writer in LOG_WRITERS:
+            target = by_purpose[writer.bucket]
             conditions = _writer_conditions(writer, trust)
-            self.bucket.add_to_resource_policy(
+            target.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}BucketCheck",
                     principals=[iam.ServicePrincipal(writer.service)],
                     actions=list(writer.bucket_actions),
-                    resources=[self.bucket.bucket_arn],
+                    resources=[target.bucket_arn],
                     conditions=conditions,
                 )
             )
-            self.bucket.add_to_resource_policy(
+            target.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}Write",
                     principals=[iam.ServicePrincipal(writer.service)],
                     actions=["s3:PutObject"],
                     resources=[
-                        self.bucket.arn_for_objects(_fill(p, trust)) for p in writer.key_patterns
+                        target.arn_for_objects(_fill(p, trust)) for p in writer.key_patterns
                     ],
                     conditions={
                         **conditions,
@@ -319,18 +336,51 @@ class LogArchiveBuckets(Construct):
                 )
             )
         # Investigation happens from the audit account: read, never write.
-        self.bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ReadersRead",
-                principals=[iam.AccountPrincipal(trust.reader_account_id)],
-                actions=[*READ_BUCKET_ACTIONS, *READ_OBJECT_ACTIONS],
-                resources=[self.bucket.bucket_arn, self.bucket.arn_for_objects("*")],
+        for bucket in by_purpose.values():
+            bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="ReadersRead",
+                    principals=[iam.AccountPrincipal(trust.reader_account_id)],
+                    actions=[*READ_BUCKET_ACTIONS, *READ_OBJECT_ACTIONS],
+                    resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+                )
             )
+
+    def _archive_bucket(
+        self,
+        construct_id: str,
+        *,
+        name: str,
+        config: LogArchiveConfig,
+        key: kms.IKey,
+        object_lock: s3.ObjectLockRetention | None,
+        access_log_prefix: str,
+    ) -> s3.Bucket:
+        """A KMS-encrypted archive bucket, access-logged, archived then expired per config."""
+        return s3.Bucket(
+            self,
+            construct_id,
+            bucket_name=name,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            # Bucket keys cut KMS requests (and their cost) by orders of magnitude.
+            bucket_key_enabled=True,
+            object_lock_enabled=object_lock is not None or None,
+            object_lock_default_retention=object_lock,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix=access_log_prefix,
+            lifecycle_rules=_archive_lifecycle(config),
+            # CloudTrail and Config files are small: objects under 128 KB stay
+            # in S3 Standard, where a Glacier transition would cost more than it saves.
+            transition_default_minimum_object_size=(
+                s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K
+            ),
+            **_hardening(),
         )
 
 
 def _hardening() -> dict[str, Any]:
-    """What both buckets share: versioned, private, owner-enforced, TLS 1.2+, retained."""
+    """What every log-archive bucket shares: versioned, private, TLS 1.2+, retained."""
     return {
         "versioned": True,
         "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
@@ -365,7 +415,8 @@ def _archive_lifecycle(config: LogArchiveConfig) -> list[s3.LifecycleRule]:
             ],
             # Expiration adds a delete marker once Object Lock has released
             # the version (config validation keeps it >= the lock period);
-            # the now-noncurrent version is removed a day later.
+            # the now-noncurrent version is removed a day later. Nobody but
+            # the privileged roles may add delete markers themselves.
             expiration=Duration.days(config.effective_expiration_days),
             noncurrent_version_expiration=Duration.days(1),
             abort_incomplete_multipart_upload_after=Duration.days(7),

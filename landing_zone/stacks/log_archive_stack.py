@@ -17,6 +17,7 @@ from landing_zone.constructs.stack_set import (
 )
 from landing_zone.naming import (
     ACCESS_LOG_BUCKET,
+    CONFIG_BUCKET,
     LOG_ARCHIVE_KEY,
     LOG_BUCKET,
     kms_alias_name,
@@ -26,7 +27,7 @@ from landing_zone.naming import (
 
 
 class LogArchiveTemplate(StackSetTemplate):
-    """KMS key, log bucket and access-log bucket; lands in the log-archive account, home region."""
+    """KMS key, log, Config and access-log buckets (log-archive account, home region)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
         super().__init__(
@@ -105,9 +106,15 @@ class LogArchiveStack(Stack):
         self.bucket_name = log_archive_bucket_name(
             config.prefix, LOG_BUCKET, log_archive_account_id, home
         )
+        #: Where every account's AWS Config delivery channel delivers.
+        self.config_bucket_name = log_archive_bucket_name(
+            config.prefix, CONFIG_BUCKET, log_archive_account_id, home
+        )
         self.access_log_bucket_name = log_archive_bucket_name(
             config.prefix, ACCESS_LOG_BUCKET, log_archive_account_id, home
         )
+        #: Every bucket of the log archive.
+        self.bucket_names = (self.bucket_name, self.config_bucket_name, self.access_log_bucket_name)
         self.key_arn = (
             f"arn:{partition}:kms:{home}:{log_archive_account_id}:"
             f"{kms_alias_name(config.prefix, LOG_ARCHIVE_KEY)}"

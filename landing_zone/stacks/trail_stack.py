@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
@@ -29,7 +30,7 @@ class TrailStack(Stack):
         *,
         config: LandingZoneConfig,
         bucket_name: str,
-        access_log_bucket_name: str,
+        archive_bucket_names: Sequence[str],
         key_arn: str,
         **kwargs: Any,
     ) -> None:
@@ -57,7 +58,8 @@ class TrailStack(Stack):
             bucket_name=bucket_name,
             key_arn=key_arn,
             log_group_key=self.key.key,
-            excluded_bucket_names=[bucket_name, access_log_bucket_name],
+            # Data events on the log archive itself would log every delivery.
+            excluded_bucket_names=archive_bucket_names,
         )
         self.topic = AlarmTopic(
             self,
