@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
 from landing_zone.guardrails.cis_alarms import BY_CIS_ID as CIS_ALARMS
+from landing_zone.guardrails.model import GuardrailInputs
 from landing_zone.guardrails.packs import BY_ID as PACKS
 from landing_zone.guardrails.packs import PACK_IDS
 from landing_zone.yaml_source import Location, YamlDocument, YamlSourceError, load_yaml
@@ -314,6 +315,8 @@ DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
     "TAG_POLICY",
     "BACKUP_POLICY",
     "DECLARATIVE_POLICY_EC2",
+    # S3 account-level Block Public Access for every account (baseline).
+    "S3_POLICY",
 )
 
 DEFAULT_TRUSTED_SERVICES: tuple[TrustedService, ...] = (
@@ -527,6 +530,131 @@ class MonitoringConfig(Model):
     )
 
 
+class StackSetPreferencesConfig(Model):
+    """How a StackSet operation rolls out across accounts and regions.
+
+    The defaults suit a 1,000-account organization: a quarter of the accounts
+    per region at a time (four waves), a broken template stops after the
+    first wave has failed in more than 10% of the accounts instead of failing
+    everywhere, and soft failure tolerance keeps the concurrency at 25%
+    whatever fails (strict mode would shrink it to the tolerance + 1).
+    See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stackset-ops-options.html
+    """
+
+    max_concurrent_percentage: int = Field(
+        default=25, ge=1, le=100, description="Accounts per region deployed at once, in percent"
+    )
+    failure_tolerance_percentage: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Failed accounts per region, in percent, before the operation stops",
+    )
+    concurrency_mode: Literal["SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE"] = Field(
+        default="SOFT_FAILURE_TOLERANCE",
+        description="SOFT keeps the concurrency whatever fails; STRICT lowers it to the "
+        "failure tolerance + 1",
+    )
+    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] = Field(
+        default="PARALLEL", description="Deploy all regions at once, or one after another"
+    )
+    region_order: list[Region] = Field(
+        default_factory=list,
+        description="Order of regions for SEQUENTIAL (default: home first, then governed order)",
+    )
+
+
+ConfigFrequency = Literal[
+    "One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"
+]
+
+
+class ConfigRecorderConfig(Model):
+    """What the AWS Config recorder in every account and governed region records."""
+
+    excluded_resource_types: list[str] = Field(
+        default_factory=list,
+        description="Resource types not recorded anywhere (e.g. AWS::EC2::NetworkInterface); "
+        "each saves its configuration items but blinds the rules that evaluate it",
+    )
+    daily_resource_types: list[str] = Field(
+        default_factory=list,
+        description="Resource types recorded once a day instead of on every change "
+        "(high-churn types: fewer configuration items, changes seen up to a day late)",
+    )
+    snapshot_delivery_frequency: ConfigFrequency = Field(
+        default="TwentyFour_Hours",
+        description="How often a full configuration snapshot is delivered to the Config bucket",
+    )
+
+
+class PasswordPolicyConfig(Model):
+    """The IAM account password policy of every account (CIS AWS Foundations v3.0 1.8, 1.9)."""
+
+    enabled: bool = Field(default=True, description="Set the password policy in every account")
+    minimum_length: int = Field(
+        default=14, ge=14, le=128, description="CIS 1.8: at least 14 characters"
+    )
+    reuse_prevention: int = Field(
+        default=24, ge=1, le=24, description="CIS 1.9: previous passwords that cannot be reused"
+    )
+    max_age_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=1095,
+        description="Days before a password expires; none by default (NIST SP 800-63B and "
+        "CIS v3 advise against forced rotation; PCI DSS 8.3.9 wants 90 where a password is "
+        "the only factor)",
+    )
+    require_symbols: bool = Field(default=True, description="Require a non-alphanumeric character")
+    require_numbers: bool = Field(default=True, description="Require a digit")
+    require_uppercase: bool = Field(default=True, description="Require an uppercase letter")
+    require_lowercase: bool = Field(default=True, description="Require a lowercase letter")
+
+
+class BaselineConfig(Model):
+    """What every account gets: AWS Config and account hygiene, in every governed region."""
+
+    targets: list[str] = Field(
+        default_factory=lambda: ["root"],
+        description="'root' or OU keys the member baseline StackSet deploys to; accounts "
+        "created in or moved into them get the baseline automatically",
+    )
+    excluded_accounts: dict[str, str] = Field(
+        default_factory=dict,
+        description="Account key or 12-digit id -> why it does not get the baseline",
+    )
+    retain_stacks_on_account_removal: bool = Field(
+        default=False,
+        description="Keep the baseline in an account that leaves the targets (false: delete "
+        "it, so the account can come back without a clash with its old recorder)",
+    )
+    operation_preferences: StackSetPreferencesConfig = Field(
+        default_factory=StackSetPreferencesConfig
+    )
+    config_recorder: ConfigRecorderConfig = Field(default_factory=ConfigRecorderConfig)
+    ebs_encryption_by_default: bool = Field(
+        default=True, description="Turn on EBS encryption by default in every governed region"
+    )
+    s3_block_public_access: bool = Field(
+        default=True,
+        description="All four S3 Block Public Access settings in every account, through an "
+        "S3_POLICY organization policy on the root",
+    )
+    password_policy: PasswordPolicyConfig = Field(default_factory=PasswordPolicyConfig)
+    account_access_analyzer: bool = Field(
+        default=True,
+        description="An IAM Access Analyzer with the account as zone of trust in every "
+        "account and governed region (free): finds access granted to other accounts, "
+        "including this organization's, which an organization analyzer treats as trusted",
+    )
+    remove_default_vpc: bool = Field(
+        default=False,
+        description="DESTRUCTIVE: delete the default VPC (its subnets and internet gateway) "
+        "in every governed region where nothing uses it; cannot be undone by this app",
+    )
+
+
 class LandingZoneConfig(Model):
     """Everything one business unit's fork of the landing zone is built from."""
 
@@ -552,6 +680,7 @@ class LandingZoneConfig(Model):
     log_archive: LogArchiveConfig = Field(default_factory=LogArchiveConfig)
     organization_trail: OrganizationTrailConfig = Field(default_factory=OrganizationTrailConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
 
     @model_validator(mode="after")
     def _cross_check(self) -> LandingZoneConfig:
@@ -585,6 +714,15 @@ class LandingZoneConfig(Model):
     @property
     def partition(self) -> str:
         return partition_of(self.regions.home)
+
+    @property
+    def baseline_region_order(self) -> tuple[str, ...]:
+        """The baseline's region order: from config, else home first, then governed order."""
+        order = self.baseline.operation_preferences.region_order
+        if order:
+            return tuple(order)
+        home = self.regions.home
+        return (home, *(r for r in self.regions.governed if r != home))
 
 
 @dataclass(frozen=True)
@@ -675,6 +813,7 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
 
     yield from _guardrail_problems(config, set(paths))
     yield from _logging_problems(config)
+    yield from _baseline_problems(config)
 
     def account_location(key: str) -> Location:
         if key in ("log-archive", "audit"):
@@ -806,6 +945,178 @@ def _logging_problems(config: LandingZoneConfig) -> Iterator[Problem]:
                 "say why this alarm is off (at least 10 characters); the reason is the audit "
                 "trail for a missing control",
             )
+
+
+def guardrail_inputs(config: LandingZoneConfig) -> GuardrailInputs:
+    """The config values guardrail statements are rendered from."""
+    return GuardrailInputs(
+        partition=config.partition,
+        prefix=config.prefix,
+        organization_id=config.organization.id,
+        governed_regions=tuple(config.regions.governed),
+        privileged_arns=tuple(p.arn for p in config.privileged_principals.values()),
+        sandbox_instance_types=tuple(config.guardrails.sandbox_instance_types),
+        trusted_external_accounts=tuple(config.guardrails.trusted_external_accounts),
+        account_access_role_name=config.account_access_role_name,
+    )
+
+
+@cache
+def config_resource_types() -> frozenset[str]:
+    """Every resource type AWS Config can record, from botocore's service model."""
+    model = botocore.session.get_session().get_service_model("config")
+    shape = model.shape_for("ResourceType")
+    return frozenset(getattr(shape, "enum", ()))
+
+
+def _deny_all_packs(config: LandingZoneConfig) -> set[str]:
+    """Packs holding an SCP that denies every action to all but the privileged roles."""
+    inputs = guardrail_inputs(config)
+    found = set()
+    for pack in PACKS.values():
+        for guardrail_id in pack.guardrails:
+            guardrail = GUARDRAILS[guardrail_id]
+            if guardrail.kind == "scp" and any(
+                s.actions == ("*",) and s.resources == ("*",) and not s.condition
+                for s in guardrail.statements(inputs)
+            ):
+                found.add(pack.id)
+    return found
+
+
+def _baseline_problems(config: LandingZoneConfig) -> Iterator[Problem]:
+    baseline = config.baseline
+    parents = {key: parent for key, _, parent, _ in config.walk_units()}
+
+    def ancestors(key: str) -> list[str]:
+        chain = []
+        parent = parents.get(key)
+        while parent is not None:
+            chain.append(parent)
+            parent = parents.get(parent)
+        return chain
+
+    targets = baseline.targets
+    location: Location = ("baseline", "targets")
+    if not targets:
+        yield Problem(
+            location, "list 'root' or at least one OU key; the baseline must go somewhere"
+        )
+    for index, target in enumerate(targets):
+        if target in targets[:index]:
+            yield Problem((*location, index), f"'{target}' is listed twice; remove one")
+        elif target != "root" and target not in parents:
+            choices = sorted(parents)
+            close = difflib.get_close_matches(target, choices, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                (*location, index),
+                f"'{target}' is not an OU key; {hint}use 'root' or keys from "
+                f"organizational_units ({', '.join(choices)})",
+            )
+        elif target == "root" and len(targets) > 1:
+            yield Problem(
+                (*location, index),
+                "'root' already covers every OU; list either 'root' alone or the OUs",
+            )
+        elif target != "root":
+            covered = [a for a in ancestors(target) if a in targets]
+            if covered:
+                yield Problem(
+                    (*location, index),
+                    f"'{target}' is inside '{covered[0]}', which is already targeted "
+                    "(a StackSet reaches every OU below its targets); remove it",
+                )
+
+    # The baseline's custom resources run as a Lambda role inside each
+    # account; an SCP that denies everything but the privileged roles makes
+    # them fail, and the failure rolls the whole stack instance back.
+    deny_all = _deny_all_packs(config)
+    attachments = config.guardrails.attachments
+    in_scope = [
+        key
+        for key in parents
+        if "root" in targets or key in targets or any(a in targets for a in ancestors(key))
+    ]
+    for key in in_scope:
+        packs = {
+            pack
+            for level in ("root", *ancestors(key), key)
+            for pack in attachments.get(level, [])
+            if pack in deny_all
+        }
+        if packs:
+            others = [
+                top
+                for top in config.organizational_units
+                if not any(p in deny_all for p in attachments.get(top, []))
+            ]
+            yield Problem(
+                location,
+                f"the baseline would reach OU '{key}', where the '{sorted(packs)[0]}' pack "
+                "denies everything to all but the privileged roles; its custom resources "
+                "would fail there and roll the stack instance back. Target the other OUs "
+                f"instead, e.g. [{', '.join(others)}]",
+            )
+            break
+
+    account_keys = {key for key, _ in config.all_accounts()}
+    for account, reason in baseline.excluded_accounts.items():
+        where: Location = ("baseline", "excluded_accounts", account)
+        if account not in account_keys and not re.fullmatch(r"\d{12}", account):
+            close = difflib.get_close_matches(account, sorted(account_keys), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                where,
+                f"'{account}' is neither an account key nor a 12-digit account id; {hint}"
+                "quote ids, e.g. '012345678901'",
+            )
+        if len(reason.strip()) < 10:
+            yield Problem(
+                where,
+                "say why this account goes without the baseline (at least 10 characters)",
+            )
+
+    preferences = baseline.operation_preferences
+    order = preferences.region_order
+    if order and sorted(order) != sorted(config.regions.governed):
+        yield Problem(
+            ("baseline", "operation_preferences", "region_order"),
+            f"list every governed region exactly once ({', '.join(config.regions.governed)}); "
+            "StackSets deploy the baseline to all of them",
+        )
+
+    recorder = baseline.config_recorder
+    for field_name in ("excluded_resource_types", "daily_resource_types"):
+        values: list[str] = getattr(recorder, field_name)
+        for index, value in enumerate(values):
+            where = ("baseline", "config_recorder", field_name, index)
+            if value not in config_resource_types():
+                close = difflib.get_close_matches(value, sorted(config_resource_types()), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                yield Problem(
+                    where,
+                    f"'{value}' is not a resource type AWS Config records; {hint}see "
+                    "https://docs.aws.amazon.com/config/latest/developerguide/resource-config-reference.html",
+                )
+            elif value in values[:index]:
+                yield Problem(where, f"'{value}' is listed twice; remove one")
+    both = set(recorder.excluded_resource_types) & set(recorder.daily_resource_types)
+    for value in sorted(both):
+        yield Problem(
+            ("baseline", "config_recorder", "daily_resource_types"),
+            f"'{value}' is also excluded; a type is either not recorded or recorded daily",
+        )
+
+    if (
+        baseline.s3_block_public_access
+        and "S3_POLICY" not in config.organization_features.policy_types
+    ):
+        yield Problem(
+            ("baseline", "s3_block_public_access"),
+            "the S3 Block Public Access baseline is an S3_POLICY organization policy, but "
+            "S3_POLICY is not enabled; add it to organization_features.policy_types",
+        )
 
 
 # ---- loading and error reporting ----------------------------------------------

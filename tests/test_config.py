@@ -237,11 +237,11 @@ def test_repeated_feature_is_rejected(tmp_path: Path) -> None:
         tmp_path,
         append=(
             "organization_features:\n"
-            "  policy_types: [SERVICE_CONTROL_POLICY, TAG_POLICY, TAG_POLICY]\n"
+            "  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY, TAG_POLICY, TAG_POLICY]\n"
         ),
     )
     assert problems_of(path) == [
-        f"{path}:39: organization_features.policy_types[2]: 'TAG_POLICY' is listed twice; "
+        f"{path}:39: organization_features.policy_types[3]: 'TAG_POLICY' is listed twice; "
         "remove the repeat"
     ]
 

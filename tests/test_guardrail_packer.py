@@ -9,16 +9,12 @@ import pytest
 
 from landing_zone.cli import DOCS_PATH
 from landing_zone.cli import main as cli_main
-from landing_zone.config import load_config
+from landing_zone.config import guardrail_inputs, load_config
 from landing_zone.guardrails.catalog import GUARDRAILS
 from landing_zone.guardrails.docs import CONTROL_TOWER, guardrails_markdown
 from landing_zone.guardrails.evaluate import FULL_ACCESS, Request, evaluate
 from landing_zone.guardrails.model import render
-from landing_zone.guardrails.packer import (
-    GuardrailBudgetError,
-    guardrail_inputs,
-    plan_guardrails,
-)
+from landing_zone.guardrails.packer import GuardrailBudgetError, plan_guardrails
 from landing_zone.guardrails.packs import PACKS
 from tests.conftest import EXAMPLE, ROOT
 from tests.test_config import minimal_variant, problems_of

@@ -7,7 +7,6 @@ Every test also checks what CloudFormation was told.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,52 +16,12 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from landing_zone.lambdas import organization_features as handler_module
-
-RESPONSE_URL = "https://cloudformation-custom-resource-response.example/response"
-
-
-class Context:
-    def __init__(self, remaining_ms: int = 300_000) -> None:
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-class _Response:
-    status = 200
-
-    def __enter__(self) -> _Response:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-
-class Captured:
-    """Stands in for urllib.request.urlopen and records each response body."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    def __call__(self, request: Any, timeout: float) -> Any:
-        assert request.full_url == RESPONSE_URL
-        assert request.get_method() == "PUT"
-        self.bodies.append(json.loads(request.data))
-        return _Response()
-
-    @property
-    def last(self) -> dict[str, Any]:
-        assert len(self.bodies) >= 1
-        return self.bodies[-1]
+from tests.custom_resources import RESPONSE_URL, Captured, Context, capture_responses
 
 
 @pytest.fixture
 def responses(monkeypatch: pytest.MonkeyPatch) -> Captured:
-    captured = Captured()
-    monkeypatch.setattr(handler_module.urllib.request, "urlopen", captured)
-    monkeypatch.setattr(handler_module, "sleep", lambda seconds: None)
-    return captured
+    return capture_responses(monkeypatch, handler_module)
 
 
 @pytest.fixture

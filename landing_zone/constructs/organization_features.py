@@ -14,7 +14,7 @@ from constructs import Construct
 from landing_zone.naming import log_group_name, pascal
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas"
-HANDLER_FILE = "organization_features.py"
+HANDLER_FILES = ("custom_resource.py", "organization_features.py")
 # Custom resources must never hang a stack for CloudFormation's default hour.
 FUNCTION_TIMEOUT = Duration.minutes(5)
 SERVICE_TIMEOUT = Duration.minutes(6)
@@ -102,7 +102,9 @@ class OrganizationFeatures(Construct):
             runtime=lambda_.Runtime.PYTHON_3_12,
             architecture=lambda_.Architecture.ARM_64,
             handler="organization_features.handler",
-            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["*", f"!{HANDLER_FILE}"]),
+            code=lambda_.Code.from_asset(
+                str(HANDLER_DIR), exclude=["*", *(f"!{name}" for name in HANDLER_FILES)]
+            ),
             timeout=FUNCTION_TIMEOUT,
             memory_size=256,
             role=role,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from landing_zone.config import LandingZoneConfig
+from landing_zone.config import LandingZoneConfig, guardrail_inputs
 from landing_zone.guardrails.catalog import GUARDRAILS
 from landing_zone.guardrails.model import Guardrail, render
-from landing_zone.guardrails.packer import ROOT, GuardrailPlan, guardrail_inputs, target_paths
+from landing_zone.guardrails.packer import ROOT, GuardrailPlan, target_paths
 from landing_zone.guardrails.packs import PACKS
 
 # Control Tower's mandatory and strongly recommended controls (../shared/CONTROLS.md),

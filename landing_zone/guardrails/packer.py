@@ -23,10 +23,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from landing_zone.config import LandingZoneConfig
+from landing_zone.config import LandingZoneConfig, guardrail_inputs
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
 from landing_zone.guardrails.evaluate import listed
-from landing_zone.guardrails.model import GuardrailInputs, PolicyKind, render
+from landing_zone.guardrails.model import PolicyKind, render
 from landing_zone.guardrails.packs import BY_ID as PACKS
 
 ROOT = "root"
@@ -87,19 +87,6 @@ class GuardrailBudgetError(Exception):
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         super().__init__("\n".join(lines))
-
-
-def guardrail_inputs(config: LandingZoneConfig) -> GuardrailInputs:
-    return GuardrailInputs(
-        partition=config.partition,
-        prefix=config.prefix,
-        organization_id=config.organization.id,
-        governed_regions=tuple(config.regions.governed),
-        privileged_arns=tuple(p.arn for p in config.privileged_principals.values()),
-        sandbox_instance_types=tuple(config.guardrails.sandbox_instance_types),
-        trusted_external_accounts=tuple(config.guardrails.trusted_external_accounts),
-        account_access_role_name=config.account_access_role_name,
-    )
 
 
 def target_paths(config: LandingZoneConfig) -> dict[str, tuple[str, ...]]:

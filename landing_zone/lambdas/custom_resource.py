@@ -1,0 +1,155 @@
+"""What every custom-resource handler of the landing zone shares: answer CloudFormation, always.
+
+DESIGN.md decision 2: a custom resource is idempotent, handles Update and
+Delete deliberately, logs what it did and always answers CloudFormation, on
+every path, before the Lambda times out: a crash or an AWS error sends
+FAILED with the reason, never a one-hour hang.
+
+A handler module supplies three functions and calls :func:`run`. This file
+uses only the standard library and boto3 (both in the Lambda runtime), so it
+ships beside the handler in an asset, or is merged into the handler's inline
+``ZipFile`` code for StackSet templates (``landing_zone/constructs/inline_code.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import botocore.config
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger()
+LOG.setLevel(logging.INFO)
+
+# Seconds kept back from the Lambda deadline to send the response.
+RESPONSE_MARGIN_SECONDS = 20
+BOTO_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 8})
+
+Properties = dict[str, Any]
+Data = dict[str, str]
+
+
+class CustomResourceError(Exception):
+    """A failure whose message is shown in the CloudFormation console."""
+
+
+def client(service: str) -> Any:
+    """boto3 client factory; tests replace this to inject stubbed clients."""
+    return boto3.session.Session().client(service, config=BOTO_CONFIG)  # type: ignore[call-overload]
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def run(
+    event: dict[str, Any],
+    context: Any,
+    *,
+    physical_id: Callable[[Properties], str],
+    apply: Callable[[Properties, float], Data],
+    delete: Callable[[Properties, str, float], Data],
+) -> None:
+    """Do the work for one CloudFormation request, then always answer it.
+
+    ``physical_id`` validates the properties and names the resource; ``apply``
+    handles Create and Update (it must be idempotent); ``delete`` handles
+    Delete. Both get the monotonic deadline by which they must return.
+    """
+    request = event.get("RequestType", "?")
+    properties = dict(event.get("ResourceProperties") or {})
+    properties.pop("ServiceToken", None)
+    properties.pop("ServiceTimeout", None)
+    # A failed Create still needs some physical id; the rollback's Delete gets it.
+    resource_id = event.get("PhysicalResourceId") or f"failed/{event.get('RequestId', 'unknown')}"
+    LOG.info("%s %s", request, json.dumps(properties, sort_keys=True))
+    try:
+        deadline = time.monotonic() + remaining_seconds(context) - RESPONSE_MARGIN_SECONDS
+        if request in ("Create", "Update"):
+            resource_id = physical_id(properties)
+            data = apply(properties, deadline)
+        elif request == "Delete":
+            data = delete(properties, resource_id, deadline)
+        else:
+            raise CustomResourceError(f"unknown RequestType {request!r}")
+        respond(event, status="SUCCESS", physical_id=resource_id, data=data, reason="")
+    except Exception as error:
+        LOG.exception("failed")
+        reason = f"{type(error).__name__}: {error}"
+        respond(event, status="FAILED", physical_id=resource_id, data={}, reason=reason)
+
+
+def remaining_seconds(context: Any) -> float:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return getter() / 1000.0 if getter else 300.0
+
+
+def seconds_left(deadline: float) -> float:
+    return deadline - time.monotonic()
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def retrying(call: Callable[[], Any], deadline: float, retryable: set[str]) -> Any:
+    """``call()``, retried with backoff while it fails with a code in ``retryable``."""
+    delay = 1.0
+    while True:
+        try:
+            return call()
+        except ClientError as error:
+            code = error_code(error)
+            if code not in retryable or seconds_left(deadline) < delay:
+                raise
+            LOG.info("%s, retrying in %.0fs", code, delay)
+            sleep(delay)
+            delay = min(delay * 2, 20.0)
+
+
+def respond(
+    event: dict[str, Any],
+    *,
+    status: str,
+    physical_id: str,
+    data: Data,
+    reason: str,
+) -> None:
+    """PUT the result to the pre-signed ResponseURL CloudFormation gave us."""
+    body = json.dumps(
+        {
+            "Status": status,
+            # CloudFormation shows at most 4 KB of reason.
+            "Reason": reason[:3500] or "See the function's CloudWatch Logs",
+            "PhysicalResourceId": physical_id,
+            "StackId": event.get("StackId"),
+            "RequestId": event.get("RequestId"),
+            "LogicalResourceId": event.get("LogicalResourceId"),
+            "NoEcho": False,
+            "Data": data,
+        }
+    ).encode()
+    url = event.get("ResponseURL")
+    if not isinstance(url, str) or not url.startswith("https://"):
+        LOG.error("no https ResponseURL in event; cannot answer CloudFormation")
+        return
+    request = urllib.request.Request(  # noqa: S310 - https checked above
+        url,
+        data=body,
+        method="PUT",
+        headers={"Content-Type": "", "Content-Length": str(len(body))},
+    )
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - https checked above
+                LOG.info("answered %s: HTTP %s", status, response.status)
+                return
+        except OSError:
+            LOG.exception("response attempt %d failed", attempt + 1)
+            sleep(2.0)
