@@ -8,6 +8,7 @@ from cdk_nag import AwsSolutionsChecks
 from landing_zone.config import LandingZoneConfig
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
+from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
@@ -77,7 +78,59 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     # stack instance has: the trail deploys strictly after the log archive.
     trail.add_stack_dependency(log_archive, "the log bucket and key must exist before the trail")
 
+    # The member baseline: one StackSet, auto-deployed to the target OUs.
+    tree = organization.tree
+    name = stack_id(config.prefix, "MemberBaseline")
+    member_baseline = MemberBaselineStack(
+        app,
+        name,
+        stack_name=name,
+        env=management,
+        config=config,
+        organizational_unit_ids=[
+            config.organization.root_id if target == "root" else tree.units[target].attr_id
+            for target in config.baseline.targets
+        ],
+        excluded_account_ids=[
+            account_ids.get(account, account) for account in config.baseline.excluded_accounts
+        ],
+        log_archive_account_id=account_ids["log-archive"],
+        description=f"{config.prefix} landing zone: StackSet deploying the account baseline "
+        "(AWS Config, EBS encryption, password policy, Access Analyzer) to every member account",
+        termination_protection=True,
+    )
+    member_baseline.add_stack_dependency(organization, "StackSets trusted access and the OUs")
+    # Config delivery channels are validated against the bucket when they are
+    # created: nothing of the baseline deploys before the log archive exists.
+    member_baseline.add_stack_dependency(log_archive, "the Config bucket and key must exist")
+    stacks: dict[str, Stack] = {
+        "organization": organization,
+        "log_archive": log_archive,
+        "trail": trail,
+        "member_baseline": member_baseline,
+    }
+
+    # StackSets never deploy to the management account: its baseline is one
+    # ordinary stack per governed region (each region CDK-bootstrapped).
+    for region in config.baseline_region_order:
+        name = stack_id(config.prefix, f"ManagementBaseline-{region}")
+        management_baseline = ManagementBaselineStack(
+            app,
+            name,
+            stack_name=name,
+            env=Environment(account=config.organization.management_account_id, region=region),
+            config=config,
+            log_archive_account_id=account_ids["log-archive"],
+            description=f"{config.prefix} landing zone: the management account's baseline "
+            f"in {region} (AWS Config, EBS encryption, password policy, Access Analyzer)",
+            termination_protection=True,
+        )
+        management_baseline.add_stack_dependency(
+            log_archive, "the Config bucket and key must exist"
+        )
+        stacks[f"management_baseline/{region}"] = management_baseline
+
     # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
     # synth, and every acknowledgement in the code carries its reason.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return {"organization": organization, "log_archive": log_archive, "trail": trail}
+    return stacks

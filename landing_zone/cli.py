@@ -66,30 +66,40 @@ def stack_lines(outdir: Path) -> list[str]:
     if not manifest_path.is_file():
         return [f"(no cloud assembly in {outdir}/; run `make synth` first)"]
     manifest = json.loads(manifest_path.read_text())
-    lines = []
+    # (label, resources, bytes, what follows): stacks, each followed by its StackSets.
+    rows: list[tuple[str, int, int, str]] = []
     for name, artifact in sorted(manifest.get("artifacts", {}).items()):
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
         template_path = outdir / artifact["properties"]["templateFile"]
         template = json.loads(template_path.read_text())
-        count = len(template.get("Resources", {}))
-        size = template_path.stat().st_size
         environment = artifact.get("environment", "").removeprefix("aws://")
-        lines.append(
-            f"{name:<32} {count:>4} resources {size:>8,} bytes  {environment}  {template_path}"
+        rows.append(
+            (
+                name,
+                len(template.get("Resources", {})),
+                template_path.stat().st_size,
+                f" bytes  {environment}  {template_path}",
+            )
         )
         for resource in template.get("Resources", {}).values():
             properties = resource.get("Properties", {})
             body = properties.get("TemplateBody")
             if resource.get("Type") != "AWS::CloudFormation::StackSet" or body is None:
                 continue
-            content = json.loads(body)
-            lines.append(
-                f"  └─ StackSet {properties['StackSetName']:<21} "
-                f"{len(content.get('Resources', {})):>4} resources {len(body.encode()):>8,} bytes "
-                f"inline (limit {MAX_TEMPLATE_BODY_BYTES:,})"
+            rows.append(
+                (
+                    f"  └─ StackSet {properties['StackSetName']}",
+                    len(json.loads(body).get("Resources", {})),
+                    len(body.encode()),
+                    f" bytes inline (limit {MAX_TEMPLATE_BODY_BYTES:,})",
+                )
             )
-    return lines
+    width = max((len(label) for label, *_ in rows), default=0)
+    return [
+        f"{label:<{width}} {count:>4} resources {size:>8,}{rest}"
+        for label, count, size, rest in rows
+    ]
 
 
 def budget_lines(config: LandingZoneConfig, plan: GuardrailPlan) -> list[str]:
@@ -113,6 +123,21 @@ def budget_lines(config: LandingZoneConfig, plan: GuardrailPlan) -> list[str]:
     return lines
 
 
+def baseline_lines(config: LandingZoneConfig) -> list[str]:
+    """Where the account baseline lands and how many stack instances that makes."""
+    accounts = config.baseline_account_keys()
+    regions = config.baseline_region_order
+    total = len(accounts) + 1
+    return [
+        f"Account baseline in {len(regions)} regions ({', '.join(regions)}):",
+        f"  member StackSet targets {', '.join(config.baseline.targets)}: {len(accounts)} "
+        f"accounts of this config x {len(regions)} regions = {len(accounts) * len(regions)} "
+        "stack instances (plus any other account in those OUs; new ones automatically)",
+        f"  management account: {len(regions)} stacks; {total} of "
+        f"{sum(1 for _ in config.all_accounts()) + 1} accounts of this config covered",
+    ]
+
+
 def summary(config: LandingZoneConfig, outdir: Path) -> str:
     organization = config.organization
     header = (
@@ -130,6 +155,8 @@ def summary(config: LandingZoneConfig, outdir: Path) -> str:
         *ou_tree_lines(config),
         "",
         *budget_lines(config, plan_guardrails(config)),
+        "",
+        *baseline_lines(config),
         "",
         "Stacks:",
         *stack_lines(outdir),

@@ -715,6 +715,27 @@ class LandingZoneConfig(Model):
     def partition(self) -> str:
         return partition_of(self.regions.home)
 
+    def baseline_account_keys(self) -> list[str]:
+        """Config accounts the member baseline reaches: in a target OU, not excluded."""
+        parents = {key: parent for key, _, parent, _ in self.walk_units()}
+        targets = set(self.baseline.targets)
+
+        def targeted(ou: str | None) -> bool:
+            while ou is not None:
+                if ou in targets:
+                    return True
+                ou = parents.get(ou)
+            return "root" in targets
+
+        excluded = set(self.baseline.excluded_accounts)
+        return [
+            key
+            for key, account in self.all_accounts()
+            if targeted(account.ou)
+            and key not in excluded
+            and (account.account_id or "") not in excluded
+        ]
+
     @property
     def baseline_region_order(self) -> tuple[str, ...]:
         """The baseline's region order: from config, else home first, then governed order."""

@@ -51,6 +51,11 @@ def kms_alias_name(prefix: str, name: str) -> str:
     return f"alias/{prefix.lower()}/landing-zone/{name}"
 
 
+def kms_alias_arn(*, partition: str, region: str, account: str, prefix: str, name: str) -> str:
+    """The alias ARN other accounts use for a key whose id only its own account knows."""
+    return f"arn:{partition}:kms:{region}:{account}:{kms_alias_name(prefix, name)}"
+
+
 # The central log bucket (Object Lock), the AWS Config bucket (Config cannot
 # deliver into a bucket with Object Lock default retention) and the bucket
 # holding their S3 server access logs.

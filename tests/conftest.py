@@ -88,3 +88,9 @@ def log_archive_template(example_synth: Synth) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def trail_template(example_synth: Synth) -> dict[str, Any]:
     return example_synth.templates["Acme-Trail"]
+
+
+@pytest.fixture(scope="session")
+def member_baseline_template(example_synth: Synth) -> dict[str, Any]:
+    """The member baseline StackSet's content (what lands in every member account and region)."""
+    return example_synth.stackset_templates["Acme-MemberBaseline/Template"]

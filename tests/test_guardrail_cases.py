@@ -53,6 +53,8 @@ def attached_policies(template: dict[str, Any]) -> dict[tuple[str, str], list[di
         if resource["Type"] != "AWS::Organizations::Policy":
             continue
         properties = resource["Properties"]
+        if properties["Type"] not in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+            continue
         for target in properties["TargetIds"]:
             key = (
                 "root"

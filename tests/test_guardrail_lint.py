@@ -44,7 +44,9 @@ GLOBAL_KEY_PATTERNS = (re.compile(r"^aws:(resourcetag|requesttag|principaltag)/.
 def policy_documents(synth: Synth) -> Iterator[tuple[str, dict[str, object]]]:
     for stack, template in synth.templates.items():
         for logical_id, resource in template["Resources"].items():
-            if resource["Type"] == "AWS::Organizations::Policy":
+            if resource["Type"] == "AWS::Organizations::Policy" and resource["Properties"][
+                "Type"
+            ] in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
                 yield f"{stack}/{logical_id}", json.loads(resource["Properties"]["Content"])
 
 

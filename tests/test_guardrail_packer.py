@@ -218,7 +218,7 @@ def test_validate_command_exits_2_on_over_budget(
             "pack 'core' is listed twice",
         ),
         (
-            "organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n"
+            "organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY]\n"
             "guardrails:\n  attachments:\n    root: [data-perimeter]\n",
             "organization_features.policy_types",
             "uses RCP guardrails but RESOURCE_CONTROL_POLICY is not enabled",

@@ -31,15 +31,27 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         for name, artifact in manifest["artifacts"].items()
         if artifact["type"] == "aws:cloudformation:stack"
     )
-    assert deployable == ["Acme-LogArchive", "Acme-Organization", "Acme-Trail"]
-    assert set(example_synth.stackset_templates) == {"Acme-LogArchive/Template"}
+    assert deployable == [
+        "Acme-LogArchive",
+        "Acme-ManagementBaseline-eu-central-1",
+        "Acme-ManagementBaseline-eu-west-1",
+        "Acme-ManagementBaseline-us-east-1",
+        "Acme-MemberBaseline",
+        "Acme-Organization",
+        "Acme-Trail",
+    ]
+    assert set(example_synth.stackset_templates) == {
+        "Acme-LogArchive/Template",
+        "Acme-MemberBaseline/Template",
+    }
 
 
+@pytest.mark.parametrize("name", ["Acme-LogArchive", "Acme-MemberBaseline"])
 def test_template_body_is_the_synthesized_template_minified_and_under_the_limit(
-    example_synth: Synth,
+    example_synth: Synth, name: str
 ) -> None:
-    body = stack_sets(example_synth)["Acme-LogArchive"]["TemplateBody"]
-    assert json.loads(body) == example_synth.stackset_templates["Acme-LogArchive/Template"]
+    body = stack_sets(example_synth)[name]["TemplateBody"]
+    assert json.loads(body) == example_synth.stackset_templates[f"{name}/Template"]
     assert body == json.dumps(json.loads(body), separators=(",", ":"))
     assert len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from landing_zone.cli import ou_tree_lines, summary
+from landing_zone.cli import baseline_lines, ou_tree_lines, summary
 from landing_zone.config import load_config
 from tests.conftest import EXAMPLE, Synth
 
@@ -57,3 +57,19 @@ def test_summary_shows_guardrail_budget_per_target(example_synth: Synth) -> None
     assert root_scp[:5] == ["root", "SCP", "1", "of", "7"]
     assert root_scp[6:8] == ["of", "10,240"]
     assert any(line.split()[:2] == ["root", "RCP"] for line in lines[header:])
+
+
+def test_summary_counts_the_baseline_stack_instances() -> None:
+    config = load_config(EXAMPLE)
+    lines = baseline_lines(config)
+    # 11 member accounts (Suspended holds none and is not targeted) x 3 regions.
+    assert "11 accounts of this config x 3 regions = 33 stack instances" in lines[1]
+    assert "management account: 3 stacks; 12 of 12 accounts" in lines[2]
+    assert sorted(config.baseline_account_keys()) == sorted(k for k, _ in config.all_accounts())
+
+
+def test_summary_lines_up_long_stack_names(example_synth: Synth) -> None:
+    lines = summary(load_config(EXAMPLE), example_synth.outdir).splitlines()
+    start = lines.index("Stacks:") + 1
+    rows = lines[start : lines.index("", start)]
+    assert len({row.index(" resources") for row in rows}) == 1, rows

@@ -62,3 +62,53 @@ class GuardrailPolicies(Construct):
             if ready is not None:
                 policy.node.add_dependency(ready)
             self.policies[packed.name] = policy
+
+
+# All four S3 Block Public Access settings, enforced at the organization level:
+# they override every account's own settings, no account can switch them off,
+# and accounts joining the organization inherit them. Detaching the policy
+# restores each account's previous settings.
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_s3.html
+S3_BLOCK_PUBLIC_ACCESS = {
+    "s3_attributes": {"public_access_block_configuration": {"@@assign": "all"}}
+}
+
+
+class S3BlockPublicAccessPolicy(Construct):
+    """An ``S3_POLICY`` on the root: account-level Block Public Access everywhere.
+
+    Chosen over a per-account setting in the baseline StackSet because it
+    also covers the management account and accounts outside the baseline's
+    targets, takes effect the moment an account joins, and cannot be undone
+    from inside an account (CIS AWS Foundations v3.0 2.1.4; Control Tower
+    strongly recommended AWS-GR_S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        root_id: str,
+        policy_type_ready: Construct | None,
+        tags: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.policy = organizations.CfnPolicy(
+            self,
+            "Resource",
+            name=name,
+            description="Landing zone baseline: all four S3 Block Public Access settings "
+            "in every account",
+            type="S3_POLICY",
+            content=S3_BLOCK_PUBLIC_ACCESS,
+            target_ids=[root_id],
+            tags=[CfnTag(key=k, value=v) for k, v in sorted(tags.items())],
+        )
+        # Stored as the exact minified string, like the guardrail policies.
+        self.policy.add_property_override(
+            "Content", json.dumps(S3_BLOCK_PUBLIC_ACCESS, separators=(",", ":"))
+        )
+        if policy_type_ready is not None:
+            self.policy.node.add_dependency(policy_type_ready)

@@ -131,6 +131,9 @@ class OperationPreferences:
     failure_tolerance_percentage: int = 0
     region_concurrency: str = "PARALLEL"
     region_order: Sequence[str] = ()
+    #: SOFT_FAILURE_TOLERANCE keeps the concurrency whatever fails; STRICT
+    #: (CloudFormation's default) lowers it to the failure tolerance + 1.
+    concurrency_mode: str = "STRICT_FAILURE_TOLERANCE"
 
 
 class ServiceManagedStackSet(Construct):
@@ -154,6 +157,7 @@ class ServiceManagedStackSet(Construct):
         organizational_unit_ids: Sequence[str],
         regions: Sequence[str],
         accounts: Sequence[str] = (),
+        excluded_accounts: Sequence[str] = (),
         auto_deployment: bool,
         retain_stacks_on_account_removal: bool = True,
         parameters: Mapping[str, str] | None = None,
@@ -161,12 +165,17 @@ class ServiceManagedStackSet(Construct):
         capabilities: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        if accounts and excluded_accounts:
+            raise ValueError("give accounts (INTERSECTION) or excluded_accounts (DIFFERENCE)")
+        # INTERSECTION: only the listed accounts of those OUs; DIFFERENCE:
+        # every account of those OUs except the listed ones.
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/account-level-targets.html
         targets = cloudformation.CfnStackSet.DeploymentTargetsProperty(
             organizational_unit_ids=list(organizational_unit_ids),
-            # INTERSECTION: only the listed accounts of those OUs.
-            # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/account-level-targets.html
-            accounts=list(accounts) or None,
-            account_filter_type="INTERSECTION" if accounts else None,
+            accounts=list(accounts or excluded_accounts) or None,
+            account_filter_type=(
+                "INTERSECTION" if accounts else "DIFFERENCE" if excluded_accounts else None
+            ),
         )
         preferences = operation_preferences
         self.resource = cloudformation.CfnStackSet(
@@ -189,6 +198,7 @@ class ServiceManagedStackSet(Construct):
                 failure_tolerance_percentage=preferences.failure_tolerance_percentage,
                 region_concurrency_type=preferences.region_concurrency,
                 region_order=list(preferences.region_order) or None,
+                concurrency_mode=preferences.concurrency_mode,
             ),
             parameters=[
                 cloudformation.CfnStackSet.ParameterProperty(

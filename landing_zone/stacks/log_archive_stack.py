@@ -20,7 +20,7 @@ from landing_zone.naming import (
     CONFIG_BUCKET,
     LOG_ARCHIVE_KEY,
     LOG_BUCKET,
-    kms_alias_name,
+    kms_alias_arn,
     log_archive_bucket_name,
     stack_id,
 )
@@ -115,7 +115,10 @@ class LogArchiveStack(Stack):
         )
         #: Every bucket of the log archive.
         self.bucket_names = (self.bucket_name, self.config_bucket_name, self.access_log_bucket_name)
-        self.key_arn = (
-            f"arn:{partition}:kms:{home}:{log_archive_account_id}:"
-            f"{kms_alias_name(config.prefix, LOG_ARCHIVE_KEY)}"
+        self.key_arn = kms_alias_arn(
+            partition=partition,
+            region=home,
+            account=log_archive_account_id,
+            prefix=config.prefix,
+            name=LOG_ARCHIVE_KEY,
         )

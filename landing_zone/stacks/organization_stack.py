@@ -8,11 +8,11 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.constructs.guardrail_policies import GuardrailPolicies
+from landing_zone.constructs.guardrail_policies import GuardrailPolicies, S3BlockPublicAccessPolicy
 from landing_zone.constructs.organization_features import OrganizationFeatures
 from landing_zone.constructs.organization_tree import OrganizationTree
 from landing_zone.guardrails.packer import GuardrailPlan
-from landing_zone.naming import tags
+from landing_zone.naming import resource_name, tags
 
 
 class OrganizationStack(Stack):
@@ -69,3 +69,16 @@ class OrganizationStack(Stack):
             policy_type_ready=self.features.policy_types,
             tags=common_tags,
         )
+        if config.baseline.s3_block_public_access:
+            self.s3_block_public_access: S3BlockPublicAccessPolicy | None = (
+                S3BlockPublicAccessPolicy(
+                    self,
+                    "S3BlockPublicAccess",
+                    name=resource_name(config.prefix, "S3BlockPublicAccess"),
+                    root_id=config.organization.root_id,
+                    policy_type_ready=self.features.policy_types.get("S3_POLICY"),
+                    tags=common_tags,
+                )
+            )
+        else:
+            self.s3_block_public_access = None

@@ -1,0 +1,136 @@
+"""The account baseline: a StackSet for member accounts, ordinary stacks for the management one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.account_baseline import AccountBaseline
+from landing_zone.constructs.stack_set import (
+    OperationPreferences,
+    ServiceManagedStackSet,
+    StackSetTemplate,
+)
+from landing_zone.naming import (
+    CONFIG_BUCKET,
+    LOG_ARCHIVE_KEY,
+    kms_alias_arn,
+    log_archive_bucket_name,
+    stack_id,
+)
+
+
+def _baseline(
+    scope: Construct, *, config: LandingZoneConfig, log_archive_account_id: str
+) -> AccountBaseline:
+    home = config.regions.home
+    return AccountBaseline(
+        scope,
+        "Baseline",
+        prefix=config.prefix,
+        config=config.baseline,
+        home_region=home,
+        config_bucket_name=log_archive_bucket_name(
+            config.prefix, CONFIG_BUCKET, log_archive_account_id, home
+        ),
+        key_arn=kms_alias_arn(
+            partition=config.partition,
+            region=home,
+            account=log_archive_account_id,
+            prefix=config.prefix,
+            name=LOG_ARCHIVE_KEY,
+        ),
+    )
+
+
+class MemberBaselineTemplate(StackSetTemplate):
+    """The baseline as it lands in every member account and governed region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"{config.prefix} landing zone: account baseline (AWS Config, EBS "
+            "encryption, password policy, Access Analyzer), deployed by the management "
+            "account's StackSet",
+        )
+        # The log-archive account may be created in the same deployment, so
+        # its id arrives as a StackSet parameter rather than a literal.
+        log_archive = self.parameter(
+            "LogArchiveAccountId",
+            description="Account holding the Config bucket and the log-archive key",
+            pattern=r"^\d{12}$",
+        )
+        self.baseline = _baseline(self, config=config, log_archive_account_id=log_archive)
+
+
+class MemberBaselineStack(Stack):
+    """The member baseline StackSet (management account, home region).
+
+    Service-managed, auto-deployed to the target OUs in every governed region:
+    an account created in or moved into a target OU gets the baseline without
+    a redeploy, and one that leaves loses it (or keeps it, from config).
+    Later StackSets and organization Config rules that need the recorders
+    depend on :attr:`stack_set`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        organizational_unit_ids: Sequence[str],
+        excluded_account_ids: Sequence[str],
+        log_archive_account_id: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        baseline = config.baseline
+        preferences = baseline.operation_preferences
+        self.template = MemberBaselineTemplate(self, "Template", config=config)
+        self.stack_set = ServiceManagedStackSet(
+            self,
+            "StackSet",
+            stack_set_name=stack_id(config.prefix, "MemberBaseline"),
+            description=f"{config.prefix} landing zone: account baseline in every member "
+            "account and governed region",
+            template=self.template,
+            organizational_unit_ids=organizational_unit_ids,
+            excluded_accounts=excluded_account_ids,
+            regions=config.baseline_region_order,
+            auto_deployment=True,
+            retain_stacks_on_account_removal=baseline.retain_stacks_on_account_removal,
+            parameters={"LogArchiveAccountId": log_archive_account_id},
+            operation_preferences=OperationPreferences(
+                max_concurrent_percentage=preferences.max_concurrent_percentage,
+                failure_tolerance_percentage=preferences.failure_tolerance_percentage,
+                region_concurrency=preferences.region_concurrency,
+                region_order=config.baseline_region_order,
+                concurrency_mode=preferences.concurrency_mode,
+            ),
+            # The handler's role is named <Prefix>-... so the guardrails protect it.
+            capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+
+
+class ManagementBaselineStack(Stack):
+    """The same baseline for the management account, one stack per governed region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        log_archive_account_id: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.baseline = _baseline(
+            self, config=config, log_archive_account_id=log_archive_account_id
+        )
