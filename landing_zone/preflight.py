@@ -2,7 +2,9 @@
 
 Read-only AWS calls with the operator's credentials: who am I, is this the
 management account of the configured organization with all features enabled,
-is the configured root id right, is the home region CDK-bootstrapped.
+is the configured root id right, is every governed region CDK-bootstrapped
+(the management account's baseline is one stack per region), and does the
+management account already run an AWS Config recorder the baseline would clash with.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
+from landing_zone.naming import resource_name
 
 BOOTSTRAP_STACK = "CDKToolkit"
 
@@ -24,16 +27,20 @@ BOOTSTRAP_STACK = "CDKToolkit"
 def manual_steps(config: LandingZoneConfig) -> str:
     """The one-time steps no stack can do for you."""
     account = config.organization.management_account_id
-    region = config.regions.home
+    bootstrap = [
+        f"       npx cdk bootstrap aws://{account}/{region}"
+        for region in config.baseline_region_order
+    ]
     return "\n".join(
         [
             "One-time manual steps (management account, administrator credentials):",
             "  1. Enable all features in AWS Organizations (not only consolidated billing):",
             "       aws organizations enable-all-features   # then accept in every member account",
             "     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_org_support-all-features.html",
-            "  2. Bootstrap CDK in the management account's home region (only there; members",
-            "     get everything through service-managed StackSets):",
-            f"       npx cdk bootstrap aws://{account}/{region}",
+            "  2. Bootstrap CDK in the management account in every governed region (its",
+            "     baseline is one stack per region; member accounts are never bootstrapped,",
+            "     they get everything through service-managed StackSets):",
+            *bootstrap,
             "  3. Check organization.id, organization.root_id and management_account_id in",
             "     your config against `aws organizations describe-organization` and",
             "     `aws organizations list-roots`.",
@@ -71,14 +78,38 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     root_ids = [root["Id"] for root in roots]
     if expected.root_id not in root_ids:
         problems.append(f"root is {', '.join(root_ids)}, config says {expected.root_id}")
-    cloudformation = session.client("cloudformation", region_name=config.regions.home)
-    try:
-        cloudformation.describe_stacks(StackName=BOOTSTRAP_STACK)
-    except ClientError:
-        problems.append(
-            f"CDK is not bootstrapped in {config.regions.home} (no {BOOTSTRAP_STACK} stack); "
-            "see step 2 below"
-        )
+    ours = resource_name(config.prefix, "ConfigRecorder")
+    for region in config.baseline_region_order:
+        cloudformation = session.client("cloudformation", region_name=region)
+        try:
+            cloudformation.describe_stacks(StackName=BOOTSTRAP_STACK)
+        except ClientError:
+            problems.append(
+                f"CDK is not bootstrapped in {region} (no {BOOTSTRAP_STACK} stack); "
+                "see step 2 below"
+            )
+        # An account holds one customer-managed recorder per region; another
+        # one (the console's "default", an old Control Tower or LZA setup)
+        # makes the baseline's recorder fail. Service-linked recorders of
+        # other AWS services do not count.
+        # See: https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
+        try:
+            recorders = session.client(
+                "config", region_name=region
+            ).describe_configuration_recorders()
+        except (ClientError, BotoCoreError) as error:
+            problems.append(f"cannot read AWS Config recorders in {region} ({error})")
+            continue
+        for recorder in recorders.get("ConfigurationRecorders", []):
+            name = recorder.get("name", "")
+            if name != ours and not recorder.get("servicePrincipal"):
+                problems.append(
+                    f"the management account already has the AWS Config recorder '{name}' in "
+                    f"{region}; the baseline creates '{ours}' and a region holds one. Delete "
+                    f"it first (aws configservice delete-delivery-channel, then "
+                    f"delete-configuration-recorder --configuration-recorder-name {name} "
+                    f"--region {region}); its history stays in its bucket"
+                )
     return problems
 
 
@@ -102,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Prerequisites ok: management account {config.organization.management_account_id}, "
         f"organization {config.organization.id} with all features, "
-        f"CDK bootstrapped in {config.regions.home}."
+        f"CDK bootstrapped in {', '.join(config.baseline_region_order)}, no other Config recorder."
     )
     return 0
 

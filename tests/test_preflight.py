@@ -37,7 +37,7 @@ class FakeSession:
     def __init__(self) -> None:
         self.clients = {
             name: boto3.client(name, region_name="eu-west-1")
-            for name in ("sts", "organizations", "cloudformation")
+            for name in ("sts", "organizations", "cloudformation", "config")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
 
@@ -71,13 +71,49 @@ def stub_management_account(
     session.stubs["organizations"].add_response("list_roots", roots)
 
 
-def test_ready_management_account_passes() -> None:
-    with FakeSession() as session:
-        stub_management_account(session)
+REGIONS = ("eu-west-1", "eu-central-1", "us-east-1")
+
+
+def stub_regions(session: FakeSession, recorders: dict[str, list[dict[str, Any]]]) -> None:
+    """Bootstrapped everywhere; ``recorders`` by region (none where not given)."""
+    for region in REGIONS:
         session.stubs["cloudformation"].add_response(
             "describe_stacks", STACK, {"StackName": "CDKToolkit"}
         )
+        session.stubs["config"].add_response(
+            "describe_configuration_recorders",
+            {"ConfigurationRecorders": recorders.get(region, [])},
+        )
+
+
+def test_ready_management_account_passes() -> None:
+    with FakeSession() as session:
+        stub_management_account(session)
+        stub_regions(
+            session,
+            {
+                # Ours (a redeploy) and another service's service-linked recorder are fine.
+                "eu-west-1": [{"name": "Acme-ConfigRecorder"}],
+                "us-east-1": [
+                    {
+                        "name": "AWSConfigurationRecorderForObservabilityAdmin",
+                        "servicePrincipal": "observabilityadmin.amazonaws.com",
+                    }
+                ],
+            },
+        )
         assert check(CONFIG, session) == []
+
+
+def test_an_existing_config_recorder_is_reported_with_the_fix() -> None:
+    with FakeSession() as session:
+        stub_management_account(session)
+        stub_regions(session, {"eu-central-1": [{"name": "default"}]})
+        (problem,) = check(CONFIG, session)
+    assert problem.startswith(
+        "the management account already has the AWS Config recorder 'default' in eu-central-1"
+    )
+    assert "delete-configuration-recorder --configuration-recorder-name default" in problem
 
 
 def test_wrong_account_is_refused_before_anything_else() -> None:
@@ -101,7 +137,7 @@ def test_organization_mismatches_are_reported(
 ) -> None:
     with FakeSession() as session:
         stub_management_account(session, organization, roots)
-        session.stubs["cloudformation"].add_response("describe_stacks", STACK)
+        stub_regions(session, {})
         problems = check(CONFIG, session)
     assert any(expected in p for p in problems), problems
 
@@ -109,19 +145,27 @@ def test_organization_mismatches_are_reported(
 def test_missing_bootstrap_is_reported() -> None:
     with FakeSession() as session:
         stub_management_account(session)
-        session.stubs["cloudformation"].add_client_error(
-            "describe_stacks", "ValidationError", "Stack with id CDKToolkit does not exist"
-        )
+        for region in REGIONS:
+            if region == "us-east-1":
+                session.stubs["cloudformation"].add_client_error(
+                    "describe_stacks", "ValidationError", "Stack with id CDKToolkit does not exist"
+                )
+            else:
+                session.stubs["cloudformation"].add_response("describe_stacks", STACK)
+            session.stubs["config"].add_response(
+                "describe_configuration_recorders", {"ConfigurationRecorders": []}
+            )
         problems = check(CONFIG, session)
     assert problems == [
-        "CDK is not bootstrapped in eu-west-1 (no CDKToolkit stack); see step 2 below"
+        "CDK is not bootstrapped in us-east-1 (no CDKToolkit stack); see step 2 below"
     ]
 
 
 def test_manual_steps_name_bootstrap_and_all_features() -> None:
     text = manual_steps(CONFIG)
     assert "aws organizations enable-all-features" in text
-    assert "cdk bootstrap aws://111111111111/eu-west-1" in text
+    for region in REGIONS:
+        assert f"cdk bootstrap aws://111111111111/{region}" in text
 
 
 def test_main_prints_manual_steps_and_fails_on_problems(
