@@ -340,8 +340,12 @@ def test_everything_on_adds_the_default_vpc_removal_with_scoped_deletes(
     assert resources_of(template, "Custom::DefaultVpcRemoval")
     statements = one(template, "AWS::IAM::Policy")["Properties"]["PolicyDocument"]["Statement"]
     (deletes,) = [s for s in statements if "ec2:DeleteVpc" in s["Action"]]
-    assert all(":vpc/" in json.dumps(r) or "/" in json.dumps(r) for r in deletes["Resource"])
-    assert "*" not in deletes["Resource"]
+    # Only this account and region's gateways, subnets and VPCs: never "*".
+    tails = sorted(json.dumps(r).split(":")[-1].rstrip('"]}') for r in deletes["Resource"])
+    assert tails == ["internet-gateway/*", "subnet/*", "vpc/*"]
+    for resource in deletes["Resource"]:
+        assert '"AWS::Region"' in json.dumps(resource)
+        assert '"AWS::AccountId"' in json.dumps(resource)
     password = one(template, "Custom::PasswordPolicy")["Properties"]
     assert password["MaxPasswordAge"] == "90"
 
