@@ -9,9 +9,21 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
+from landing_zone.stacks.detection_stack import AuditStack, DetectionAdminStack
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
+
+
+def conformance_pack_exclusions(config: LandingZoneConfig) -> list[str]:
+    """Accounts (keys or ids) without a Config recorder: outside the baseline's reach.
+
+    The management account always has one (its own baseline stacks).
+    """
+    reached = set(config.baseline_account_keys())
+    return [key for key, _ in config.all_accounts() if key not in reached] + [
+        account for account in config.baseline.excluded_accounts if account.isdigit()
+    ]
 
 
 def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stack]:
@@ -129,6 +141,55 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
             log_archive, "the Config bucket and key must exist"
         )
         stacks[f"management_baseline/{region}"] = management_baseline
+
+    # Detection: the audit account becomes every service's delegated
+    # administrator in every governed region, then configures them.
+    detection_admins = []
+    for region in config.baseline_region_order:
+        name = stack_id(config.prefix, f"DetectionAdmin-{region}")
+        detection_admin = DetectionAdminStack(
+            app,
+            name,
+            stack_name=name,
+            env=Environment(account=config.organization.management_account_id, region=region),
+            config=config,
+            audit_account_id=account_ids["audit"],
+            excluded_account_ids=[
+                account_ids.get(key, key) for key in conformance_pack_exclusions(config)
+            ],
+            description=f"{config.prefix} landing zone: the audit account as delegated "
+            f"administrator of the detection services, and the detective guardrails "
+            f"(organization conformance pack) in {region}",
+            termination_protection=True,
+        )
+        detection_admin.add_stack_dependency(
+            organization, "trusted access for the services and the audit account"
+        )
+        # The conformance pack evaluates with every account's recorder.
+        detection_admin.add_stack_dependency(member_baseline, "the Config recorders")
+        detection_admins.append(detection_admin)
+        stacks[f"detection_admin/{region}"] = detection_admin
+
+    name = stack_id(config.prefix, "Audit")
+    audit = AuditStack(
+        app,
+        name,
+        stack_name=name,
+        env=management,
+        config=config,
+        audit_account_id=account_ids["audit"],
+        log_archive_account_id=account_ids["log-archive"],
+        ou_ids={key: unit.attr_id for key, unit in tree.units.items()},
+        description=f"{config.prefix} landing zone: StackSets configuring GuardDuty, Security "
+        "Hub, Config aggregation, Access Analyzer, Inspector, Macie, Detective and findings "
+        "alerts in the audit account",
+        termination_protection=True,
+    )
+    for detection_admin in detection_admins:
+        audit.add_stack_dependency(detection_admin, "the delegated administrators")
+    # GuardDuty exports into the log archive, with its key.
+    audit.add_stack_dependency(log_archive, "the GuardDuty export bucket and key")
+    stacks["audit"] = audit
 
     # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
     # synth, and every acknowledgement in the code carries its reason.

@@ -655,6 +655,231 @@ class BaselineConfig(Model):
     )
 
 
+GuardDutyFrequency = Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
+
+
+class GuardDutyPlansConfig(Model):
+    """GuardDuty protection plans, each enabled for every account of the organization.
+
+    Foundational threat detection (CloudTrail management events, VPC flow
+    logs, DNS logs) is always on; these are the optional plans, priced per
+    volume of what they analyse.
+    See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-features-activation-model.html
+    """
+
+    s3_data_events: bool = Field(default=True, description="S3 Protection (S3 data events)")
+    eks_audit_logs: bool = Field(default=True, description="EKS Protection (EKS audit logs)")
+    runtime_monitoring: bool = Field(
+        default=True,
+        description="Runtime Monitoring for EKS, ECS Fargate and EC2, with the security "
+        "agent managed by GuardDuty",
+    )
+    ebs_malware_protection: bool = Field(
+        default=True, description="Malware Protection for EC2 (scans EBS volumes on findings)"
+    )
+    rds_login_events: bool = Field(default=True, description="RDS Protection (login activity)")
+    lambda_network_logs: bool = Field(
+        default=True, description="Lambda Protection (network activity of functions)"
+    )
+
+
+class GuardDutyConfig(Model):
+    """GuardDuty in every account and governed region, administered from the audit account."""
+
+    enabled: bool = Field(default=True, description="Enable GuardDuty organization-wide")
+    protection_plans: GuardDutyPlansConfig = Field(default_factory=GuardDutyPlansConfig)
+    finding_publishing_frequency: GuardDutyFrequency = Field(
+        default="FIFTEEN_MINUTES",
+        description="How often updates to existing findings reach EventBridge and the export",
+    )
+    export_findings: bool = Field(
+        default=True,
+        description="Export every account's findings, KMS-encrypted, to the log archive",
+    )
+
+
+SecurityControlId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*\.\d{1,3}$")]
+
+
+class SecurityHubPolicyConfig(Model):
+    """A Security Hub configuration policy and the targets it is associated with."""
+
+    description: str = Field(
+        default="", max_length=512, description="What this policy is for (shown in the console)"
+    )
+    targets: list[str] = Field(
+        min_length=1,
+        description="'root' or OU keys this policy is associated with; accounts below "
+        "inherit it (an OU's own association wins over its parent's)",
+    )
+    enabled: bool = Field(
+        default=True,
+        description="false: Security Hub is turned OFF in the targets (e.g. Suspended)",
+    )
+    standards: list[str] = Field(
+        default_factory=list,
+        description="Standard keys to enable (see docs/detection.md for the list)",
+    )
+    disabled_controls: dict[SecurityControlId, str] = Field(
+        default_factory=dict,
+        description="Security control id (e.g. 'IAM.6') -> why it is off under this policy",
+    )
+
+
+def _default_security_hub_policies() -> dict[str, SecurityHubPolicyConfig]:
+    return {
+        "default": SecurityHubPolicyConfig(
+            description="AWS Foundational Security Best Practices and CIS v3.0 everywhere",
+            targets=["root"],
+            standards=[
+                "aws-foundational-security-best-practices",
+                "cis-aws-foundations-benchmark-v3.0.0",
+            ],
+        )
+    }
+
+
+class SecurityHubConfig(Model):
+    """Security Hub with central configuration, administered from the audit account."""
+
+    enabled: bool = Field(default=True, description="Enable Security Hub organization-wide")
+    policies: dict[Key, SecurityHubPolicyConfig] = Field(
+        default_factory=_default_security_hub_policies,
+        description="Configuration policies by key; exactly one must target 'root'",
+    )
+
+
+class ConformancePackConfig(Model):
+    """The organization conformance pack of detective guardrails (AWS Config rules)."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Deploy the Control Tower detective controls as an organization "
+        "conformance pack in every governed region",
+    )
+    disabled_rules: dict[str, str] = Field(
+        default_factory=dict,
+        description="Rule id (docs/detection.md) -> why it is left out",
+    )
+
+
+class UnusedAccessAnalyzerConfig(Model):
+    """The organization unused-access analyzer (priced per IAM role and user analysed)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Find unused roles, users, permissions and keys across the organization "
+        "(about USD 0.20 per role or user a month)",
+    )
+    unused_access_age_days: int = Field(
+        default=90, ge=1, le=365, description="Days without use before access counts as unused"
+    )
+
+
+class AccessAnalyzerConfig(Model):
+    """IAM Access Analyzer with the organization as zone of trust (audit account)."""
+
+    organization: bool = Field(
+        default=True,
+        description="An organization external-access analyzer in every governed region (free)",
+    )
+    unused_access: UnusedAccessAnalyzerConfig = Field(default_factory=UnusedAccessAnalyzerConfig)
+
+
+InspectorScan = Literal["EC2", "ECR", "LAMBDA", "LAMBDA_CODE"]
+
+
+class InspectorConfig(Model):
+    """Amazon Inspector vulnerability scanning, organization-wide."""
+
+    enabled: bool = Field(default=True, description="Enable Inspector organization-wide")
+    scan_types: list[InspectorScan] = Field(
+        default_factory=lambda: list[InspectorScan](["EC2", "ECR", "LAMBDA"]),
+        min_length=1,
+        description="What Inspector scans: EC2 instances, ECR images, Lambda functions "
+        "(packages) and Lambda code",
+    )
+
+
+class MacieConfig(Model):
+    """Amazon Macie, organization-wide (off by default: see the cost note)."""
+
+    # Off by default: Macie bills every account for the S3 buckets it
+    # inventories (per bucket a month) and for every GB automated sensitive
+    # data discovery inspects; across a large organization that is the most
+    # expensive service here, and most accounts hold no sensitive data.
+    # Turn it on where PCI DSS or personal data demand it.
+    enabled: bool = Field(
+        default=False,
+        description="Enable Macie organization-wide (billed per bucket and per GB inspected)",
+    )
+    finding_publishing_frequency: GuardDutyFrequency = Field(
+        default="FIFTEEN_MINUTES", description="How often finding updates reach EventBridge"
+    )
+
+
+class DetectiveConfig(Model):
+    """Amazon Detective behaviour graph, organization-wide."""
+
+    enabled: bool = Field(default=True, description="Enable Detective organization-wide")
+
+
+class SlackConfig(Model):
+    """An AWS Chatbot (Amazon Q Developer in chat applications) Slack channel."""
+
+    workspace_id: str = Field(
+        pattern=r"^[0-9A-Z]{1,255}$",
+        description="Slack workspace (team) id, e.g. T012ABCDE; authorize the workspace "
+        "in the Chatbot console of the audit account first",
+    )
+    channel_id: str = Field(
+        pattern=r"^[A-Za-z0-9]{9,11}$", description="Slack channel id, e.g. C0123456789"
+    )
+
+
+SeverityLabel = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+
+class FindingsNotificationsConfig(Model):
+    """Who hears about findings: one topic in the audit account's home region."""
+
+    emails: list[NotificationEmail] = Field(
+        default_factory=list,
+        description="Email addresses subscribed to the findings topic (each must confirm)",
+    )
+    security_hub_min_severity: SeverityLabel = Field(
+        default="HIGH",
+        description="Security Hub findings at or above this severity label are sent",
+    )
+    guardduty_min_severity: float = Field(
+        default=7.0,
+        ge=1.0,
+        le=10.0,
+        description="GuardDuty findings at or above this severity (1.0-10.0; 7.0 = High, "
+        "9.0 = Critical) are sent",
+    )
+    slack: SlackConfig | None = Field(
+        default=None, description="Optional Slack channel for the same findings"
+    )
+
+
+class DetectionConfig(Model):
+    """Detection services with the audit account as delegated administrator."""
+
+    guardduty: GuardDutyConfig = Field(default_factory=GuardDutyConfig)
+    security_hub: SecurityHubConfig = Field(default_factory=SecurityHubConfig)
+    conformance_pack: ConformancePackConfig = Field(default_factory=ConformancePackConfig)
+    config_aggregator: bool = Field(
+        default=True,
+        description="An organization-wide AWS Config aggregator in the audit account",
+    )
+    access_analyzer: AccessAnalyzerConfig = Field(default_factory=AccessAnalyzerConfig)
+    inspector: InspectorConfig = Field(default_factory=InspectorConfig)
+    macie: MacieConfig = Field(default_factory=MacieConfig)
+    detective: DetectiveConfig = Field(default_factory=DetectiveConfig)
+    notifications: FindingsNotificationsConfig = Field(default_factory=FindingsNotificationsConfig)
+
+
 class LandingZoneConfig(Model):
     """Everything one business unit's fork of the landing zone is built from."""
 
@@ -681,6 +906,7 @@ class LandingZoneConfig(Model):
     organization_trail: OrganizationTrailConfig = Field(default_factory=OrganizationTrailConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
 
     @model_validator(mode="after")
     def _cross_check(self) -> LandingZoneConfig:
@@ -835,6 +1061,7 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
     yield from _guardrail_problems(config, set(paths))
     yield from _logging_problems(config)
     yield from _baseline_problems(config)
+    yield from _detection_problems(config)
 
     def account_location(key: str) -> Location:
         if key in ("log-archive", "audit"):
@@ -1138,6 +1365,118 @@ def _baseline_problems(config: LandingZoneConfig) -> Iterator[Problem]:
             "the S3 Block Public Access baseline is an S3_POLICY organization policy, but "
             "S3_POLICY is not enabled; add it to organization_features.policy_types",
         )
+
+
+def required_trusted_services(detection: DetectionConfig) -> dict[str, str]:
+    """Service principal -> what needs its trusted access, for the enabled detection services."""
+    needed: dict[str, str] = {}
+    if detection.guardduty.enabled:
+        needed["guardduty.amazonaws.com"] = "detection.guardduty"
+        if detection.guardduty.protection_plans.ebs_malware_protection:
+            needed["malware-protection.guardduty.amazonaws.com"] = (
+                "detection.guardduty.protection_plans.ebs_malware_protection"
+            )
+    if detection.security_hub.enabled:
+        needed["securityhub.amazonaws.com"] = "detection.security_hub"
+    if detection.config_aggregator:
+        needed["config.amazonaws.com"] = "detection.config_aggregator"
+    if detection.conformance_pack.enabled:
+        needed["config-multiaccountsetup.amazonaws.com"] = "detection.conformance_pack"
+    analyzer = detection.access_analyzer
+    if analyzer.organization or analyzer.unused_access.enabled:
+        needed["access-analyzer.amazonaws.com"] = "detection.access_analyzer"
+    if detection.inspector.enabled:
+        needed["inspector2.amazonaws.com"] = "detection.inspector"
+    if detection.macie.enabled:
+        needed["macie.amazonaws.com"] = "detection.macie"
+    if detection.detective.enabled:
+        needed["detective.amazonaws.com"] = "detection.detective"
+    return needed
+
+
+def _detection_problems(config: LandingZoneConfig) -> Iterator[Problem]:
+    from landing_zone.guardrails.detective import BY_ID as DETECTIVE_RULES
+    from landing_zone.guardrails.security_hub import BY_KEY as STANDARDS
+
+    detection = config.detection
+    trusted = set(config.organization_features.trusted_services)
+    for principal, needed_by in required_trusted_services(detection).items():
+        if principal not in trusted:
+            yield Problem(
+                ("organization_features", "trusted_services"),
+                f"{needed_by} needs trusted access for '{principal}'; add it to "
+                "organization_features.trusted_services (or turn the service off)",
+            )
+
+    ou_keys = {key for key, _, _, _ in config.walk_units()}
+    hub = detection.security_hub
+    if hub.enabled:
+        targeted: dict[str, str] = {}
+        for policy_key, policy in hub.policies.items():
+            base: Location = ("detection", "security_hub", "policies", policy_key)
+            for index, target in enumerate(policy.targets):
+                where: Location = (*base, "targets", index)
+                if target != "root" and target not in ou_keys:
+                    close = difflib.get_close_matches(target, sorted(ou_keys), n=1)
+                    hint = f"did you mean '{close[0]}'? " if close else ""
+                    yield Problem(
+                        where, f"'{target}' is not an OU key; {hint}use 'root' or an OU key"
+                    )
+                elif target in targeted:
+                    yield Problem(
+                        where,
+                        f"'{target}' is already associated with policy '{targeted[target]}'; "
+                        "a target has one configuration policy",
+                    )
+                else:
+                    targeted[target] = policy_key
+            for index, standard in enumerate(policy.standards):
+                where = (*base, "standards", index)
+                if standard not in STANDARDS:
+                    close = difflib.get_close_matches(standard, sorted(STANDARDS), n=1)
+                    hint = f"did you mean '{close[0]}'? " if close else ""
+                    yield Problem(
+                        where,
+                        f"'{standard}' is not a known Security Hub standard; {hint}choose "
+                        f"from {', '.join(sorted(STANDARDS))}",
+                    )
+                elif standard in policy.standards[:index]:
+                    yield Problem(where, f"'{standard}' is listed twice; remove one")
+            if policy.enabled and not policy.standards:
+                yield Problem(
+                    (*base, "standards"),
+                    "list at least one standard (or set enabled: false to turn Security Hub "
+                    "off in the targets)",
+                )
+            if not policy.enabled and (policy.standards or policy.disabled_controls):
+                yield Problem(
+                    (*base, "enabled"),
+                    "a policy that turns Security Hub off cannot enable standards or "
+                    "disable controls; remove them",
+                )
+            for control, reason in policy.disabled_controls.items():
+                if len(reason.strip()) < 10:
+                    yield Problem(
+                        (*base, "disabled_controls", control),
+                        "say why this control is off (at least 10 characters)",
+                    )
+        if "root" not in targeted:
+            yield Problem(
+                ("detection", "security_hub", "policies"),
+                "no policy targets 'root'; exactly one policy must, so every account "
+                "(including new ones) gets a Security Hub configuration",
+            )
+
+    for rule_id, reason in detection.conformance_pack.disabled_rules.items():
+        where = ("detection", "conformance_pack", "disabled_rules", rule_id)
+        if rule_id not in DETECTIVE_RULES:
+            close = difflib.get_close_matches(rule_id, sorted(DETECTIVE_RULES), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                where, f"'{rule_id}' is not a detective rule id; {hint}see docs/detection.md"
+            )
+        elif len(reason.strip()) < 10:
+            yield Problem(where, "say why this rule is left out (at least 10 characters)")
 
 
 # ---- loading and error reporting ----------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -66,45 +67,50 @@ class MonitoringKey(Construct):
         self.key: kms.IKey = administered.key
 
 
+@dataclass(frozen=True)
+class Publisher:
+    """The AWS service that publishes to a topic, and the resources it may publish for."""
+
+    sid: str
+    service: str
+    #: ARN pattern of the publishing resources (alarms, EventBridge rules) of this account.
+    source_arn: str
+
+
 class AlarmTopic(Construct):
-    """The KMS-encrypted SNS topic security alarms notify, with its email subscriptions."""
+    """A KMS-encrypted SNS topic one AWS service publishes to, with email subscriptions."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        prefix: str,
+        topic_name: str,
+        display_name: str,
         key: kms.IKey,
         emails: Sequence[str],
+        publisher: Publisher,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.topic = sns.Topic(
             self,
             "Topic",
-            topic_name=resource_name(prefix, "SecurityAlarms"),
-            display_name=f"{prefix} landing zone security alarms",
+            topic_name=topic_name,
+            display_name=display_name,
             master_key=key,
             enforce_ssl=True,
         )
-        # Alarms of this account only (confused-deputy guard).
+        # Publishers of this account only (confused-deputy guard).
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="CloudWatchAlarmsPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                sid=publisher.sid,
+                principals=[iam.ServicePrincipal(publisher.service)],
                 actions=["sns:Publish"],
                 resources=[self.topic.topic_arn],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="cloudwatch",
-                            resource="alarm",
-                            resource_name="*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    },
+                    "ArnLike": {"aws:SourceArn": publisher.source_arn},
                 },
             )
         )
@@ -112,6 +118,20 @@ class AlarmTopic(Construct):
             # Each address gets a confirmation mail; until it is confirmed
             # the subscription stays "pending" and delivers nothing.
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
+
+
+def alarm_publisher(stack: Stack) -> Publisher:
+    """CloudWatch alarms of ``stack``'s account and region."""
+    return Publisher(
+        sid="CloudWatchAlarmsPublish",
+        service="cloudwatch.amazonaws.com",
+        source_arn=stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        ),
+    )
 
 
 class CisAlarms(Construct):

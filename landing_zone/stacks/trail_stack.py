@@ -9,9 +9,15 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.constructs.monitoring import AlarmTopic, CisAlarms, MonitoringKey
+from landing_zone.constructs.monitoring import (
+    AlarmTopic,
+    CisAlarms,
+    MonitoringKey,
+    alarm_publisher,
+)
 from landing_zone.constructs.organization_trail import OrganizationTrail, trail_log_group_arn
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS
+from landing_zone.naming import resource_name
 
 
 class TrailStack(Stack):
@@ -64,9 +70,11 @@ class TrailStack(Stack):
         self.topic = AlarmTopic(
             self,
             "AlarmTopic",
-            prefix=prefix,
+            topic_name=resource_name(prefix, "SecurityAlarms"),
+            display_name=f"{prefix} landing zone security alarms",
             key=self.key.key,
             emails=config.monitoring.alarm_emails,
+            publisher=alarm_publisher(self),
         )
         # CIS AWS Foundations v3.0 section 4, one row per control.
         self.cis_alarms = CisAlarms(

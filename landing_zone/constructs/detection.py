@@ -1,0 +1,626 @@
+"""Audit-account side of detection: the services' organization configuration and the alerts.
+
+Built into the two audit StackSet templates (``stacks/detection_stack.py``):
+:class:`OrganizationDetection` in every governed region,
+:class:`SecurityHubCentralConfiguration`, :class:`OrganizationConfigAggregator`,
+:class:`UnusedAccessAnalyzer` and :class:`FindingsAlerts` in the home region,
+where Security Hub aggregates every region's findings.
+
+One enabling mechanism per service (DESIGN.md decision 1): the services'
+organization auto-enable creates detectors, hubs and members in every
+account, so no StackSet creates them anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import (
+    Acknowledgment,
+    Aws,
+    CfnCondition,
+    CustomResource,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
+from aws_cdk import aws_accessanalyzer as accessanalyzer
+from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import aws_config as config_
+from aws_cdk import aws_events as events
+from aws_cdk import aws_guardduty as guardduty
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_securityhub as securityhub
+from constructs import Construct
+
+from landing_zone.config import (
+    AccessAnalyzerConfig,
+    DetectionConfig,
+    FindingsNotificationsConfig,
+    SecurityHubConfig,
+)
+from landing_zone.constructs.handler import HandlerFunction
+from landing_zone.constructs.inline_code import inline_handler
+from landing_zone.constructs.keys import AdministeredKey
+from landing_zone.constructs.monitoring import AlarmTopic, Publisher
+from landing_zone.guardrails.security_hub import BY_KEY as STANDARDS
+from landing_zone.guardrails.security_hub import labels_at_or_above, standards_arn
+from landing_zone.naming import kms_alias_name, pascal, resource_name
+
+# Enrolling every existing account of a large organization (one API call per
+# account for Macie) takes minutes: the longest a Lambda function may run.
+DETECTION_TIMEOUT = Duration.minutes(15)
+DETECTION_SERVICE_TIMEOUT = Duration.minutes(16)
+
+# GuardDuty protection plans by config field -> API feature name.
+# See: https://docs.aws.amazon.com/guardduty/latest/APIReference/API_OrganizationFeatureConfiguration.html
+GUARDDUTY_FEATURES = {
+    "s3_data_events": "S3_DATA_EVENTS",
+    "eks_audit_logs": "EKS_AUDIT_LOGS",
+    "runtime_monitoring": "RUNTIME_MONITORING",
+    "ebs_malware_protection": "EBS_MALWARE_PROTECTION",
+    "rds_login_events": "RDS_LOGIN_EVENTS",
+    "lambda_network_logs": "LAMBDA_NETWORK_LOGS",
+}
+# Service-linked roles the services create in the administrator account when
+# a plan or scan type is switched on there.
+SERVICE_LINKED_ROLE_SERVICES = (
+    "guardduty.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com",
+    "inspector2.amazonaws.com",
+    "agentless.inspector2.amazonaws.com",
+    "macie.amazonaws.com",
+)
+
+
+def guardduty_finding_pattern(min_severity: float) -> dict[str, Any]:
+    """GuardDuty findings at or above ``min_severity``, matched numerically.
+
+    A list of literal severities misses every value not in it (BLEA #1139:
+    CRITICAL findings went unnoticed); numeric matching cannot.
+    See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-numeric-matching
+    """
+    return {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {"severity": [{"numeric": [">=", min_severity]}]},
+    }
+
+
+def security_hub_finding_pattern(min_label: str) -> dict[str, Any]:
+    """New, active Security Hub findings at or above ``min_label``, GuardDuty's excepted.
+
+    GuardDuty's own findings reach Security Hub too; they are left to the
+    GuardDuty rule so that one finding sends one message.
+    See: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-event-formats.html
+    """
+    return {
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": {
+            "findings": {
+                "Severity": {"Label": labels_at_or_above(min_label)},
+                "Workflow": {"Status": ["NEW"]},
+                "RecordState": ["ACTIVE"],
+                "ProductName": [{"anything-but": ["GuardDuty"]}],
+            }
+        },
+    }
+
+
+class OrganizationDetection(Construct):
+    """GuardDuty, Inspector, Macie, Detective and the organization analyzer, in one region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        detection: DetectionConfig,
+        home_region: str,
+        export_bucket_name: str,
+        export_key_alias_arn: str,
+        log_archive_account_id: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        partition, account, region = Aws.PARTITION, Aws.ACCOUNT_ID, Aws.REGION
+        self.services: dict[str, CustomResource] = {}
+        needs_handler = (
+            detection.guardduty.enabled
+            or detection.inspector.enabled
+            or detection.macie.enabled
+            or detection.detective.enabled
+        )
+        if needs_handler:
+            self.handler = self._handler(prefix=prefix, detection=detection)
+
+        guard = detection.guardduty
+        if guard.enabled:
+            plans = guard.protection_plans
+            self.handler.allow(
+                [
+                    "guardduty:UpdateDetector",
+                    "guardduty:UpdateOrganizationConfiguration",
+                    "guardduty:GetDetector",
+                ],
+                [f"arn:{partition}:guardduty:{region}:{account}:detector/*"],
+            )
+            self.handler.allow(["guardduty:ListDetectors"], ["*"])
+            guardduty_config = self._service(
+                "GuardDuty",
+                Features={
+                    feature: str(getattr(plans, field)).lower()
+                    for field, feature in GUARDDUTY_FEATURES.items()
+                },
+                FindingPublishingFrequency=guard.finding_publishing_frequency,
+            )
+            if guard.export_findings:
+                self.handler.allow(
+                    ["kms:DescribeKey"],
+                    [f"arn:{partition}:kms:{home_region}:{log_archive_account_id}:key/*"],
+                )
+                Validations.of(self.handler.role).acknowledge(
+                    Acknowledgment(
+                        id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:"
+                        f"{home_region}:<LogArchiveAccountId>:key/*]",
+                        reason="Resolves the log-archive key's alias to its ARN (DescribeKey "
+                        "only); the key id is only known in the log-archive account",
+                    )
+                )
+                key = self._service("KeyArn", KeyId=export_key_alias_arn)
+                # Every region's administrator detector exports every
+                # member's findings into the log archive (GuardDuty writes
+                # AWSLogs/<account>/GuardDuty/<region>/...).
+                # See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html
+                self.export = guardduty.CfnPublishingDestination(
+                    self,
+                    "GuardDutyExport",
+                    detector_id=guardduty_config.get_att_string("DetectorId"),
+                    destination_type="S3",
+                    destination_properties=guardduty.CfnPublishingDestination.CFNDestinationPropertiesProperty(
+                        destination_arn=f"arn:{partition}:s3:::{export_bucket_name}",
+                        kms_key_arn=key.get_att_string("Arn"),
+                    ),
+                )
+
+        if detection.inspector.enabled:
+            self.handler.allow(
+                [
+                    "inspector2:AssociateMember",
+                    "inspector2:BatchGetAccountStatus",
+                    "inspector2:Enable",
+                    "inspector2:ListMembers",
+                    "inspector2:UpdateOrganizationConfiguration",
+                ],
+                ["*"],
+            )
+            self._service("Inspector", ResourceTypes=list(detection.inspector.scan_types))
+        if detection.macie.enabled:
+            self.handler.allow(
+                [
+                    "macie2:CreateMember",
+                    "macie2:ListMembers",
+                    "macie2:UpdateMacieSession",
+                    "macie2:UpdateOrganizationConfiguration",
+                ],
+                ["*"],
+            )
+            self._service(
+                "Macie", FindingPublishingFrequency=detection.macie.finding_publishing_frequency
+            )
+        if detection.detective.enabled:
+            graph = f"arn:{partition}:detective:{region}:{account}:graph:*"
+            self.handler.allow(
+                [
+                    "detective:CreateMembers",
+                    "detective:ListMembers",
+                    "detective:UpdateOrganizationConfiguration",
+                ],
+                [graph],
+            )
+            self.handler.allow(["detective:ListGraphs"], ["*"])
+            self._service("Detective")
+
+        if detection.access_analyzer.organization:
+            # Zone of trust: the organization. Finds what is shared outside it,
+            # in every governed region (analyzers are regional), for free.
+            # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-getting-started.html
+            self.analyzer = accessanalyzer.CfnAnalyzer(
+                self,
+                "OrganizationAnalyzer",
+                type="ORGANIZATION",
+                analyzer_name=resource_name(prefix, "OrganizationAnalyzer"),
+            )
+            self.analyzer.apply_removal_policy(RemovalPolicy.RETAIN)
+
+    def _service(self, service: str, **properties: Any) -> CustomResource:
+        resource = CustomResource(
+            self,
+            service,
+            service_token=self.handler.function.function_arn,
+            resource_type="Custom::KeyArn" if service == "KeyArn" else f"Custom::{service}Org",
+            properties={"Service": service, **properties},
+            service_timeout=DETECTION_SERVICE_TIMEOUT,
+        )
+        self.services[service] = resource
+        return resource
+
+    def _handler(self, *, prefix: str, detection: DetectionConfig) -> HandlerFunction:
+        partition, account = Aws.PARTITION, Aws.ACCOUNT_ID
+        handler = HandlerFunction(
+            self,
+            "Handler",
+            description="Landing zone: organization-wide settings of the detection services",
+            code=lambda_.Code.from_inline(inline_handler("organization_detection")),
+            handler="index.handler",
+            # Named <Prefix>-... so the guardrails protect them; IAM names are
+            # global, so the role carries the region.
+            role_name=f"{resource_name(prefix, 'DetectionHandler')}-{Aws.REGION}",
+            function_name=resource_name(prefix, "DetectionHandler"),
+            timeout=DETECTION_TIMEOUT,
+        )
+        # The delegated administrator may list the organization's accounts.
+        handler.allow(["organizations:ListAccounts"], ["*"])
+        roles = f"arn:{partition}:iam::{account}:role/aws-service-role/*"
+        handler.allow(
+            ["iam:CreateServiceLinkedRole"],
+            [roles],
+            StringEquals={"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)},
+        )
+        Validations.of(handler.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="organizations:ListAccounts, guardduty:ListDetectors, detective:ListGraphs "
+                "and the Inspector and Macie organization APIs support no resource-level "
+                "permissions",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:"
+                "role/aws-service-role/*]",
+                reason="Only the detection services' own service-linked roles "
+                "(iam:AWSServiceName condition); their names are AWS-defined",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:<AWS::Region>:"
+                "<AWS::AccountId>:detector/*]",
+                reason="The detector id is created by designating the administrator and "
+                "differs per region; only this account's detectors",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:detective:<AWS::Region>:"
+                "<AWS::AccountId>:graph:*]",
+                reason="The behaviour graph id is created by designating the administrator; "
+                "only this account's graphs",
+            ),
+        )
+        return handler
+
+
+class GuardDutyForwarder(Construct):
+    """Outside the home region: GuardDuty findings go to the home region's event bus.
+
+    Security Hub aggregates its findings into the home region itself;
+    GuardDuty's EventBridge events stay in the region they happen in, so
+    without this the home region's rule would see one region only.
+    See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        home_region: str,
+        min_severity: float,
+        condition: CfnCondition,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        home_bus = f"arn:{Aws.PARTITION}:events:{home_region}:{Aws.ACCOUNT_ID}:event-bus/default"
+        self.role = iam.CfnRole(
+            self,
+            "Role",
+            role_name=f"{resource_name(prefix, 'FindingsForwarder')}-{Aws.REGION}",
+            description="EventBridge: forward GuardDuty findings to the home region",
+            assume_role_policy_document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+                    }
+                ],
+            },
+            policies=[
+                iam.CfnRole.PolicyProperty(
+                    policy_name="PutEventsOnHomeBus",
+                    policy_document={
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "events:PutEvents", "Resource": home_bus}
+                        ],
+                    },
+                )
+            ],
+        )
+        self.rule = events.CfnRule(
+            self,
+            "Rule",
+            name=resource_name(prefix, "GuardDutyFindingsToHome"),
+            description=f"GuardDuty findings of severity {min_severity} or more, to {home_region}",
+            event_pattern=guardduty_finding_pattern(min_severity),
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="HomeRegionBus", arn=home_bus, role_arn=self.role.attr_arn
+                )
+            ],
+        )
+        for resource in (self.role, self.rule):
+            resource.cfn_options.condition = condition
+
+
+class SecurityHubCentralConfiguration(Construct):
+    """Security Hub central configuration: aggregator, policies and their associations.
+
+    ``ConfigurationType: CENTRAL`` needs a finding aggregator in the home
+    region; the policies then configure Security Hub, its standards and
+    controls in every account and linked region, and accounts inherit the
+    policy of their nearest associated OU (or the root).
+    See: https://docs.aws.amazon.com/securityhub/latest/userguide/central-configuration-intro.html
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        config: SecurityHubConfig,
+        linked_regions: Sequence[str],
+        target_ids: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.aggregator = securityhub.CfnFindingAggregator(
+            self,
+            "FindingAggregator",
+            region_linking_mode="SPECIFIED_REGIONS",
+            regions=list(linked_regions) or None,
+        )
+        self.organization = securityhub.CfnOrganizationConfiguration(
+            self,
+            "Organization",
+            configuration_type="CENTRAL",
+            # Central configuration: the policies decide, not auto-enable.
+            auto_enable=False,
+            auto_enable_standards="NONE",
+        )
+        self.organization.add_dependency(self.aggregator)
+        self.policies: dict[str, securityhub.CfnConfigurationPolicy] = {}
+        self.associations: dict[str, securityhub.CfnPolicyAssociation] = {}
+        for key, policy in config.policies.items():
+            hub = securityhub.CfnConfigurationPolicy.SecurityHubPolicyProperty(
+                service_enabled=policy.enabled,
+                enabled_standard_identifiers=[
+                    standards_arn(STANDARDS[s].path, partition=Aws.PARTITION, region=Aws.REGION)
+                    for s in policy.standards
+                ]
+                if policy.enabled
+                else None,
+                # Disabled by list, so controls AWS adds later are on by default.
+                security_controls_configuration=securityhub.CfnConfigurationPolicy.SecurityControlsConfigurationProperty(
+                    disabled_security_control_identifiers=sorted(policy.disabled_controls)
+                )
+                if policy.enabled
+                else None,
+            )
+            resource = securityhub.CfnConfigurationPolicy(
+                self,
+                f"Policy{pascal(key)}",
+                name=resource_name(prefix, pascal(key)),
+                description=policy.description or f"{prefix} landing zone policy '{key}'",
+                configuration_policy=securityhub.CfnConfigurationPolicy.PolicyProperty(
+                    security_hub=hub
+                ),
+            )
+            resource.add_dependency(self.organization)
+            self.policies[key] = resource
+            for target in policy.targets:
+                association = securityhub.CfnPolicyAssociation(
+                    self,
+                    f"Association{pascal(target)}",
+                    configuration_policy_id=resource.attr_id,
+                    target_type="ROOT" if target == "root" else "ORGANIZATIONAL_UNIT",
+                    target_id=target_ids[target],
+                )
+                self.associations[target] = association
+
+
+class OrganizationConfigAggregator(Construct):
+    """One AWS Config view of every account and governed region (audit account, home region).
+
+    An organization aggregator needs no authorization from the accounts: the
+    audit account is Config's delegated administrator.
+    See: https://docs.aws.amazon.com/config/latest/developerguide/aggregated-register-delegated-administrator.html
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, regions: Sequence[str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=resource_name(prefix, "ConfigAggregator"),
+            assumed_by=iam.ServicePrincipal("config.amazonaws.com"),
+            description="AWS Config organization aggregator",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSConfigRoleForOrganizations"
+                )
+            ],
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                "service-role/AWSConfigRoleForOrganizations]",
+                reason="The policy AWS documents for organization aggregators "
+                "(organizations:ListAccounts and Describe*); AWS keeps it current",
+            )
+        )
+        self.aggregator = config_.CfnConfigurationAggregator(
+            self,
+            "Resource",
+            configuration_aggregator_name=resource_name(prefix, "Organization"),
+            organization_aggregation_source=config_.CfnConfigurationAggregator.OrganizationAggregationSourceProperty(
+                role_arn=self.role.role_arn,
+                aws_regions=list(regions),
+                all_aws_regions=False,
+            ),
+        )
+
+
+class UnusedAccessAnalyzer(Construct):
+    """The organization unused-access analyzer (home region; it analyses IAM, which is global)."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, config: AccessAnalyzerConfig
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.analyzer = accessanalyzer.CfnAnalyzer(
+            self,
+            "Resource",
+            type="ORGANIZATION_UNUSED_ACCESS",
+            analyzer_name=resource_name(prefix, "OrganizationUnusedAccess"),
+            analyzer_configuration=accessanalyzer.CfnAnalyzer.AnalyzerConfigurationProperty(
+                unused_access_configuration=accessanalyzer.CfnAnalyzer.UnusedAccessConfigurationProperty(
+                    unused_access_age=config.unused_access.unused_access_age_days
+                )
+            ),
+        )
+
+
+class FindingsAlerts(Construct):
+    """Findings reach people: EventBridge rules -> KMS-encrypted SNS topic -> email, Slack.
+
+    Home region of the audit account: Security Hub's aggregator brings every
+    linked region's findings here, and :class:`GuardDutyForwarder` brings
+    GuardDuty's. Messages are the EventBridge events unchanged
+    (docs/detection.md shows one of each), which is also what AWS Chatbot
+    formats for Slack.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        detection: DetectionConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        notifications: FindingsNotificationsConfig = detection.notifications
+        rule_arns = stack.format_arn(
+            service="events", resource="rule", resource_name=resource_name(prefix, "*")
+        )
+        # EventBridge publishes to an encrypted topic only with the key's use
+        # granted to it; the AWS managed aws/sns key cannot grant that.
+        # See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html#eb-sns-encrypted
+        key = AdministeredKey(
+            self,
+            "Key",
+            description="Landing zone: the security findings topic",
+            alias=kms_alias_name(prefix, "findings"),
+            statements=[
+                iam.PolicyStatement(
+                    sid="EventBridgePublish",
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                )
+            ],
+        )
+        self.topic = AlarmTopic(
+            self,
+            "Topic",
+            topic_name=resource_name(prefix, "SecurityFindings"),
+            display_name=f"{prefix} landing zone security findings",
+            key=key.key,
+            emails=notifications.emails,
+            publisher=Publisher(
+                sid="EventBridgePublish", service="events.amazonaws.com", source_arn=rule_arns
+            ),
+        ).topic
+        self.rules: dict[str, events.CfnRule] = {}
+        if detection.security_hub.enabled:
+            self._rule(
+                prefix,
+                "SecurityHubFindings",
+                f"Security Hub findings, severity {notifications.security_hub_min_severity} "
+                "or more, new and active, every account and linked region",
+                security_hub_finding_pattern(notifications.security_hub_min_severity),
+            )
+        if detection.guardduty.enabled:
+            self._rule(
+                prefix,
+                "GuardDutyFindings",
+                f"GuardDuty findings of severity {notifications.guardduty_min_severity} or "
+                "more, every account and governed region",
+                guardduty_finding_pattern(notifications.guardduty_min_severity),
+            )
+        slack = notifications.slack
+        if slack is not None:
+            # Notifications only: the role grants nothing, and the guardrail
+            # caps whatever anyone later attaches to it at read-only.
+            role = iam.Role(
+                self,
+                "ChatbotRole",
+                role_name=resource_name(prefix, "FindingsChatbot"),
+                assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
+                description="AWS Chatbot: deliver security findings to Slack",
+            )
+            self.slack = chatbot.CfnSlackChannelConfiguration(
+                self,
+                "Slack",
+                configuration_name=resource_name(prefix, "SecurityFindings"),
+                iam_role_arn=role.role_arn,
+                slack_workspace_id=slack.workspace_id,
+                slack_channel_id=slack.channel_id,
+                sns_topic_arns=[self.topic.topic_arn],
+                guardrail_policies=[f"arn:{Aws.PARTITION}:iam::aws:policy/ReadOnlyAccess"],
+                logging_level="ERROR",
+                user_role_required=True,
+            )
+
+    def _rule(self, prefix: str, name: str, description: str, pattern: dict[str, Any]) -> None:
+        self.rules[name] = events.CfnRule(
+            self,
+            name,
+            name=resource_name(prefix, name),
+            description=description,
+            event_pattern=pattern,
+            state="ENABLED",
+            targets=[events.CfnRule.TargetProperty(id="FindingsTopic", arn=self.topic.topic_arn)],
+        )
+
+
+def other_regions(regions: Sequence[str], home: str) -> list[str]:
+    return [r for r in regions if r != home]
+
+
+def outside_home(scope: Construct, home_region: str) -> CfnCondition:
+    """A condition true in every region of a StackSet but the home region."""
+    return CfnCondition(
+        scope,
+        "OutsideHomeRegion",
+        expression=Fn.condition_not(Fn.condition_equals(Aws.REGION, home_region)),
+    )

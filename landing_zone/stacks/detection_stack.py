@@ -1,0 +1,293 @@
+"""Detection: delegated administrators (management account) and the audit account's services.
+
+- ``<Prefix>-DetectionAdmin-<region>`` (management account, every governed
+  region): the audit account becomes each service's delegated administrator,
+  and the organization conformance pack of detective guardrails deploys.
+- ``<Prefix>-Audit`` (management account, home region): two StackSets into
+  the audit account. ``<Prefix>-AuditRegional`` goes to every governed region
+  (GuardDuty, Inspector, Macie and Detective organization configuration, the
+  GuardDuty export, the organization analyzer, GuardDuty forwarding);
+  ``<Prefix>-AuditHome`` to the home region only (Security Hub central
+  configuration, the Config aggregator, the unused-access analyzer, alerts).
+  Two templates instead of one with conditions: each stays well under the
+  51,200-byte inline limit, and neither carries resources it never creates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.detection import (
+    FindingsAlerts,
+    GuardDutyForwarder,
+    OrganizationConfigAggregator,
+    OrganizationDetection,
+    SecurityHubCentralConfiguration,
+    UnusedAccessAnalyzer,
+    other_regions,
+    outside_home,
+)
+from landing_zone.constructs.detection_admin import (
+    DelegatedAdministrators,
+    OrganizationConformancePack,
+)
+from landing_zone.constructs.stack_set import (
+    OperationPreferences,
+    ServiceManagedStackSet,
+    StackSetTemplate,
+)
+from landing_zone.naming import (
+    CONFIG_BUCKET,
+    LOG_ARCHIVE_KEY,
+    kms_alias_arn,
+    log_archive_bucket_name,
+    pascal,
+    stack_id,
+)
+
+
+class DetectionAdminStack(Stack):
+    """Delegated administrators and the conformance pack, in one governed region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        audit_account_id: str,
+        excluded_account_ids: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        detection = config.detection
+        home = self.region == config.regions.home
+        self.administrators = DelegatedAdministrators(
+            self,
+            "DelegatedAdministrators",
+            detection=detection,
+            audit_account_id=audit_account_id,
+            partition=config.partition,
+            management_account_id=config.organization.management_account_id,
+            organization_id=config.organization.id,
+            home_region=home,
+        )
+        self.conformance_pack: OrganizationConformancePack | None = None
+        if detection.conformance_pack.enabled:
+            self.conformance_pack = OrganizationConformancePack(
+                self,
+                "ConformancePack",
+                prefix=config.prefix,
+                home_region=home,
+                disabled_rules=sorted(detection.conformance_pack.disabled_rules),
+                excluded_accounts=excluded_account_ids,
+            )
+
+
+class AuditRegionalTemplate(StackSetTemplate):
+    """What the audit account runs in every governed region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"{config.prefix} landing zone: organization configuration of GuardDuty, "
+            "Inspector, Macie, Detective and Access Analyzer (audit account, every governed "
+            "region), deployed by the management account's StackSet",
+        )
+        detection = config.detection
+        home = config.regions.home
+        log_archive = self.parameter(
+            "LogArchiveAccountId",
+            description="Account holding the log archive bucket and key (GuardDuty export)",
+            pattern=r"^\d{12}$",
+        )
+        self.detection = OrganizationDetection(
+            self,
+            "Detection",
+            prefix=config.prefix,
+            detection=detection,
+            home_region=home,
+            export_bucket_name=log_archive_bucket_name(
+                config.prefix, CONFIG_BUCKET, log_archive, home
+            ),
+            export_key_alias_arn=kms_alias_arn(
+                partition=config.partition,
+                region=home,
+                account=log_archive,
+                prefix=config.prefix,
+                name=LOG_ARCHIVE_KEY,
+            ),
+            log_archive_account_id=log_archive,
+        )
+        self.forwarder: GuardDutyForwarder | None = None
+        if detection.guardduty.enabled and other_regions(config.regions.governed, home):
+            self.forwarder = GuardDutyForwarder(
+                self,
+                "GuardDutyForwarder",
+                prefix=config.prefix,
+                home_region=home,
+                min_severity=detection.notifications.guardduty_min_severity,
+                condition=outside_home(self, home),
+            )
+
+
+def regional_services(config: LandingZoneConfig) -> bool:
+    """Whether the audit account has anything to run in every governed region."""
+    d = config.detection
+    return (
+        d.guardduty.enabled
+        or d.inspector.enabled
+        or d.macie.enabled
+        or d.detective.enabled
+        or d.access_analyzer.organization
+    )
+
+
+def home_services(config: LandingZoneConfig) -> bool:
+    """Whether the audit account has anything to run in the home region only."""
+    d = config.detection
+    return (
+        d.security_hub.enabled
+        or d.guardduty.enabled
+        or d.config_aggregator
+        or d.access_analyzer.unused_access.enabled
+    )
+
+
+def associated_ou_keys(config: LandingZoneConfig) -> list[str]:
+    """OU keys a Security Hub configuration policy is associated with, in config order."""
+    if not config.detection.security_hub.enabled:
+        return []
+    return [
+        target
+        for policy in config.detection.security_hub.policies.values()
+        for target in policy.targets
+        if target != "root"
+    ]
+
+
+class AuditHomeTemplate(StackSetTemplate):
+    """What the audit account runs in the home region only."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"{config.prefix} landing zone: Security Hub central configuration, "
+            "Config aggregator, unused-access analyzer and findings alerts (audit account, "
+            "home region), deployed by the management account's StackSet",
+        )
+        detection = config.detection
+        home = config.regions.home
+        if detection.security_hub.enabled:
+            # OU ids are only known once the organization stack has run:
+            # they arrive as StackSet parameters.
+            target_ids = {"root": config.organization.root_id}
+            for key in associated_ou_keys(config):
+                target_ids[key] = self.parameter(
+                    f"OuId{pascal(key)}",
+                    description=f"Id of OU '{key}' (Security Hub policy association)",
+                    pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
+                )
+            self.security_hub = SecurityHubCentralConfiguration(
+                self,
+                "SecurityHub",
+                prefix=config.prefix,
+                config=detection.security_hub,
+                linked_regions=other_regions(config.regions.governed, home),
+                target_ids=target_ids,
+            )
+        if detection.config_aggregator:
+            self.aggregator = OrganizationConfigAggregator(
+                self, "ConfigAggregator", prefix=config.prefix, regions=config.regions.governed
+            )
+        if detection.access_analyzer.unused_access.enabled:
+            self.unused_access = UnusedAccessAnalyzer(
+                self, "UnusedAccessAnalyzer", prefix=config.prefix, config=detection.access_analyzer
+            )
+        if detection.security_hub.enabled or detection.guardduty.enabled:
+            self.alerts = FindingsAlerts(
+                self, "FindingsAlerts", prefix=config.prefix, detection=detection
+            )
+
+
+class AuditStack(Stack):
+    """The two audit StackSets (management account, home region), aimed at the audit account.
+
+    Like the log archive's: the root intersected with the audit account, so
+    it reaches the account wherever it sits; no auto-deployment, since no
+    other account must get these.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        audit_account_id: str,
+        log_archive_account_id: str,
+        ou_ids: Mapping[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.regional: ServiceManagedStackSet | None = None
+        self.home: ServiceManagedStackSet | None = None
+        if regional_services(config):
+            self._regional(config, audit_account_id, log_archive_account_id)
+        if home_services(config):
+            self._home(config, audit_account_id, ou_ids)
+        if self.home is not None and self.regional is not None:
+            # Security Hub's aggregator links regions whose hubs the regional
+            # designation created, and the alerts need GuardDuty forwarding.
+            self.home.resource.add_dependency(self.regional.resource)
+
+    def _regional(
+        self, config: LandingZoneConfig, audit_account_id: str, log_archive_account_id: str
+    ) -> None:
+        prefix = config.prefix
+        self.regional_template = AuditRegionalTemplate(self, "RegionalTemplate", config=config)
+        self.regional = ServiceManagedStackSet(
+            self,
+            "Regional",
+            stack_set_name=stack_id(prefix, "AuditRegional"),
+            description=f"{prefix} landing zone: detection services' organization "
+            "configuration, audit account, every governed region",
+            template=self.regional_template,
+            organizational_unit_ids=[config.organization.root_id],
+            accounts=[audit_account_id],
+            regions=config.baseline_region_order,
+            auto_deployment=False,
+            parameters={"LogArchiveAccountId": log_archive_account_id},
+            operation_preferences=OperationPreferences(
+                region_concurrency="PARALLEL", region_order=config.baseline_region_order
+            ),
+            # The handler and forwarder roles are named <Prefix>-... (guardrail-protected).
+            capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+
+    def _home(
+        self, config: LandingZoneConfig, audit_account_id: str, ou_ids: Mapping[str, str]
+    ) -> None:
+        prefix = config.prefix
+        self.home_template = AuditHomeTemplate(self, "HomeTemplate", config=config)
+        self.home = ServiceManagedStackSet(
+            self,
+            "Home",
+            stack_set_name=stack_id(prefix, "AuditHome"),
+            description=f"{prefix} landing zone: Security Hub central configuration, Config "
+            "aggregator and findings alerts, audit account, home region",
+            template=self.home_template,
+            organizational_unit_ids=[config.organization.root_id],
+            accounts=[audit_account_id],
+            regions=[config.regions.home],
+            auto_deployment=False,
+            parameters={f"OuId{pascal(key)}": ou_ids[key] for key in associated_ou_keys(config)},
+            capabilities=["CAPABILITY_NAMED_IAM"],
+        )
