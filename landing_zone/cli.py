@@ -138,6 +138,54 @@ def baseline_lines(config: LandingZoneConfig) -> list[str]:
     ]
 
 
+def detection_lines(config: LandingZoneConfig) -> list[str]:
+    """Which detection services run, administered from where, and the detective rules."""
+    from landing_zone.guardrails.detective import rules_for_region
+
+    detection = config.detection
+    switches = (
+        ("GuardDuty", detection.guardduty.enabled),
+        ("Security Hub", detection.security_hub.enabled),
+        ("Config aggregator", detection.config_aggregator),
+        (
+            "Access Analyzer",
+            detection.access_analyzer.organization
+            or detection.access_analyzer.unused_access.enabled,
+        ),
+        ("Inspector", detection.inspector.enabled),
+        ("Macie", detection.macie.enabled),
+        ("Detective", detection.detective.enabled),
+    )
+    services = [name for name, on in switches if on]
+    off = [name for name, on in switches if not on]
+    lines = [
+        f"Detection, administered by the audit account ({config.core_accounts.audit.name}):",
+        f"  on: {', '.join(services) or 'nothing'}" + (f"; off: {', '.join(off)}" if off else ""),
+    ]
+    if detection.security_hub.enabled:
+        policies = "; ".join(
+            f"{key} -> {', '.join(policy.targets)} ({len(policy.standards)} standards)"
+            for key, policy in detection.security_hub.policies.items()
+        )
+        lines.append(f"  Security Hub policies: {policies}")
+    pack = detection.conformance_pack
+    if pack.enabled:
+        disabled = set(pack.disabled_rules)
+        home = len(rules_for_region(home=True, disabled=disabled))
+        other = len(rules_for_region(home=False, disabled=disabled))
+        lines.append(
+            f"  detective guardrails: {home} Config rules in {config.regions.home}, {other} in "
+            "each other governed region (organization conformance pack)"
+        )
+    alerts = detection.notifications
+    lines.append(
+        f"  findings alerts: Security Hub >= {alerts.security_hub_min_severity}, GuardDuty >= "
+        f"{alerts.guardduty_min_severity} -> {len(alerts.emails)} email(s)"
+        + (", Slack" if alerts.slack else "")
+    )
+    return lines
+
+
 def summary(config: LandingZoneConfig, outdir: Path) -> str:
     organization = config.organization
     header = (
@@ -157,6 +205,8 @@ def summary(config: LandingZoneConfig, outdir: Path) -> str:
         *budget_lines(config, plan_guardrails(config)),
         "",
         *baseline_lines(config),
+        "",
+        *detection_lines(config),
         "",
         "Stacks:",
         *stack_lines(outdir),

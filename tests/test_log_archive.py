@@ -213,6 +213,13 @@ OBJECT = f"arn:aws:s3:::{BUCKET}/AWSLogs/{ORG}/{MANAGEMENT}/CloudTrail/eu-west-1
 CONFIG_OBJECT = f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/555555555555/Config/eu-west-1/f.json.gz"
 CONFIG_IN_LOGS = f"arn:aws:s3:::{BUCKET}/AWSLogs/555555555555/Config/eu-west-1/f.json.gz"
 FROM_CONFIG = {**TLS, "aws:SourceOrgID": ORG, "aws:SourceAccount": "555555555555"}
+FINDING = f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{AUDIT}/GuardDuty/eu-central-1/2026/f.jsonl.gz"
+FROM_GUARDDUTY = {
+    **TLS,
+    "aws:SourceOrgID": ORG,
+    "aws:SourceAccount": AUDIT,
+    "aws:SourceArn": f"arn:aws:guardduty:eu-central-1:{AUDIT}:detector/12abc34d567e8fa901bc2d34e56789f0",
+}
 
 # (what, bucket, principal, action, resource, context, expected)
 BUCKET_CASES: list[tuple[str, str, tuple[str, str], str, str, dict[str, str], str]] = [
@@ -241,6 +248,18 @@ BUCKET_CASES: list[tuple[str, str, tuple[str, str], str, str, dict[str, str], st
      CONFIG_IN_LOGS, {**FROM_CONFIG, **WRITE}, "none"),
     ("trail into the Config bucket", CONFIG_BUCKET, service("cloudtrail"), "s3:PutObject",
      f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{ORG}/x", {**FROM_TRAIL, **WRITE}, "none"),
+    ("guardduty exports findings (no ACL header)", CONFIG_BUCKET, service("guardduty"),
+     "s3:PutObject", FINDING, FROM_GUARDDUTY, "allow"),
+    ("guardduty locates the bucket", CONFIG_BUCKET, service("guardduty"),
+     "s3:GetBucketLocation", f"arn:aws:s3:::{CONFIG_BUCKET}", FROM_GUARDDUTY, "allow"),
+    ("guardduty of another organization", CONFIG_BUCKET, service("guardduty"), "s3:PutObject",
+     FINDING, {**FROM_GUARDDUTY, "aws:SourceOrgID": "o-other00000"}, "deny"),
+    ("guardduty outside its prefix", CONFIG_BUCKET, service("guardduty"), "s3:PutObject",
+     CONFIG_OBJECT, FROM_GUARDDUTY, "none"),
+    ("guardduty into the Object Lock bucket", BUCKET, service("guardduty"), "s3:PutObject",
+     f"arn:aws:s3:::{BUCKET}/AWSLogs/{AUDIT}/GuardDuty/x", FROM_GUARDDUTY, "none"),
+    ("admin deletes a finding export", CONFIG_BUCKET, ADMIN, "s3:DeleteObjectVersion", FINDING,
+     {**TLS, **principal_arn(ADMIN)}, "deny"),
     ("admin deletes a Config object", CONFIG_BUCKET, ADMIN, "s3:DeleteObject", CONFIG_OBJECT,
      {**TLS, **principal_arn(ADMIN)}, "deny"),
     ("admin deletes a Config version", CONFIG_BUCKET, ADMIN, "s3:DeleteObjectVersion",
@@ -334,6 +353,13 @@ KEY_CASES: list[tuple[str, tuple[str, str], str, dict[str, str], str]] = [
      {"aws:SourceOrgID": ORG}, "allow"),
     ("config of another organization", service("config"), "kms:GenerateDataKey",
      {"aws:SourceOrgID": "o-other00000"}, "none"),
+    ("guardduty encrypts an export", service("guardduty"), "kms:GenerateDataKey",
+     FROM_GUARDDUTY, "allow"),
+    ("guardduty of another organization", service("guardduty"), "kms:GenerateDataKey",
+     {**FROM_GUARDDUTY, "aws:SourceOrgID": "o-other00000"}, "none"),
+    ("guardduty cannot decrypt", service("guardduty"), "kms:Decrypt", FROM_GUARDDUTY, "none"),
+    ("audit resolves the alias (GuardDuty export)", role(AUDIT, "Acme-DetectionHandler-x"),
+     "kms:DescribeKey", principal_arn(role(AUDIT, "Acme-DetectionHandler-x")), "allow"),
     ("audit decrypts", role(AUDIT, "Investigator"), "kms:Decrypt",
      principal_arn(role(AUDIT, "Investigator")), "allow"),
     ("log-archive admin cannot decrypt", ADMIN, "kms:Decrypt", principal_arn(ADMIN), "none"),

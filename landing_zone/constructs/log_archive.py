@@ -1,7 +1,7 @@
 """The log archive's KMS key and buckets (log-archive account, home region, via StackSet).
 
 Who may do what is data: ``LOG_WRITERS`` lists the AWS services that deliver
-logs (later issues add GuardDuty and Security Hub exports there), and
+logs (CloudTrail, Config, GuardDuty's findings export), and
 ``PROTECTED_BUCKET_ACTIONS`` / ``PROTECTED_OBJECT_ACTIONS`` what only the
 privileged principals may do. The bucket and key policies are generated
 from them; ``tests/test_log_archive.py`` evaluates the synthesized policies
@@ -67,6 +67,9 @@ class LogWriter:
     #: With S3 Bucket Keys the service also needs kms:Decrypt, and the
     #: encryption context is then the bucket's, not its own.
     bucket_key_decrypt: bool = False
+    #: The service sends x-amz-acl: bucket-owner-full-control (CloudTrail and
+    #: Config do); the bucket policy then insists on it.
+    sends_owner_acl: bool = True
 
 
 LOG_WRITERS: tuple[LogWriter, ...] = (
@@ -108,6 +111,22 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
         key_patterns=("AWSLogs/*/Config/*",),
         bucket_actions=("s3:GetBucketAcl", "s3:ListBucket"),
         key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+    ),
+    # GuardDuty exports every account's findings from the audit account (the
+    # administrator's detector, in each governed region) under
+    # AWSLogs/<audit>/GuardDuty/<region>/. Into the Config bucket, not the
+    # Object Lock one: GuardDuty does not document writing under Object Lock
+    # default retention (which requires a checksum on every PutObject), and a
+    # failed export is silent until someone reads the destination's status.
+    # See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html
+    LogWriter(
+        sid="GuardDuty",
+        service="guardduty.amazonaws.com",
+        bucket=CONFIG_BUCKET,
+        key_patterns=("AWSLogs/*/GuardDuty/*",),
+        bucket_actions=("s3:GetBucketLocation",),
+        key_actions=("kms:GenerateDataKey",),
+        sends_owner_acl=False,
     ),
 )
 
@@ -330,7 +349,11 @@ class LogArchiveBuckets(Construct):
                         **conditions,
                         "StringEquals": {
                             **conditions["StringEquals"],
-                            "s3:x-amz-acl": "bucket-owner-full-control",
+                            **(
+                                {"s3:x-amz-acl": "bucket-owner-full-control"}
+                                if writer.sends_owner_acl
+                                else {}
+                            ),
                         },
                     },
                 )
