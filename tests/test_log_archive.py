@@ -218,7 +218,7 @@ FROM_GUARDDUTY = {
     **TLS,
     "aws:SourceOrgID": ORG,
     "aws:SourceAccount": AUDIT,
-    "aws:SourceArn": f"arn:aws:guardduty:eu-central-1:{AUDIT}:detector/12abc34d567e8fa901bc2d34e56789f0",
+    "aws:SourceArn": f"arn:aws:guardduty:eu-central-1:{AUDIT}:detector/12abc34d567e8fa9",
 }
 
 # (what, bucket, principal, action, resource, context, expected)
