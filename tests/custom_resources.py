@@ -53,5 +53,42 @@ def capture_responses(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> Capture
     captured = Captured()
     monkeypatch.setattr(custom_resource.urllib.request, "urlopen", captured)
     for module in (custom_resource, *modules):
-        monkeypatch.setattr(module, "sleep", lambda seconds: None)
+        if hasattr(module, "sleep"):
+            monkeypatch.setattr(module, "sleep", lambda seconds: None)
     return captured
+
+
+class StubbedClients:
+    """Hands a handler module botocore-Stubber'd clients, one per service it asks for."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, region: str) -> None:
+        import boto3
+
+        monkeypatch.setenv("AWS_REGION", region)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        self._boto3 = boto3
+        self._region = region
+        self.clients: dict[str, Any] = {}
+        self.stubbers: dict[str, Any] = {}
+        monkeypatch.setattr(module, "client", self._client)
+
+    def _client(self, service: str) -> Any:
+        if service not in self.clients:
+            raise AssertionError(f"the handler called {service}, which no test stubbed")
+        return self.clients[service]
+
+    def __call__(self, service: str) -> Any:
+        """The Stubber of ``service`` (created and activated on first use)."""
+        from botocore.stub import Stubber
+
+        if service not in self.stubbers:
+            self.clients[service] = self._boto3.client(service, region_name=self._region)
+            self.stubbers[service] = Stubber(self.clients[service])
+            self.stubbers[service].activate()
+        return self.stubbers[service]
+
+    def verify(self) -> None:
+        """Every stubbed call was made."""
+        for stubber in self.stubbers.values():
+            stubber.assert_no_pending_responses()
