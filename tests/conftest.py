@@ -94,3 +94,15 @@ def trail_template(example_synth: Synth) -> dict[str, Any]:
 def member_baseline_template(example_synth: Synth) -> dict[str, Any]:
     """The member baseline StackSet's content (what lands in every member account and region)."""
     return example_synth.stackset_templates["Acme-MemberBaseline/Template"]
+
+
+@pytest.fixture(scope="session")
+def audit_regional_template(example_synth: Synth) -> dict[str, Any]:
+    """What lands in the audit account in every governed region."""
+    return example_synth.stackset_templates["Acme-Audit/RegionalTemplate"]
+
+
+@pytest.fixture(scope="session")
+def audit_home_template(example_synth: Synth) -> dict[str, Any]:
+    """What lands in the audit account in the home region."""
+    return example_synth.stackset_templates["Acme-Audit/HomeTemplate"]

@@ -1,0 +1,548 @@
+"""Detection as synthesized: delegated administrators, the audit StackSets, what they hold.
+
+The example config is synthesized once per session (conftest); two variants
+check what config switches on and off: everything (Macie, Slack, the
+unused-access analyzer, disabled rules) with cdk-nag and cfn-lint, and
+nothing (no detection StackSet at all).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+from landing_zone.app import build_landing_zone, conformance_pack_exclusions
+from landing_zone.config import LandingZoneConfig, load_config
+from landing_zone.guardrails.detective import DETECTIVE_RULES, rules_for_region
+from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
+from tests.conftest import EXAMPLE, Synth, cdk_context, synthesize
+from tests.test_config import minimal_variant
+
+HOME = "eu-west-1"
+REGIONS = ("eu-west-1", "eu-central-1", "us-east-1")
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def one(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    (resource,) = resources_of(template, kind).values()
+    return resource
+
+
+def stack_sets(synth: Synth) -> dict[str, dict[str, Any]]:
+    found = resources_of(synth.templates["Acme-Audit"], "AWS::CloudFormation::StackSet")
+    return {r["Properties"]["StackSetName"]: r for r in found.values()}
+
+
+@pytest.fixture(scope="module")
+def example_config() -> LandingZoneConfig:
+    return load_config(EXAMPLE)
+
+
+# ---- delegated administrators (management account) -------------------------------------------
+
+
+def registrations(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = resources_of(template, "Custom::DelegatedAdministrator")
+    return {r["Properties"]["Service"] + r["Properties"].get("ServicePrincipal", ""): r
+            for r in found.values()}  # fmt: skip
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_audit_account_administers_every_regional_service_in_every_region(
+    example_synth: Synth, region: str
+) -> None:
+    template = example_synth.templates[f"Acme-DetectionAdmin-{region}"]
+    found = registrations(template)
+    assert {"guardduty", "inspector2"} <= set(found)
+    assert "macie2" not in found  # off in the example
+    for resource in found.values():
+        # The audit account id comes from the organization stack (it may be created there).
+        assert "Acme-Organization" in json.dumps(resource["Properties"]["AccountId"])
+        assert resource["DeletionPolicy"] == "Retain"
+    hub = one(template, "AWS::SecurityHub::DelegatedAdmin")
+    assert hub["DeletionPolicy"] == "Retain"
+    detective = one(template, "AWS::Detective::OrganizationAdmin")
+    assert detective["DeletionPolicy"] == "Retain"
+    # Organizations serialises registrations: each waits for the one before.
+    chain = [*found.values(), hub, detective]
+    dependent = [r for r in chain if r.get("DependsOn")]
+    assert len(dependent) == len(chain) - 1
+
+
+def test_config_and_access_analyzer_are_registered_once_from_the_home_region(
+    example_synth: Synth,
+) -> None:
+    home = registrations(example_synth.templates[f"Acme-DetectionAdmin-{HOME}"])
+    assert "organizationsconfig.amazonaws.com" in home
+    assert "organizationsaccess-analyzer.amazonaws.com" in home
+    for region in REGIONS[1:]:
+        other = registrations(example_synth.templates[f"Acme-DetectionAdmin-{region}"])
+        assert not [key for key in other if key.startswith("organizations")]
+
+
+def test_registrations_use_the_audit_account_created_by_the_organization_stack(
+    example_synth: Synth,
+) -> None:
+    template = example_synth.templates[f"Acme-DetectionAdmin-{HOME}"]
+    account = one(template, "AWS::SecurityHub::DelegatedAdmin")["Properties"]["AdminAccountId"]
+    assert "Acme-Organization" in json.dumps(account)
+    assert "Audit" in json.dumps(account)
+
+
+def test_the_handler_may_register_only_the_audit_account(example_synth: Synth) -> None:
+    template = example_synth.templates[f"Acme-DetectionAdmin-{HOME}"]
+    statements = [
+        s
+        for policy in resources_of(template, "AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    scoped = [
+        s for s in statements if s["Action"] == "organizations:RegisterDelegatedAdministrator"
+    ]
+    (statement,) = scoped
+    assert statement["Resource"] != "*"
+    assert ":account/o-a1b2c3d4e5/" in json.dumps(statement["Resource"])
+
+
+# ---- the organization conformance pack ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_conformance_pack_holds_the_table_with_global_rules_at_home(
+    example_synth: Synth, region: str
+) -> None:
+    template = example_synth.templates[f"Acme-DetectionAdmin-{region}"]
+    pack = one(template, "AWS::Config::OrganizationConformancePack")["Properties"]
+    assert pack["OrganizationConformancePackName"] == "Acme-DetectiveGuardrails"
+    body = json.loads(pack["TemplateBody"])
+    rules = {r["Properties"]["ConfigRuleName"]: r["Properties"] for r in body["Resources"].values()}
+    expected = rules_for_region(home=region == HOME, disabled=set())
+    assert sorted(rules) == sorted(f"acme-{rule.id}" for rule in expected)
+    for rule in expected:
+        properties = rules[f"acme-{rule.id}"]
+        assert properties["Source"] == {"Owner": "AWS", "SourceIdentifier": rule.source_identifier}
+        for control in rule.control_tower:
+            assert control in properties["Description"]
+    assert len(pack["TemplateBody"].encode()) <= 51_200
+
+
+def test_every_control_tower_detective_control_has_a_rule() -> None:
+    """CONTROLS.md: the strongly recommended detective controls and the mandatory ones."""
+    wanted = {
+        "AWS-GR_ENCRYPTED_VOLUMES", "AWS-GR_RESTRICTED_COMMON_PORTS", "AWS-GR_RESTRICTED_SSH",
+        "AWS-GR_ROOT_ACCOUNT_MFA_ENABLED", "AWS-GR_S3_BUCKET_PUBLIC_READ_PROHIBITED",
+        "AWS-GR_S3_BUCKET_PUBLIC_WRITE_PROHIBITED", "AWS-GR_EC2_VOLUME_INUSE_CHECK",
+        "AWS-GR_EBS_OPTIMIZED_INSTANCE", "AWS-GR_RDS_INSTANCE_PUBLIC_ACCESS_CHECK",
+        "AWS-GR_RDS_SNAPSHOTS_PUBLIC_PROHIBITED", "AWS-GR_RDS_STORAGE_ENCRYPTED",
+        "AWS-GR_DETECT_CLOUDTRAIL_ENABLED_ON_MEMBER_ACCOUNTS",
+        "AWS-GR_AUDIT_BUCKET_PUBLIC_READ_PROHIBITED", "AWS-GR_AUDIT_BUCKET_PUBLIC_WRITE_PROHIBITED",
+        "AWS-GR_CLOUDTRAIL_ENABLED", "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
+        "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
+    }  # fmt: skip
+    covered = {control for rule in DETECTIVE_RULES for control in rule.control_tower}
+    assert wanted == covered
+
+
+def test_log_archive_rules_select_landing_zone_buckets_by_tag(example_synth: Synth) -> None:
+    template = example_synth.templates[f"Acme-DetectionAdmin-{HOME}"]
+    body = json.loads(
+        one(template, "AWS::Config::OrganizationConformancePack")["Properties"]["TemplateBody"]
+    )
+    rules = {r["Properties"]["ConfigRuleName"]: r["Properties"] for r in body["Resources"].values()}
+    scope = rules["acme-log-archive-public-read-prohibited"]["Scope"]
+    assert scope == {"TagKey": "landing-zone:prefix", "TagValue": "Acme"}
+    assert rules["acme-restricted-common-ports"]["InputParameters"]["blockedPort3"] == "3389"
+    assert rules["acme-root-account-mfa-enabled"]["MaximumExecutionFrequency"] == "TwentyFour_Hours"
+
+
+def test_conformance_pack_waits_for_the_recorders(example_synth: Synth) -> None:
+    for region in REGIONS:
+        stack = example_synth.stacks[f"detection_admin/{region}"]
+        names = {s.stack_name for s in stack.dependencies}
+        assert {"Acme-MemberBaseline", "Acme-Organization"} <= names
+
+
+def test_accounts_without_a_recorder_are_excluded_from_the_pack(tmp_path: Path) -> None:
+    path = minimal_variant(
+        tmp_path,
+        replace=("  app-prod:\n", "  old:\n    name: Tiny-Old\n    account_id: '999999999999'\n"
+                 "    ou: workloads\n  app-prod:\n"),
+        append="baseline:\n  targets: [security, prod, sdlc]\n"
+        "  excluded_accounts:\n    '888888888888': Runs its own recorder for a vendor tool\n",
+    )  # fmt: skip
+    config = load_config(path)
+    assert conformance_pack_exclusions(config) == ["old", "888888888888"]
+
+
+# ---- the audit StackSets ------------------------------------------------------------------------
+
+
+def test_audit_stack_sets_target_only_the_audit_account(example_synth: Synth) -> None:
+    found = stack_sets(example_synth)
+    assert set(found) == {"Acme-AuditRegional", "Acme-AuditHome"}
+    for name, resource in found.items():
+        properties = resource["Properties"]
+        assert properties["PermissionModel"] == "SERVICE_MANAGED"
+        assert properties["AutoDeployment"]["Enabled"] is False
+        (group,) = properties["StackInstancesGroup"]
+        targets = group["DeploymentTargets"]
+        assert targets["OrganizationalUnitIds"] == ["r-a1b2"]
+        assert targets["AccountFilterType"] == "INTERSECTION"
+        assert "Audit" in json.dumps(targets["Accounts"])
+        expected = list(REGIONS) if name == "Acme-AuditRegional" else [HOME]
+        assert group["Regions"] == expected
+        assert len(properties["TemplateBody"].encode()) <= MAX_TEMPLATE_BODY_BYTES
+
+
+def test_audit_deploys_after_every_delegated_admin_and_the_log_archive(
+    example_synth: Synth,
+) -> None:
+    names = {s.stack_name for s in example_synth.stacks["audit"].dependencies}
+    assert {f"Acme-DetectionAdmin-{r}" for r in REGIONS} | {"Acme-LogArchive"} <= names
+    home = stack_sets(example_synth)["Acme-AuditHome"]
+    regional = [k for k, v in resources_of(example_synth.templates["Acme-Audit"],
+                "AWS::CloudFormation::StackSet").items() if v["Properties"]["StackSetName"]
+                == "Acme-AuditRegional"]  # fmt: skip
+    assert home["DependsOn"] == regional
+
+
+def test_ou_ids_reach_the_home_template_as_parameters(
+    example_synth: Synth, audit_home_template: dict[str, Any]
+) -> None:
+    home = stack_sets(example_synth)["Acme-AuditHome"]["Properties"]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in home["Parameters"]}
+    assert set(parameters) == {"OuIdPayments", "OuIdSandbox"}
+    assert "Payments" in json.dumps(parameters["OuIdPayments"])
+    assert set(audit_home_template["Parameters"]) == {"OuIdPayments", "OuIdSandbox"}
+
+
+# ---- GuardDuty ------------------------------------------------------------------------------
+
+
+def test_guardduty_auto_enables_every_plan(audit_regional_template: dict[str, Any]) -> None:
+    properties = one(audit_regional_template, "Custom::GuardDutyOrg")["Properties"]
+    assert properties["Features"] == {
+        "S3_DATA_EVENTS": "true",
+        "EKS_AUDIT_LOGS": "true",
+        "RUNTIME_MONITORING": "true",
+        "EBS_MALWARE_PROTECTION": "true",
+        "RDS_LOGIN_EVENTS": "true",
+        "LAMBDA_NETWORK_LOGS": "true",
+    }
+    assert properties["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
+
+
+def test_guardduty_exports_findings_to_the_log_archive_with_its_key(
+    audit_regional_template: dict[str, Any],
+) -> None:
+    export = one(audit_regional_template, "AWS::GuardDuty::PublishingDestination")["Properties"]
+    detector = resources_of(audit_regional_template, "Custom::GuardDutyOrg")
+    key = resources_of(audit_regional_template, "Custom::KeyArn")
+    assert export["DetectorId"] == {"Fn::GetAtt": [*detector, "DetectorId"]}
+    assert export["DestinationProperties"]["KmsKeyArn"] == {"Fn::GetAtt": [*key, "Arn"]}
+    bucket = json.dumps(export["DestinationProperties"]["DestinationArn"])
+    assert "acme-log-archive-config-" in bucket
+    assert "LogArchiveAccountId" in bucket
+    alias = json.dumps(one(audit_regional_template, "Custom::KeyArn")["Properties"]["KeyId"])
+    assert "alias/acme/landing-zone/log-archive" in alias
+
+
+def test_guardduty_findings_are_forwarded_home_from_other_regions_only(
+    audit_regional_template: dict[str, Any],
+) -> None:
+    rule = one(audit_regional_template, "AWS::Events::Rule")
+    assert rule["Condition"] == "OutsideHomeRegion"
+    assert audit_regional_template["Conditions"]["OutsideHomeRegion"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, HOME]}]
+    }
+    (target,) = rule["Properties"]["Targets"]
+    assert f":events:{HOME}:" in json.dumps(target["Arn"])
+    roles = resources_of(audit_regional_template, "AWS::IAM::Role").values()
+    (forwarder,) = [r for r in roles if "FindingsForwarder" in json.dumps(r["Properties"])]
+    assert forwarder["Condition"] == "OutsideHomeRegion"
+    assert rule["Properties"]["Targets"][0]["RoleArn"]["Fn::GetAtt"][1] == "Arn"
+
+
+# ---- Inspector, Detective, Macie, Access Analyzer -----------------------------------------------
+
+
+def test_inspector_and_detective_are_on_and_macie_off(
+    audit_regional_template: dict[str, Any],
+) -> None:
+    inspector = one(audit_regional_template, "Custom::InspectorOrg")["Properties"]
+    assert inspector["ResourceTypes"] == ["EC2", "ECR", "LAMBDA"]
+    assert resources_of(audit_regional_template, "Custom::DetectiveOrg")
+    assert not resources_of(audit_regional_template, "Custom::MacieOrg")
+
+
+def test_custom_resources_get_enough_time_for_large_organizations(
+    audit_regional_template: dict[str, Any],
+) -> None:
+    function = one(audit_regional_template, "AWS::Lambda::Function")["Properties"]
+    assert function["Timeout"] == 900
+    for kind in ("Custom::GuardDutyOrg", "Custom::InspectorOrg", "Custom::DetectiveOrg"):
+        assert one(audit_regional_template, kind)["Properties"]["ServiceTimeout"] == "960"
+
+
+def test_organization_analyzers(
+    audit_regional_template: dict[str, Any], audit_home_template: dict[str, Any]
+) -> None:
+    regional = one(audit_regional_template, "AWS::AccessAnalyzer::Analyzer")
+    assert regional["Properties"]["Type"] == "ORGANIZATION"
+    unused = one(audit_home_template, "AWS::AccessAnalyzer::Analyzer")["Properties"]
+    assert unused["Type"] == "ORGANIZATION_UNUSED_ACCESS"
+    assert unused["AnalyzerConfiguration"] == {"UnusedAccessConfiguration": {"UnusedAccessAge": 90}}
+
+
+# ---- Security Hub central configuration ------------------------------------------------------
+
+
+def test_security_hub_is_centrally_configured_from_the_home_region(
+    audit_home_template: dict[str, Any],
+) -> None:
+    aggregator = one(audit_home_template, "AWS::SecurityHub::FindingAggregator")["Properties"]
+    assert aggregator == {"RegionLinkingMode": "SPECIFIED_REGIONS",
+                          "Regions": ["eu-central-1", "us-east-1"]}  # fmt: skip
+    organization = one(audit_home_template, "AWS::SecurityHub::OrganizationConfiguration")
+    assert organization["Properties"] == {
+        "AutoEnable": False,
+        "AutoEnableStandards": "NONE",
+        "ConfigurationType": "CENTRAL",
+    }
+    assert organization["DependsOn"] == list(
+        resources_of(audit_home_template, "AWS::SecurityHub::FindingAggregator")
+    )
+
+
+def standards_of(policy: dict[str, Any]) -> list[str]:
+    identifiers = policy["Properties"]["ConfigurationPolicy"]["SecurityHub"][
+        "EnabledStandardIdentifiers"
+    ]
+    return [json.dumps(i).split("::standards/")[1].split('"')[0] for i in identifiers]
+
+
+def test_policies_enable_the_configured_standards_and_disable_controls(
+    audit_home_template: dict[str, Any],
+) -> None:
+    policies = {
+        p["Properties"]["Name"]: p
+        for p in resources_of(audit_home_template, "AWS::SecurityHub::ConfigurationPolicy").values()
+    }
+    assert standards_of(policies["Acme-Default"]) == [
+        "aws-foundational-security-best-practices/v/1.0.0",
+        "cis-aws-foundations-benchmark/v/3.0.0",
+    ]
+    assert "nist-800-53/v/5.0.0" in standards_of(policies["Acme-Regulated"])
+    assert "pci-dss/v/4.0.1" in standards_of(policies["Acme-Regulated"])
+    assert standards_of(policies["Acme-Sandbox"]) == [
+        "aws-foundational-security-best-practices/v/1.0.0"
+    ]
+    hub = policies["Acme-Default"]["Properties"]["ConfigurationPolicy"]["SecurityHub"]
+    assert hub["ServiceEnabled"] is True
+    assert hub["SecurityControlsConfiguration"] == {"DisabledSecurityControlIdentifiers": ["IAM.6"]}
+
+
+def test_policies_are_associated_with_root_and_ous(audit_home_template: dict[str, Any]) -> None:
+    associations = resources_of(audit_home_template, "AWS::SecurityHub::PolicyAssociation")
+    by_target = {
+        json.dumps(a["Properties"]["TargetId"]): a["Properties"] for a in associations.values()
+    }
+    assert by_target['"r-a1b2"']["TargetType"] == "ROOT"
+    payments = by_target['{"Ref": "OuIdPayments"}']
+    assert payments["TargetType"] == "ORGANIZATIONAL_UNIT"
+    assert "PolicyRegulated" in payments["ConfigurationPolicyId"]["Fn::GetAtt"][0]
+    assert len(associations) == 3
+
+
+def test_config_aggregator_covers_the_organization_in_every_governed_region(
+    audit_home_template: dict[str, Any],
+) -> None:
+    aggregator = one(audit_home_template, "AWS::Config::ConfigurationAggregator")["Properties"]
+    source = aggregator["OrganizationAggregationSource"]
+    assert source["AwsRegions"] == list(REGIONS)
+    assert source["AllAwsRegions"] is False
+    role = one(audit_home_template, "AWS::IAM::Role")["Properties"]
+    assert "AWSConfigRoleForOrganizations" in json.dumps(role["ManagedPolicyArns"])
+
+
+# ---- findings reach people -----------------------------------------------------------------------
+
+
+def rules_of(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in resources_of(template, "AWS::Events::Rule").values()
+    }
+
+
+def test_security_hub_rule_matches_new_active_findings_at_or_above_high(
+    audit_home_template: dict[str, Any],
+) -> None:
+    pattern = rules_of(audit_home_template)["Acme-SecurityHubFindings"]["EventPattern"]
+    assert pattern["detail-type"] == ["Security Hub Findings - Imported"]
+    findings = pattern["detail"]["findings"]
+    assert findings["Severity"]["Label"] == ["HIGH", "CRITICAL"]
+    assert findings["Workflow"]["Status"] == ["NEW"]
+    assert findings["RecordState"] == ["ACTIVE"]
+    assert findings["ProductName"] == [{"anything-but": ["GuardDuty"]}]
+
+
+def test_guardduty_rule_matches_severity_numerically(audit_home_template: dict[str, Any]) -> None:
+    pattern = rules_of(audit_home_template)["Acme-GuardDutyFindings"]["EventPattern"]
+    assert pattern["detail"]["severity"] == [{"numeric": [">=", 7]}]
+    assert pattern["source"] == ["aws.guardduty"]
+
+
+def test_findings_go_to_an_encrypted_topic_with_email_subscriptions(
+    audit_home_template: dict[str, Any],
+) -> None:
+    topic = one(audit_home_template, "AWS::SNS::Topic")
+    (key_id,) = resources_of(audit_home_template, "AWS::KMS::Key")
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert topic["Properties"]["TopicName"] == "Acme-SecurityFindings"
+    (topic_id,) = resources_of(audit_home_template, "AWS::SNS::Topic")
+    for rule in rules_of(audit_home_template).values():
+        assert rule["Targets"] == [{"Arn": {"Ref": topic_id}, "Id": "FindingsTopic"}]
+    (subscription,) = resources_of(audit_home_template, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Endpoint"] == "security-findings@acme.example"
+    key = one(audit_home_template, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    events = [s for s in key if s.get("Principal") == {"Service": "events.amazonaws.com"}]
+    assert events
+    assert events[0]["Condition"]["StringEquals"]["aws:SourceAccount"]
+    policy = one(audit_home_template, "AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    publish = [s for s in policy["Statement"] if s.get("Sid") == "EventBridgePublish"]
+    assert "rule/Acme-*" in json.dumps(publish[0]["Condition"]["ArnLike"])
+    assert not resources_of(audit_home_template, "AWS::Chatbot::SlackChannelConfiguration")
+
+
+# ---- variants ---------------------------------------------------------------------------
+
+EVERYTHING = """\
+detection:
+  guardduty:
+    protection_plans:
+      eks_audit_logs: false
+    finding_publishing_frequency: ONE_HOUR
+  security_hub:
+    policies:
+      default:
+        targets: [root]
+        standards: [aws-foundational-security-best-practices, cis-aws-foundations-benchmark-v5.0.0]
+      off-in-prod:
+        targets: [prod]
+        enabled: false
+  conformance_pack:
+    disabled_rules:
+      ebs-optimized-instance: Every instance type we use is EBS-optimized by default
+  access_analyzer:
+    unused_access:
+      enabled: true
+      unused_access_age_days: 30
+  inspector:
+    scan_types: [EC2, LAMBDA, LAMBDA_CODE]
+  macie:
+    enabled: true
+  notifications:
+    emails: [a@tiny.example, b@tiny.example]
+    security_hub_min_severity: CRITICAL
+    guardduty_min_severity: 8.5
+    slack:
+      workspace_id: T0123ABCD
+      channel_id: C0123456789
+"""
+
+NOTHING = """\
+detection:
+  guardduty: {enabled: false}
+  security_hub: {enabled: false}
+  conformance_pack: {enabled: false}
+  config_aggregator: false
+  access_analyzer: {organization: false}
+  inspector: {enabled: false}
+  detective: {enabled: false}
+"""
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    path = minimal_variant(tmp_path_factory.mktemp("everything"), append=EVERYTHING)
+    return synthesize(path, tmp_path_factory.mktemp("everything.out"))
+
+
+def test_everything_on_adds_macie_slack_and_the_variant_settings(everything: Synth) -> None:
+    regional = everything.stackset_templates["Tiny-Audit/RegionalTemplate"]
+    home = everything.stackset_templates["Tiny-Audit/HomeTemplate"]
+    macie = one(regional, "Custom::MacieOrg")["Properties"]
+    assert macie["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
+    assert one(regional, "Custom::GuardDutyOrg")["Properties"]["Features"]["EKS_AUDIT_LOGS"] == (
+        "false"
+    )
+    assert one(regional, "Custom::InspectorOrg")["Properties"]["ResourceTypes"] == [
+        "EC2", "LAMBDA", "LAMBDA_CODE"
+    ]  # fmt: skip
+    slack = one(home, "AWS::Chatbot::SlackChannelConfiguration")["Properties"]
+    assert slack["SlackWorkspaceId"] == "T0123ABCD"
+    assert slack["GuardrailPolicies"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/ReadOnlyAccess"]]}
+    ]
+    rules = rules_of(home)
+    assert rules["Tiny-SecurityHubFindings"]["EventPattern"]["detail"]["findings"]["Severity"] == {
+        "Label": ["CRITICAL"]
+    }
+    assert rules["Tiny-GuardDutyFindings"]["EventPattern"]["detail"]["severity"] == [
+        {"numeric": [">=", 8.5]}
+    ]
+    off = [
+        p["Properties"]["ConfigurationPolicy"]["SecurityHub"]
+        for p in resources_of(home, "AWS::SecurityHub::ConfigurationPolicy").values()
+        if p["Properties"]["Name"] == "Tiny-OffInProd"
+    ]
+    assert off == [{"ServiceEnabled": False}]
+    assert len(resources_of(home, "AWS::SNS::Subscription")) == 2
+    admin = registrations(everything.templates["Tiny-DetectionAdmin-eu-central-1"])
+    assert "macie2" in admin
+    pack = one(everything.templates["Tiny-DetectionAdmin-eu-west-1"],
+               "AWS::Config::OrganizationConformancePack")  # fmt: skip
+    assert "ebs-optimized-instance" not in pack["Properties"]["TemplateBody"]
+    for template in (regional, home):
+        assert len(json.dumps(template, separators=(",", ":")).encode()) <= MAX_TEMPLATE_BODY_BYTES
+
+
+def test_everything_variant_passes_cdk_nag(everything: Synth) -> None:
+    report = json.loads((everything.outdir / "validation-report.json").read_text())
+    assert report["title"] == "Validation Report"
+    assert [r for r in report["pluginReports"] if r.get("conclusion") != "success"] == []
+
+
+def test_everything_variant_passes_cfn_lint(everything: Synth, tmp_path: Path) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    errors = []
+    templates = {**everything.stackset_templates, **everything.templates}
+    for name, template in templates.items():
+        if not ("Audit" in name or "DetectionAdmin" in name):
+            continue
+        path = tmp_path / f"{name.replace('/', '-')}.json"
+        path.write_text(json.dumps(template))
+        args = ManualArgs(regions=["eu-west-1", "eu-central-1"])
+        errors += [m for m in lint_file(path, config=args) if m.rule.severity == "error"]
+    assert errors == [], "\n".join(str(m) for m in errors)
+
+
+def test_nothing_on_builds_no_detection_stack_set(tmp_path: Path) -> None:
+    config = load_config(minimal_variant(tmp_path, append=NOTHING))
+    app = App(context=cdk_context(), outdir=str(tmp_path / "out"))
+    stacks = build_landing_zone(app, config=config)
+    audit = stacks["audit"]
+    assert audit.regional is None
+    assert audit.home is None
+    admin = stacks["detection_admin/eu-west-1"]
+    assert admin.conformance_pack is None  # type: ignore[attr-defined]
+    assert admin.administrators.registrations == {}  # type: ignore[attr-defined]
