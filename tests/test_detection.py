@@ -546,3 +546,22 @@ def test_nothing_on_builds_no_detection_stack_set(tmp_path: Path) -> None:
     admin = stacks["detection_admin/eu-west-1"]
     assert admin.conformance_pack is None  # type: ignore[attr-defined]
     assert admin.administrators.registrations == {}  # type: ignore[attr-defined]
+
+
+def test_the_docs_list_every_rule_and_standard_as_the_code_has_them() -> None:
+    """docs/detection.md is hand-written; this keeps it true (BLEA #1146: docs promised
+    Security Hub standards the code never enabled)."""
+    from landing_zone.guardrails.security_hub import STANDARDS
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "detection.md").read_text()
+    for rule in DETECTIVE_RULES:
+        where = "home" if rule.home_region_only else "every region"
+        row = next(line for line in docs.splitlines() if line.startswith(f"| `{rule.id}` |"))
+        assert all(control in row for control in rule.control_tower), row
+        assert rule.source_identifier in row, row
+        assert row.rstrip().endswith(f"| {where} |"), row
+    rows = [line for line in docs.splitlines() if line.startswith("| `") and "` | " in line]
+    documented_rules = {r.split("`")[1] for r in rows if "AWS-GR_" in r}
+    assert documented_rules == {rule.id for rule in DETECTIVE_RULES}
+    for standard in STANDARDS:
+        assert f"| `{standard.key}` | {standard.title} |" in docs

@@ -32,6 +32,10 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         if artifact["type"] == "aws:cloudformation:stack"
     )
     assert deployable == [
+        "Acme-Audit",
+        "Acme-DetectionAdmin-eu-central-1",
+        "Acme-DetectionAdmin-eu-west-1",
+        "Acme-DetectionAdmin-us-east-1",
         "Acme-LogArchive",
         "Acme-ManagementBaseline-eu-central-1",
         "Acme-ManagementBaseline-eu-west-1",
@@ -41,17 +45,27 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         "Acme-Trail",
     ]
     assert set(example_synth.stackset_templates) == {
+        "Acme-Audit/HomeTemplate",
+        "Acme-Audit/RegionalTemplate",
         "Acme-LogArchive/Template",
         "Acme-MemberBaseline/Template",
     }
 
 
-@pytest.mark.parametrize("name", ["Acme-LogArchive", "Acme-MemberBaseline"])
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [
+        ("Acme-LogArchive", "Acme-LogArchive/Template"),
+        ("Acme-MemberBaseline", "Acme-MemberBaseline/Template"),
+        ("Acme-AuditRegional", "Acme-Audit/RegionalTemplate"),
+        ("Acme-AuditHome", "Acme-Audit/HomeTemplate"),
+    ],
+)
 def test_template_body_is_the_synthesized_template_minified_and_under_the_limit(
-    example_synth: Synth, name: str
+    example_synth: Synth, name: str, template: str
 ) -> None:
     body = stack_sets(example_synth)[name]["TemplateBody"]
-    assert json.loads(body) == example_synth.stackset_templates[f"{name}/Template"]
+    assert json.loads(body) == example_synth.stackset_templates[template]
     assert body == json.dumps(json.loads(body), separators=(",", ":"))
     assert len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES
 
