@@ -60,6 +60,8 @@ PRINCIPALS: dict[str, Principal] = {
     "ccoe": _org_role("AcmeCCoEDeployment"),
     "break-glass": _org_role("AcmeBreakGlass"),
     "stackset": _org_role("stacksets-exec-0123456789abcdef0123456789abcdef"),
+    # The audit account's detection handler (organization configuration).
+    "detection-handler": _org_role("Acme-DetectionHandler-eu-west-1"),
     "root": _member(ROOT_ARN),
     # A task-scoped session from centralized root access (sts:AssumeRoot).
     "assumed-root": _member(ROOT_ARN, **{"aws:AssumedRoot": "true"}),
@@ -270,6 +272,48 @@ CASES: tuple[Case, ...] = (
         context=TLS,
     ),
     # -- attacks: detection services
+    Case(
+        "detection-handler-configures-guardduty",
+        "detection-handler",
+        "guardduty:UpdateDetector",
+        DETECTOR,
+        "suspended",
+    ),
+    Case(
+        "detection-handler-sets-inspector-auto-enable",
+        "detection-handler",
+        "inspector2:UpdateOrganizationConfiguration",
+        "*",
+        "suspended",
+    ),
+    Case(
+        "detection-handler-may-not-delete-a-detector",
+        "detection-handler",
+        "guardduty:DeleteDetector",
+        DETECTOR,
+        "all",
+    ),
+    Case(
+        "detection-handler-updates-the-macie-session",
+        "detection-handler",
+        "macie2:UpdateMacieSession",
+        "*",
+        "suspended",
+    ),
+    Case(
+        "admin-reconfigures-guardduty",
+        "workload-admin",
+        "guardduty:UpdateDetector",
+        DETECTOR,
+        "all",
+    ),
+    Case(
+        "admin-creates-a-role-named-like-the-detection-handler",
+        "workload-admin",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-DetectionHandler-eu-west-1",
+        "all",
+    ),
     Case(
         "admin-deletes-guardduty-detector",
         "workload-admin",

@@ -318,7 +318,6 @@ def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "guardduty:DisassociateFromMasterAccount",
                 "guardduty:DisassociateMembers",
                 "guardduty:StopMonitoringMembers",
-                "guardduty:UpdateDetector",
                 "guardduty:UpdateFilter",
                 "guardduty:UpdateIPSet",
                 "guardduty:UpdateMalwareScanSettings",
@@ -344,18 +343,29 @@ def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "macie2:DisassociateMember",
                 "macie2:PutClassificationExportConfiguration",
                 "macie2:PutFindingsPublicationConfiguration",
-                "macie2:UpdateMacieSession",
                 # Inspector
                 "inspector2:Disable",
                 "inspector2:DisassociateMember",
                 "inspector2:UpdateConfiguration",
-                "inspector2:UpdateOrganizationConfiguration",
                 # Detective
                 "detective:DeleteGraph",
                 "detective:DeleteMembers",
                 "detective:DisassociateMembership",
                 "detective:UpdateDatasourcePackages",
             ),
+        ),
+        # What the audit account's detection handler (docs/detection.md) must
+        # do to configure the services for the organization; it alone is
+        # exempt. Only the StackSet can create a role by that name:
+        # protect-landing-zone-resources denies iam:CreateRole on <Prefix>-*.
+        Statement(
+            sid="ProtectDetectionConfiguration",
+            actions=(
+                "guardduty:UpdateDetector",
+                "inspector2:UpdateOrganizationConfiguration",
+                "macie2:UpdateMacieSession",
+            ),
+            exempt_also=(f"arn:{i.partition}:iam::*:role/{i.prefix}-DetectionHandler-*",),
         ),
         # Access Analyzer analyzers are named: protect the landing zone's own
         # (and their archive rules, which silently hide findings), leave

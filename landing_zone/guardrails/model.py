@@ -41,6 +41,9 @@ class Statement:
     resources: tuple[str, ...] = ("*",)
     condition: Condition = field(default_factory=dict)
     exempt_privileged: bool = True
+    #: Principal ARN patterns exempt from this statement besides the privileged
+    #: ones: the landing zone's own roles that must do what it forbids others.
+    exempt_also: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if bool(self.actions) == bool(self.not_actions):
@@ -103,9 +106,12 @@ def render(statement: Statement, *, kind: PolicyKind, inputs: GuardrailInputs) -
         condition[operator] = {
             key: (list(value) if isinstance(value, tuple) else value) for key, value in keys.items()
         }
-    if statement.exempt_privileged and inputs.privileged_arns:
+    exempt = set(statement.exempt_also)
+    if statement.exempt_privileged:
+        exempt |= set(inputs.privileged_arns)
+    if exempt:
         arn_not_like = condition.setdefault("ArnNotLike", {})
-        arn_not_like["aws:PrincipalArn"] = sorted(inputs.privileged_arns)
+        arn_not_like["aws:PrincipalArn"] = sorted(exempt)
     document: dict[str, object] = {"Sid": statement.sid, "Effect": "Deny"}
     if kind == "rcp":
         # RCPs require Principal "*"; they cannot name principals.
