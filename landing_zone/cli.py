@@ -164,7 +164,12 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
     ]
     if detection.security_hub.enabled:
         policies = "; ".join(
-            f"{key} -> {', '.join(policy.targets)} ({len(policy.standards)} standards)"
+            f"{key} -> {', '.join(policy.targets)} "
+            + (
+                f"({len(policy.standards)} standard{'s' * (len(policy.standards) != 1)})"
+                if policy.enabled
+                else "(Security Hub off)"
+            )
             for key, policy in detection.security_hub.policies.items()
         )
         lines.append(f"  Security Hub policies: {policies}")

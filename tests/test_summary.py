@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from landing_zone.cli import baseline_lines, ou_tree_lines, summary
+from landing_zone.cli import baseline_lines, detection_lines, ou_tree_lines, summary
 from landing_zone.config import load_config
 from tests.conftest import EXAMPLE, Synth
 
@@ -73,3 +73,21 @@ def test_summary_lines_up_long_stack_names(example_synth: Synth) -> None:
     start = lines.index("Stacks:") + 1
     rows = lines[start : lines.index("", start)]
     assert len({row.index(" resources") for row in rows}) == 1, rows
+
+
+def test_summary_says_what_detection_runs_and_where_findings_go() -> None:
+    lines = detection_lines(load_config(EXAMPLE))
+    assert lines[0] == "Detection, administered by the audit account (Acme-Audit):"
+    assert lines[1] == (
+        "  on: GuardDuty, Security Hub, Config aggregator, Access Analyzer, Inspector, "
+        "Detective; off: Macie"
+    )
+    assert lines[2] == (
+        "  Security Hub policies: default -> root (2 standards); regulated -> payments "
+        "(4 standards); sandbox -> sandbox (1 standard)"
+    )
+    assert lines[3] == (
+        "  detective guardrails: 17 Config rules in eu-west-1, 10 in each other governed "
+        "region (organization conformance pack)"
+    )
+    assert lines[4] == "  findings alerts: Security Hub >= HIGH, GuardDuty >= 7.0 -> 1 email(s)"
