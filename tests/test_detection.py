@@ -103,12 +103,12 @@ def test_the_handler_may_register_only_the_audit_account(example_synth: Synth) -
         for policy in resources_of(template, "AWS::IAM::Policy").values()
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
-    scoped = [
-        s for s in statements if s["Action"] == "organizations:RegisterDelegatedAdministrator"
-    ]
-    (statement,) = scoped
-    assert statement["Resource"] != "*"
+    action = "organizations:RegisterDelegatedAdministrator"
+    granting = [s for s in statements if action in json.dumps(s["Action"])]
+    (statement,) = granting  # in no other statement, in particular none on "*"
+    assert statement["Action"] == action
     assert ":account/o-a1b2c3d4e5/" in json.dumps(statement["Resource"])
+    assert "Audit" in json.dumps(statement["Resource"])
 
 
 # ---- the organization conformance pack ---------------------------------------------------------

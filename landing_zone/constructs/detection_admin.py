@@ -62,7 +62,9 @@ class DelegatedAdministrators(Construct):
             ),
             handler="delegated_admin.handler",
         )
-        # RegisterDelegatedAdministrator supports the account as resource.
+        # RegisterDelegatedAdministrator supports the account as resource:
+        # whether called here or by a service's designation API on our
+        # behalf, only the audit account can be registered.
         # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
         account_arn = (
             f"arn:{partition}:organizations::{management_account_id}:account/"
@@ -87,7 +89,6 @@ class DelegatedAdministrators(Construct):
                 "organizations:ListAccounts",
                 "organizations:ListAWSServiceAccessForOrganization",
                 "organizations:ListDelegatedAdministrators",
-                "organizations:RegisterDelegatedAdministrator",
             ],
             ["*"],
         )
