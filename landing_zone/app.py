@@ -165,8 +165,12 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
         detection_admin.add_stack_dependency(
             organization, "trusted access for the services and the audit account"
         )
-        # The conformance pack evaluates with every account's recorder.
+        # The conformance pack evaluates with every account's recorder,
+        # the management account's own included.
         detection_admin.add_stack_dependency(member_baseline, "the Config recorders")
+        detection_admin.add_stack_dependency(
+            stacks[f"management_baseline/{region}"], "the management account's recorder"
+        )
         detection_admins.append(detection_admin)
         stacks[f"detection_admin/{region}"] = detection_admin
 

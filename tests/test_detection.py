@@ -166,7 +166,11 @@ def test_conformance_pack_waits_for_the_recorders(example_synth: Synth) -> None:
     for region in REGIONS:
         stack = example_synth.stacks[f"detection_admin/{region}"]
         names = {s.stack_name for s in stack.dependencies}
-        assert {"Acme-MemberBaseline", "Acme-Organization"} <= names
+        assert {
+            "Acme-MemberBaseline",
+            "Acme-Organization",
+            f"Acme-ManagementBaseline-{region}",
+        } <= names
 
 
 def test_accounts_without_a_recorder_are_excluded_from_the_pack(tmp_path: Path) -> None:
