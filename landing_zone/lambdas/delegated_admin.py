@@ -133,22 +133,45 @@ def _organizations(account: str, properties: dict[str, Any], deadline: float) ->
     return "REGISTERED"
 
 
+def _designate(
+    service: str,
+    account: str,
+    admins: list[str],
+    enable: Callable[[], Any],
+    deadline: float,
+) -> str:
+    """Make ``account`` the administrator unless it is one; refuse if another account is."""
+    for admin in admins:
+        if admin != account:
+            raise _other_admin(service, admin, account)
+    if admins:
+        LOG.info("%s: %s is already the administrator", service, account)
+        return "ALREADY_ENABLED"
+    try:
+        retrying(enable, deadline, RETRYABLE)
+    except ClientError as error:
+        # Raced with another region's or a previous attempt's designation.
+        if error_code(error) != "ConflictException":
+            raise
+        return "ALREADY_ENABLED"
+    LOG.info("%s: %s is now the administrator", service, account)
+    return "ENABLED"
+
+
 def _guardduty(account: str, properties: dict[str, Any], deadline: float) -> str:
     guardduty = client("guardduty")
-    admins = guardduty.list_organization_admin_accounts()["AdminAccounts"]
-    for admin in admins:
-        if admin.get("AdminStatus") == "ENABLED":
-            if admin["AdminAccountId"] == account:
-                LOG.info("GuardDuty: %s is already the administrator", account)
-                return "ALREADY_ENABLED"
-            raise _other_admin("GuardDuty", admin["AdminAccountId"], account)
-    retrying(
+    admins = [
+        admin["AdminAccountId"]
+        for admin in guardduty.list_organization_admin_accounts()["AdminAccounts"]
+        if admin.get("AdminStatus") == "ENABLED"
+    ]
+    return _designate(
+        "GuardDuty",
+        account,
+        admins,
         lambda: guardduty.enable_organization_admin_account(AdminAccountId=account),
         deadline,
-        RETRYABLE,
     )
-    LOG.info("GuardDuty: %s is now the administrator", account)
-    return "ENABLED"
 
 
 def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str:
@@ -159,48 +182,30 @@ def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str
         if error_code(error) != "ResourceNotFoundException":
             raise
         current = {}
-    current_id = current.get("accountId")
-    if current_id and current.get("relationshipStatus") in ("ENABLED", "CREATED"):
-        if current_id == account:
-            LOG.info("Inspector: %s is already the administrator", account)
-            return "ALREADY_ENABLED"
-        raise _other_admin("Inspector", current_id, account)
-    try:
-        retrying(
-            lambda: inspector.enable_delegated_admin_account(delegatedAdminAccountId=account),
-            deadline,
-            RETRYABLE,
-        )
-    except ClientError as error:
-        # Raced with another region's or a previous attempt's registration.
-        if error_code(error) != "ConflictException":
-            raise
-        return "ALREADY_ENABLED"
-    LOG.info("Inspector: %s is now the administrator", account)
-    return "ENABLED"
+    active = current.get("relationshipStatus") in ("ENABLED", "CREATED")
+    return _designate(
+        "Inspector",
+        account,
+        [current["accountId"]] if active and current.get("accountId") else [],
+        lambda: inspector.enable_delegated_admin_account(delegatedAdminAccountId=account),
+        deadline,
+    )
 
 
 def _macie(account: str, properties: dict[str, Any], deadline: float) -> str:
     macie = client("macie2")
-    admins = macie.list_organization_admin_accounts()["adminAccounts"]
-    for admin in admins:
-        if admin.get("status") == "ENABLED":
-            if admin["accountId"] == account:
-                LOG.info("Macie: %s is already the administrator", account)
-                return "ALREADY_ENABLED"
-            raise _other_admin("Macie", admin["accountId"], account)
-    try:
-        retrying(
-            lambda: macie.enable_organization_admin_account(adminAccountId=account),
-            deadline,
-            RETRYABLE,
-        )
-    except ClientError as error:
-        if error_code(error) != "ConflictException":
-            raise
-        return "ALREADY_ENABLED"
-    LOG.info("Macie: %s is now the administrator", account)
-    return "ENABLED"
+    admins = [
+        admin["accountId"]
+        for admin in macie.list_organization_admin_accounts()["adminAccounts"]
+        if admin.get("status") == "ENABLED"
+    ]
+    return _designate(
+        "Macie",
+        account,
+        admins,
+        lambda: macie.enable_organization_admin_account(adminAccountId=account),
+        deadline,
+    )
 
 
 SERVICES: dict[str, Callable[[str, dict[str, Any], float], str]] = {

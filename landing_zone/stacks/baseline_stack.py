@@ -16,12 +16,9 @@ from landing_zone.constructs.stack_set import (
     StackSetTemplate,
 )
 from landing_zone.naming import (
-    CONFIG_BUCKET,
-    LOG_ARCHIVE_KEY,
-    kms_alias_arn,
-    log_archive_bucket_name,
     stack_id,
 )
+from landing_zone.stacks.log_archive_stack import archive_config_bucket_name, archive_key_alias_arn
 
 
 def _baseline(
@@ -34,16 +31,8 @@ def _baseline(
         prefix=config.prefix,
         config=config.baseline,
         home_region=home,
-        config_bucket_name=log_archive_bucket_name(
-            config.prefix, CONFIG_BUCKET, log_archive_account_id, home
-        ),
-        key_arn=kms_alias_arn(
-            partition=config.partition,
-            region=home,
-            account=log_archive_account_id,
-            prefix=config.prefix,
-            name=LOG_ARCHIVE_KEY,
-        ),
+        config_bucket_name=archive_config_bucket_name(config, log_archive_account_id),
+        key_arn=archive_key_alias_arn(config, log_archive_account_id),
     )
 
 

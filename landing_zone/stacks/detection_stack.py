@@ -42,13 +42,10 @@ from landing_zone.constructs.stack_set import (
     StackSetTemplate,
 )
 from landing_zone.naming import (
-    CONFIG_BUCKET,
-    LOG_ARCHIVE_KEY,
-    kms_alias_arn,
-    log_archive_bucket_name,
     pascal,
     stack_id,
 )
+from landing_zone.stacks.log_archive_stack import archive_config_bucket_name, archive_key_alias_arn
 
 
 class DetectionAdminStack(Stack):
@@ -113,16 +110,8 @@ class AuditRegionalTemplate(StackSetTemplate):
             prefix=config.prefix,
             detection=detection,
             home_region=home,
-            export_bucket_name=log_archive_bucket_name(
-                config.prefix, CONFIG_BUCKET, log_archive, home
-            ),
-            export_key_alias_arn=kms_alias_arn(
-                partition=config.partition,
-                region=home,
-                account=log_archive,
-                prefix=config.prefix,
-                name=LOG_ARCHIVE_KEY,
-            ),
+            export_bucket_name=archive_config_bucket_name(config, log_archive),
+            export_key_alias_arn=archive_key_alias_arn(config, log_archive),
             log_archive_account_id=log_archive,
         )
         self.forwarder: GuardDutyForwarder | None = None

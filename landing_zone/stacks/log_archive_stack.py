@@ -67,6 +67,24 @@ class LogArchiveTemplate(StackSetTemplate):
         )
 
 
+def archive_config_bucket_name(config: LandingZoneConfig, log_archive_account_id: str) -> str:
+    """The Config bucket (Config history, GuardDuty's export) as other accounts name it."""
+    return log_archive_bucket_name(
+        config.prefix, CONFIG_BUCKET, log_archive_account_id, config.regions.home
+    )
+
+
+def archive_key_alias_arn(config: LandingZoneConfig, log_archive_account_id: str) -> str:
+    """The log-archive key by its alias ARN: its key id is only known in its own account."""
+    return kms_alias_arn(
+        partition=config.partition,
+        region=config.regions.home,
+        account=log_archive_account_id,
+        prefix=config.prefix,
+        name=LOG_ARCHIVE_KEY,
+    )
+
+
 class LogArchiveStack(Stack):
     """Deploys the log archive into the log-archive account (management account, home region).
 
@@ -101,24 +119,15 @@ class LogArchiveStack(Stack):
             parameters={"ReaderAccountId": audit_account_id},
             operation_preferences=OperationPreferences(region_concurrency="SEQUENTIAL"),
         )
-        partition = config.partition
         #: Where every service delivers logs, and the key (by alias) they encrypt with.
         self.bucket_name = log_archive_bucket_name(
             config.prefix, LOG_BUCKET, log_archive_account_id, home
         )
         #: Where every account's AWS Config delivery channel delivers.
-        self.config_bucket_name = log_archive_bucket_name(
-            config.prefix, CONFIG_BUCKET, log_archive_account_id, home
-        )
+        self.config_bucket_name = archive_config_bucket_name(config, log_archive_account_id)
         self.access_log_bucket_name = log_archive_bucket_name(
             config.prefix, ACCESS_LOG_BUCKET, log_archive_account_id, home
         )
         #: Every bucket of the log archive.
         self.bucket_names = (self.bucket_name, self.config_bucket_name, self.access_log_bucket_name)
-        self.key_arn = kms_alias_arn(
-            partition=partition,
-            region=home,
-            account=log_archive_account_id,
-            prefix=config.prefix,
-            name=LOG_ARCHIVE_KEY,
-        )
+        self.key_arn = archive_key_alias_arn(config, log_archive_account_id)
