@@ -14,6 +14,7 @@ from aws_cdk import App
 from landing_zone.app import build_landing_zone
 from landing_zone.config import ConfigError, load_config
 from landing_zone.guardrails.packer import GuardrailBudgetError
+from landing_zone.quotas import StackLimitError
 
 DEFAULT_CONFIG = "config/example.yaml"
 
@@ -29,8 +30,9 @@ def main() -> int:
         return 2
     try:
         build_landing_zone(app, config=config)
-    except GuardrailBudgetError as error:
-        print(f"guardrail error: {path}:", file=sys.stderr)
+    except (GuardrailBudgetError, StackLimitError) as error:
+        kind = "guardrail" if isinstance(error, GuardrailBudgetError) else "stack limit"
+        print(f"{kind} error: {path}:", file=sys.stderr)
         print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
         return 2
     app.synth()

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from landing_zone.config import LandingZoneConfig
+from landing_zone.config import CoreReference, LandingZoneConfig
+from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
+from landing_zone.quotas import check_stack_resources
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
-from landing_zone.stacks.detection_stack import AuditStack, DetectionAdminStack
+from landing_zone.stacks.detection_stack import (
+    AuditStack,
+    BusinessUnitDetectionStack,
+    DetectionAdminStack,
+    business_unit_detection,
+)
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
-from landing_zone.stacks.organization_stack import OrganizationStack
+from landing_zone.stacks.organization_stack import AccountsStack, OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
 
 
@@ -29,16 +38,20 @@ def conformance_pack_exclusions(config: LandingZoneConfig) -> list[str]:
 def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stack]:
     """Add every stack for ``config`` to ``app`` and the cdk-nag checks; return the stacks.
 
-    Raises :class:`~landing_zone.guardrails.packer.GuardrailBudgetError`
-    before any stack is built if the guardrails cannot fit the quotas.
+    Core mode builds the whole landing zone; business-unit mode only what
+    the fork owns (its OUs, accounts, guardrails and, from config, its
+    baseline and detection extras). Raises
+    :class:`~landing_zone.guardrails.packer.GuardrailBudgetError` before any
+    stack is built if the guardrails cannot fit the quotas, and
+    :class:`~landing_zone.quotas.StackLimitError` if a stack would hold more
+    than 500 resources.
     """
     guardrails = plan_guardrails(config)
+    check_stack_resources(config, guardrails)
     # Every stack, resource and StackSet template carries the same tags.
     for key, value in tags(config.prefix).items():
         Tags.of(app).add(key, value)
-    management = Environment(
-        account=config.organization.management_account_id, region=config.regions.home
-    )
+    management = _management(config)
     name = stack_id(config.prefix, "Organization")
     organization = OrganizationStack(
         app,
@@ -49,11 +62,155 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
         guardrails=guardrails,
         description=(
             f"{config.prefix} landing zone: OU tree, accounts, organization features, guardrails"
+            if not config.business_unit
+            else f"{config.prefix} business unit: its OU subtree, accounts and guardrails"
         ),
         termination_protection=True,
     )
-    account_ids = organization.tree.account_ids
+    stacks: dict[str, Stack] = {"organization": organization}
+    unit_ids = {key: unit.attr_id for key, unit in organization.tree.units.items()}
+    # Account key -> id, over the organization stack and the account stacks.
+    account_ids = AccountIds()
+    account_ids.include(organization.tree.account_ids)
+    if config.organization.account_stacks > 1:
+        for shard in range(config.organization.account_stacks):
+            name = stack_id(config.prefix, f"Accounts-{shard + 1}")
+            accounts = AccountsStack(
+                app,
+                name,
+                stack_name=name,
+                env=management,
+                config=config,
+                shard=shard,
+                unit_ids=unit_ids,
+                description=f"{config.prefix} landing zone: created workload accounts, "
+                f"stack {shard + 1} of {config.organization.account_stacks}",
+                termination_protection=True,
+            )
+            accounts.add_stack_dependency(organization, "the OUs the accounts are created in")
+            account_ids.include(accounts.account_ids)
+            stacks[f"accounts/{shard + 1}"] = accounts
 
+    if config.core is not None:  # business-unit mode
+        _business_unit_stacks(
+            app,
+            config=config,
+            core=config.core,
+            stacks=stacks,
+            unit_ids=unit_ids,
+            account_ids=account_ids,
+        )
+    else:
+        _core_stacks(app, config=config, stacks=stacks, unit_ids=unit_ids, account_ids=account_ids)
+
+    # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
+    # synth, and every acknowledgement in the code carries its reason.
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stacks
+
+
+def _after_accounts(stack: Stack, stacks: dict[str, Stack]) -> None:
+    """``stack`` refers to account ids: it deploys after every stack that creates accounts."""
+    for key, other in stacks.items():
+        if key == "organization" or key.startswith("accounts/"):
+            stack.add_stack_dependency(other, "the accounts it refers to")
+
+
+def _business_unit_stacks(
+    app: App,
+    *,
+    config: LandingZoneConfig,
+    core: CoreReference,
+    stacks: dict[str, Stack],
+    unit_ids: Mapping[str, str],
+    account_ids: Mapping[str, str],
+) -> None:
+    """What a business-unit fork adds: its own baseline and detection extras, from config."""
+    if config.baseline.targets:
+        _member_baseline(
+            app,
+            config=config,
+            stacks=stacks,
+            unit_ids=unit_ids,
+            account_ids=account_ids,
+            log_archive_account_id=core.log_archive_account_id,
+            description=f"{config.prefix} business unit: StackSet deploying the account "
+            "baseline (AWS Config into the core's log archive, EBS encryption, password "
+            "policy, Access Analyzer) to the business unit's accounts",
+        )
+    if business_unit_detection(config):
+        name = stack_id(config.prefix, "Audit")
+        audit = BusinessUnitDetectionStack(
+            app,
+            name,
+            stack_name=name,
+            env=_management(config),
+            config=config,
+            audit_account_id=core.audit_account_id,
+            ou_ids=unit_ids,
+            account_ids=[account_ids[key] for key in config.workload_accounts],
+            description=f"{config.prefix} business unit: StackSet of its Security Hub "
+            "policies and findings alerts in the core's audit account",
+            termination_protection=True,
+        )
+        _after_accounts(audit, stacks)
+        stacks["audit"] = audit
+
+
+def _member_baseline(
+    app: App,
+    *,
+    config: LandingZoneConfig,
+    stacks: dict[str, Stack],
+    unit_ids: Mapping[str, str],
+    account_ids: Mapping[str, str],
+    log_archive_account_id: str,
+    description: str,
+) -> MemberBaselineStack:
+    """The member baseline StackSet's stack, after every stack whose accounts it names."""
+    name = stack_id(config.prefix, "MemberBaseline")
+    member_baseline = MemberBaselineStack(
+        app,
+        name,
+        stack_name=name,
+        env=_management(config),
+        config=config,
+        organizational_unit_ids=[
+            config.organization.root_id if target == "root" else unit_ids[target]
+            for target in config.baseline.targets
+        ],
+        excluded_account_ids=[
+            account_ids.get(account, account) for account in config.baseline.excluded_accounts
+        ],
+        log_archive_account_id=log_archive_account_id,
+        description=description,
+        termination_protection=True,
+    )
+    # Its excluded ids (and the conformance pack's, which waits for it) may
+    # name accounts of any account stack.
+    _after_accounts(member_baseline, stacks)
+    stacks["member_baseline"] = member_baseline
+    return member_baseline
+
+
+def _management(config: LandingZoneConfig, region: str | None = None) -> Environment:
+    """The management account, in ``region`` (default: the home region)."""
+    return Environment(
+        account=config.organization.management_account_id, region=region or config.regions.home
+    )
+
+
+def _core_stacks(
+    app: App,
+    *,
+    config: LandingZoneConfig,
+    stacks: dict[str, Stack],
+    unit_ids: Mapping[str, str],
+    account_ids: Mapping[str, str],
+) -> None:
+    """The organization-wide part a core fork owns: logs, baselines, detection."""
+    organization = stacks["organization"]
+    management = _management(config)
     name = stack_id(config.prefix, "LogArchive")
     log_archive = LogArchiveStack(
         app,
@@ -91,36 +248,21 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     trail.add_stack_dependency(log_archive, "the log bucket and key must exist before the trail")
 
     # The member baseline: one StackSet, auto-deployed to the target OUs.
-    tree = organization.tree
-    name = stack_id(config.prefix, "MemberBaseline")
-    member_baseline = MemberBaselineStack(
+    member_baseline = _member_baseline(
         app,
-        name,
-        stack_name=name,
-        env=management,
         config=config,
-        organizational_unit_ids=[
-            config.organization.root_id if target == "root" else tree.units[target].attr_id
-            for target in config.baseline.targets
-        ],
-        excluded_account_ids=[
-            account_ids.get(account, account) for account in config.baseline.excluded_accounts
-        ],
+        stacks=stacks,
+        unit_ids=unit_ids,
+        account_ids=account_ids,
         log_archive_account_id=account_ids["log-archive"],
         description=f"{config.prefix} landing zone: StackSet deploying the account baseline "
         "(AWS Config, EBS encryption, password policy, Access Analyzer) to every member account",
-        termination_protection=True,
     )
     member_baseline.add_stack_dependency(organization, "StackSets trusted access and the OUs")
     # Config delivery channels are validated against the bucket when they are
     # created: nothing of the baseline deploys before the log archive exists.
     member_baseline.add_stack_dependency(log_archive, "the Config bucket and key must exist")
-    stacks: dict[str, Stack] = {
-        "organization": organization,
-        "log_archive": log_archive,
-        "trail": trail,
-        "member_baseline": member_baseline,
-    }
+    stacks.update(log_archive=log_archive, trail=trail)
 
     # StackSets never deploy to the management account: its baseline is one
     # ordinary stack per governed region (each region CDK-bootstrapped).
@@ -130,7 +272,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
             app,
             name,
             stack_name=name,
-            env=Environment(account=config.organization.management_account_id, region=region),
+            env=_management(config, region),
             config=config,
             log_archive_account_id=account_ids["log-archive"],
             description=f"{config.prefix} landing zone: the management account's baseline "
@@ -151,7 +293,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
             app,
             name,
             stack_name=name,
-            env=Environment(account=config.organization.management_account_id, region=region),
+            env=_management(config, region),
             config=config,
             audit_account_id=account_ids["audit"],
             excluded_account_ids=[
@@ -183,7 +325,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
         config=config,
         audit_account_id=account_ids["audit"],
         log_archive_account_id=account_ids["log-archive"],
-        ou_ids={key: unit.attr_id for key, unit in tree.units.items()},
+        ou_ids=unit_ids,
         description=f"{config.prefix} landing zone: StackSets configuring GuardDuty, Security "
         "Hub, Config aggregation, Access Analyzer, Inspector, Macie, Detective and findings "
         "alerts in the audit account",
@@ -194,8 +336,3 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     # GuardDuty exports into the log archive, with its key.
     audit.add_stack_dependency(log_archive, "the GuardDuty export bucket and key")
     stacks["audit"] = audit
-
-    # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
-    # synth, and every acknowledgement in the code carries its reason.
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return stacks

@@ -20,7 +20,7 @@ from typing import Any
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
-from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
+from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_resources
 
 SCHEMA_PATH = Path("config/schema.json")
 DOCS_PATH = Path("docs/guardrails.md")
@@ -43,7 +43,11 @@ def ou_tree_lines(config: LandingZoneConfig) -> list[str]:
         role = f", {roles[key]}" if key in roles else ""
         accounts_by_ou.setdefault(account.ou, []).append(f"{account.name} ({how}{role})")
 
-    lines = [f"Root {config.organization.root_id}"]
+    lines = [
+        f"Root {config.organization.root_id}"
+        if config.core is None
+        else f"Core {config.core.prefix}'s OU {config.core.parent_ou_id}"
+    ]
 
     def visit(units: dict[str, Any], indent: str) -> None:
         for index, (key, unit) in enumerate(units.items()):
@@ -128,6 +132,19 @@ def baseline_lines(config: LandingZoneConfig) -> list[str]:
     accounts = config.baseline_account_keys()
     regions = config.baseline_region_order
     total = len(accounts) + 1
+    if config.core is not None:
+        if not config.baseline.targets:
+            return [
+                f"Account baseline: left to the core {config.core.prefix}'s StackSet, which "
+                f"must reach {config.core.parent_ou_id}"
+            ]
+        return [
+            f"Account baseline in {len(regions)} regions ({', '.join(regions)}), delivering to "
+            f"the core's s3://{config.core.log_archive.config_bucket}:",
+            f"  member StackSet targets {', '.join(config.baseline.targets)}: {len(accounts)} "
+            f"accounts of this config x {len(regions)} regions = "
+            f"{len(accounts) * len(regions)} stack instances (new ones automatically)",
+        ]
     return [
         f"Account baseline in {len(regions)} regions ({', '.join(regions)}):",
         f"  member StackSet targets {', '.join(config.baseline.targets)}: {len(accounts)} "
@@ -143,6 +160,27 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
     from landing_zone.guardrails.detective import rules_for_region
 
     detection = config.detection
+    if config.core is not None:
+        lines = [
+            f"Detection: run by the core {config.core.prefix} (audit account "
+            f"{config.core.audit_account_id}); this business unit adds:"
+        ]
+        for key, policy in detection.security_hub.policies.items():
+            lines.append(
+                f"  Security Hub policy {key} -> {', '.join(policy.targets)} "
+                f"({', '.join(policy.standards) or 'Security Hub off'})"
+            )
+        if "notifications" in detection.model_fields_set:
+            alerts = detection.notifications
+            lines.append(
+                f"  alerts on its {len(config.workload_accounts)} accounts' findings: Security "
+                f"Hub >= {alerts.security_hub_min_severity}, GuardDuty >= "
+                f"{alerts.guardduty_min_severity} -> {len(alerts.emails)} email(s)"
+                + (", Slack" if alerts.slack else "")
+            )
+        if len(lines) == 1:
+            lines.append("  nothing (the core's policies and alerts cover its accounts)")
+        return lines
     switches = (
         ("GuardDuty", detection.guardduty.enabled),
         ("Security Hub", detection.security_hub.enabled),
@@ -159,7 +197,8 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
     services = [name for name, on in switches if on]
     off = [name for name, on in switches if not on]
     lines = [
-        f"Detection, administered by the audit account ({config.core_accounts.audit.name}):",
+        "Detection, administered by the audit account "
+        f"({config.core_accounts.audit.name if config.core_accounts else '-'}):",
         f"  on: {', '.join(services) or 'nothing'}" + (f"; off: {', '.join(off)}" if off else ""),
     ]
     if detection.security_hub.enabled:
@@ -193,8 +232,10 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
 
 def summary(config: LandingZoneConfig, outdir: Path) -> str:
     organization = config.organization
+    role = f"business unit of the core {config.core.prefix}" if config.core is not None else "core"
     header = (
-        f"Landing zone {config.prefix}: organization {organization.id}, management account "
+        f"Landing zone {config.prefix} ({role}): organization {organization.id}, management "
+        "account "
         f"{organization.management_account_id}, home {config.regions.home}, "
         f"governed {', '.join(config.regions.governed)}"
     )
@@ -247,8 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         plan = plan_guardrails(config)
-    except GuardrailBudgetError as error:
-        print(f"guardrail error: {args.config}:", file=sys.stderr)
+        check_stack_resources(config, plan)
+    except (GuardrailBudgetError, StackLimitError) as error:
+        kind = "guardrail" if isinstance(error, GuardrailBudgetError) else "stack limit"
+        print(f"{kind} error: {args.config}:", file=sys.stderr)
         print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
         return 2
     if args.command == "validate":

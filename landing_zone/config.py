@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -194,6 +195,13 @@ class Model(BaseModel):
         return data
 
 
+# A stack holds at most 500 resources; accounts are sharded across stacks
+# beyond what one can hold, and Organizations creates at most 5 accounts
+# at a time (one per stack: accounts within a template are created in turn).
+# See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_ACCOUNT_STACKS = 5
+
+
 class OrganizationConfig(Model):
     """The existing AWS Organization this landing zone governs."""
 
@@ -206,6 +214,14 @@ class OrganizationConfig(Model):
         description="Root id (r-...), from `aws organizations list-roots`",
     )
     management_account_id: AccountId
+    account_stacks: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_ACCOUNT_STACKS,
+        description="Stacks the created workload accounts are spread over by a stable hash of "
+        "their key (1: they live in the Organization stack). Set it once, before creating "
+        "hundreds of accounts: changing it moves accounts between stacks (docs/performance.md)",
+    )
 
 
 class RegionsConfig(Model):
@@ -259,6 +275,51 @@ class CoreAccountsConfig(Model):
 
     log_archive: AccountConfig
     audit: AccountConfig
+
+
+# OU ids: ou-<root suffix>-<8-32 chars>; the root itself is r-<4-32 chars>.
+# See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html
+OU_ID_PATTERN = r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"
+ROOT_ID_PATTERN = r"^r-[0-9a-z]{4,32}$"
+
+
+class CoreLogArchiveReference(Model):
+    """The core's central log destination that this business unit's accounts deliver to."""
+
+    config_bucket: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="The core's AWS Config bucket in the log-archive account "
+        "(<core prefix>-log-archive-config-<account>-<home region>)",
+    )
+    key_arn: str = Field(
+        pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[\w/+=,.@-]+)$",
+        description="The log-archive KMS key, by key or alias ARN "
+        "(arn:aws:kms:<home>:<log-archive account>:alias/<core prefix>/landing-zone/log-archive)",
+    )
+
+
+class CoreReference(Model):
+    """What a business-unit fork adopts from the core fork (``mode: business-unit`` only).
+
+    Every value comes from the core fork's deployment: its config (prefix),
+    ``aws organizations list-organizational-units-for-parent`` (OU id) and
+    the core's ``make synth`` summary (account ids, bucket, key).
+    """
+
+    prefix: str = Field(
+        pattern=r"^[A-Z][A-Za-z0-9]{1,19}$",
+        description="The core fork's prefix (its stack ids start with it)",
+    )
+    parent_ou_id: str = Field(
+        pattern=rf"{OU_ID_PATTERN}|{ROOT_ID_PATTERN}",
+        description="The core's OU (ou-...) this fork's top-level OUs are created under, "
+        "e.g. Workloads; or the root id (r-...)",
+    )
+    log_archive_account_id: AccountId = Field(description="The core's log-archive account")
+    audit_account_id: AccountId = Field(
+        description="The core's audit account, delegated administrator of the detection services"
+    )
+    log_archive: CoreLogArchiveReference
 
 
 class PrivilegedPrincipal(Model):
@@ -887,10 +948,22 @@ class LandingZoneConfig(Model):
         pattern=r"^[A-Z][A-Za-z0-9]{1,19}$",
         description="Business unit / prefix carried by every stack id and physical name",
     )
+    mode: Literal["core", "business-unit"] = Field(
+        default="core",
+        description="core: this fork owns the organization-wide parts (root guardrails, log "
+        "archive, audit, trail, delegated admins). business-unit: it adopts a core fork's "
+        "(see `core`) and owns only its OU subtree, accounts, guardrail packs and, optionally, "
+        "its baseline, Security Hub policies and alert recipients (docs/forking.md)",
+    )
+    core: CoreReference | None = Field(
+        default=None, description="business-unit mode only: the core fork this one adopts"
+    )
     organization: OrganizationConfig
     regions: RegionsConfig
     organizational_units: dict[Key, OrganizationalUnitConfig] = Field(min_length=1)
-    core_accounts: CoreAccountsConfig
+    core_accounts: CoreAccountsConfig | None = Field(
+        default=None, description="core mode only (required there): log-archive and audit"
+    )
     workload_accounts: dict[Key, AccountConfig] = Field(default_factory=dict)
     privileged_principals: dict[Key, PrivilegedPrincipal] = Field(min_length=1)
     organization_features: OrganizationFeaturesConfig = Field(
@@ -907,6 +980,22 @@ class LandingZoneConfig(Model):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _business_unit_defaults(cls, data: Any) -> Any:
+        # The Security Hub default (one policy on the root) is the core's; a
+        # business unit that names no policies has none of its own.
+        if isinstance(data, Mapping) and data.get("mode") == "business-unit":
+            detection = data.get("detection")
+            detection = dict(detection) if isinstance(detection, Mapping) else {}
+            hub = detection.get("security_hub")
+            hub = dict(hub) if isinstance(hub, Mapping) else {}
+            if "policies" not in hub:
+                hub["policies"] = {}
+                detection["security_hub"] = hub
+                data = {**data, "detection": detection}
+        return data
 
     @model_validator(mode="after")
     def _cross_check(self) -> LandingZoneConfig:
@@ -931,11 +1020,44 @@ class LandingZoneConfig(Model):
 
         yield from visit(self.organizational_units, None, 1)
 
+    @property
+    def business_unit(self) -> bool:
+        return self.mode == "business-unit"
+
     def all_accounts(self) -> Iterator[tuple[str, AccountConfig]]:
-        """Core accounts first (keys ``log-archive``, ``audit``), then workloads."""
-        yield "log-archive", self.core_accounts.log_archive
-        yield "audit", self.core_accounts.audit
+        """Core accounts first (keys ``log-archive``, ``audit``; core mode), then workloads."""
+        if self.core_accounts is not None:
+            yield "log-archive", self.core_accounts.log_archive
+            yield "audit", self.core_accounts.audit
         yield from self.workload_accounts.items()
+
+    def organization_stack_accounts(self) -> list[tuple[str, AccountConfig]]:
+        """Accounts the organization stack holds: core, adopted, and created ones if unsharded."""
+        sharded = self.organization.account_stacks > 1
+        return [
+            (key, account)
+            for key, account in self.all_accounts()
+            if not (sharded and key in self.workload_accounts and not account.adopted)
+        ]
+
+    def account_stack_accounts(self, shard: int) -> list[tuple[str, AccountConfig]]:
+        """Created workload accounts of account stack ``shard`` (0-based), in config order."""
+        if self.organization.account_stacks == 1:
+            return []
+        return [
+            (key, account)
+            for key, account in self.workload_accounts.items()
+            if not account.adopted and self.account_stack(key) == shard
+        ]
+
+    def account_stack(self, key: str) -> int:
+        """The account stack (0-based) a created workload account lives in.
+
+        A hash of the key alone (CRC-32: stable across Python runs, unlike
+        ``hash()``), so adding, removing or moving other accounts never moves
+        this one between stacks; only changing ``account_stacks`` does.
+        """
+        return zlib.crc32(key.encode()) % self.organization.account_stacks
 
     @property
     def partition(self) -> str:
@@ -1058,6 +1180,7 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
     check_units(config.organizational_units, ("organizational_units",), 1)
     yield from problems
 
+    yield from _mode_problems(config, set(paths))
     yield from _guardrail_problems(config, set(paths))
     yield from _logging_problems(config)
     yield from _baseline_problems(config)
@@ -1117,6 +1240,159 @@ def _cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
                 )
             else:
                 ids[account.account_id] = dotted(location)
+
+
+# Sections a business-unit fork leaves to the core: the core deploys them once
+# for the whole organization, and a second copy would clash or be ignored.
+CORE_ONLY_SECTIONS = (
+    "core_accounts",
+    "organization_features",
+    "log_archive",
+    "organization_trail",
+    "monitoring",
+)
+# Packs that protect the core's own resources, named with the core's prefix:
+# the core attaches them (root, Security) and every business unit inherits them.
+CORE_ONLY_PACKS = ("core", "log-archive")
+# What a business unit may set under `detection`.
+BUSINESS_UNIT_DETECTION = ("security_hub", "notifications")
+
+
+def _mode_problems(config: LandingZoneConfig, ou_keys: set[str]) -> Iterator[Problem]:
+    """Core vs business-unit: each mode's required sections, and what a business unit may own."""
+    if not config.business_unit:
+        if config.core is not None:
+            yield Problem(
+                ("core",),
+                "only a business-unit fork names a core; set mode: business-unit (and remove "
+                "core_accounts), or remove this section",
+            )
+        if config.core_accounts is None:
+            yield Problem(
+                ("core_accounts",),
+                "required in core mode: the log-archive and audit accounts (created or "
+                "adopted); a fork that adopts an existing core sets mode: business-unit",
+            )
+        return
+    core = config.core
+    if core is None:
+        yield Problem(
+            ("core",),
+            "mode business-unit adopts an existing core: add `core` with the core's prefix, "
+            "parent_ou_id, log_archive_account_id, audit_account_id and log_archive "
+            "(config/example-business-unit.yaml shows each)",
+        )
+    for section in CORE_ONLY_SECTIONS:
+        if section in config.model_fields_set:
+            yield Problem(
+                (section,),
+                f"'{section}' belongs to the core fork, which deploys it once for the "
+                "organization; remove it from this business-unit config"
+                + (
+                    " and name the core's accounts in core.log_archive_account_id and "
+                    "core.audit_account_id"
+                    if section == "core_accounts"
+                    else ""
+                ),
+            )
+    for target, packs in config.guardrails.attachments.items():
+        if target == "root":
+            yield Problem(
+                ("guardrails", "attachments", "root"),
+                "a business unit does not own the root: the core attaches the root's "
+                "guardrails. Attach packs to this fork's own OUs "
+                f"({', '.join(sorted(ou_keys))})",
+            )
+        for index, pack in enumerate(packs):
+            if pack in CORE_ONLY_PACKS:
+                yield Problem(
+                    ("guardrails", "attachments", target, index),
+                    f"pack '{pack}' protects the core's own resources and is attached by the "
+                    "core fork, so this business unit already inherits it; remove it",
+                )
+    baseline = config.baseline
+    if "targets" not in baseline.model_fields_set:
+        yield Problem(
+            ("baseline", "targets"),
+            "a business unit chooses who baselines its accounts: list this fork's OU keys "
+            "(it deploys its own <Prefix>-MemberBaseline StackSet) or [] (the core's "
+            "baseline already reaches core.parent_ou_id). Never both: two Config recorders "
+            "in one account fail",
+        )
+    if "s3_block_public_access" in baseline.model_fields_set:
+        yield Problem(
+            ("baseline", "s3_block_public_access"),
+            "S3 Block Public Access is an organization policy on the root, which the core "
+            "owns; remove this field",
+        )
+    detection = config.detection
+    for field_name in sorted(detection.model_fields_set - set(BUSINESS_UNIT_DETECTION)):
+        yield Problem(
+            ("detection", field_name),
+            "the core fork runs the detection services for the whole organization; a "
+            "business unit may set only detection.security_hub.policies and "
+            "detection.notifications (its own policies and alert recipients). Remove this field",
+        )
+    for field_name in sorted(detection.security_hub.model_fields_set - {"policies"}):
+        yield Problem(
+            ("detection", "security_hub", field_name),
+            "Security Hub is on or off for the whole organization, which the core decides; a "
+            "business unit sets only detection.security_hub.policies. Remove this field",
+        )
+    if core is None:
+        return
+    if core.prefix == config.prefix:
+        yield Problem(
+            ("prefix",),
+            f"'{config.prefix}' is the core's prefix too; every stack, policy and resource "
+            "name carries the prefix, so a business unit needs its own (e.g. "
+            f"'{config.prefix}Retail')",
+        )
+    organization = config.organization
+    if core.parent_ou_id.startswith("r-") and core.parent_ou_id != organization.root_id:
+        yield Problem(
+            ("core", "parent_ou_id"),
+            f"'{core.parent_ou_id}' is a root id but not this organization's root "
+            f"({organization.root_id}); use an OU id (ou-...) or the organization's root id",
+        )
+    core_ids = {
+        "log_archive_account_id": core.log_archive_account_id,
+        "audit_account_id": core.audit_account_id,
+    }
+    for field_name, core_id in core_ids.items():
+        if core_id == organization.management_account_id:
+            yield Problem(
+                ("core", field_name),
+                "this is the management account; name the core's "
+                f"{field_name.removesuffix('_account_id').replace('_', '-')} account",
+            )
+    if core.log_archive_account_id == core.audit_account_id:
+        yield Problem(
+            ("core", "audit_account_id"),
+            "the audit account is the log-archive account too; the core keeps them apart "
+            "(logs must not be writable by the security tooling account)",
+        )
+    for key, workload in config.workload_accounts.items():
+        if workload.account_id in core_ids.values():
+            yield Problem(
+                ("workload_accounts", key, "account_id"),
+                f"{workload.account_id} is one of the core's accounts; a business unit cannot "
+                "adopt it",
+            )
+    arn = core.log_archive.key_arn.split(":")
+    expected = {
+        "partition": (arn[1], config.partition),
+        "region": (arn[3], config.regions.home),
+        "account": (arn[4], core.log_archive_account_id),
+    }
+    for what, (found, wanted) in expected.items():
+        if found != wanted:
+            yield Problem(
+                ("core", "log_archive", "key_arn"),
+                f"the key's {what} is '{found}' but the log-archive key lives in {what} "
+                f"'{wanted}' (core.log_archive_account_id, regions.home); copy the ARN from "
+                "the core's summary",
+            )
 
 
 def _guardrail_problems(config: LandingZoneConfig, ou_keys: set[str]) -> Iterator[Problem]:
@@ -1246,7 +1522,7 @@ def _baseline_problems(config: LandingZoneConfig) -> Iterator[Problem]:
 
     targets = baseline.targets
     location: Location = ("baseline", "targets")
-    if not targets:
+    if not targets and not config.business_unit:
         yield Problem(
             location, "list 'root' or at least one OU key; the baseline must go somewhere"
         )
@@ -1261,6 +1537,12 @@ def _baseline_problems(config: LandingZoneConfig) -> Iterator[Problem]:
                 (*location, index),
                 f"'{target}' is not an OU key; {hint}use 'root' or keys from "
                 f"organizational_units ({', '.join(choices)})",
+            )
+        elif target == "root" and config.business_unit:
+            yield Problem(
+                (*location, index),
+                "a business unit does not own the root; list this fork's own OU keys "
+                f"({', '.join(sorted(parents))})",
             )
         elif target == "root" and len(targets) > 1:
             yield Problem(
@@ -1357,7 +1639,8 @@ def _baseline_problems(config: LandingZoneConfig) -> Iterator[Problem]:
         )
 
     if (
-        baseline.s3_block_public_access
+        not config.business_unit
+        and baseline.s3_block_public_access
         and "S3_POLICY" not in config.organization_features.policy_types
     ):
         yield Problem(
@@ -1401,7 +1684,7 @@ def _detection_problems(config: LandingZoneConfig) -> Iterator[Problem]:
     detection = config.detection
     trusted = set(config.organization_features.trusted_services)
     for principal, needed_by in required_trusted_services(detection).items():
-        if principal not in trusted:
+        if principal not in trusted and not config.business_unit:
             yield Problem(
                 ("organization_features", "trusted_services"),
                 f"{needed_by} needs trusted access for '{principal}'; add it to "
@@ -1416,7 +1699,13 @@ def _detection_problems(config: LandingZoneConfig) -> Iterator[Problem]:
             base: Location = ("detection", "security_hub", "policies", policy_key)
             for index, target in enumerate(policy.targets):
                 where: Location = (*base, "targets", index)
-                if target != "root" and target not in ou_keys:
+                if target == "root" and config.business_unit:
+                    yield Problem(
+                        where,
+                        "a business unit does not own the root (the core's policy covers it); "
+                        "target this fork's own OU keys",
+                    )
+                elif target != "root" and target not in ou_keys:
                     close = difflib.get_close_matches(target, sorted(ou_keys), n=1)
                     hint = f"did you mean '{close[0]}'? " if close else ""
                     yield Problem(
@@ -1460,7 +1749,7 @@ def _detection_problems(config: LandingZoneConfig) -> Iterator[Problem]:
                         (*base, "disabled_controls", control),
                         "say why this control is off (at least 10 characters)",
                     )
-        if "root" not in targeted:
+        if "root" not in targeted and not config.business_unit:
             yield Problem(
                 ("detection", "security_hub", "policies"),
                 "no policy targets 'root'; exactly one policy must, so every account "

@@ -204,7 +204,7 @@ def test_schema_json_is_up_to_date() -> None:
 def test_schema_forbids_unknown_fields() -> None:
     schema = LandingZoneConfig.model_json_schema()
     assert schema["additionalProperties"] is False
-    assert set(schema["required"]) >= {"prefix", "organization", "regions", "core_accounts"}
+    assert set(schema["required"]) >= {"prefix", "organization", "regions"}
 
 
 def test_dotted_locations() -> None:

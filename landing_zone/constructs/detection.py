@@ -20,6 +20,7 @@ from aws_cdk import (
     Acknowledgment,
     Aws,
     CfnCondition,
+    CfnResource,
     CustomResource,
     Duration,
     Fn,
@@ -42,6 +43,7 @@ from landing_zone.config import (
     DetectionConfig,
     FindingsNotificationsConfig,
     SecurityHubConfig,
+    SecurityHubPolicyConfig,
 )
 from landing_zone.constructs.handler import HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
@@ -77,38 +79,44 @@ SERVICE_LINKED_ROLE_SERVICES = (
 )
 
 
-def guardduty_finding_pattern(min_severity: float) -> dict[str, Any]:
+def guardduty_finding_pattern(
+    min_severity: float, *, accounts: Sequence[str] | None = None
+) -> dict[str, Any]:
     """GuardDuty findings at or above ``min_severity``, matched numerically.
 
     A list of literal severities misses every value not in it (BLEA #1139:
     CRITICAL findings went unnoticed); numeric matching cannot.
     See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-numeric-matching
     """
-    return {
-        "source": ["aws.guardduty"],
-        "detail-type": ["GuardDuty Finding"],
-        "detail": {"severity": [{"numeric": [">=", min_severity]}]},
-    }
+    detail: dict[str, Any] = {"severity": [{"numeric": [">=", min_severity]}]}
+    if accounts is not None:
+        # The member account the finding is about (the event's own account
+        # is the administrator's).
+        detail["accountId"] = accounts
+    return {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], "detail": detail}
 
 
-def security_hub_finding_pattern(min_label: str) -> dict[str, Any]:
+def security_hub_finding_pattern(
+    min_label: str, *, accounts: Sequence[str] | None = None
+) -> dict[str, Any]:
     """New, active Security Hub findings at or above ``min_label``, GuardDuty's excepted.
 
     GuardDuty's own findings reach Security Hub too; they are left to the
     GuardDuty rule so that one finding sends one message.
     See: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-event-formats.html
     """
+    findings: dict[str, Any] = {
+        "Severity": {"Label": labels_at_or_above(min_label)},
+        "Workflow": {"Status": ["NEW"]},
+        "RecordState": ["ACTIVE"],
+        "ProductName": [{"anything-but": ["GuardDuty"]}],
+    }
+    if accounts is not None:
+        findings["AwsAccountId"] = accounts
     return {
         "source": ["aws.securityhub"],
         "detail-type": ["Security Hub Findings - Imported"],
-        "detail": {
-            "findings": {
-                "Severity": {"Label": labels_at_or_above(min_label)},
-                "Workflow": {"Status": ["NEW"]},
-                "RecordState": ["ACTIVE"],
-                "ProductName": [{"anything-but": ["GuardDuty"]}],
-            }
-        },
+        "detail": {"findings": findings},
     }
 
 
@@ -403,44 +411,70 @@ class SecurityHubCentralConfiguration(Construct):
             auto_enable_standards="NONE",
         )
         self.organization.add_dependency(self.aggregator)
-        self.policies: dict[str, securityhub.CfnConfigurationPolicy] = {}
-        self.associations: dict[str, securityhub.CfnPolicyAssociation] = {}
-        for key, policy in config.policies.items():
-            hub = securityhub.CfnConfigurationPolicy.SecurityHubPolicyProperty(
-                service_enabled=policy.enabled,
-                enabled_standard_identifiers=[
-                    standards_arn(STANDARDS[s].path, partition=Aws.PARTITION, region=Aws.REGION)
-                    for s in policy.standards
-                ]
-                if policy.enabled
-                else None,
-                # Disabled by list, so controls AWS adds later are on by default.
-                security_controls_configuration=securityhub.CfnConfigurationPolicy.SecurityControlsConfigurationProperty(
-                    disabled_security_control_identifiers=sorted(policy.disabled_controls)
-                )
-                if policy.enabled
-                else None,
+        self.policies, self.associations = add_configuration_policies(
+            self,
+            prefix=prefix,
+            policies=config.policies,
+            target_ids=target_ids,
+            after=self.organization,
+        )
+
+
+def add_configuration_policies(
+    scope: Construct,
+    *,
+    prefix: str,
+    policies: Mapping[str, SecurityHubPolicyConfig],
+    target_ids: Mapping[str, str],
+    after: CfnResource | None,
+) -> tuple[
+    dict[str, securityhub.CfnConfigurationPolicy], dict[str, securityhub.CfnPolicyAssociation]
+]:
+    """Security Hub configuration policies and their associations with the root or OUs.
+
+    Used by the core (after its central configuration) and by a business
+    unit's fork (whose central configuration the core already made).
+    """
+    resources: dict[str, securityhub.CfnConfigurationPolicy] = {}
+    associations: dict[str, securityhub.CfnPolicyAssociation] = {}
+    for key, policy in policies.items():
+        hub = securityhub.CfnConfigurationPolicy.SecurityHubPolicyProperty(
+            service_enabled=policy.enabled,
+            enabled_standard_identifiers=[
+                standards_arn(STANDARDS[s].path, partition=Aws.PARTITION, region=Aws.REGION)
+                for s in policy.standards
+            ]
+            if policy.enabled
+            else None,
+            # Disabled by list, so controls AWS adds later are on by default.
+            security_controls_configuration=securityhub.CfnConfigurationPolicy.SecurityControlsConfigurationProperty(
+                disabled_security_control_identifiers=sorted(policy.disabled_controls)
             )
-            resource = securityhub.CfnConfigurationPolicy(
-                self,
-                f"Policy{pascal(key)}",
-                name=resource_name(prefix, pascal(key)),
-                description=policy.description or f"{prefix} landing zone policy '{key}'",
-                configuration_policy=securityhub.CfnConfigurationPolicy.PolicyProperty(
-                    security_hub=hub
-                ),
+            if policy.enabled
+            else None,
+        )
+        resource = securityhub.CfnConfigurationPolicy(
+            scope,
+            f"Policy{pascal(key)}",
+            name=resource_name(prefix, pascal(key)),
+            description=policy.description or f"{prefix} landing zone policy '{key}'",
+            configuration_policy=securityhub.CfnConfigurationPolicy.PolicyProperty(
+                security_hub=hub
+            ),
+        )
+        if after is not None:
+            resource.add_dependency(after)
+        resources[key] = resource
+        for target in policy.targets:
+            association = securityhub.CfnPolicyAssociation(
+                scope,
+                f"Association{pascal(target)}",
+                configuration_policy_id=resource.attr_id,
+                target_type="ROOT" if target == "root" else "ORGANIZATIONAL_UNIT",
+                target_id=target_ids[target],
             )
-            resource.add_dependency(self.organization)
-            self.policies[key] = resource
-            for target in policy.targets:
-                association = securityhub.CfnPolicyAssociation(
-                    self,
-                    f"Association{pascal(target)}",
-                    configuration_policy_id=resource.attr_id,
-                    target_type="ROOT" if target == "root" else "ORGANIZATIONAL_UNIT",
-                    target_id=target_ids[target],
-                )
-                self.associations[target] = association
+            associations[target] = association
+    return resources, associations
 
 
 class OrganizationConfigAggregator(Construct):
@@ -524,10 +558,17 @@ class FindingsAlerts(Construct):
         *,
         prefix: str,
         detection: DetectionConfig,
+        accounts: Sequence[str] | None = None,
     ) -> None:
+        """``accounts``: only findings about these accounts (a business unit's); default all."""
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         notifications: FindingsNotificationsConfig = detection.notifications
+        whose = (
+            "this business unit's accounts in every"
+            if accounts is not None
+            else "every account and"
+        )
         rule_arns = stack.format_arn(
             service="events", resource="rule", resource_name=resource_name(prefix, "*")
         )
@@ -566,16 +607,18 @@ class FindingsAlerts(Construct):
                 prefix,
                 "SecurityHubFindings",
                 f"Security Hub findings, severity {notifications.security_hub_min_severity} "
-                "or more, new and active, every account and linked region",
-                security_hub_finding_pattern(notifications.security_hub_min_severity),
+                f"or more, new and active, {whose} linked region",
+                security_hub_finding_pattern(
+                    notifications.security_hub_min_severity, accounts=accounts
+                ),
             )
         if detection.guardduty.enabled:
             self._rule(
                 prefix,
                 "GuardDutyFindings",
                 f"GuardDuty findings of severity {notifications.guardduty_min_severity} or "
-                "more, every account and governed region",
-                guardduty_finding_pattern(notifications.guardduty_min_severity),
+                f"more, {whose} governed region",
+                guardduty_finding_pattern(notifications.guardduty_min_severity, accounts=accounts),
             )
         slack = notifications.slack
         if slack is not None:

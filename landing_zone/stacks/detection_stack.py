@@ -15,10 +15,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnParameter, Fn, Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
@@ -29,6 +29,7 @@ from landing_zone.constructs.detection import (
     OrganizationDetection,
     SecurityHubCentralConfiguration,
     UnusedAccessAnalyzer,
+    add_configuration_policies,
     other_regions,
     outside_home,
 )
@@ -149,6 +150,14 @@ def home_services(config: LandingZoneConfig) -> bool:
     )
 
 
+def business_unit_detection(config: LandingZoneConfig) -> bool:
+    """Whether a business-unit fork has its own Security Hub policies or alert recipients."""
+    return config.business_unit and bool(
+        config.detection.security_hub.policies
+        or "notifications" in config.detection.model_fields_set
+    )
+
+
 def associated_ou_keys(config: LandingZoneConfig) -> list[str]:
     """OU keys a Security Hub configuration policy is associated with, in config order."""
     if not config.detection.security_hub.enabled:
@@ -266,17 +275,124 @@ class AuditStack(Stack):
     ) -> None:
         prefix = config.prefix
         self.home_template = AuditHomeTemplate(self, "HomeTemplate", config=config)
-        self.home = ServiceManagedStackSet(
+        self.home = audit_home_stack_set(
             self,
-            "Home",
-            stack_set_name=stack_id(prefix, "AuditHome"),
+            config=config,
+            audit_account_id=audit_account_id,
+            template=self.home_template,
             description=f"{prefix} landing zone: Security Hub central configuration, Config "
             "aggregator and findings alerts, audit account, home region",
-            template=self.home_template,
-            organizational_unit_ids=[config.organization.root_id],
-            accounts=[audit_account_id],
-            regions=[config.regions.home],
-            auto_deployment=False,
             parameters={f"OuId{pascal(key)}": ou_ids[key] for key in associated_ou_keys(config)},
-            capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+
+
+def audit_home_stack_set(
+    scope: Construct,
+    *,
+    config: LandingZoneConfig,
+    audit_account_id: str,
+    template: StackSetTemplate,
+    description: str,
+    parameters: Mapping[str, str],
+) -> ServiceManagedStackSet:
+    """``<Prefix>-AuditHome``: the audit account alone (root intersected with it), home region."""
+    return ServiceManagedStackSet(
+        scope,
+        "Home",
+        stack_set_name=stack_id(config.prefix, "AuditHome"),
+        description=description,
+        template=template,
+        organizational_unit_ids=[config.organization.root_id],
+        accounts=[audit_account_id],
+        regions=[config.regions.home],
+        auto_deployment=False,
+        parameters=parameters,
+        # Roles are named <Prefix>-... (guardrail-protected).
+        capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+
+class BusinessUnitDetectionTemplate(StackSetTemplate):
+    """A business unit's own part of detection, in the core's audit account (home region).
+
+    Its Security Hub configuration policies, associated with its OUs (the
+    core's central configuration applies them; an OU's own association wins
+    over the root's), and alerts on findings about its accounts only, to its
+    own recipients. The core's alerts still see every account.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"{config.prefix} business unit: Security Hub configuration policies "
+            "for its OUs and alerts on its accounts' findings (the core's audit account, "
+            "home region), deployed by the management account's StackSet",
+        )
+        detection = config.detection
+        target_ids = {
+            key: self.parameter(
+                f"OuId{pascal(key)}",
+                description=f"Id of OU '{key}' (Security Hub policy association)",
+                pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
+            )
+            for key in associated_ou_keys(config)
+        }
+        self.policies, self.associations = add_configuration_policies(
+            self,
+            prefix=config.prefix,
+            policies=detection.security_hub.policies,
+            target_ids=target_ids,
+            after=None,
+        )
+        self.alerts: FindingsAlerts | None = None
+        if "notifications" in detection.model_fields_set and config.workload_accounts:
+            # Created accounts' ids are known only once their stack has run.
+            accounts = CfnParameter(
+                self,
+                "AccountIds",
+                type="CommaDelimitedList",
+                description="This business unit's account ids: alerts cover these only",
+            )
+            self.alerts = FindingsAlerts(
+                self,
+                "FindingsAlerts",
+                prefix=config.prefix,
+                detection=detection,
+                accounts=accounts.value_as_list,
+            )
+
+
+class BusinessUnitDetectionStack(Stack):
+    """The StackSet ``<Prefix>-AuditHome`` of a business-unit fork (management account).
+
+    Aimed at the core's audit account alone (root intersected with it), like
+    the core's own audit StackSets.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        audit_account_id: str,
+        ou_ids: Mapping[str, str],
+        account_ids: Sequence[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prefix = config.prefix
+        self.template = BusinessUnitDetectionTemplate(self, "HomeTemplate", config=config)
+        parameters = {f"OuId{pascal(key)}": ou_ids[key] for key in associated_ou_keys(config)}
+        if self.template.alerts is not None:
+            parameters["AccountIds"] = Fn.join(",", list(account_ids))
+        self.stack_set = audit_home_stack_set(
+            self,
+            config=config,
+            audit_account_id=audit_account_id,
+            template=self.template,
+            description=f"{prefix} business unit: Security Hub policies and findings alerts, "
+            "the core's audit account, home region",
+            parameters=parameters,
         )

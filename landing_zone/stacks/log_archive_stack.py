@@ -68,14 +68,24 @@ class LogArchiveTemplate(StackSetTemplate):
 
 
 def archive_config_bucket_name(config: LandingZoneConfig, log_archive_account_id: str) -> str:
-    """The Config bucket (Config history, GuardDuty's export) as other accounts name it."""
+    """The Config bucket (Config history, GuardDuty's export) as other accounts name it.
+
+    A business unit delivers into the core's bucket, named in its config.
+    """
+    if config.core is not None:
+        return config.core.log_archive.config_bucket
     return log_archive_bucket_name(
         config.prefix, CONFIG_BUCKET, log_archive_account_id, config.regions.home
     )
 
 
 def archive_key_alias_arn(config: LandingZoneConfig, log_archive_account_id: str) -> str:
-    """The log-archive key by its alias ARN: its key id is only known in its own account."""
+    """The log-archive key by its alias ARN: its key id is only known in its own account.
+
+    A business unit uses the core's key, by the ARN named in its config.
+    """
+    if config.core is not None:
+        return config.core.log_archive.key_arn
     return kms_alias_arn(
         partition=config.partition,
         region=config.regions.home,
