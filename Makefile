@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help synth test deploy diff lint typecheck pytest schema docs bench clean constraints
+.PHONY: help synth test deploy diff lint typecheck pytest schema docs bench bench-scale clean constraints
 
 help:
 	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
@@ -22,6 +22,7 @@ help:
 	@echo "make schema                          regenerate config/schema.json"
 	@echo "make docs                            regenerate docs/guardrails.md from the catalog"
 	@echo "make bench                           time synth (CLI and in-process)"
+	@echo "make bench-scale                     synth time, memory, limits at 10-1,000 accounts"
 
 $(VENV)/.runtime: requirements.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.12)")'
@@ -52,8 +53,11 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(PY) -m mypy
 
+# Two workers (pytest-xdist): the machines CI uses have two cores. Each
+# worker synthesizes the example once; a module's tests stay on one worker
+# (--dist loadfile), so each module-scoped synth runs once too.
 pytest: $(VENV)/.dev node_modules/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 deploy: $(VENV)/.runtime node_modules/.installed
 	@$(PY) -m landing_zone.cli validate $(CONFIG)
@@ -72,6 +76,9 @@ docs: $(VENV)/.runtime
 
 bench: $(VENV)/.dev node_modules/.installed
 	$(PY) bench/synth.py
+
+bench-scale: $(VENV)/.dev node_modules/.installed
+	$(PY) bench/scale.py
 
 constraints: $(VENV)/.dev
 	{ echo '# Every transitive dependency, pinned (pip freeze of a working .venv). Regenerate with `make constraints`.'; \

@@ -11,28 +11,16 @@ from landing_zone.config import CoreReference, LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
-from landing_zone.quotas import check_stack_resources
+from landing_zone.quotas import check_stack_limits
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from landing_zone.stacks.detection_stack import (
     AuditStack,
     BusinessUnitDetectionStack,
     DetectionAdminStack,
-    business_unit_detection,
 )
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import AccountsStack, OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
-
-
-def conformance_pack_exclusions(config: LandingZoneConfig) -> list[str]:
-    """Accounts (keys or ids) without a Config recorder: outside the baseline's reach.
-
-    The management account always has one (its own baseline stacks).
-    """
-    reached = set(config.baseline_account_keys())
-    return [key for key, _ in config.all_accounts() if key not in reached] + [
-        account for account in config.baseline.excluded_accounts if account.isdigit()
-    ]
 
 
 def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stack]:
@@ -47,7 +35,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     than 500 resources.
     """
     guardrails = plan_guardrails(config)
-    check_stack_resources(config, guardrails)
+    check_stack_limits(config, guardrails)
     # Every stack, resource and StackSet template carries the same tags.
     for key, value in tags(config.prefix).items():
         Tags.of(app).add(key, value)
@@ -138,7 +126,7 @@ def _business_unit_stacks(
             "baseline (AWS Config into the core's log archive, EBS encryption, password "
             "policy, Access Analyzer) to the business unit's accounts",
         )
-    if business_unit_detection(config):
+    if config.business_unit_detection():
         name = stack_id(config.prefix, "Audit")
         audit = BusinessUnitDetectionStack(
             app,
@@ -297,7 +285,7 @@ def _core_stacks(
             config=config,
             audit_account_id=account_ids["audit"],
             excluded_account_ids=[
-                account_ids.get(key, key) for key in conformance_pack_exclusions(config)
+                account_ids.get(key, key) for key in config.conformance_pack_exclusions()
             ],
             description=f"{config.prefix} landing zone: the audit account as delegated "
             f"administrator of the detection services, and the detective guardrails "

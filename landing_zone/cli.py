@@ -20,7 +20,7 @@ from typing import Any
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
-from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_resources
+from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
 
 SCHEMA_PATH = Path("config/schema.json")
 DOCS_PATH = Path("docs/guardrails.md")
@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         plan = plan_guardrails(config)
-        check_stack_resources(config, plan)
+        check_stack_limits(config, plan)
     except (GuardrailBudgetError, StackLimitError) as error:
         kind = "guardrail" if isinstance(error, GuardrailBudgetError) else "stack limit"
         print(f"{kind} error: {args.config}:", file=sys.stderr)

@@ -279,8 +279,20 @@ class CoreAccountsConfig(Model):
 
 # OU ids: ou-<root suffix>-<8-32 chars>; the root itself is r-<4-32 chars>.
 # See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html
-OU_ID_PATTERN = r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"
-ROOT_ID_PATTERN = r"^r-[0-9a-z]{4,32}$"
+OU_ID_PATTERN = r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
+ROOT_ID_PATTERN = r"r-[0-9a-z]{4,32}"
+
+
+def _parent_id(value: str) -> str:
+    if not re.fullmatch(f"{OU_ID_PATTERN}|{ROOT_ID_PATTERN}", value):
+        raise PydanticCustomError(
+            "ou_id_format",
+            "'{value}' is not an OU id; OU ids look like ou-a1b2-c3d4e5f6 (lowercase; "
+            "`aws organizations list-organizational-units-for-parent --parent-id <root id>` "
+            "lists them), and the root's like r-a1b2",
+            {"value": value},
+        )
+    return value
 
 
 class CoreLogArchiveReference(Model):
@@ -310,8 +322,7 @@ class CoreReference(Model):
         pattern=r"^[A-Z][A-Za-z0-9]{1,19}$",
         description="The core fork's prefix (its stack ids start with it)",
     )
-    parent_ou_id: str = Field(
-        pattern=rf"{OU_ID_PATTERN}|{ROOT_ID_PATTERN}",
+    parent_ou_id: Annotated[str, AfterValidator(_parent_id)] = Field(
         description="The core's OU (ou-...) this fork's top-level OUs are created under, "
         "e.g. Workloads; or the root id (r-...)",
     )
@@ -1030,6 +1041,35 @@ class LandingZoneConfig(Model):
             yield "log-archive", self.core_accounts.log_archive
             yield "audit", self.core_accounts.audit
         yield from self.workload_accounts.items()
+
+    def conformance_pack_exclusions(self) -> list[str]:
+        """Accounts (keys or ids) without a Config recorder: outside the baseline's reach.
+
+        The management account always has one (its own baseline stacks).
+        """
+        reached = set(self.baseline_account_keys())
+        return [key for key, _ in self.all_accounts() if key not in reached] + [
+            account for account in self.baseline.excluded_accounts if account.isdigit()
+        ]
+
+    def security_hub_ou_keys(self) -> list[str]:
+        """OU keys a Security Hub configuration policy is associated with, in config order."""
+        hub = self.detection.security_hub
+        if not hub.enabled:
+            return []
+        return [
+            target
+            for policy in hub.policies.values()
+            for target in policy.targets
+            if target != "root"
+        ]
+
+    def business_unit_detection(self) -> bool:
+        """Whether a business-unit fork has its own Security Hub policies or alert recipients."""
+        return self.business_unit and bool(
+            self.detection.security_hub.policies
+            or "notifications" in self.detection.model_fields_set
+        )
 
     def organization_stack_accounts(self) -> list[tuple[str, AccountConfig]]:
         """Accounts the organization stack holds: core, adopted, and created ones if unsharded."""
@@ -1817,7 +1857,7 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
             )
         elif kind == "literal_error":
             message = f"'{item['input']}' is not allowed; expected one of {context.get('expected')}"
-        elif kind.startswith(("account_", "email_", "guardrail_", "key_", "region_")):
+        elif kind.startswith(("account_", "email_", "guardrail_", "key_", "ou_", "region_")):
             # Our own PydanticCustomErrors already say what to do.
             message = item["msg"]
         else:

@@ -18,18 +18,22 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from landing_zone.config import ConfigError, LandingZoneConfig, load_config
-from landing_zone.naming import resource_name
+from landing_zone.config import ConfigError, CoreReference, LandingZoneConfig, load_config
+from landing_zone.naming import resource_name, stack_id
 
 BOOTSTRAP_STACK = "CDKToolkit"
+
+
+def deploy_regions(config: LandingZoneConfig) -> tuple[str, ...]:
+    """Regions this fork deploys management-account stacks to (a business unit: home only)."""
+    return (config.regions.home,) if config.business_unit else config.baseline_region_order
 
 
 def manual_steps(config: LandingZoneConfig) -> str:
     """The one-time steps no stack can do for you."""
     account = config.organization.management_account_id
     bootstrap = [
-        f"       npx cdk bootstrap aws://{account}/{region}"
-        for region in config.baseline_region_order
+        f"       npx cdk bootstrap aws://{account}/{region}" for region in deploy_regions(config)
     ]
     return "\n".join(
         [
@@ -78,6 +82,8 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     root_ids = [root["Id"] for root in roots]
     if expected.root_id not in root_ids:
         problems.append(f"root is {', '.join(root_ids)}, config says {expected.root_id}")
+    if config.core is not None:
+        return problems + _core_problems(config, config.core, session)
     ours = resource_name(config.prefix, "ConfigRecorder")
     for region in config.baseline_region_order:
         cloudformation = session.client("cloudformation", region_name=region)
@@ -113,6 +119,49 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     return problems
 
 
+def _core_problems(config: LandingZoneConfig, core: CoreReference, session: Any) -> list[str]:
+    """A business unit's prerequisites: the core it adopts is deployed, its ids are right.
+
+    It deploys in the home region only, and never creates a recorder in the
+    management account (the core's baseline has one there).
+    """
+    problems: list[str] = []
+    region = config.regions.home
+    cloudformation = session.client("cloudformation", region_name=region)
+    for stack in (BOOTSTRAP_STACK, stack_id(core.prefix, "Organization")):
+        try:
+            cloudformation.describe_stacks(StackName=stack)
+        except ClientError:
+            problems.append(
+                f"CDK is not bootstrapped in {region} (no {BOOTSTRAP_STACK} stack); see step 2 "
+                "below"
+                if stack == BOOTSTRAP_STACK
+                else f"the core's stack {stack} is not deployed in {region}; deploy the core "
+                f"fork first, or fix core.prefix ('{core.prefix}')"
+            )
+    organizations = session.client("organizations")
+    if core.parent_ou_id.startswith("ou-"):
+        try:
+            organizations.describe_organizational_unit(OrganizationalUnitId=core.parent_ou_id)
+        except ClientError as error:
+            problems.append(
+                f"core.parent_ou_id {core.parent_ou_id} cannot be read ({error}); list the "
+                "core's OUs with `aws organizations list-organizational-units-for-parent`"
+            )
+    for field_name, account_id in (
+        ("log_archive_account_id", core.log_archive_account_id),
+        ("audit_account_id", core.audit_account_id),
+    ):
+        try:
+            account = organizations.describe_account(AccountId=account_id)["Account"]
+        except ClientError as error:
+            problems.append(f"core.{field_name} {account_id} is not in the organization ({error})")
+            continue
+        if account.get("Status", "ACTIVE") != "ACTIVE":
+            problems.append(f"core.{field_name} {account_id} is {account['Status']}, not ACTIVE")
+    return problems
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m landing_zone.preflight")
     parser.add_argument("config", type=Path)
@@ -133,7 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Prerequisites ok: management account {config.organization.management_account_id}, "
         f"organization {config.organization.id} with all features, "
-        f"CDK bootstrapped in {', '.join(config.baseline_region_order)}, no other Config recorder."
+        f"CDK bootstrapped in {', '.join(deploy_regions(config))}"
+        + (
+            f", the core {config.core.prefix} deployed."
+            if config.core is not None
+            else ", no other Config recorder."
+        )
     )
     return 0
 

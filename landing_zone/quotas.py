@@ -57,7 +57,40 @@ def organization_stack_resources(config: LandingZoneConfig, plan: GuardrailPlan)
     return counts
 
 
-def check_stack_resources(config: LandingZoneConfig, plan: GuardrailPlan) -> None:
+def organization_stack_outputs(config: LandingZoneConfig) -> int:
+    """How many outputs the organization stack will have: one per id another stack refers to.
+
+    Other stacks refer to OU ids (account stacks place accounts in them, the
+    baseline targets them, Security Hub policies associate with them) and to
+    the ids of accounts this stack creates (the core accounts everywhere,
+    excluded accounts, a business unit's alerts). A test holds this count
+    equal to the synthesized template's.
+    """
+    sharded = [
+        a
+        for shard in range(config.organization.account_stacks)
+        for a in config.account_stack_accounts(shard)
+    ]
+    units = {account.ou for _, account in sharded}
+    if config.baseline.targets:
+        units.update(t for t in config.baseline.targets if t != "root")
+    if not config.business_unit or config.business_unit_detection():
+        units.update(config.security_hub_ou_keys())
+    created = {key for key, account in config.organization_stack_accounts() if not account.adopted}
+    referenced: set[str] = set()
+    if config.business_unit:
+        if "notifications" in config.detection.model_fields_set:
+            referenced.update(config.workload_accounts)
+    else:
+        referenced.update(("log-archive", "audit"))
+        if config.detection.conformance_pack.enabled:
+            referenced.update(config.conformance_pack_exclusions())
+    if config.baseline.targets:
+        referenced.update(config.baseline.excluded_accounts)
+    return len(units) + len(referenced & created)
+
+
+def check_stack_limits(config: LandingZoneConfig, plan: GuardrailPlan) -> None:
     """Raise :class:`StackLimitError` if the organization or an account stack would hold too much.
 
     Checked before anything is built, so ``make synth`` fails in a second
@@ -77,6 +110,15 @@ def check_stack_resources(config: LandingZoneConfig, plan: GuardrailPlan) -> Non
         problems.append(
             f"the {config.prefix}-Organization stack would hold {total} resources ({parts}); "
             f"CloudFormation allows {MAX_RESOURCES}. {fix}"
+        )
+    outputs = organization_stack_outputs(config)
+    if outputs > MAX_OUTPUTS:
+        problems.append(
+            f"the {config.prefix}-Organization stack would need {outputs} outputs (one per OU "
+            "or account id another stack refers to); CloudFormation allows "
+            f"{MAX_OUTPUTS}. Target parent OUs rather than each business unit in "
+            "baseline.targets and Security Hub policies, or split the organization into "
+            "business-unit forks (docs/forking.md)"
         )
     stacks = config.organization.account_stacks
     if stacks > 1:

@@ -133,7 +133,13 @@ def test_app_exits_2_with_no_traceback_and_writes_nothing(tmp_path: Path) -> Non
             "PATH": str(ROOT / "node_modules" / ".bin") + ":/usr/bin:/bin",
             "CDK_OUTDIR": str(outdir),
             "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}),
+            # A fresh HOME (no AWS profile to fall back on), but jsii's
+            # package cache from the real one: unpacking aws-cdk-lib into an
+            # empty cache costs about 12 s and proves nothing here.
             "HOME": str(tmp_path),
+            "JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(
+                Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
+            ),
         },
         capture_output=True,
         text=True,

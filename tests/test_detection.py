@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from landing_zone.app import build_landing_zone, conformance_pack_exclusions
+from landing_zone.app import build_landing_zone
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.detective import DETECTIVE_RULES, rules_for_region
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
@@ -182,7 +182,7 @@ def test_accounts_without_a_recorder_are_excluded_from_the_pack(tmp_path: Path) 
         "  excluded_accounts:\n    '888888888888': Runs its own recorder for a vendor tool\n",
     )  # fmt: skip
     config = load_config(path)
-    assert conformance_pack_exclusions(config) == ["old", "888888888888"]
+    assert config.conformance_pack_exclusions() == ["old", "888888888888"]
 
 
 # ---- the audit StackSets ------------------------------------------------------------------------

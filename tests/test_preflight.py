@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 
 from landing_zone.config import load_config
 from landing_zone.preflight import check, manual_steps
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, ROOT
 
 CONFIG = load_config(EXAMPLE)
 ORGANIZATION = {
@@ -179,3 +179,61 @@ def test_main_prints_manual_steps_and_fails_on_problems(
     captured = capsys.readouterr()
     assert "One-time manual steps" in captured.out
     assert "  - no usable AWS credentials" in captured.err
+
+
+BUSINESS_UNIT = load_config(ROOT / "config" / "example-business-unit.yaml")
+
+
+def stub_business_unit(
+    session: FakeSession, *, core_stack: bool = True, audit_status: str = "ACTIVE"
+) -> None:
+    stub_management_account(session)
+    session.stubs["cloudformation"].add_response(
+        "describe_stacks", STACK, {"StackName": "CDKToolkit"}
+    )
+    if core_stack:
+        session.stubs["cloudformation"].add_response(
+            "describe_stacks", STACK, {"StackName": "Acme-Organization"}
+        )
+    else:
+        session.stubs["cloudformation"].add_client_error(
+            "describe_stacks", "ValidationError", "Stack with id Acme-Organization does not exist"
+        )
+    session.stubs["organizations"].add_response(
+        "describe_organizational_unit",
+        {"OrganizationalUnit": {"Id": "ou-a1b2-w0rkl0ad", "Name": "Workloads"}},
+        {"OrganizationalUnitId": "ou-a1b2-w0rkl0ad"},
+    )
+    for account, status in (("222222222222", "ACTIVE"), ("333333333333", audit_status)):
+        session.stubs["organizations"].add_response(
+            "describe_account",
+            {"Account": {"Id": account, "Status": status}},
+            {"AccountId": account},
+        )
+
+
+def test_business_unit_checks_the_core_not_the_management_recorders() -> None:
+    # Home region only, no recorder check (the core's baseline owns the
+    # management account's recorder): the stubs hold no other call.
+    with FakeSession() as session:
+        stub_business_unit(session)
+        assert check(BUSINESS_UNIT, session) == []
+        for stub in session.stubs.values():
+            stub.assert_no_pending_responses()
+
+
+def test_business_unit_before_its_core_is_refused_with_the_reason() -> None:
+    with FakeSession() as session:
+        stub_business_unit(session, core_stack=False, audit_status="SUSPENDED")
+        problems = check(BUSINESS_UNIT, session)
+    assert problems == [
+        "the core's stack Acme-Organization is not deployed in eu-west-1; deploy the core "
+        "fork first, or fix core.prefix ('Acme')",
+        "core.audit_account_id 333333333333 is SUSPENDED, not ACTIVE",
+    ]
+
+
+def test_business_unit_bootstraps_the_home_region_only() -> None:
+    steps = manual_steps(BUSINESS_UNIT)
+    assert "aws://111111111111/eu-west-1" in steps
+    assert "eu-central-1" not in steps

@@ -21,7 +21,7 @@ from typing import Any
 from aws_cdk import CfnParameter, Fn, Stack
 from constructs import Construct
 
-from landing_zone.config import LandingZoneConfig
+from landing_zone.config import OU_ID_PATTERN, LandingZoneConfig
 from landing_zone.constructs.detection import (
     FindingsAlerts,
     GuardDutyForwarder,
@@ -150,26 +150,6 @@ def home_services(config: LandingZoneConfig) -> bool:
     )
 
 
-def business_unit_detection(config: LandingZoneConfig) -> bool:
-    """Whether a business-unit fork has its own Security Hub policies or alert recipients."""
-    return config.business_unit and bool(
-        config.detection.security_hub.policies
-        or "notifications" in config.detection.model_fields_set
-    )
-
-
-def associated_ou_keys(config: LandingZoneConfig) -> list[str]:
-    """OU keys a Security Hub configuration policy is associated with, in config order."""
-    if not config.detection.security_hub.enabled:
-        return []
-    return [
-        target
-        for policy in config.detection.security_hub.policies.values()
-        for target in policy.targets
-        if target != "root"
-    ]
-
-
 class AuditHomeTemplate(StackSetTemplate):
     """What the audit account runs in the home region only."""
 
@@ -187,11 +167,11 @@ class AuditHomeTemplate(StackSetTemplate):
             # OU ids are only known once the organization stack has run:
             # they arrive as StackSet parameters.
             target_ids = {"root": config.organization.root_id}
-            for key in associated_ou_keys(config):
+            for key in config.security_hub_ou_keys():
                 target_ids[key] = self.parameter(
                     f"OuId{pascal(key)}",
                     description=f"Id of OU '{key}' (Security Hub policy association)",
-                    pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
+                    pattern=f"^{OU_ID_PATTERN}$",
                 )
             self.security_hub = SecurityHubCentralConfiguration(
                 self,
@@ -282,7 +262,7 @@ class AuditStack(Stack):
             template=self.home_template,
             description=f"{prefix} landing zone: Security Hub central configuration, Config "
             "aggregator and findings alerts, audit account, home region",
-            parameters={f"OuId{pascal(key)}": ou_ids[key] for key in associated_ou_keys(config)},
+            parameters={f"OuId{pascal(key)}": ou_ids[key] for key in config.security_hub_ou_keys()},
         )
 
 
@@ -334,9 +314,9 @@ class BusinessUnitDetectionTemplate(StackSetTemplate):
             key: self.parameter(
                 f"OuId{pascal(key)}",
                 description=f"Id of OU '{key}' (Security Hub policy association)",
-                pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
+                pattern=f"^{OU_ID_PATTERN}$",
             )
-            for key in associated_ou_keys(config)
+            for key in config.security_hub_ou_keys()
         }
         self.policies, self.associations = add_configuration_policies(
             self,
@@ -384,7 +364,7 @@ class BusinessUnitDetectionStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         prefix = config.prefix
         self.template = BusinessUnitDetectionTemplate(self, "HomeTemplate", config=config)
-        parameters = {f"OuId{pascal(key)}": ou_ids[key] for key in associated_ou_keys(config)}
+        parameters = {f"OuId{pascal(key)}": ou_ids[key] for key in config.security_hub_ou_keys()}
         if self.template.alerts is not None:
             parameters["AccountIds"] = Fn.join(",", list(account_ids))
         self.stack_set = audit_home_stack_set(

@@ -1,0 +1,232 @@
+"""Core vs business-unit mode: each mode mistake gets a message naming the field and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from landing_zone.cli import main as cli_main
+from landing_zone.config import load_config
+from tests.conftest import ROOT
+from tests.test_config import problems_of
+
+BUSINESS_UNIT = ROOT / "config" / "example-business-unit.yaml"
+
+
+def bu_variant(tmp_path: Path, *, replace: tuple[str, str] = ("", ""), append: str = "") -> Path:
+    """The example business-unit config with one edit, written to a temporary file."""
+    text = BUSINESS_UNIT.read_text()
+    old, new = replace
+    if old:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "bu.yaml"
+    path.write_text(text + append)
+    return path
+
+
+def test_example_business_unit_is_valid_and_adopts_the_core() -> None:
+    config = load_config(BUSINESS_UNIT)
+    assert config.business_unit
+    assert config.core is not None
+    assert config.core.prefix == "Acme"
+    assert config.core_accounts is None
+    # The core's default Security Hub policy (on the root) is not a business unit's.
+    assert list(config.detection.security_hub.policies) == ["logistics"]
+    assert [key for key, _ in config.all_accounts()] == [
+        "fleet-prod",
+        "fleet-staging",
+        "warehouse-data",
+    ]
+
+
+def test_core_example_is_core_mode() -> None:
+    config = load_config(ROOT / "config" / "example.yaml")
+    assert config.mode == "core"
+    assert not config.business_unit
+    assert config.core is None
+
+
+# (edit, dotted field, what the message must say)
+MODE_MISTAKES: dict[str, tuple[tuple[str, str], str, str]] = {
+    "owns-the-root": (
+        ("    logistics-prod: [production, identity-center-only]", "    root: [region-deny]"),
+        "guardrails.attachments.root",
+        "a business unit does not own the root: the core attaches the root's guardrails",
+    ),
+    "ou-id-wrong-format": (
+        ("parent_ou_id: ou-a1b2-w0rkl0ad", "parent_ou_id: OU-Workloads"),
+        "core.parent_ou_id",
+        "'OU-Workloads' is not an OU id; OU ids look like ou-a1b2-c3d4e5f6",
+    ),
+    "another-organizations-root": (
+        ("parent_ou_id: ou-a1b2-w0rkl0ad", "parent_ou_id: r-zzzz"),
+        "core.parent_ou_id",
+        "'r-zzzz' is a root id but not this organization's root (r-a1b2)",
+    ),
+    "omits-the-log-archive-account": (
+        ("  log_archive_account_id: '222222222222'\n", ""),
+        "core.log_archive_account_id",
+        "required field 'log_archive_account_id' is missing",
+    ),
+    "same-prefix-as-the-core": (
+        ("prefix: AcmeLogistics\n", "prefix: Acme\n"),
+        "prefix",
+        "'Acme' is the core's prefix too",
+    ),
+    "key-in-another-account": (
+        (
+            "key_arn: arn:aws:kms:eu-west-1:222222222222:",
+            "key_arn: arn:aws:kms:eu-west-1:333333333333:",
+        ),
+        "core.log_archive.key_arn",
+        "the key's account is '333333333333' but the log-archive key lives in account "
+        "'222222222222'",
+    ),
+    "key-in-another-region": (
+        (
+            "key_arn: arn:aws:kms:eu-west-1:222222222222:",
+            "key_arn: arn:aws:kms:us-east-1:222222222222:",
+        ),
+        "core.log_archive.key_arn",
+        "the key's region is 'us-east-1' but the log-archive key lives in region 'eu-west-1'",
+    ),
+    "audit-is-log-archive": (
+        ("audit_account_id: '333333333333'", "audit_account_id: '222222222222'"),
+        "core.audit_account_id",
+        "the audit account is the log-archive account too",
+    ),
+    "audit-is-the-management-account": (
+        ("audit_account_id: '333333333333'", "audit_account_id: '111111111111'"),
+        "core.audit_account_id",
+        "this is the management account; name the core's audit account",
+    ),
+    "adopts-a-core-account": (
+        ("account_id: '444444444444'", "account_id: '333333333333'"),
+        "workload_accounts.warehouse-data.account_id",
+        "333333333333 is one of the core's accounts; a business unit cannot adopt it",
+    ),
+    "core-only-pack": (
+        ("[production, identity-center-only]", "[production, log-archive]"),
+        "guardrails.attachments.logistics-prod[1]",
+        "pack 'log-archive' protects the core's own resources and is attached by the core fork",
+    ),
+    "baseline-on-the-root": (
+        ("  targets: []\n", "  targets: [root]\n"),
+        "baseline.targets[0]",
+        "a business unit does not own the root; list this fork's own OU keys",
+    ),
+    "baseline-not-chosen": (
+        ("baseline:\n  targets: []\n", ""),
+        "baseline.targets",
+        "a business unit chooses who baselines its accounts",
+    ),
+    "security-hub-policy-on-the-root": (
+        ("        targets: [logistics]\n", "        targets: [root]\n"),
+        "detection.security_hub.policies.logistics.targets[0]",
+        "a business unit does not own the root (the core's policy covers it)",
+    ),
+    "security-hub-switch": (
+        ("  security_hub:\n    policies:", "  security_hub:\n    enabled: false\n    policies:"),
+        "detection.security_hub.enabled",
+        "Security Hub is on or off for the whole organization, which the core decides",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODE_MISTAKES))
+def test_mode_mistake_has_a_specific_message(case: str, tmp_path: Path) -> None:
+    edit, field, message = MODE_MISTAKES[case]
+    lines = problems_of(bu_variant(tmp_path, replace=edit))
+    matching = [line for line in lines if f": {field}: " in line and message in line]
+    assert matching, "\n".join(lines)
+
+
+def test_business_unit_without_core_is_told_what_to_add(tmp_path: Path) -> None:
+    text = BUSINESS_UNIT.read_text()
+    start = text.index("core:\n")
+    end = text.index("# The same organization")
+    path = tmp_path / "bu.yaml"
+    path.write_text(text[:start] + text[end:])
+    lines = problems_of(path)
+    assert any(
+        ": core: mode business-unit adopts an existing core: add `core` with the core's prefix"
+        in line
+        for line in lines
+    ), lines
+
+
+@pytest.mark.parametrize(
+    ("section", "text"),
+    [
+        (
+            "core_accounts",
+            "core_accounts:\n"
+            "  log_archive: {name: X, account_id: '222222222222', ou: logistics}\n"
+            "  audit: {name: Y, account_id: '333333333333', ou: logistics}\n",
+        ),
+        (
+            "organization_features",
+            "organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n",
+        ),
+        ("log_archive", "log_archive:\n  expiration_days: 400\n"),
+        ("organization_trail", "organization_trail:\n  log_group_retention_days: 30\n"),
+        ("monitoring", "monitoring:\n  alarm_emails: [a@acme.example]\n"),
+    ],
+)
+def test_core_only_sections_are_refused(section: str, text: str, tmp_path: Path) -> None:
+    lines = problems_of(bu_variant(tmp_path, append=text))
+    assert any(f": {section}: '{section}' belongs to the core fork" in line for line in lines), (
+        "\n".join(lines)
+    )
+
+
+def test_detection_services_are_the_cores(tmp_path: Path) -> None:
+    path = bu_variant(
+        tmp_path,
+        replace=(
+            "detection:\n",
+            "detection:\n  guardduty:\n    enabled: false\n  macie:\n    enabled: true\n",
+        ),
+    )
+    lines = problems_of(path)
+    for service in ("guardduty", "macie"):
+        assert any(
+            f"detection.{service}: the core fork runs the detection services" in line
+            for line in lines
+        ), "\n".join(lines)
+
+
+def test_core_mode_refuses_a_core_section_and_needs_core_accounts(tmp_path: Path) -> None:
+    text = (ROOT / "config" / "example.yaml").read_text()
+    start = text.index("core_accounts:\n")
+    end = text.index("# Workload accounts")
+    path = tmp_path / "core.yaml"
+    path.write_text(
+        text[:start] + text[end:] + "core:\n  prefix: Other\n  parent_ou_id: ou-a1b2-w0rkl0ad\n"
+        "  log_archive_account_id: '222222222222'\n  audit_account_id: '333333333333'\n"
+        "  log_archive:\n    config_bucket: other-log-archive-config-222222222222-eu-west-1\n"
+        "    key_arn: arn:aws:kms:eu-west-1:222222222222:alias/other/landing-zone/log-archive\n"
+    )
+    lines = problems_of(path)
+    assert any("core: only a business-unit fork names a core" in line for line in lines), lines
+    assert any(
+        "core_accounts: required in core mode: the log-archive and audit accounts" in line
+        for line in lines
+    ), lines
+
+
+def test_cli_validate_reports_mode_mistakes_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = bu_variant(
+        tmp_path,
+        replace=("    logistics-prod: [production, identity-center-only]", "    root: [core]"),
+    )
+    assert cli_main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "guardrails.attachments.root: a business unit does not own the root" in captured.err
+    assert "pack 'core' protects the core's own resources" in captured.err
+    assert "Traceback" not in captured.err

@@ -1,0 +1,186 @@
+"""A 1,000-account, 50-business-unit organization: every template within CloudFormation limits.
+
+The organization comes from ``bench/make_org.py`` (the generator the scale
+benchmark uses). It is synthesized once for this module, without aws-cdk-lib's
+built-in validator (which does not change a byte of the templates; the
+example's synth keeps it on) to keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bench.make_org import make_org
+from landing_zone.cli import main as cli_main
+from landing_zone.config import LandingZoneConfig, load_config
+from landing_zone.guardrails.packer import plan_guardrails
+from landing_zone.quotas import (
+    MAX_OUTPUTS,
+    MAX_PARAMETERS,
+    MAX_RESOURCES,
+    MAX_TEMPLATE_BODY_BYTES,
+    MAX_TEMPLATE_BYTES,
+    organization_stack_outputs,
+    organization_stack_resources,
+)
+from tests.conftest import EXAMPLE, Synth, synthesize
+
+
+def write_org(path: Path, *, accounts: int, units: int, account_stacks: int | None = None) -> Path:
+    data = make_org(accounts=accounts, business_units=units)
+    if account_stacks is not None:
+        data["organization"]["account_stacks"] = account_stacks
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def large_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_org(tmp_path_factory.mktemp("org") / "org.yaml", accounts=1000, units=50)
+
+
+@pytest.fixture(scope="module")
+def large_synth(large_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(large_config, tmp_path_factory.mktemp("org.out"), validation=False)
+
+
+def test_generated_organization_has_the_requested_shape(large_config: Path) -> None:
+    config = load_config(large_config)
+    accounts = list(config.all_accounts())
+    assert len(accounts) == 1000
+    assert len([u for u in config.organizational_units if u.startswith("bu-")]) == 50
+    assert sum(1 for _ in config.walk_units()) == 7 + 3 * 50
+    assert config.organization.account_stacks == 3  # 899 created accounts, ~400 a stack
+
+
+def test_every_template_is_within_cloudformation_limits(large_synth: Synth) -> None:
+    assert "Acme-Accounts-3" in large_synth.templates
+    for name, template in large_synth.templates.items():
+        size = (large_synth.outdir / f"{name}.template.json").stat().st_size
+        assert len(template["Resources"]) <= MAX_RESOURCES, name
+        assert size <= MAX_TEMPLATE_BYTES, name
+        assert len(template.get("Outputs", {})) <= MAX_OUTPUTS, name
+        assert len(template.get("Parameters", {})) <= MAX_PARAMETERS, name
+        for resource in template["Resources"].values():
+            body = resource.get("Properties", {}).get("TemplateBody")
+            if resource["Type"] == "AWS::CloudFormation::StackSet":
+                assert len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES, name
+    largest = max(len(t["Resources"]) for t in large_synth.templates.values())
+    assert largest > 250  # the check has real stacks to look at
+
+
+def accounts_by_stack(synth: Synth) -> dict[str, dict[str, dict[str, Any]]]:
+    return {
+        name: {
+            logical_id: resource
+            for logical_id, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::Organizations::Account"
+        }
+        for name, template in synth.templates.items()
+    }
+
+
+def test_each_created_account_is_in_exactly_the_stack_its_key_hashes_to(
+    large_synth: Synth, large_config: Path
+) -> None:
+    config = load_config(large_config)
+    found: dict[str, str] = {}
+    for stack, accounts in accounts_by_stack(large_synth).items():
+        for resource in accounts.values():
+            tags = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
+            key = tags["landing-zone:account-key"]
+            assert key not in found, f"{key} in {found[key]} and {stack}"
+            found[key] = stack
+    created = {key for key, account in config.all_accounts() if not account.adopted}
+    assert set(found) == created
+    for key, stack in found.items():
+        if key in ("log-archive", "audit"):
+            assert stack == "Acme-Organization"
+        else:
+            assert stack == f"Acme-Accounts-{config.account_stack(key) + 1}"
+
+
+def test_accounts_in_a_stack_are_created_one_after_another_and_retained(
+    large_synth: Synth,
+) -> None:
+    for stack, accounts in accounts_by_stack(large_synth).items():
+        if not stack.startswith("Acme-Accounts-"):
+            continue
+        ids = list(accounts)
+        assert len(ids) > 200
+        for previous, logical_id in itertools.pairwise(ids):
+            assert accounts[logical_id]["DependsOn"] == [previous]
+        assert "DependsOn" not in accounts[ids[0]]
+        for logical_id, resource in accounts.items():
+            assert resource["DeletionPolicy"] == "Retain"
+            assert resource["UpdateReplacePolicy"] == "Retain"
+            # Same construct path as in the organization stack, so moving an
+            # account between stacks keeps its logical id.
+            assert re.fullmatch(r"TreeAccountAcct\d{4}[0-9A-F]{8}", logical_id)
+
+
+def test_account_stack_depends_on_the_key_alone(tmp_path: Path) -> None:
+    small = load_config(write_org(tmp_path / "a.yaml", accounts=100, units=10, account_stacks=3))
+    large = load_config(write_org(tmp_path / "b.yaml", accounts=400, units=25, account_stacks=3))
+    assert all(
+        small.account_stack(key) == large.account_stack(key) for key in small.workload_accounts
+    )
+    assert {large.account_stack(key) for key in large.workload_accounts} == {0, 1, 2}
+
+
+def test_guardrail_packing_fits_the_quotas_at_50_business_units(large_config: Path) -> None:
+    config = load_config(large_config)
+    plan = plan_guardrails(config)
+    for budget in plan.budgets:
+        assert len(budget.policies) <= budget.slots
+        assert budget.largest <= budget.max_chars
+    # Organizations allows 1,000 policies of a type per organization.
+    scps = [p for p in plan.policies if p.kind == "scp"]
+    assert 100 < len(scps) <= 1000
+
+
+def organization_resource_count(config: LandingZoneConfig) -> int:
+    return sum(organization_stack_resources(config, plan_guardrails(config)).values())
+
+
+def test_estimates_equal_the_synthesized_organization_stack(
+    example_synth: Synth, large_synth: Synth, large_config: Path
+) -> None:
+    """The pre-synth checks count what synth produces: resources and outputs."""
+    for config, synth in (
+        (load_config(EXAMPLE), example_synth),
+        (load_config(large_config), large_synth),
+    ):
+        template = synth.templates["Acme-Organization"]
+        assert organization_resource_count(config) == len(template["Resources"])
+        assert organization_stack_outputs(config) == len(template.get("Outputs", {}))
+
+
+def test_too_many_accounts_for_one_stack_fail_before_synth_with_the_field_to_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_org(tmp_path / "crowded.yaml", accounts=600, units=1, account_stacks=1)
+    assert cli_main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"stack limit error: {path}:")
+    assert "the Acme-Organization stack would hold 584 resources (10 OUs, 541 created " in (
+        captured.err
+    )
+    assert "CloudFormation allows 500" in captured.err
+    assert "organization.account_stacks" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_manifest_lists_the_account_stacks_after_the_organization(large_synth: Synth) -> None:
+    manifest = json.loads((large_synth.outdir / "manifest.json").read_text())
+    for shard in (1, 2, 3):
+        dependencies = manifest["artifacts"][f"Acme-Accounts-{shard}"]["dependencies"]
+        assert "Acme-Organization" in dependencies
+    assert "Acme-Accounts-2" in manifest["artifacts"]["Acme-MemberBaseline"]["dependencies"]
