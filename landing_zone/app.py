@@ -31,8 +31,8 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     baseline and detection extras). Raises
     :class:`~landing_zone.guardrails.packer.GuardrailBudgetError` before any
     stack is built if the guardrails cannot fit the quotas, and
-    :class:`~landing_zone.quotas.StackLimitError` if a stack would hold more
-    than 500 resources.
+    :class:`~landing_zone.quotas.StackLimitError` if a stack would exceed
+    CloudFormation's resource or output quota.
     """
     guardrails = plan_guardrails(config)
     check_stack_limits(config, guardrails)
