@@ -170,7 +170,7 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
                 f"  Security Hub policy {key} -> {', '.join(policy.targets)} "
                 f"({', '.join(policy.standards) or 'Security Hub off'})"
             )
-        if "notifications" in detection.model_fields_set:
+        if config.business_unit_alerts():
             alerts = detection.notifications
             lines.append(
                 f"  alerts on its {len(config.workload_accounts)} accounts' findings: Security "

@@ -997,15 +997,16 @@ class LandingZoneConfig(Model):
     def _business_unit_defaults(cls, data: Any) -> Any:
         # The Security Hub default (one policy on the root) is the core's; a
         # business unit that names no policies has none of its own.
-        if isinstance(data, Mapping) and data.get("mode") == "business-unit":
-            detection = data.get("detection")
-            detection = dict(detection) if isinstance(detection, Mapping) else {}
-            hub = detection.get("security_hub")
-            hub = dict(hub) if isinstance(hub, Mapping) else {}
-            if "policies" not in hub:
-                hub["policies"] = {}
-                detection["security_hub"] = hub
-                data = {**data, "detection": detection}
+        # Values of the wrong type are left alone, for the field's own error.
+        if not isinstance(data, Mapping) or data.get("mode") != "business-unit":
+            return data
+        detection = data.get("detection") or {}
+        if not isinstance(detection, Mapping):
+            return data
+        hub = detection.get("security_hub") or {}
+        if isinstance(hub, Mapping) and "policies" not in hub:
+            hub = {**hub, "policies": {}}
+            data = {**data, "detection": {**detection, "security_hub": hub}}
         return data
 
     @model_validator(mode="after")
@@ -1064,11 +1065,18 @@ class LandingZoneConfig(Model):
             if target != "root"
         ]
 
+    def business_unit_alerts(self) -> bool:
+        """Whether a business-unit fork alerts its own recipients (about its own accounts)."""
+        return (
+            self.business_unit
+            and "notifications" in self.detection.model_fields_set
+            and bool(self.workload_accounts)
+        )
+
     def business_unit_detection(self) -> bool:
         """Whether a business-unit fork has its own Security Hub policies or alert recipients."""
         return self.business_unit and bool(
-            self.detection.security_hub.policies
-            or "notifications" in self.detection.model_fields_set
+            self.detection.security_hub.policies or self.business_unit_alerts()
         )
 
     def organization_stack_accounts(self) -> list[tuple[str, AccountConfig]]:

@@ -79,7 +79,7 @@ def organization_stack_outputs(config: LandingZoneConfig) -> int:
     created = {key for key, account in config.organization_stack_accounts() if not account.adopted}
     referenced: set[str] = set()
     if config.business_unit:
-        if "notifications" in config.detection.model_fields_set:
+        if config.business_unit_alerts():
             referenced.update(config.workload_accounts)
     else:
         referenced.update(("log-archive", "audit"))

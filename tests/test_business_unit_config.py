@@ -26,6 +26,15 @@ def bu_variant(tmp_path: Path, *, replace: tuple[str, str] = ("", ""), append: s
     return path
 
 
+def bu_cut(tmp_path: Path, *, start: str, end: str, insert: str = "") -> Path:
+    """The example business-unit config with the lines from ``start`` up to ``end`` replaced."""
+    text = BUSINESS_UNIT.read_text()
+    first, last = text.index(start), text.index(end)
+    path = tmp_path / "bu.yaml"
+    path.write_text(text[:first] + insert + text[last:])
+    return path
+
+
 def test_example_business_unit_is_valid_and_adopts_the_core() -> None:
     config = load_config(BUSINESS_UNIT)
     assert config.business_unit
@@ -144,12 +153,7 @@ def test_mode_mistake_has_a_specific_message(case: str, tmp_path: Path) -> None:
 
 
 def test_business_unit_without_core_is_told_what_to_add(tmp_path: Path) -> None:
-    text = BUSINESS_UNIT.read_text()
-    start = text.index("core:\n")
-    end = text.index("# The same organization")
-    path = tmp_path / "bu.yaml"
-    path.write_text(text[:start] + text[end:])
-    lines = problems_of(path)
+    lines = problems_of(bu_cut(tmp_path, start="core:\n", end="# The same organization"))
     assert any(
         ": core: mode business-unit adopts an existing core: add `core` with the core's prefix"
         in line
@@ -230,3 +234,25 @@ def test_cli_validate_reports_mode_mistakes_without_traceback(
     assert "guardrails.attachments.root: a business unit does not own the root" in captured.err
     assert "pack 'core' protects the core's own resources" in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_a_wrongly_typed_security_hub_is_reported_not_replaced(tmp_path: Path) -> None:
+    # The business-unit default (no policies of its own) must not paper over
+    # a value of the wrong type.
+    path = bu_cut(
+        tmp_path,
+        start="  security_hub:\n",
+        end="  notifications:\n",
+        insert="  security_hub: true\n",
+    )
+    lines = problems_of(path)
+    assert any(": detection.security_hub: " in line for line in lines), lines
+
+
+def test_notifications_without_accounts_build_no_alerts(tmp_path: Path) -> None:
+    config = load_config(
+        bu_cut(tmp_path, start="workload_accounts:\n", end="# The core's privileged principals")
+    )
+    assert not config.business_unit_alerts()
+    assert config.business_unit_detection()  # its Security Hub policy still deploys
+    assert load_config(BUSINESS_UNIT).business_unit_alerts()

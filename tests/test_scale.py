@@ -33,12 +33,16 @@ from landing_zone.quotas import (
 from tests.conftest import EXAMPLE, Synth, synthesize
 
 
+def write_yaml(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
 def write_org(path: Path, *, accounts: int, units: int, account_stacks: int | None = None) -> Path:
     data = make_org(accounts=accounts, business_units=units)
     if account_stacks is not None:
         data["organization"]["account_stacks"] = account_stacks
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return write_yaml(path, data)
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +131,20 @@ def test_accounts_in_a_stack_are_created_one_after_another_and_retained(
 
 
 def test_account_stack_depends_on_the_key_alone(tmp_path: Path) -> None:
-    small = load_config(write_org(tmp_path / "a.yaml", accounts=100, units=10, account_stacks=3))
-    large = load_config(write_org(tmp_path / "b.yaml", accounts=400, units=25, account_stacks=3))
+    data = make_org(accounts=400, business_units=25)
+    data["organization"]["account_stacks"] = 3
+    before = load_config(write_yaml(tmp_path / "before.yaml", data))
+    # Some accounts gone, the rest in reverse order and moved to another OU:
+    # an order- or OU-based assignment would move the survivors.
+    survivors = list(data["workload_accounts"].items())[7:][::-1]
+    for _key, account in survivors:
+        account["ou"] = "bu-01-sdlc"
+    data["workload_accounts"] = dict(survivors)
+    after = load_config(write_yaml(tmp_path / "after.yaml", data))
     assert all(
-        small.account_stack(key) == large.account_stack(key) for key in small.workload_accounts
+        after.account_stack(key) == before.account_stack(key) for key in after.workload_accounts
     )
-    assert {large.account_stack(key) for key in large.workload_accounts} == {0, 1, 2}
+    assert {before.account_stack(key) for key in before.workload_accounts} == {0, 1, 2}
 
 
 def test_guardrail_packing_fits_the_quotas_at_50_business_units(large_config: Path) -> None:

@@ -326,7 +326,7 @@ class BusinessUnitDetectionTemplate(StackSetTemplate):
             after=None,
         )
         self.alerts: FindingsAlerts | None = None
-        if "notifications" in detection.model_fields_set and config.workload_accounts:
+        if config.business_unit_alerts():
             # Created accounts' ids are known only once their stack has run.
             accounts = CfnParameter(
                 self,
