@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from landing_zone.config import CoreReference, LandingZoneConfig
+from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
+from landing_zone.references import LogArchiveRef, cross_stack_references
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from landing_zone.stacks.detection_stack import (
     AuditStack,
@@ -56,10 +58,15 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
         termination_protection=True,
     )
     stacks: dict[str, Stack] = {"organization": organization}
-    unit_ids = {key: unit.attr_id for key, unit in organization.tree.units.items()}
+    # The OU and account ids other stacks may refer to, and no others: each
+    # is an output of the stack that creates it, and quotas.py counted the
+    # same set against CloudFormation's output quota.
+    references = cross_stack_references(config)
+    all_unit_ids = {key: unit.attr_id for key, unit in organization.tree.units.items()}
+    unit_ids = {key: all_unit_ids[key] for key in sorted(references.ou_keys)}
     # Account key -> id, over the organization stack and the account stacks.
-    account_ids = AccountIds()
-    account_ids.include(organization.tree.account_ids)
+    created = AccountIds()
+    created.include(organization.tree.account_ids)
     if config.organization.account_stacks > 1:
         for shard in range(config.organization.account_stacks):
             name = stack_id(config.prefix, f"Accounts-{shard + 1}")
@@ -76,20 +83,27 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
                 termination_protection=True,
             )
             accounts.add_stack_dependency(organization, "the OUs the accounts are created in")
-            account_ids.include(accounts.account_ids)
+            created.include(accounts.account_ids)
             stacks[f"accounts/{shard + 1}"] = accounts
+    # An id that is not an account key (a raw id in an exclusion list) stands for itself.
+    account_ids = {key: created.get(key, key) for key in sorted(references.account_keys)}
 
-    if config.core is not None:  # business-unit mode
-        _business_unit_stacks(
-            app,
-            config=config,
-            core=config.core,
-            stacks=stacks,
-            unit_ids=unit_ids,
-            account_ids=account_ids,
-        )
+    # Where the shared things live: the core's (business-unit mode) or this
+    # fork's own. Every stack below takes them from here.
+    core = config.core
+    shared = Shared(
+        ou_ids=unit_ids,
+        account_ids=account_ids,
+        audit_account_id=account_ids["audit"] if core is None else core.audit_account_id,
+        log_archive=LogArchiveRef.of(
+            config,
+            account_id=account_ids["log-archive"] if core is None else core.log_archive_account_id,
+        ),
+    )
+    if core is not None:
+        _business_unit_stacks(app, config=config, stacks=stacks, shared=shared)
     else:
-        _core_stacks(app, config=config, stacks=stacks, unit_ids=unit_ids, account_ids=account_ids)
+        _core_stacks(app, config=config, stacks=stacks, shared=shared)
 
     # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
     # synth, and every acknowledgement in the code carries its reason.
@@ -104,14 +118,22 @@ def _after_accounts(stack: Stack, stacks: dict[str, Stack]) -> None:
             stack.add_stack_dependency(other, "the accounts it refers to")
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What several stacks refer to, resolved once by :func:`build_landing_zone`."""
+
+    #: OU key -> id, for the OUs other stacks refer to (``cross_stack_references``).
+    ou_ids: Mapping[str, str]
+    #: Account key -> id, for the accounts other stacks refer to; a raw id maps to itself.
+    account_ids: Mapping[str, str]
+    #: The delegated administrator of the detection services.
+    audit_account_id: str
+    #: Where logs go and the key they are encrypted with.
+    log_archive: LogArchiveRef
+
+
 def _business_unit_stacks(
-    app: App,
-    *,
-    config: LandingZoneConfig,
-    core: CoreReference,
-    stacks: dict[str, Stack],
-    unit_ids: Mapping[str, str],
-    account_ids: Mapping[str, str],
+    app: App, *, config: LandingZoneConfig, stacks: dict[str, Stack], shared: Shared
 ) -> None:
     """What a business-unit fork adds: its own baseline and detection extras, from config."""
     if config.baseline.targets:
@@ -119,9 +141,7 @@ def _business_unit_stacks(
             app,
             config=config,
             stacks=stacks,
-            unit_ids=unit_ids,
-            account_ids=account_ids,
-            log_archive_account_id=core.log_archive_account_id,
+            shared=shared,
             description=f"{config.prefix} business unit: StackSet deploying the account "
             "baseline (AWS Config into the core's log archive, EBS encryption, password "
             "policy, Access Analyzer) to the business unit's accounts",
@@ -134,9 +154,11 @@ def _business_unit_stacks(
             stack_name=name,
             env=_management(config),
             config=config,
-            audit_account_id=core.audit_account_id,
-            ou_ids=unit_ids,
-            account_ids=[account_ids[key] for key in config.workload_accounts],
+            audit_account_id=shared.audit_account_id,
+            ou_ids=shared.ou_ids,
+            account_ids=[shared.account_ids[key] for key in config.workload_accounts]
+            if config.business_unit_alerts()
+            else [],
             description=f"{config.prefix} business unit: StackSet of its Security Hub "
             "policies and findings alerts in the core's audit account",
             termination_protection=True,
@@ -150,9 +172,7 @@ def _member_baseline(
     *,
     config: LandingZoneConfig,
     stacks: dict[str, Stack],
-    unit_ids: Mapping[str, str],
-    account_ids: Mapping[str, str],
-    log_archive_account_id: str,
+    shared: Shared,
     description: str,
 ) -> MemberBaselineStack:
     """The member baseline StackSet's stack, after every stack whose accounts it names."""
@@ -164,13 +184,13 @@ def _member_baseline(
         env=_management(config),
         config=config,
         organizational_unit_ids=[
-            config.organization.root_id if target == "root" else unit_ids[target]
+            config.organization.root_id if target == "root" else shared.ou_ids[target]
             for target in config.baseline.targets
         ],
         excluded_account_ids=[
-            account_ids.get(account, account) for account in config.baseline.excluded_accounts
+            shared.account_ids[account] for account in config.baseline.excluded_accounts
         ],
-        log_archive_account_id=log_archive_account_id,
+        log_archive=shared.log_archive,
         description=description,
         termination_protection=True,
     )
@@ -189,12 +209,7 @@ def _management(config: LandingZoneConfig, region: str | None = None) -> Environ
 
 
 def _core_stacks(
-    app: App,
-    *,
-    config: LandingZoneConfig,
-    stacks: dict[str, Stack],
-    unit_ids: Mapping[str, str],
-    account_ids: Mapping[str, str],
+    app: App, *, config: LandingZoneConfig, stacks: dict[str, Stack], shared: Shared
 ) -> None:
     """The organization-wide part a core fork owns: logs, baselines, detection."""
     organization = stacks["organization"]
@@ -206,8 +221,8 @@ def _core_stacks(
         stack_name=name,
         env=management,
         config=config,
-        log_archive_account_id=account_ids["log-archive"],
-        audit_account_id=account_ids["audit"],
+        log_archive=shared.log_archive,
+        audit_account_id=shared.audit_account_id,
         description=f"{config.prefix} landing zone: StackSet deploying the log archive "
         "(KMS key, log bucket, access-log bucket) into the log-archive account",
         termination_protection=True,
@@ -223,9 +238,7 @@ def _core_stacks(
         stack_name=name,
         env=management,
         config=config,
-        bucket_name=log_archive.bucket_name,
-        archive_bucket_names=log_archive.bucket_names,
-        key_arn=log_archive.key_arn,
+        log_archive=shared.log_archive,
         description=f"{config.prefix} landing zone: organization trail, its log group and "
         "the CIS AWS Foundations monitoring alarms",
         termination_protection=True,
@@ -240,9 +253,7 @@ def _core_stacks(
         app,
         config=config,
         stacks=stacks,
-        unit_ids=unit_ids,
-        account_ids=account_ids,
-        log_archive_account_id=account_ids["log-archive"],
+        shared=shared,
         description=f"{config.prefix} landing zone: StackSet deploying the account baseline "
         "(AWS Config, EBS encryption, password policy, Access Analyzer) to every member account",
     )
@@ -262,7 +273,7 @@ def _core_stacks(
             stack_name=name,
             env=_management(config, region),
             config=config,
-            log_archive_account_id=account_ids["log-archive"],
+            log_archive=shared.log_archive,
             description=f"{config.prefix} landing zone: the management account's baseline "
             f"in {region} (AWS Config, EBS encryption, password policy, Access Analyzer)",
             termination_protection=True,
@@ -283,9 +294,9 @@ def _core_stacks(
             stack_name=name,
             env=_management(config, region),
             config=config,
-            audit_account_id=account_ids["audit"],
+            audit_account_id=shared.audit_account_id,
             excluded_account_ids=[
-                account_ids.get(key, key) for key in config.conformance_pack_exclusions()
+                shared.account_ids[key] for key in config.conformance_pack_exclusions()
             ],
             description=f"{config.prefix} landing zone: the audit account as delegated "
             f"administrator of the detection services, and the detective guardrails "
@@ -311,9 +322,9 @@ def _core_stacks(
         stack_name=name,
         env=management,
         config=config,
-        audit_account_id=account_ids["audit"],
-        log_archive_account_id=account_ids["log-archive"],
-        ou_ids=unit_ids,
+        audit_account_id=shared.audit_account_id,
+        log_archive=shared.log_archive,
+        ou_ids=shared.ou_ids,
         description=f"{config.prefix} landing zone: StackSets configuring GuardDuty, Security "
         "Hub, Config aggregation, Access Analyzer, Inspector, Macie, Detective and findings "
         "alerts in the audit account",

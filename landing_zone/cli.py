@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
+from landing_zone.detection_services import SERVICES
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
@@ -181,19 +182,9 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
         if len(lines) == 1:
             lines.append("  nothing (the core's policies and alerts cover its accounts)")
         return lines
-    switches = (
-        ("GuardDuty", detection.guardduty.enabled),
-        ("Security Hub", detection.security_hub.enabled),
-        ("Config aggregator", detection.config_aggregator),
-        (
-            "Access Analyzer",
-            detection.access_analyzer.organization
-            or detection.access_analyzer.unused_access.enabled,
-        ),
-        ("Inspector", detection.inspector.enabled),
-        ("Macie", detection.macie.enabled),
-        ("Detective", detection.detective.enabled),
-    )
+    switches = [
+        (service.name, service.enabled(detection)) for service in SERVICES if service.listed
+    ]
     services = [name for name, on in switches if on]
     off = [name for name, on in switches if not on]
     lines = [

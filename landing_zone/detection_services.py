@@ -57,15 +57,17 @@ class Delegation:
     for ``principal`` (the handler's ``Service: organizations``).
     ``handler``: the service's own designation API, through the handler's
     ``Service: <api>`` (``actions`` are what it calls).
-    ``native``: a CloudFormation type (``AWS::SecurityHub::DelegatedAdmin``,
-    ``AWS::Detective::OrganizationAdmin``).
+    ``native``: the CloudFormation type named by ``api``
+    (``AWS::SecurityHub::DelegatedAdmin``, ``AWS::Detective::OrganizationAdmin``).
     """
 
     mechanism: Literal["organizations", "handler", "native"]
     #: Home region once (a global registration) or every governed region.
     scope: Scope
-    #: ``Service`` of ``lambdas/delegated_admin.py`` (handler), or the principal (organizations).
-    api: str = ""
+    #: ``Service`` of ``lambdas/delegated_admin.py`` (handler), the principal
+    #: (organizations) or the CloudFormation type (native).
+    api: str
+    #: What the handler calls on the service's API (handler only).
     actions: tuple[str, ...] = ()
 
 
@@ -96,6 +98,8 @@ class DetectionService:
     key: str
     #: As people say it (summary, docs).
     name: str
+    #: PascalCase, for construct ids (and so logical ids): never change it for a deployed row.
+    id: str
     #: Whether config turns it on.
     enabled: Callable[[DetectionConfig], bool]
     trusted_access: tuple[TrustedAccess, ...]
@@ -137,6 +141,7 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="guardduty",
         name="GuardDuty",
+        id="GuardDuty",
         enabled=lambda d: d.guardduty.enabled,
         trusted_access=(
             TrustedAccess("guardduty.amazonaws.com", "detection.guardduty"),
@@ -178,9 +183,10 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="security_hub",
         name="Security Hub",
+        id="SecurityHub",
         enabled=lambda d: d.security_hub.enabled,
         trusted_access=(TrustedAccess("securityhub.amazonaws.com", "detection.security_hub"),),
-        delegation=Delegation("native", "regional"),
+        delegation=Delegation("native", "regional", api="AWS::SecurityHub::DelegatedAdmin"),
         # Central configuration lives in the home region, where findings aggregate.
         regional=_off,
         home=lambda d: d.security_hub.enabled,
@@ -188,6 +194,7 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="config_aggregator",
         name="Config aggregator",
+        id="Config",
         enabled=lambda d: d.config_aggregator,
         trusted_access=(TrustedAccess("config.amazonaws.com", "detection.config_aggregator"),),
         delegation=Delegation("organizations", "home", api="config.amazonaws.com"),
@@ -197,6 +204,7 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="access_analyzer",
         name="Access Analyzer",
+        id="AccessAnalyzer",
         enabled=_access_analyzer_on,
         trusted_access=(
             TrustedAccess("access-analyzer.amazonaws.com", "detection.access_analyzer"),
@@ -209,6 +217,7 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="inspector",
         name="Inspector",
+        id="Inspector",
         enabled=lambda d: d.inspector.enabled,
         trusted_access=(TrustedAccess("inspector2.amazonaws.com", "detection.inspector"),),
         delegation=Delegation(
@@ -241,6 +250,7 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="macie",
         name="Macie",
+        id="Macie",
         enabled=lambda d: d.macie.enabled,
         trusted_access=(TrustedAccess("macie.amazonaws.com", "detection.macie"),),
         delegation=Delegation(
@@ -274,9 +284,10 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="detective",
         name="Detective",
+        id="Detective",
         enabled=lambda d: d.detective.enabled,
         trusted_access=(TrustedAccess("detective.amazonaws.com", "detection.detective"),),
-        delegation=Delegation("native", "regional"),
+        delegation=Delegation("native", "regional", api="AWS::Detective::OrganizationAdmin"),
         regional=lambda d: d.detective.enabled,
         home=_off,
         organization_handler=OrganizationHandler(
@@ -297,6 +308,7 @@ SERVICES: tuple[DetectionService, ...] = (
     DetectionService(
         key="conformance_pack",
         name="Config rules (conformance pack)",
+        id="ConformancePack",
         enabled=lambda d: d.conformance_pack.enabled,
         trusted_access=(
             TrustedAccess("config-multiaccountsetup.amazonaws.com", "detection.conformance_pack"),
@@ -353,9 +365,22 @@ def delegated_admin_actions() -> tuple[str, ...]:
     )
 
 
-def organization_handlers(detection: DetectionConfig) -> tuple[DetectionService, ...]:
-    """Enabled services whose organization auto-enable the audit account's handler applies."""
-    return tuple(s for s in enabled_services(detection) if s.organization_handler is not None)
+@dataclass(frozen=True)
+class AutoEnable:
+    """One service's organization auto-enable as the handler applies it, resolved from config."""
+
+    service: str
+    grants: tuple[Grant, ...]
+    properties: Mapping[str, Any]
+
+
+def auto_enable(detection: DetectionConfig) -> tuple[AutoEnable, ...]:
+    """What the audit account's handler enables organization-wide, in registry order."""
+    return tuple(
+        AutoEnable(handler.service, handler.grants, dict(handler.properties(detection)))
+        for service in enabled_services(detection)
+        if (handler := service.organization_handler) is not None
+    )
 
 
 def regional_services(detection: DetectionConfig) -> bool:

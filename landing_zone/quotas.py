@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.references import cross_stack_references
 
 if TYPE_CHECKING:
     from landing_zone.guardrails.packer import GuardrailPlan
@@ -60,34 +61,14 @@ def organization_stack_resources(config: LandingZoneConfig, plan: GuardrailPlan)
 def organization_stack_outputs(config: LandingZoneConfig) -> int:
     """How many outputs the organization stack will have: one per id another stack refers to.
 
-    Other stacks refer to OU ids (account stacks place accounts in them, the
-    baseline targets them, Security Hub policies associate with them) and to
-    the ids of accounts this stack creates (the core accounts everywhere,
-    excluded accounts, a business unit's alerts). A test holds this count
-    equal to the synthesized template's.
+    The ids are :func:`~landing_zone.references.cross_stack_references`, the
+    same set ``app.py`` passes to the other stacks; only the OUs and the
+    accounts this stack creates need an output (adopted ids are literals).
+    A test holds this count equal to the synthesized template's.
     """
-    sharded = [
-        a
-        for shard in range(config.organization.account_stacks)
-        for a in config.account_stack_accounts(shard)
-    ]
-    units = {account.ou for _, account in sharded}
-    if config.baseline.targets:
-        units.update(t for t in config.baseline.targets if t != "root")
-    if not config.business_unit or config.business_unit_detection():
-        units.update(config.security_hub_ou_keys())
+    references = cross_stack_references(config)
     created = {key for key, account in config.organization_stack_accounts() if not account.adopted}
-    referenced: set[str] = set()
-    if config.business_unit:
-        if config.business_unit_alerts():
-            referenced.update(config.workload_accounts)
-    else:
-        referenced.update(("log-archive", "audit"))
-        if config.detection.conformance_pack.enabled:
-            referenced.update(config.conformance_pack_exclusions())
-    if config.baseline.targets:
-        referenced.update(config.baseline.excluded_accounts)
-    return len(units) + len(referenced & created)
+    return len(references.ou_keys) + len(references.account_keys & created)
 
 
 def check_stack_limits(config: LandingZoneConfig, plan: GuardrailPlan) -> None:

@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.constructs.account_baseline import GLOBAL_RESOURCE_TYPES
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
+from landing_zone.references import LogArchiveRef
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from tests.conftest import Synth, cdk_context
 from tests.test_config import minimal_variant
@@ -285,14 +286,14 @@ def synth_variant(config: LandingZoneConfig, outdir: Path) -> tuple[dict[str, An
         excluded_account_ids=["555555555555", "999999999999"][
             : len(config.baseline.excluded_accounts)
         ],
-        log_archive_account_id="333333333333",
+        log_archive=LogArchiveRef.of(config, account_id="333333333333"),
     )
     ManagementBaselineStack(
         app,
         "ManagementBaseline",
         env=Environment(account="111111111111", region="eu-central-1"),
         config=config,
-        log_archive_account_id="333333333333",
+        log_archive=LogArchiveRef.of(config, account_id="333333333333"),
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()

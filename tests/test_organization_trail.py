@@ -11,6 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS, MAX_PATTERN_CHARS
+from landing_zone.references import LogArchiveRef
 from landing_zone.stacks.trail_stack import TrailStack
 from tests.conftest import EXAMPLE, ROOT, cdk_context
 from tests.test_config import minimal_variant, problems_of
@@ -283,12 +284,7 @@ def trail_stack_template(config: LandingZoneConfig) -> Template:
         "Trail",
         env=Environment(account="111111111111", region=config.regions.home),
         config=config,
-        bucket_name="tiny-log-archive-logs-333333333333-eu-west-1",
-        archive_bucket_names=[
-            f"tiny-log-archive-{purpose}-333333333333-eu-west-1"
-            for purpose in ("logs", "config", "access-logs")
-        ],
-        key_arn="arn:aws:kms:eu-west-1:333333333333:alias/tiny/landing-zone/log-archive",
+        log_archive=LogArchiveRef.of(config, account_id="333333333333"),
     )
     return Template.from_stack(stack)
 

@@ -6,9 +6,9 @@ Built into the two audit StackSet templates (``stacks/detection_stack.py``):
 :class:`UnusedAccessAnalyzer` and :class:`FindingsAlerts` in the home region,
 where Security Hub aggregates every region's findings.
 
-One enabling mechanism per service (DESIGN.md decision 1): the services'
-organization auto-enable creates detectors, hubs and members in every
-account, so no StackSet creates them anywhere.
+One enabling mechanism per service: the services' organization auto-enable
+creates detectors, hubs and members in every account, so no StackSet creates
+them anywhere (a second mechanism would fail with "already exists").
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
 from landing_zone.config import (
-    AccessAnalyzerConfig,
-    DetectionConfig,
     FindingsNotificationsConfig,
     SecurityHubConfig,
     SecurityHubPolicyConfig,
@@ -49,25 +47,17 @@ from landing_zone.constructs.handler import HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.constructs.keys import AdministeredKey
 from landing_zone.constructs.monitoring import AlarmTopic, Publisher
+from landing_zone.detection_services import AutoEnable
 from landing_zone.guardrails.security_hub import BY_KEY as STANDARDS
 from landing_zone.guardrails.security_hub import labels_at_or_above, standards_arn
 from landing_zone.naming import kms_alias_name, pascal, resource_name
+from landing_zone.references import LogArchiveRef
 
 # Enrolling every existing account of a large organization (one API call per
 # account for Macie) takes minutes: the longest a Lambda function may run.
 DETECTION_TIMEOUT = Duration.minutes(15)
 DETECTION_SERVICE_TIMEOUT = Duration.minutes(16)
 
-# GuardDuty protection plans by config field -> API feature name.
-# See: https://docs.aws.amazon.com/guardduty/latest/APIReference/API_OrganizationFeatureConfiguration.html
-GUARDDUTY_FEATURES = {
-    "s3_data_events": "S3_DATA_EVENTS",
-    "eks_audit_logs": "EKS_AUDIT_LOGS",
-    "runtime_monitoring": "RUNTIME_MONITORING",
-    "ebs_malware_protection": "EBS_MALWARE_PROTECTION",
-    "rds_login_events": "RDS_LOGIN_EVENTS",
-    "lambda_network_logs": "LAMBDA_NETWORK_LOGS",
-}
 # Service-linked roles the services create in the administrator account when
 # a plan or scan type is switched on there.
 SERVICE_LINKED_ROLE_SERVICES = (
@@ -121,7 +111,12 @@ def security_hub_finding_pattern(
 
 
 class OrganizationDetection(Construct):
-    """GuardDuty, Inspector, Macie, Detective and the organization analyzer, in one region."""
+    """Organization auto-enable of the detection services, and the organization analyzer.
+
+    In the audit account, one governed region: a custom resource per
+    ``auto_enable`` row (:func:`landing_zone.detection_services.auto_enable`),
+    GuardDuty's findings export into ``export`` (the log archive) when given.
+    """
 
     def __init__(
         self,
@@ -129,112 +124,29 @@ class OrganizationDetection(Construct):
         construct_id: str,
         *,
         prefix: str,
-        detection: DetectionConfig,
+        auto_enable: Sequence[AutoEnable],
         home_region: str,
-        export_bucket_name: str,
-        export_key_alias_arn: str,
-        log_archive_account_id: str,
+        export: LogArchiveRef | None,
+        organization_analyzer: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         partition, account, region = Aws.PARTITION, Aws.ACCOUNT_ID, Aws.REGION
         self.services: dict[str, CustomResource] = {}
-        needs_handler = (
-            detection.guardduty.enabled
-            or detection.inspector.enabled
-            or detection.macie.enabled
-            or detection.detective.enabled
-        )
-        if needs_handler:
-            self.handler = self._handler(prefix=prefix, detection=detection)
-
-        guard = detection.guardduty
-        if guard.enabled:
-            plans = guard.protection_plans
-            self.handler.allow(
-                [
-                    "guardduty:UpdateDetector",
-                    "guardduty:UpdateOrganizationConfiguration",
-                    "guardduty:GetDetector",
-                ],
-                [f"arn:{partition}:guardduty:{region}:{account}:detector/*"],
-            )
-            self.handler.allow(["guardduty:ListDetectors"], ["*"])
-            guardduty_config = self._service(
-                "GuardDuty",
-                Features={
-                    feature: str(getattr(plans, field)).lower()
-                    for field, feature in GUARDDUTY_FEATURES.items()
-                },
-                FindingPublishingFrequency=guard.finding_publishing_frequency,
-            )
-            if guard.export_findings:
+        if auto_enable:
+            self.handler = self._handler(prefix=prefix)
+        for service in auto_enable:
+            for grant in service.grants:
                 self.handler.allow(
-                    ["kms:DescribeKey"],
-                    [f"arn:{partition}:kms:{home_region}:{log_archive_account_id}:key/*"],
+                    list(grant.actions),
+                    [grant.resource.format(partition=partition, region=region, account=account)],
                 )
-                Validations.of(self.handler.role).acknowledge(
-                    Acknowledgment(
-                        id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:"
-                        f"{home_region}:<LogArchiveAccountId>:key/*]",
-                        reason="Resolves the log-archive key's alias to its ARN (DescribeKey "
-                        "only); the key id is only known in the log-archive account",
-                    )
-                )
-                key = self._service("KeyArn", KeyId=export_key_alias_arn)
-                # Every region's administrator detector exports every
-                # member's findings into the log archive (GuardDuty writes
-                # AWSLogs/<account>/GuardDuty/<region>/...).
-                # See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html
-                self.export = guardduty.CfnPublishingDestination(
-                    self,
-                    "GuardDutyExport",
-                    detector_id=guardduty_config.get_att_string("DetectorId"),
-                    destination_type="S3",
-                    destination_properties=guardduty.CfnPublishingDestination.CFNDestinationPropertiesProperty(
-                        destination_arn=f"arn:{partition}:s3:::{export_bucket_name}",
-                        kms_key_arn=key.get_att_string("Arn"),
-                    ),
+            resource = self._service(service.service, **service.properties)
+            if service.service == "GuardDuty" and export is not None:
+                self._export(
+                    detector=resource, export=export, home_region=home_region, partition=partition
                 )
 
-        if detection.inspector.enabled:
-            self.handler.allow(
-                [
-                    "inspector2:AssociateMember",
-                    "inspector2:BatchGetAccountStatus",
-                    "inspector2:Enable",
-                    "inspector2:ListMembers",
-                    "inspector2:UpdateOrganizationConfiguration",
-                ],
-                ["*"],
-            )
-            self._service("Inspector", ResourceTypes=list(detection.inspector.scan_types))
-        if detection.macie.enabled:
-            self.handler.allow(
-                [
-                    "macie2:CreateMember",
-                    "macie2:ListMembers",
-                    "macie2:UpdateMacieSession",
-                    "macie2:UpdateOrganizationConfiguration",
-                ],
-                ["*"],
-            )
-            self._service(
-                "Macie", FindingPublishingFrequency=detection.macie.finding_publishing_frequency
-            )
-        if detection.detective.enabled:
-            graph = f"arn:{partition}:detective:{region}:{account}:graph:*"
-            self.handler.allow(
-                [
-                    "detective:CreateMembers",
-                    "detective:ListMembers",
-                    "detective:UpdateOrganizationConfiguration",
-                ],
-                [graph],
-            )
-            self.handler.allow(["detective:ListGraphs"], ["*"])
-            self._service("Detective")
-
-        if detection.access_analyzer.organization:
+        if organization_analyzer:
             # Zone of trust: the organization. Finds what is shared outside it,
             # in every governed region (analyzers are regional), for free.
             # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-getting-started.html
@@ -245,6 +157,38 @@ class OrganizationDetection(Construct):
                 analyzer_name=resource_name(prefix, "OrganizationAnalyzer"),
             )
             self.analyzer.apply_removal_policy(RemovalPolicy.RETAIN)
+
+    def _export(
+        self, *, detector: CustomResource, export: LogArchiveRef, home_region: str, partition: str
+    ) -> None:
+        """Every region's administrator detector exports every member's findings to the archive.
+
+        GuardDuty writes AWSLogs/<account>/GuardDuty/<region>/... with the key.
+        See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html
+        """
+        self.handler.allow(
+            ["kms:DescribeKey"],
+            [f"arn:{partition}:kms:{home_region}:{export.account_id}:key/*"],
+        )
+        Validations.of(self.handler.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:"
+                f"{home_region}:<LogArchiveAccountId>:key/*]",
+                reason="Resolves the log-archive key's alias to its ARN (DescribeKey "
+                "only); the key id is only known in the log-archive account",
+            )
+        )
+        key = self._service("KeyArn", KeyId=export.key_arn)
+        self.export = guardduty.CfnPublishingDestination(
+            self,
+            "GuardDutyExport",
+            detector_id=detector.get_att_string("DetectorId"),
+            destination_type="S3",
+            destination_properties=guardduty.CfnPublishingDestination.CFNDestinationPropertiesProperty(
+                destination_arn=f"arn:{partition}:s3:::{export.config_bucket_name}",
+                kms_key_arn=key.get_att_string("Arn"),
+            ),
+        )
 
     def _service(self, service: str, **properties: Any) -> CustomResource:
         resource = CustomResource(
@@ -258,7 +202,7 @@ class OrganizationDetection(Construct):
         self.services[service] = resource
         return resource
 
-    def _handler(self, *, prefix: str, detection: DetectionConfig) -> HandlerFunction:
+    def _handler(self, *, prefix: str) -> HandlerFunction:
         partition, account = Aws.PARTITION, Aws.ACCOUNT_ID
         handler = HandlerFunction(
             self,
@@ -525,7 +469,7 @@ class UnusedAccessAnalyzer(Construct):
     """The organization unused-access analyzer (home region; it analyses IAM, which is global)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, prefix: str, config: AccessAnalyzerConfig
+        self, scope: Construct, construct_id: str, *, prefix: str, unused_access_age_days: int
     ) -> None:
         super().__init__(scope, construct_id)
         self.analyzer = accessanalyzer.CfnAnalyzer(
@@ -535,7 +479,7 @@ class UnusedAccessAnalyzer(Construct):
             analyzer_name=resource_name(prefix, "OrganizationUnusedAccess"),
             analyzer_configuration=accessanalyzer.CfnAnalyzer.AnalyzerConfigurationProperty(
                 unused_access_configuration=accessanalyzer.CfnAnalyzer.UnusedAccessConfigurationProperty(
-                    unused_access_age=config.unused_access.unused_access_age_days
+                    unused_access_age=unused_access_age_days
                 )
             ),
         )
@@ -557,13 +501,17 @@ class FindingsAlerts(Construct):
         construct_id: str,
         *,
         prefix: str,
-        detection: DetectionConfig,
+        notifications: FindingsNotificationsConfig,
+        security_hub: bool,
+        guardduty: bool,
         accounts: Sequence[str] | None = None,
     ) -> None:
-        """``accounts``: only findings about these accounts (a business unit's); default all."""
+        """Rules for the findings of the services that are on (``security_hub``, ``guardduty``).
+
+        ``accounts``: only findings about these accounts (a business unit's); default all.
+        """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        notifications: FindingsNotificationsConfig = detection.notifications
         whose = (
             "this business unit's accounts in every"
             if accounts is not None
@@ -602,7 +550,7 @@ class FindingsAlerts(Construct):
             ),
         ).topic
         self.rules: dict[str, events.CfnRule] = {}
-        if detection.security_hub.enabled:
+        if security_hub:
             self._rule(
                 prefix,
                 "SecurityHubFindings",
@@ -612,7 +560,7 @@ class FindingsAlerts(Construct):
                     notifications.security_hub_min_severity, accounts=accounts
                 ),
             )
-        if detection.guardduty.enabled:
+        if guardduty:
             self._rule(
                 prefix,
                 "GuardDutyFindings",

@@ -12,44 +12,42 @@ CloudFormation has them (``AWS::SecurityHub::DelegatedAdmin``,
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, CustomResource, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, CfnResource, CustomResource, RemovalPolicy, Validations
 from aws_cdk import aws_config as config_
 from aws_cdk import aws_detective as detective
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct, IConstruct
 
-from landing_zone.config import DetectionConfig
 from landing_zone.constructs.handler import SERVICE_TIMEOUT, HandlerFunction
+from landing_zone.detection_services import DetectionService, delegated_admin_actions
 from landing_zone.guardrails.detective import conformance_pack_template, rules_for_region
 from landing_zone.naming import tags
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 HANDLER_FILES = ("custom_resource.py", "delegated_admin.py")
-# Services whose "administrator" is an Organizations registration only.
-ORGANIZATIONS_REGISTRATIONS = {
-    "config.amazonaws.com": "Config",
-    "access-analyzer.amazonaws.com": "AccessAnalyzer",
-}
 
 
 class DelegatedAdministrators(Construct):
-    """The audit account as delegated administrator of every enabled detection service."""
+    """The audit account as delegated administrator of ``services`` (management account).
+
+    ``services`` are registry rows (:mod:`landing_zone.detection_services`),
+    in the order they register; each row's ``delegation`` says how.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        detection: DetectionConfig,
+        services: Sequence[DetectionService],
         audit_account_id: str,
         partition: str,
         management_account_id: str,
         organization_id: str,
-        home_region: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self._audit = audit_account_id
@@ -76,12 +74,7 @@ class DelegatedAdministrators(Construct):
         # these support resource-level permissions.
         self.handler.allow(
             [
-                "guardduty:EnableOrganizationAdminAccount",
-                "guardduty:ListOrganizationAdminAccounts",
-                "inspector2:EnableDelegatedAdminAccount",
-                "inspector2:GetDelegatedAdminAccount",
-                "macie2:EnableOrganizationAdminAccount",
-                "macie2:ListOrganizationAdminAccounts",
+                *delegated_admin_actions(),
                 "organizations:DescribeAccount",
                 "organizations:DescribeOrganization",
                 "organizations:DescribeOrganizationalUnit",
@@ -113,32 +106,19 @@ class DelegatedAdministrators(Construct):
         # one registration after another.
         self.registrations: dict[str, IConstruct] = {}
         self._previous: IConstruct | None = None
-        if home_region:
-            needs = {
-                "config.amazonaws.com": detection.config_aggregator,
-                "access-analyzer.amazonaws.com": detection.access_analyzer.organization
-                or detection.access_analyzer.unused_access.enabled,
-            }
-            for principal, name in ORGANIZATIONS_REGISTRATIONS.items():
-                if needs[principal]:
-                    self._custom(name, Service="organizations", ServicePrincipal=principal)
-        if detection.guardduty.enabled:
-            self._custom("GuardDuty", Service="guardduty")
-        if detection.security_hub.enabled:
-            hub = securityhub.CfnDelegatedAdmin(
-                self, "SecurityHub", admin_account_id=audit_account_id
-            )
-            hub.apply_removal_policy(RemovalPolicy.RETAIN)
-            self._chain("SecurityHub", hub)
-        if detection.inspector.enabled:
-            self._custom("Inspector", Service="inspector2")
-        if detection.macie.enabled:
-            self._custom("Macie", Service="macie2")
-        if detection.detective.enabled:
-            admin = detective.CfnOrganizationAdmin(self, "Detective", account_id=audit_account_id)
-            # Removing it would disassociate every member graph: kept, like the others.
-            admin.apply_removal_policy(RemovalPolicy.RETAIN)
-            self._chain("Detective", admin)
+        for service in services:
+            delegation = service.delegation
+            if delegation is None:
+                continue
+            if delegation.mechanism == "organizations":
+                self._custom(service.id, Service="organizations", ServicePrincipal=delegation.api)
+            elif delegation.mechanism == "handler":
+                self._custom(service.id, Service=delegation.api)
+            else:
+                resource = NATIVE_ADMINISTRATORS[delegation.api](self, service.id, audit_account_id)
+                # Removing one would disassociate every member: kept, like the others.
+                resource.apply_removal_policy(RemovalPolicy.RETAIN)
+                self._chain(service.id, resource)
 
     def _custom(self, name: str, **properties: str) -> None:
         resource = CustomResource(
@@ -158,6 +138,18 @@ class DelegatedAdministrators(Construct):
             resource.node.add_dependency(self._previous)
         self._previous = resource
         self.registrations[name] = resource
+
+
+# The delegation types CloudFormation has natively, by type name (a row's
+# ``delegation.api``).
+NATIVE_ADMINISTRATORS: dict[str, Callable[[Construct, str, str], CfnResource]] = {
+    "AWS::SecurityHub::DelegatedAdmin": lambda scope, construct_id, account: (
+        securityhub.CfnDelegatedAdmin(scope, construct_id, admin_account_id=account)
+    ),
+    "AWS::Detective::OrganizationAdmin": lambda scope, construct_id, account: (
+        detective.CfnOrganizationAdmin(scope, construct_id, account_id=account)
+    ),
+}
 
 
 class OrganizationConformancePack(Construct):

@@ -9,8 +9,9 @@ from aws_cdk import CfnTag
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-from landing_zone.guardrails.packer import POLICY_TYPE, ROOT, GuardrailPlan
+from landing_zone.guardrails.packer import POLICY_TYPE, GuardrailPlan
 from landing_zone.naming import pascal
+from landing_zone.org_tree import ROOT
 
 
 class GuardrailPolicies(Construct):

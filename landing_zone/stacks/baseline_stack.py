@@ -15,31 +15,35 @@ from landing_zone.constructs.stack_set import (
     ServiceManagedStackSet,
     StackSetTemplate,
 )
-from landing_zone.naming import (
-    stack_id,
-)
-from landing_zone.stacks.log_archive_stack import archive_config_bucket_name, archive_key_alias_arn
+from landing_zone.naming import stack_id
+from landing_zone.references import LogArchiveRef
 
 
 def _baseline(
-    scope: Construct, *, config: LandingZoneConfig, log_archive_account_id: str
+    scope: Construct, *, config: LandingZoneConfig, log_archive: LogArchiveRef
 ) -> AccountBaseline:
-    home = config.regions.home
     return AccountBaseline(
         scope,
         "Baseline",
         prefix=config.prefix,
         config=config.baseline,
-        home_region=home,
-        config_bucket_name=archive_config_bucket_name(config, log_archive_account_id),
-        key_arn=archive_key_alias_arn(config, log_archive_account_id),
+        home_region=config.regions.home,
+        config_bucket_name=log_archive.config_bucket_name,
+        key_arn=log_archive.key_arn,
     )
 
 
 class MemberBaselineTemplate(StackSetTemplate):
     """The baseline as it lands in every member account and governed region."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        log_archive: LogArchiveRef,
+    ) -> None:
         super().__init__(
             scope,
             construct_id,
@@ -49,12 +53,12 @@ class MemberBaselineTemplate(StackSetTemplate):
         )
         # The log-archive account may be created in the same deployment, so
         # its id arrives as a StackSet parameter rather than a literal.
-        log_archive = self.parameter(
+        account = self.parameter(
             "LogArchiveAccountId",
             description="Account holding the Config bucket and the log-archive key",
             pattern=r"^\d{12}$",
         )
-        self.baseline = _baseline(self, config=config, log_archive_account_id=log_archive)
+        self.baseline = _baseline(self, config=config, log_archive=log_archive.in_account(account))
 
 
 class MemberBaselineStack(Stack):
@@ -75,13 +79,15 @@ class MemberBaselineStack(Stack):
         config: LandingZoneConfig,
         organizational_unit_ids: Sequence[str],
         excluded_account_ids: Sequence[str],
-        log_archive_account_id: str,
+        log_archive: LogArchiveRef,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         baseline = config.baseline
         preferences = baseline.operation_preferences
-        self.template = MemberBaselineTemplate(self, "Template", config=config)
+        self.template = MemberBaselineTemplate(
+            self, "Template", config=config, log_archive=log_archive
+        )
         self.stack_set = ServiceManagedStackSet(
             self,
             "StackSet",
@@ -94,7 +100,7 @@ class MemberBaselineStack(Stack):
             regions=config.baseline_region_order,
             auto_deployment=True,
             retain_stacks_on_account_removal=baseline.retain_stacks_on_account_removal,
-            parameters={"LogArchiveAccountId": log_archive_account_id},
+            parameters={"LogArchiveAccountId": log_archive.account_id},
             operation_preferences=OperationPreferences(
                 max_concurrent_percentage=preferences.max_concurrent_percentage,
                 failure_tolerance_percentage=preferences.failure_tolerance_percentage,
@@ -116,10 +122,8 @@ class ManagementBaselineStack(Stack):
         construct_id: str,
         *,
         config: LandingZoneConfig,
-        log_archive_account_id: str,
+        log_archive: LogArchiveRef,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.baseline = _baseline(
-            self, config=config, log_archive_account_id=log_archive_account_id
-        )
+        self.baseline = _baseline(self, config=config, log_archive=log_archive)

@@ -42,11 +42,14 @@ from landing_zone.constructs.stack_set import (
     ServiceManagedStackSet,
     StackSetTemplate,
 )
-from landing_zone.naming import (
-    pascal,
-    stack_id,
+from landing_zone.detection_services import (
+    auto_enable,
+    delegations,
+    home_services,
+    regional_services,
 )
-from landing_zone.stacks.log_archive_stack import archive_config_bucket_name, archive_key_alias_arn
+from landing_zone.naming import pascal, stack_id
+from landing_zone.references import LogArchiveRef
 
 
 class DetectionAdminStack(Stack):
@@ -68,12 +71,11 @@ class DetectionAdminStack(Stack):
         self.administrators = DelegatedAdministrators(
             self,
             "DelegatedAdministrators",
-            detection=detection,
+            services=delegations(detection, home_region=home),
             audit_account_id=audit_account_id,
             partition=config.partition,
             management_account_id=config.organization.management_account_id,
             organization_id=config.organization.id,
-            home_region=home,
         )
         self.conformance_pack: OrganizationConformancePack | None = None
         if detection.conformance_pack.enabled:
@@ -90,7 +92,14 @@ class DetectionAdminStack(Stack):
 class AuditRegionalTemplate(StackSetTemplate):
     """What the audit account runs in every governed region."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        log_archive: LogArchiveRef,
+    ) -> None:
         super().__init__(
             scope,
             construct_id,
@@ -100,20 +109,22 @@ class AuditRegionalTemplate(StackSetTemplate):
         )
         detection = config.detection
         home = config.regions.home
-        log_archive = self.parameter(
+        account = self.parameter(
             "LogArchiveAccountId",
             description="Account holding the log archive bucket and key (GuardDuty export)",
             pattern=r"^\d{12}$",
         )
+        guard = detection.guardduty
         self.detection = OrganizationDetection(
             self,
             "Detection",
             prefix=config.prefix,
-            detection=detection,
+            auto_enable=auto_enable(detection),
             home_region=home,
-            export_bucket_name=archive_config_bucket_name(config, log_archive),
-            export_key_alias_arn=archive_key_alias_arn(config, log_archive),
-            log_archive_account_id=log_archive,
+            export=log_archive.in_account(account)
+            if guard.enabled and guard.export_findings
+            else None,
+            organization_analyzer=detection.access_analyzer.organization,
         )
         self.forwarder: GuardDutyForwarder | None = None
         if detection.guardduty.enabled and other_regions(config.regions.governed, home):
@@ -125,29 +136,6 @@ class AuditRegionalTemplate(StackSetTemplate):
                 min_severity=detection.notifications.guardduty_min_severity,
                 condition=outside_home(self, home),
             )
-
-
-def regional_services(config: LandingZoneConfig) -> bool:
-    """Whether the audit account has anything to run in every governed region."""
-    d = config.detection
-    return (
-        d.guardduty.enabled
-        or d.inspector.enabled
-        or d.macie.enabled
-        or d.detective.enabled
-        or d.access_analyzer.organization
-    )
-
-
-def home_services(config: LandingZoneConfig) -> bool:
-    """Whether the audit account has anything to run in the home region only."""
-    d = config.detection
-    return (
-        d.security_hub.enabled
-        or d.guardduty.enabled
-        or d.config_aggregator
-        or d.access_analyzer.unused_access.enabled
-    )
 
 
 class AuditHomeTemplate(StackSetTemplate):
@@ -187,11 +175,19 @@ class AuditHomeTemplate(StackSetTemplate):
             )
         if detection.access_analyzer.unused_access.enabled:
             self.unused_access = UnusedAccessAnalyzer(
-                self, "UnusedAccessAnalyzer", prefix=config.prefix, config=detection.access_analyzer
+                self,
+                "UnusedAccessAnalyzer",
+                prefix=config.prefix,
+                unused_access_age_days=detection.access_analyzer.unused_access.unused_access_age_days,
             )
         if detection.security_hub.enabled or detection.guardduty.enabled:
             self.alerts = FindingsAlerts(
-                self, "FindingsAlerts", prefix=config.prefix, detection=detection
+                self,
+                "FindingsAlerts",
+                prefix=config.prefix,
+                notifications=detection.notifications,
+                security_hub=detection.security_hub.enabled,
+                guardduty=detection.guardduty.enabled,
             )
 
 
@@ -210,16 +206,16 @@ class AuditStack(Stack):
         *,
         config: LandingZoneConfig,
         audit_account_id: str,
-        log_archive_account_id: str,
+        log_archive: LogArchiveRef,
         ou_ids: Mapping[str, str],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.regional: ServiceManagedStackSet | None = None
         self.home: ServiceManagedStackSet | None = None
-        if regional_services(config):
-            self._regional(config, audit_account_id, log_archive_account_id)
-        if home_services(config):
+        if regional_services(config.detection):
+            self._regional(config, audit_account_id, log_archive)
+        if home_services(config.detection):
             self._home(config, audit_account_id, ou_ids)
         if self.home is not None and self.regional is not None:
             # Security Hub's aggregator links regions whose hubs the regional
@@ -227,10 +223,12 @@ class AuditStack(Stack):
             self.home.resource.add_dependency(self.regional.resource)
 
     def _regional(
-        self, config: LandingZoneConfig, audit_account_id: str, log_archive_account_id: str
+        self, config: LandingZoneConfig, audit_account_id: str, log_archive: LogArchiveRef
     ) -> None:
         prefix = config.prefix
-        self.regional_template = AuditRegionalTemplate(self, "RegionalTemplate", config=config)
+        self.regional_template = AuditRegionalTemplate(
+            self, "RegionalTemplate", config=config, log_archive=log_archive
+        )
         self.regional = ServiceManagedStackSet(
             self,
             "Regional",
@@ -242,7 +240,7 @@ class AuditStack(Stack):
             accounts=[audit_account_id],
             regions=config.baseline_region_order,
             auto_deployment=False,
-            parameters={"LogArchiveAccountId": log_archive_account_id},
+            parameters={"LogArchiveAccountId": log_archive.account_id},
             operation_preferences=OperationPreferences(
                 region_concurrency="PARALLEL", region_order=config.baseline_region_order
             ),
@@ -338,7 +336,9 @@ class BusinessUnitDetectionTemplate(StackSetTemplate):
                 self,
                 "FindingsAlerts",
                 prefix=config.prefix,
-                detection=detection,
+                notifications=detection.notifications,
+                security_hub=detection.security_hub.enabled,
+                guardduty=detection.guardduty.enabled,
                 accounts=accounts.value_as_list,
             )
 

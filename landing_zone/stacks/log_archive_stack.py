@@ -15,15 +15,8 @@ from landing_zone.constructs.stack_set import (
     ServiceManagedStackSet,
     StackSetTemplate,
 )
-from landing_zone.naming import (
-    ACCESS_LOG_BUCKET,
-    CONFIG_BUCKET,
-    LOG_ARCHIVE_KEY,
-    LOG_BUCKET,
-    kms_alias_arn,
-    log_archive_bucket_name,
-    stack_id,
-)
+from landing_zone.naming import stack_id
+from landing_zone.references import LogArchiveRef
 
 
 class LogArchiveTemplate(StackSetTemplate):
@@ -67,34 +60,6 @@ class LogArchiveTemplate(StackSetTemplate):
         )
 
 
-def archive_config_bucket_name(config: LandingZoneConfig, log_archive_account_id: str) -> str:
-    """The Config bucket (Config history, GuardDuty's export) as other accounts name it.
-
-    A business unit delivers into the core's bucket, named in its config.
-    """
-    if config.core is not None:
-        return config.core.log_archive.config_bucket
-    return log_archive_bucket_name(
-        config.prefix, CONFIG_BUCKET, log_archive_account_id, config.regions.home
-    )
-
-
-def archive_key_alias_arn(config: LandingZoneConfig, log_archive_account_id: str) -> str:
-    """The log-archive key by its alias ARN: its key id is only known in its own account.
-
-    A business unit uses the core's key, by the ARN named in its config.
-    """
-    if config.core is not None:
-        return config.core.log_archive.key_arn
-    return kms_alias_arn(
-        partition=config.partition,
-        region=config.regions.home,
-        account=log_archive_account_id,
-        prefix=config.prefix,
-        name=LOG_ARCHIVE_KEY,
-    )
-
-
 class LogArchiveStack(Stack):
     """Deploys the log archive into the log-archive account (management account, home region).
 
@@ -109,12 +74,11 @@ class LogArchiveStack(Stack):
         construct_id: str,
         *,
         config: LandingZoneConfig,
-        log_archive_account_id: str,
+        log_archive: LogArchiveRef,
         audit_account_id: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        home = config.regions.home
         self.template = LogArchiveTemplate(self, "Template", config=config)
         self.stack_set = ServiceManagedStackSet(
             self,
@@ -123,21 +87,9 @@ class LogArchiveStack(Stack):
             description=f"{config.prefix} landing zone: log archive key and buckets",
             template=self.template,
             organizational_unit_ids=[config.organization.root_id],
-            accounts=[log_archive_account_id],
-            regions=[home],
+            accounts=[log_archive.account_id],
+            regions=[config.regions.home],
             auto_deployment=False,
             parameters={"ReaderAccountId": audit_account_id},
             operation_preferences=OperationPreferences(region_concurrency="SEQUENTIAL"),
         )
-        #: Where every service delivers logs, and the key (by alias) they encrypt with.
-        self.bucket_name = log_archive_bucket_name(
-            config.prefix, LOG_BUCKET, log_archive_account_id, home
-        )
-        #: Where every account's AWS Config delivery channel delivers.
-        self.config_bucket_name = archive_config_bucket_name(config, log_archive_account_id)
-        self.access_log_bucket_name = log_archive_bucket_name(
-            config.prefix, ACCESS_LOG_BUCKET, log_archive_account_id, home
-        )
-        #: Every bucket of the log archive.
-        self.bucket_names = (self.bucket_name, self.config_bucket_name, self.access_log_bucket_name)
-        self.key_arn = archive_key_alias_arn(config, log_archive_account_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
@@ -18,6 +17,7 @@ from landing_zone.constructs.monitoring import (
 from landing_zone.constructs.organization_trail import OrganizationTrail, trail_log_group_arn
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS
 from landing_zone.naming import resource_name
+from landing_zone.references import LogArchiveRef
 
 
 class TrailStack(Stack):
@@ -35,13 +35,13 @@ class TrailStack(Stack):
         construct_id: str,
         *,
         config: LandingZoneConfig,
-        bucket_name: str,
-        archive_bucket_names: Sequence[str],
-        key_arn: str,
+        log_archive: LogArchiveRef,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         prefix = config.prefix
+        if log_archive.bucket_name is None:
+            raise ValueError("the organization trail delivers into a core fork's own log archive")
 
         self.key = MonitoringKey(
             self,
@@ -61,11 +61,11 @@ class TrailStack(Stack):
             "OrganizationTrail",
             prefix=prefix,
             config=config.organization_trail,
-            bucket_name=bucket_name,
-            key_arn=key_arn,
+            bucket_name=log_archive.bucket_name,
+            key_arn=log_archive.key_arn,
             log_group_key=self.key.key,
             # Data events on the log archive itself would log every delivery.
-            excluded_bucket_names=archive_bucket_names,
+            excluded_bucket_names=log_archive.bucket_names,
         )
         self.topic = AlarmTopic(
             self,
