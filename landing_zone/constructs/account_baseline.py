@@ -8,7 +8,8 @@ policy) hangs on a CloudFormation condition, not on a synth-time region.
 
 Settings with no CloudFormation type go through one inline Lambda
 (``landing_zone/lambdas/account_baseline.py``): inline because StackSet
-targets have no asset bucket (DESIGN.md decision 1).
+targets have no asset bucket (docs/architecture.md, "One credential,
+StackSets as the engine").
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from aws_cdk import (
     CfnCondition,
     CfnResource,
     CustomResource,
-    Duration,
     Fn,
     RemovalPolicy,
     Validations,
@@ -30,10 +30,10 @@ from aws_cdk import aws_accessanalyzer as accessanalyzer
 from aws_cdk import aws_config as config_
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.config import BaselineConfig
+from landing_zone.constructs.handler import SERVICE_TIMEOUT, add_handler
 from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.naming import resource_name
 
@@ -50,9 +50,6 @@ GLOBAL_RESOURCE_TYPES = (
     "AWS::RDS::GlobalCluster",
 )
 CONFIG_SERVICE = "config.amazonaws.com"
-# Custom resources must never hang a stack for CloudFormation's default hour.
-FUNCTION_TIMEOUT = Duration.minutes(5)
-SERVICE_TIMEOUT = Duration.minutes(6)
 
 
 def recording_group(*, excluded: list[str], home: bool) -> dict[str, Any]:
@@ -222,24 +219,23 @@ class AccountBaseline(Construct):
         return resource
 
     def _handler(self, *, prefix: str, config: BaselineConfig, partition: str) -> lambda_.Function:
-        # Unnamed and retained: an account that leaves the targets and comes
-        # back gets a new log group instead of a name clash with the old one.
-        log_group = logs.LogGroup(
+        # Unnamed, retained log group: an account that leaves the targets and
+        # comes back gets a new one instead of a name clash with the old one.
+        # The ids are those of the resources already in every member account:
+        # a new logical id would replace the named role and function there.
+        handler = add_handler(
             self,
-            "HandlerLogs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        # Named <Prefix>-... so the guardrails protect it; IAM names are
-        # global, so the region is part of the name.
-        role = iam.Role(
-            self,
-            "HandlerRole",
+            ids=("HandlerLogs", "HandlerRole", "Handler"),
+            description="Landing zone: account baseline settings with no CloudFormation type",
+            role_description="Applies the landing zone's account baseline settings",
+            code=lambda_.Code.from_inline(inline_handler("account_baseline")),
+            handler="index.handler",
+            # Named <Prefix>-... so the guardrails protect them; IAM names are
+            # global, so the role carries the region.
             role_name=f"{resource_name(prefix, 'BaselineHandler')}-{Aws.REGION}",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Applies the landing zone's account baseline settings",
+            function_name=resource_name(prefix, "BaselineHandler"),
         )
-        log_group.grant_write(role)
+        role = handler.role
         account = Aws.ACCOUNT_ID
         config_role = f"arn:{partition}:iam::{account}:role/aws-service-role/{CONFIG_SERVICE}/*"
         role.add_to_policy(
@@ -309,26 +305,4 @@ class AccountBaseline(Construct):
                 for kind in ("internet-gateway", "subnet", "vpc")
             ]
         Validations.of(role).acknowledge(*acknowledgments)
-
-        function = lambda_.Function(
-            self,
-            "Handler",
-            function_name=resource_name(prefix, "BaselineHandler"),
-            description="Landing zone: account baseline settings with no CloudFormation type",
-            runtime=lambda_.Runtime.PYTHON_3_12,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(inline_handler("account_baseline")),
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
-            role=role,
-            log_group=log_group,
-        )
-        Validations.of(function).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-L1",
-                reason="python3.12 is the runtime this project pins and tests its handlers "
-                "against (issue #2); bump it together with the test interpreter",
-            )
-        )
-        return function
+        return handler.function

@@ -1,12 +1,13 @@
 """Turn a custom-resource handler into inline ``ZipFile`` code for a StackSet template.
 
-StackSet templates must not use file assets (DESIGN.md decision 1), so their
-Lambda code goes inline, and every byte of it counts against the 51,200-byte
-``TemplateBody`` limit. The handlers stay ordinary, tested modules that import
-``custom_resource.py``; this merges the two into one module and drops what
-the interpreter does not need (docstrings and comments: ``ast.unparse``
-never writes comments). Standard library only: the transformation is three
-AST edits, and ``ast`` guarantees the result parses.
+StackSet templates must not use file assets (their target accounts have no
+asset bucket to read them from), so their Lambda code goes inline, and every
+byte of it counts against the 51,200-byte ``TemplateBody`` limit. The
+handlers stay ordinary, tested modules that import ``custom_resource.py``;
+this merges the two into one module and drops what the interpreter does not
+need (docstrings and comments: ``ast.unparse`` never writes comments).
+Standard library only: the transformation is three AST edits, and ``ast``
+guarantees the result parses.
 """
 
 from __future__ import annotations

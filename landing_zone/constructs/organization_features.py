@@ -5,19 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, CustomResource, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from landing_zone.constructs.handler import HANDLER_IDS, SERVICE_TIMEOUT, add_handler
 from landing_zone.naming import log_group_name, pascal
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 HANDLER_FILES = ("custom_resource.py", "organization_features.py")
-# Custom resources must never hang a stack for CloudFormation's default hour.
-FUNCTION_TIMEOUT = Duration.minutes(5)
-SERVICE_TIMEOUT = Duration.minutes(6)
 
 
 class OrganizationFeatures(Construct):
@@ -39,21 +36,22 @@ class OrganizationFeatures(Construct):
         super().__init__(scope, construct_id)
         account = management_account_id
 
-        log_group = logs.LogGroup(
+        # Directly under this construct (not a HandlerFunction): the ids, and
+        # so the logical ids, of the resources already deployed.
+        handler = add_handler(
             self,
-            "Logs",
+            ids=HANDLER_IDS,
+            description="Landing zone: enable Organizations policy types and trusted access",
+            role_description="Enables Organizations policy types and trusted service access",
+            code=lambda_.Code.from_asset(
+                str(HANDLER_DIR), exclude=["*", *(f"!{name}" for name in HANDLER_FILES)]
+            ),
+            handler="organization_features.handler",
+            # The record of who enabled what, retained, under a findable name.
             log_group_name=log_group_name(prefix, "organization-features"),
-            retention=logs.RetentionDays.ONE_YEAR,
-            # Nothing is lost: the record of who enabled what outlives the stack.
-            removal_policy=RemovalPolicy.RETAIN,
         )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Enables Organizations policy types and trusted service access",
-        )
-        log_group.grant_write(role)
+        self.function = handler.function
+        role = handler.role
         root_arn = f"arn:{partition}:organizations::{account}:root/{organization_id}/{root_id}"
         service_linked_roles = f"arn:{partition}:iam::{account}:role/aws-service-role/*"
         role.add_to_policy(
@@ -93,29 +91,6 @@ class OrganizationFeatures(Construct):
                 reason="Each trusted service creates its own service-linked role; the set "
                 "follows config, and iam:CreateServiceLinkedRole only creates AWS-defined roles",
             ),
-        )
-
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            description="Landing zone: enable Organizations policy types and trusted access",
-            runtime=lambda_.Runtime.PYTHON_3_12,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="organization_features.handler",
-            code=lambda_.Code.from_asset(
-                str(HANDLER_DIR), exclude=["*", *(f"!{name}" for name in HANDLER_FILES)]
-            ),
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
-            role=role,
-            log_group=log_group,
-        )
-        Validations.of(self.function).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-L1",
-                reason="python3.12 is the runtime this project pins and tests its handlers "
-                "against (issue #2); bump it together with the test interpreter",
-            )
         )
 
         # Organizations rejects concurrent changes, so the resources run one

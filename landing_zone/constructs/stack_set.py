@@ -1,13 +1,15 @@
 """Write StackSet content as an ordinary CDK Stack; deploy it as a service-managed StackSet.
 
-DESIGN.md decision 1: everything outside the management account arrives
-through service-managed StackSets, and their content is written as CDK
-stacks so L2 constructs, tests and cdk-nag apply. ``StackSetTemplate`` is a
-Stack that synthesizes its template but emits no cloud-assembly artifact, so
-``cdk deploy --all`` never tries to deploy it as a stack of its own (it
-would need a bootstrapped target account). The template goes inline into the
-StackSet's ``TemplateBody``: no asset bucket, nothing to share across the
-organization.
+Everything outside the management account arrives through service-managed
+StackSets, so one deployment with management-account credentials reaches
+every account and new accounts get their baseline automatically
+(docs/architecture.md, "One credential, StackSets as the engine"). Their
+content is written as CDK stacks so L2 constructs, tests and cdk-nag apply.
+``StackSetTemplate`` is a Stack that synthesizes its template but emits no
+cloud-assembly artifact, so ``cdk deploy --all`` never tries to deploy it as
+a stack of its own (it would need a bootstrapped target account). The
+template goes inline into the StackSet's ``TemplateBody``: no asset bucket,
+nothing to share across the organization.
 
 Why in-house rather than cdklabs' cdk-stacksets: that library (0.0.x,
 experimental) always delivers the template as a file asset through

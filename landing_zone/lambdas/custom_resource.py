@@ -1,9 +1,11 @@
 """What every custom-resource handler of the landing zone shares: answer CloudFormation, always.
 
-DESIGN.md decision 2: a custom resource is idempotent, handles Update and
-Delete deliberately, logs what it did and always answers CloudFormation, on
-every path, before the Lambda times out: a crash or an AWS error sends
-FAILED with the reason, never a one-hour hang.
+The rules of every handler (custom resources only where CloudFormation has
+no type: docs/architecture.md, "Native CloudFormation first; custom
+resources where none exists"): a custom resource is idempotent, handles
+Update and Delete deliberately, logs what it did and always answers
+CloudFormation, on every path, before the Lambda times out: a crash or an
+AWS error sends FAILED with the reason, never a one-hour hang.
 
 A handler module supplies three functions and calls :func:`run`. This file
 uses only the standard library and boto3 (both in the Lambda runtime), so it

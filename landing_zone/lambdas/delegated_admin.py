@@ -16,7 +16,7 @@ Security Hub and Detective have CloudFormation types for this
 (``AWS::SecurityHub::DelegatedAdmin``, ``AWS::Detective::OrganizationAdmin``)
 and do not come here.
 
-Rules (DESIGN.md decision 2; answering CloudFormation is ``custom_resource.run``):
+Rules (those of every handler, ``custom_resource.py``, which answers CloudFormation):
 - Idempotent: an account already registered is success; Create twice is a no-op.
 - A *different* account already administering the service fails with its id
   and how to change it: silently replacing an administrator would

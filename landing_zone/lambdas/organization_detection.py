@@ -19,10 +19,10 @@ configures one service, named by ``Service``:
   member of the behaviour graph.
 
 Why not native types: CloudFormation has no resource for any of these
-organization configurations (DESIGN.md decision 2); ``AWS::GuardDuty::Detector``
-would clash with the detector that designating the administrator creates.
+organization configurations; ``AWS::GuardDuty::Detector`` would clash with
+the detector that designating the administrator creates.
 
-Rules (DESIGN.md decision 2; answering CloudFormation is ``custom_resource.run``):
+Rules (those of every handler, ``custom_resource.py``, which answers CloudFormation):
 - Idempotent: members already enrolled are skipped; applying again changes nothing.
 - Update applies the new settings (a plan switched off stops being
   auto-enabled for new accounts; see Delete).

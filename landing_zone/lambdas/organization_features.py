@@ -8,7 +8,7 @@ One resource enables one thing, named by two properties:
   (for ``member.org.stacksets.cloudformation.amazonaws.com`` AWS requires
   cloudformation:ActivateOrganizationsAccess instead)
 
-Rules (DESIGN.md decision 2; answering CloudFormation is ``custom_resource.run``):
+Rules (those of every handler, ``custom_resource.py``, which answers CloudFormation):
 - Idempotent: "already enabled" is success; Create twice is a no-op.
 - Update enables the new value; the old value is left enabled (see Delete).
 - Delete is deliberately a no-op. Disabling a policy type detaches every policy
