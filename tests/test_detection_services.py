@@ -1,0 +1,297 @@
+"""The detection-service registry: every row holds to the handlers, the config and the templates."""
+
+from __future__ import annotations
+
+import ast
+import typing
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from landing_zone.config import (
+    DEFAULT_TRUSTED_SERVICES,
+    DetectionConfig,
+    TrustedService,
+    required_trusted_services,
+)
+from landing_zone.constructs.detection_admin import NATIVE_ADMINISTRATORS
+from landing_zone.detection_services import (
+    SERVICES,
+    auto_enable,
+    delegated_admin_actions,
+    delegations,
+    enabled_services,
+    home_services,
+    regional_services,
+)
+from landing_zone.lambdas import delegated_admin, organization_detection
+from tests.conftest import Synth
+
+LAMBDAS = Path(delegated_admin.__file__).parent
+
+
+def api_calls(module: Path) -> dict[str, set[str]]:
+    """IAM action prefix -> the operations the handler calls, read from its source.
+
+    A client is ``name = client("<service>")``; a call is any ``name.<method>``.
+    botocore's own model turns the method into the operation (the IAM action name).
+    """
+    tree = ast.parse(module.read_text())
+    clients: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "client"
+            and isinstance(node.value.args[0], ast.Constant)
+        ):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    clients[target.id] = str(node.value.args[0].value)
+    session = botocore.session.get_session()
+    calls: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in clients
+        ):
+            service = clients[node.value.id]
+            model = session.get_service_model(service)
+            names = {botocore.xform_name(op): op for op in model.operation_names}
+            if node.attr in names:
+                prefix = model.metadata.get("signingName", service)
+                calls.setdefault(prefix, set()).add(f"{prefix}:{names[node.attr]}")
+    return calls
+
+
+def all_on() -> DetectionConfig:
+    return DetectionConfig.model_validate(
+        {
+            "macie": {"enabled": True},
+            "access_analyzer": {"unused_access": {"enabled": True}},
+        }
+    )
+
+
+def all_off() -> DetectionConfig:
+    return DetectionConfig.model_validate(
+        {
+            "guardduty": {"enabled": False},
+            "security_hub": {"enabled": False},
+            "conformance_pack": {"enabled": False},
+            "config_aggregator": False,
+            "access_analyzer": {"organization": False},
+            "inspector": {"enabled": False},
+            "macie": {"enabled": False},
+            "detective": {"enabled": False},
+        }
+    )
+
+
+def test_rows_name_config_fields_and_have_unique_keys_and_ids() -> None:
+    fields = set(DetectionConfig.model_fields)
+    assert {s.key for s in SERVICES} <= fields
+    assert len({s.key for s in SERVICES}) == len(SERVICES)
+    assert len({s.id for s in SERVICES}) == len(SERVICES)
+    for service in SERVICES:
+        for access in service.trusted_access:
+            assert access.needed_by.startswith(f"detection.{service.key}"), access
+
+
+def test_every_trusted_principal_is_a_known_and_default_trusted_service() -> None:
+    known = set(typing.get_args(TrustedService))
+    principals = {a.principal for s in SERVICES for a in s.trusted_access}
+    assert principals <= known
+    # The default config lets every service be switched on without touching
+    # organization_features.
+    assert principals <= set(DEFAULT_TRUSTED_SERVICES)
+
+
+def test_delegation_handler_rows_are_handled_and_granted() -> None:
+    """Each ``handler`` row's api is a Service of the handler; every call it makes is granted."""
+    calls = api_calls(LAMBDAS / "delegated_admin.py")
+    granted = set(delegated_admin_actions())
+    for service in SERVICES:
+        delegation = service.delegation
+        if delegation is None or delegation.mechanism != "handler":
+            continue
+        assert delegation.api in delegated_admin.SERVICES, service.key
+        prefix = delegation.api
+        assert calls[prefix] <= set(delegation.actions), (service.key, calls[prefix])
+        assert set(delegation.actions) <= granted
+    organizations_rows = [
+        s for s in SERVICES if s.delegation and s.delegation.mechanism == "organizations"
+    ]
+    assert organizations_rows
+    assert "organizations" in delegated_admin.SERVICES
+    for service in organizations_rows:
+        assert service.delegation is not None
+        assert service.delegation.api in {a.principal for a in service.trusted_access}
+
+
+def test_native_delegations_have_a_builder() -> None:
+    native = {
+        s.delegation.api for s in SERVICES if s.delegation and s.delegation.mechanism == "native"
+    }
+    assert native == set(NATIVE_ADMINISTRATORS)
+
+
+def test_organization_handler_rows_are_handled_and_every_call_is_granted() -> None:
+    calls = api_calls(LAMBDAS / "organization_detection.py")
+    handled = set()
+    for service in SERVICES:
+        handler = service.organization_handler
+        if handler is None:
+            continue
+        assert handler.service in organization_detection.APPLY, service.key
+        assert handler.service in organization_detection.STOP_AUTO_ENABLE, service.key
+        granted = {action for grant in handler.grants for action in grant.actions}
+        prefix = next(iter(granted)).split(":")[0]
+        assert calls[prefix] <= granted, (service.key, calls[prefix] - granted)
+        handled.add(prefix)
+    # Every service client the handler uses belongs to a row (KMS: the
+    # export's key lookup, granted by the construct; Organizations and STS:
+    # shared reads).
+    assert set(calls) - handled <= {"kms", "organizations", "sts"}
+
+
+detection_switches = st.fixed_dictionaries(
+    {
+        "guardduty": st.fixed_dictionaries(
+            {
+                "enabled": st.booleans(),
+                "protection_plans": st.fixed_dictionaries(
+                    {"ebs_malware_protection": st.booleans()}
+                ),
+            }
+        ),
+        "security_hub": st.fixed_dictionaries({"enabled": st.booleans()}),
+        "conformance_pack": st.fixed_dictionaries({"enabled": st.booleans()}),
+        "config_aggregator": st.booleans(),
+        "access_analyzer": st.fixed_dictionaries(
+            {
+                "organization": st.booleans(),
+                "unused_access": st.fixed_dictionaries({"enabled": st.booleans()}),
+            }
+        ),
+        "inspector": st.fixed_dictionaries({"enabled": st.booleans()}),
+        "macie": st.fixed_dictionaries({"enabled": st.booleans()}),
+        "detective": st.fixed_dictionaries({"enabled": st.booleans()}),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(detection_switches)
+def test_registry_decisions_follow_the_switches(switches: dict[str, Any]) -> None:
+    detection = DetectionConfig.model_validate(switches)
+    guard = switches["guardduty"]["enabled"]
+    analyzer = switches["access_analyzer"]
+    on = {s.key for s in enabled_services(detection)}
+    expected = {
+        key
+        for key in ("guardduty", "security_hub", "conformance_pack", "inspector", "macie")
+        if switches[key]["enabled"]
+    } | ({"detective"} if switches["detective"]["enabled"] else set())
+    if switches["config_aggregator"]:
+        expected.add("config_aggregator")
+    if analyzer["organization"] or analyzer["unused_access"]["enabled"]:
+        expected.add("access_analyzer")
+    assert on == expected
+
+    trusted = required_trusted_services(detection)
+    assert ("guardduty.amazonaws.com" in trusted) == guard
+    assert ("malware-protection.guardduty.amazonaws.com" in trusted) == (
+        guard and switches["guardduty"]["protection_plans"]["ebs_malware_protection"]
+    )
+    assert set(trusted) == {
+        a.principal
+        for s in SERVICES
+        if s.key in on
+        for a in s.trusted_access
+        if a.when is None or a.when(detection)
+    }
+
+    home = delegations(detection, home_region=True)
+    other = delegations(detection, home_region=False)
+    # Global registrations run once, from the home region, before the regional ones.
+    assert [s for s in home if s.delegation and s.delegation.scope == "regional"] == list(other)
+    scopes = [s.delegation.scope for s in home if s.delegation]
+    assert scopes == sorted(scopes, key=lambda scope: scope != "home")
+    assert {s.key for s in home} == {s.key for s in enabled_services(detection) if s.delegation}
+
+    assert [a.service for a in auto_enable(detection)] == [
+        s.organization_handler.service
+        for s in SERVICES
+        if s.key in on and s.organization_handler is not None
+    ]
+    assert regional_services(detection) == (
+        guard
+        or switches["inspector"]["enabled"]
+        or switches["macie"]["enabled"]
+        or switches["detective"]["enabled"]
+        or analyzer["organization"]
+    )
+    assert home_services(detection) == (
+        switches["security_hub"]["enabled"]
+        or guard
+        or switches["config_aggregator"]
+        or analyzer["unused_access"]["enabled"]
+    )
+
+
+def test_all_off_runs_nothing_and_all_on_runs_every_row() -> None:
+    assert enabled_services(all_off()) == ()
+    assert not regional_services(all_off())
+    assert not home_services(all_off())
+    assert enabled_services(all_on()) == SERVICES
+
+
+def registered(template: dict[str, Any]) -> list[str]:
+    """Construct ids of the delegated-administrator registrations, in dependency order."""
+    names = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] in (
+            "Custom::DelegatedAdministrator",
+            *NATIVE_ADMINISTRATORS,
+        ):
+            names[logical_id] = resource
+    order = []
+    remaining = dict(names)
+    while remaining:
+        ready = [
+            logical_id
+            for logical_id, resource in remaining.items()
+            if not set(resource.get("DependsOn", [])) & set(remaining)
+        ]
+        assert len(ready) == 1, "registrations must form one chain"
+        order.append(ready[0])
+        del remaining[ready[0]]
+    return order
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "eu-central-1"])
+def test_example_registers_exactly_the_registry_delegations_in_order(
+    example_synth: Synth, region: str
+) -> None:
+    from landing_zone.config import load_config
+    from tests.conftest import EXAMPLE
+
+    config = load_config(EXAMPLE)
+    template = example_synth.templates[f"Acme-DetectionAdmin-{region}"]
+    expected = [
+        s.id for s in delegations(config.detection, home_region=region == config.regions.home)
+    ]
+    found = registered(template)
+    assert len(found) == len(expected)
+    for logical_id, construct_id in zip(found, expected, strict=True):
+        assert logical_id.startswith(f"DelegatedAdministrators{construct_id}"), (
+            logical_id,
+            construct_id,
+        )
