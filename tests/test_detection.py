@@ -134,7 +134,10 @@ def test_conformance_pack_holds_the_table_with_global_rules_at_home(
 
 
 def test_every_control_tower_detective_control_has_a_rule() -> None:
-    """CONTROLS.md: the strongly recommended detective controls and the mandatory ones."""
+    """Control Tower's strongly recommended and mandatory detective controls each have a rule.
+
+    The shared-accounts CloudTrail control is not listed: ``cloudtrail-enabled`` covers it too.
+    """
     wanted = {
         "AWS-GR_ENCRYPTED_VOLUMES", "AWS-GR_RESTRICTED_COMMON_PORTS", "AWS-GR_RESTRICTED_SSH",
         "AWS-GR_ROOT_ACCOUNT_MFA_ENABLED", "AWS-GR_S3_BUCKET_PUBLIC_READ_PROHIBITED",

@@ -1,4 +1,4 @@
-"""Preventive guardrails as data: pure Python, no aws_cdk import (DESIGN.md decision 3).
+"""Guardrails as data: pure Python, no aws_cdk import (docs/architecture.md says why).
 
 - ``model``: what a guardrail, a statement and a pack are; rendering to IAM JSON.
 - ``catalog``: every SCP and RCP guardrail, with its controls and rationale.

@@ -1,10 +1,12 @@
 """Detective guardrails: the AWS Config managed rules of the organization conformance pack.
 
 One row per rule. Each names the Control Tower control it stands for (the
-strongly recommended detective controls and the mandatory detective ones of
-``CONTROLS.md``), the AWS Config managed rule that implements it, and where it
-runs. The conformance pack template is generated from this table, and so is
-the table in ``docs/detection.md``.
+strongly recommended detective controls and the mandatory detective ones;
+``cloudtrail-enabled`` covers the shared-accounts CloudTrail control too),
+the AWS Config managed rule that implements it, and where it runs. The
+conformance pack template is generated from this table, and so is the
+detective coverage in ``docs/guardrails.md``; ``docs/detection.md`` lists it
+and a test holds that list to this table.
 
 Rules on account-wide or global facts (root MFA, the trails of an account)
 run in the home region only: evaluating them in every region would bill the

@@ -1,7 +1,10 @@
 """Generate docs/guardrails.md from the catalog, the packs and a config (``make docs``).
 
 The documentation is generated, never hand-edited, so it cannot promise a
-control the code does not build (BLEA #1146); a test fails when it is stale.
+control the code does not build; a test fails when it is stale. The Control
+Tower coverage table reads preventive coverage from the guardrail catalog and
+detective coverage from the conformance pack's rule table
+(``guardrails/detective.py``), so neither can drift from the code.
 """
 
 from __future__ import annotations
@@ -10,15 +13,26 @@ import json
 
 from landing_zone.config import LandingZoneConfig, guardrail_inputs
 from landing_zone.guardrails.catalog import GUARDRAILS
+from landing_zone.guardrails.detective import BY_ID as DETECTIVE_RULES_BY_ID
+from landing_zone.guardrails.detective import DETECTIVE_RULES, DetectiveRule
 from landing_zone.guardrails.model import Guardrail, render
-from landing_zone.guardrails.packer import ROOT, GuardrailPlan, target_paths
+from landing_zone.guardrails.packer import GuardrailPlan, target_paths
 from landing_zone.guardrails.packs import PACKS
+from landing_zone.org_tree import ROOT
 
-# Control Tower's mandatory and strongly recommended controls (../shared/CONTROLS.md),
-# each with how this landing zone covers it when no preventive guardrail in the
-# catalog names it. Controls a guardrail names are filled in from the catalog.
-CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = (
-    # (id, category, what it requires, coverage when not in the catalog)
+# The rule that checks every account with a recorder for CloudTrail; it stands
+# for the shared-accounts control too (a KeyError here if the rule is renamed).
+_CLOUDTRAIL_ENABLED = DETECTIVE_RULES_BY_ID["cloudtrail-enabled"]
+
+# Control Tower's mandatory and strongly recommended controls, and the elective
+# region deny, each with how this landing zone covers it besides the catalog
+# and the conformance pack: guardrails that name a control in the catalog, and
+# detective rules that name it in guardrails/detective.py, are filled in from
+# there. Notes state only what the code builds.
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/controls-reference.html
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/strongly-recommended-controls.html
+_CONTROLS: tuple[tuple[str, str, str, str], ...] = (
+    # (id, category, what it requires, other coverage)
     ("AWS-GR_AUDIT_BUCKET_DELETION_PROHIBITED", "mandatory", "Log archive cannot be deleted", ""),
     (
         "AWS-GR_CT_AUDIT_BUCKET_ENCRYPTION_CHANGES_PROHIBITED",
@@ -48,15 +62,15 @@ CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = (
         "AWS-GR_AUDIT_BUCKET_PUBLIC_READ_PROHIBITED",
         "mandatory (detective)",
         "Detect public read on the log archive",
-        "Prevented rather than detected: protect-log-archive-buckets locks the bucket's policy, "
-        "ACLs and Block Public Access, and protect-s3-account-public-access-block the account's. "
-        "The detective Config rule comes with the organization conformance pack (issue 6).",
+        "Also prevented: protect-log-archive-buckets denies changing the buckets' policy, ACLs "
+        "and Block Public Access, and the S3_POLICY on the root "
+        "(`baseline.s3_block_public_access`) blocks public access in every account.",
     ),
     (
         "AWS-GR_AUDIT_BUCKET_PUBLIC_WRITE_PROHIBITED",
         "mandatory (detective)",
         "Detect public write on the log archive",
-        "As for public read above.",
+        "Also prevented, as for public read above.",
     ),
     (
         "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
@@ -68,27 +82,30 @@ CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = (
         "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
         "mandatory (detective)",
         "Trail delivers to CloudWatch Logs",
-        "Built into the organization trail (issue 4); detective rule in the conformance pack "
-        "(issue 6). Not yet built.",
+        "Built in: the organization trail delivers to the KMS-encrypted log group "
+        "`/<prefix>/landing-zone/organization-trail` in the management account.",
     ),
     (
         "AWS-GR_CLOUDTRAIL_ENABLED",
         "mandatory (detective)",
         "CloudTrail enabled in all regions",
-        "The multi-region organization trail (issue 4) covers every account; "
-        "protect-organization-trail keeps it running. Not yet built.",
+        "Built in: the organization trail is multi-region and logs every account; member "
+        "accounts can see an organization trail but not change or stop it.",
     ),
     (
         "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
         "mandatory (detective)",
         "Log file validation on",
-        "Set on the organization trail (issue 4). Not yet built.",
+        "Built in: the organization trail has log file validation on.",
     ),
     (
         "AWS-GR_DETECT_CLOUDTRAIL_ENABLED_ON_SHARED_ACCOUNTS",
         "mandatory (detective)",
         "Shared accounts under Security have CloudTrail",
-        "The organization trail (issue 4) logs every account, the Security OU's included.",
+        "Built in: the organization trail logs every account, the Security OU's included. "
+        f"The conformance pack's Config rule `{_CLOUDTRAIL_ENABLED.id}` "
+        f"({_CLOUDTRAIL_ENABLED.source_identifier}, listed under the member-accounts control) "
+        "checks every account with a recorder, shared accounts too.",
     ),
     ("AWS-GR_CONFIG_ENABLED", "mandatory", "Config enabled in all regions", ""),
     ("AWS-GR_CONFIG_CHANGE_PROHIBITED", "mandatory", "No changes to Config recording", ""),
@@ -145,53 +162,83 @@ CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = (
             (
                 "AWS-GR_ENCRYPTED_VOLUMES",
                 "EBS volumes encrypted",
-                "The account baseline (issue 5) turns on EBS encryption by default and "
-                "protect-ebs-default-encryption keeps it on; the Config rule comes with issue 6.",
+                "Also prevented: the account baseline turns on EBS encryption by default in "
+                "every governed region and protect-ebs-default-encryption keeps it on.",
             ),
-            (
-                "AWS-GR_RESTRICTED_COMMON_PORTS",
-                "No unrestricted common ports",
-                "Config rule, issue 6.",
-            ),
-            ("AWS-GR_RESTRICTED_SSH", "No SSH from 0.0.0.0/0", "Config rule, issue 6."),
+            ("AWS-GR_RESTRICTED_COMMON_PORTS", "No unrestricted common ports", ""),
+            ("AWS-GR_RESTRICTED_SSH", "No SSH from 0.0.0.0/0", ""),
             (
                 "AWS-GR_ROOT_ACCOUNT_MFA_ENABLED",
                 "Root MFA",
-                "deny-root-user makes member root credentials unusable; Config rule, issue 6.",
+                "Also: deny-root-user leaves member-account root credentials unable to act "
+                "(SCPs do not restrict the management account: give its root user MFA).",
             ),
             (
                 "AWS-GR_S3_BUCKET_PUBLIC_READ_PROHIBITED",
                 "No public-read buckets",
-                "Prevented by account-level Block Public Access (baseline, issue 5) kept on by "
-                "protect-s3-account-public-access-block, and by rcp-identity-perimeter; "
-                "Config rule, issue 6.",
+                "Also prevented: the S3_POLICY on the root (`baseline.s3_block_public_access`) "
+                "turns on all four S3 Block Public Access settings in every account, and "
+                "rcp-identity-perimeter denies S3 requests from outside the organization.",
             ),
             (
                 "AWS-GR_S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
                 "No public-write buckets",
-                "As for public read.",
+                "Also prevented, as for public read.",
             ),
-            ("AWS-GR_EC2_VOLUME_INUSE_CHECK", "No unattached EBS volumes", "Config rule, issue 6."),
-            ("AWS-GR_EBS_OPTIMIZED_INSTANCE", "EBS-optimized instances", "Config rule, issue 6."),
-            (
-                "AWS-GR_RDS_INSTANCE_PUBLIC_ACCESS_CHECK",
-                "No public RDS instances",
-                "Config rule, issue 6.",
-            ),
-            (
-                "AWS-GR_RDS_SNAPSHOTS_PUBLIC_PROHIBITED",
-                "No public RDS snapshots",
-                "Config rule, issue 6.",
-            ),
-            ("AWS-GR_RDS_STORAGE_ENCRYPTED", "RDS storage encrypted", "Config rule, issue 6."),
+            ("AWS-GR_EC2_VOLUME_INUSE_CHECK", "No unattached EBS volumes", ""),
+            ("AWS-GR_EBS_OPTIMIZED_INSTANCE", "EBS-optimized instances", ""),
+            ("AWS-GR_RDS_INSTANCE_PUBLIC_ACCESS_CHECK", "No public RDS instances", ""),
+            ("AWS-GR_RDS_SNAPSHOTS_PUBLIC_PROHIBITED", "No public RDS snapshots", ""),
+            ("AWS-GR_RDS_STORAGE_ENCRYPTED", "RDS storage encrypted", ""),
             (
                 "AWS-GR_DETECT_CLOUDTRAIL_ENABLED_ON_MEMBER_ACCOUNTS",
                 "CloudTrail on member accounts",
-                "The organization trail (issue 4) covers every member account.",
+                "Built in: the organization trail logs every member account.",
             ),
         )
     ),
 )
+
+
+def detective_rules_for(control: str) -> tuple[DetectiveRule, ...]:
+    """The conformance pack's rules that stand for ``control`` (guardrails/detective.py)."""
+    return tuple(rule for rule in DETECTIVE_RULES if control in rule.control_tower)
+
+
+def detective_coverage(control: str) -> str:
+    """How the organization conformance pack detects ``control``, read from its rule table."""
+    rules = detective_rules_for(control)
+    if not rules:
+        return ""
+    named = ", ".join(
+        f"`{rule.id}` ({rule.source_identifier}, "
+        f"{'home region' if rule.home_region_only else 'every governed region'})"
+        for rule in rules
+    )
+    return f"Detected by the organization conformance pack: Config rule {named}."
+
+
+# (id, category, what it requires, coverage besides the catalog's guardrails):
+# the hand-written note followed by the detective rules that name the control.
+CONTROL_TOWER: tuple[tuple[str, str, str, str], ...] = tuple(
+    (control, category, requirement, " ".join(filter(None, (detective_coverage(control), note))))
+    for control, category, requirement, note in _CONTROLS
+)
+
+
+def _detective_off(control: str, config: LandingZoneConfig) -> str:
+    """Why ``control``'s detective rules do not deploy with ``config``, or ``""``."""
+    rules = detective_rules_for(control)
+    if not rules:
+        return ""
+    pack = config.detection.conformance_pack
+    if not pack.enabled:
+        return " (The conformance pack is off in this config: `detection.conformance_pack`.)"
+    off = [rule.id for rule in rules if rule.id in pack.disabled_rules]
+    if off:
+        listed = ", ".join(f"`{rule}`" for rule in off)
+        return f" (Off in this config: {listed} in `detection.conformance_pack.disabled_rules`.)"
+    return ""
 
 
 def reach(plan: GuardrailPlan) -> dict[str, list[str]]:
@@ -314,14 +361,17 @@ def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
         "## Control Tower coverage",
         "",
         "Each Control Tower mandatory and strongly recommended control, and how this landing "
-        "zone covers it. Preventive coverage is read from the catalog above.",
+        "zone covers it. Preventive coverage is read from the catalog above; detective "
+        "coverage from the rule table of the organization conformance pack "
+        "(`landing_zone/guardrails/detective.py`, listed in [detection.md](detection.md)), "
+        "which deploys unless `detection.conformance_pack.enabled` is false.",
         "",
         "| control | category | requires | covered by |",
         "| --- | --- | --- | --- |",
     ]
     for control, category, requirement, note in CONTROL_TOWER:
-        covering = [g.id for g in GUARDRAILS if control in g.controls.control_tower]
-        covered = ", ".join(f"`{g}`" for g in covering) if covering else note
+        covering = ", ".join(f"`{g.id}`" for g in GUARDRAILS if control in g.controls.control_tower)
+        covered = "; ".join(filter(None, (covering, note + _detective_off(control, config))))
         out.append(f"| {control} | {category} | {requirement} | {covered} |")
     out.append("")
     return "\n".join(out)

@@ -32,7 +32,7 @@ class Statement:
 
     ``exempt_privileged`` adds ``ArnNotLike aws:PrincipalArn`` with the
     config's privileged principals, so every guardrail exempts the same roles
-    (DESIGN.md decision 3) and no guardrail writes that list itself.
+    and no guardrail writes that list itself (docs/architecture.md, guardrails).
     """
 
     sid: str
