@@ -32,7 +32,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from landing_zone.config import BaselineConfig
+from landing_zone.config import ConfigRecorderConfig, PasswordPolicyConfig
 from landing_zone.constructs.handler import SERVICE_TIMEOUT, add_handler
 from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.naming import resource_name
@@ -98,7 +98,11 @@ class AccountBaseline(Construct):
         construct_id: str,
         *,
         prefix: str,
-        config: BaselineConfig,
+        recorder: ConfigRecorderConfig,
+        password_policy: PasswordPolicyConfig,
+        ebs_encryption_by_default: bool,
+        account_access_analyzer: bool,
+        remove_default_vpc: bool,
         home_region: str,
         config_bucket_name: str,
         key_arn: str,
@@ -110,7 +114,13 @@ class AccountBaseline(Construct):
         self.is_home_region = CfnCondition(
             self, "IsHomeRegion", expression=Fn.condition_equals(Aws.REGION, home_region)
         )
-        self.function = self._handler(prefix=prefix, config=config, partition=partition)
+        self.function = self._handler(
+            prefix=prefix,
+            ebs_encryption_by_default=ebs_encryption_by_default,
+            password_policy=password_policy.enabled,
+            remove_default_vpc=remove_default_vpc,
+            partition=partition,
+        )
         self.settings: dict[str, CustomResource] = {}
 
         # AWS Config with its service-linked role: no role to maintain, and
@@ -120,7 +130,7 @@ class AccountBaseline(Construct):
         role = self._setting(
             "ConfigServiceLinkedRole", "ServiceLinkedRole", ServiceName=CONFIG_SERVICE
         )
-        recorder_settings = config.config_recorder
+        recorder_settings = recorder
         self.recorder = config_.CfnConfigurationRecorder(
             self,
             "ConfigRecorder",
@@ -166,10 +176,10 @@ class AccountBaseline(Construct):
         # recorder once both exist (StartedOnCreate defaults to true).
         self.delivery_channel.add_resource_dependency(self.recorder)
 
-        if config.ebs_encryption_by_default:
+        if ebs_encryption_by_default:
             # CIS AWS Foundations v3.0 2.2.1; Control Tower CT.EC2.PR.16.
             self._setting("EbsEncryptionByDefault", "EbsEncryptionByDefault")
-        password = config.password_policy
+        password = password_policy
         if password.enabled:
             # IAM is global: once per account, in the home region.
             policy = self._setting(
@@ -187,7 +197,7 @@ class AccountBaseline(Construct):
             if not isinstance(resource, CfnResource):
                 raise TypeError("CustomResource without a CfnResource child")
             resource.cfn_options.condition = self.is_home_region
-        if config.account_access_analyzer:
+        if account_access_analyzer:
             # Zone of trust: the account. It reports access from any other
             # account, this organization's included, which an organization
             # analyzer (zone of trust: the organization) deliberately ignores.
@@ -201,7 +211,7 @@ class AccountBaseline(Construct):
             )
         else:
             self.analyzer = None
-        if config.remove_default_vpc:
+        if remove_default_vpc:
             self._setting("DefaultVpcRemoval", "DefaultVpcRemoval")
 
     def _setting(self, construct_id: str, setting: str, **properties: str) -> CustomResource:
@@ -218,7 +228,16 @@ class AccountBaseline(Construct):
         self.settings[setting] = resource
         return resource
 
-    def _handler(self, *, prefix: str, config: BaselineConfig, partition: str) -> lambda_.Function:
+    def _handler(
+        self,
+        *,
+        prefix: str,
+        ebs_encryption_by_default: bool,
+        password_policy: bool,
+        remove_default_vpc: bool,
+        partition: str,
+    ) -> lambda_.Function:
+        """The settings' function, allowed exactly the actions of the settings that are on."""
         # Unnamed, retained log group: an account that leaves the targets and
         # comes back gets a new one instead of a name clash with the old one.
         # The ids are those of the resources already in every member account:
@@ -248,11 +267,11 @@ class AccountBaseline(Construct):
         # These actions support no resource-level permissions.
         # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
         unscoped = ["iam:ListRoles"]
-        if config.ebs_encryption_by_default:
+        if ebs_encryption_by_default:
             unscoped += ["ec2:EnableEbsEncryptionByDefault", "ec2:GetEbsEncryptionByDefault"]
-        if config.password_policy.enabled:
+        if password_policy:
             unscoped += ["iam:UpdateAccountPasswordPolicy", "iam:GetAccountPasswordPolicy"]
-        if config.remove_default_vpc:
+        if remove_default_vpc:
             unscoped += [
                 "ec2:DescribeInternetGateways",
                 "ec2:DescribeNetworkInterfaces",
@@ -294,7 +313,7 @@ class AccountBaseline(Construct):
                 "(iam:AWSServiceName condition); its name is AWS-defined",
             ),
         ]
-        if config.remove_default_vpc:
+        if remove_default_vpc:
             acknowledgments += [
                 Acknowledgment(
                     id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"

@@ -22,11 +22,16 @@ from landing_zone.references import LogArchiveRef
 def _baseline(
     scope: Construct, *, config: LandingZoneConfig, log_archive: LogArchiveRef
 ) -> AccountBaseline:
+    baseline = config.baseline
     return AccountBaseline(
         scope,
         "Baseline",
         prefix=config.prefix,
-        config=config.baseline,
+        recorder=baseline.config_recorder,
+        password_policy=baseline.password_policy,
+        ebs_encryption_by_default=baseline.ebs_encryption_by_default,
+        account_access_analyzer=baseline.account_access_analyzer,
+        remove_default_vpc=baseline.remove_default_vpc,
         home_region=config.regions.home,
         config_bucket_name=log_archive.config_bucket_name,
         key_arn=log_archive.key_arn,
