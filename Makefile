@@ -20,7 +20,7 @@ help:
 	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
 	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks"
 	@echo "make schema                          regenerate config/schema.json"
-	@echo "make docs                            regenerate docs/guardrails.md from the catalog"
+	@echo "make docs                            regenerate docs/guardrails.md and the registry table of docs/detection.md"
 	@echo "make bench                           time synth (CLI and in-process)"
 	@echo "make bench-scale                     synth time, memory, limits at 10-1,000 accounts"
 

@@ -5,7 +5,7 @@ message on a bad config or guardrails that cannot fit the quotas (before
 `cdk synth` starts, so nothing reaches cdk.out); ``summary`` prints the OU
 tree, the guardrail budget per target, the stacks and where the templates
 are; ``schema`` regenerates config/schema.json and ``docs`` regenerates
-docs/guardrails.md. None of them imports aws_cdk.
+docs/guardrails.md and the registry table of docs/detection.md. None of them imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -18,13 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
-from landing_zone.detection_services import SERVICES
+from landing_zone.detection_services import SERVICES, registry_markdown
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
 
 SCHEMA_PATH = Path("config/schema.json")
 DOCS_PATH = Path("docs/guardrails.md")
+DETECTION_DOCS_PATH = Path("docs/detection.md")
+REGISTRY_START = "<!-- registry:start"
+REGISTRY_END = "<!-- registry:end -->"
+
+
+def with_registry_table(text: str) -> str:
+    """``text`` (docs/detection.md) with the generated registry table between its markers."""
+    start = text.index("\n", text.index(REGISTRY_START)) + 1
+    end = text.index(REGISTRY_END)
+    return text[:start] + registry_markdown() + text[end:]
 
 
 def schema_text() -> str:
@@ -263,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.add_argument("--outdir", type=Path, default=Path("cdk.out"))
     schema = commands.add_parser("schema", help="write config/schema.json")
     schema.add_argument("--output", type=Path, default=SCHEMA_PATH)
-    docs = commands.add_parser("docs", help="write docs/guardrails.md from the catalog")
+    docs = commands.add_parser(
+        "docs",
+        help="write docs/guardrails.md from the catalog and the registry table of "
+        "docs/detection.md from the detection registry",
+    )
     docs.add_argument("config", type=Path)
     docs.add_argument("--output", type=Path, default=DOCS_PATH)
     args = parser.parse_args(argv)
@@ -290,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "docs":
         args.output.write_text(guardrails_markdown(config, plan))
         print(f"wrote {args.output}")
+        DETECTION_DOCS_PATH.write_text(with_registry_table(DETECTION_DOCS_PATH.read_text()))
+        print(f"wrote the registry table in {DETECTION_DOCS_PATH}")
     else:
         print(summary(config, args.outdir))
     return 0

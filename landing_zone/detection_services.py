@@ -391,3 +391,64 @@ def regional_services(detection: DetectionConfig) -> bool:
 def home_services(detection: DetectionConfig) -> bool:
     """Whether the audit account has anything to run in the home region only."""
     return any(s.home(detection) for s in SERVICES)
+
+
+def registry_markdown() -> str:
+    """The registry as a Markdown table (docs/detection.md, between its registry markers)."""
+    mechanisms = {
+        "organizations": "Organizations registration (handler)",
+        "handler": "the service's designation API (handler)",
+        "native": "native",
+    }
+    lines = [
+        "| service | config | trusted access | delegated administrator | where the audit "
+        "account runs it | auto-enable (handler `Service`) | handler's IAM actions |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for service in SERVICES:
+        delegation = service.delegation
+        if delegation is None:
+            admin = "none: the management account deploys it"
+        else:
+            where = "home region, once" if delegation.scope == "home" else "every governed region"
+            admin = f"{mechanisms[delegation.mechanism]} `{delegation.api}`, {where}"
+        handler = service.organization_handler
+        actions = sorted(
+            {
+                *(delegation.actions if delegation else ()),
+                *(a for grant in handler.grants for a in grant.actions),
+            }
+            if handler
+            else (delegation.actions if delegation else ())
+        )
+        lines.append(
+            "| "
+            + " | ".join(
+                (
+                    service.name,
+                    f"`detection.{service.key}`",
+                    ", ".join(f"`{a.principal}`" for a in service.trusted_access),
+                    admin,
+                    _where_it_runs(service),
+                    f"`{handler.service}`" if handler else "-",
+                    ", ".join(f"`{a}`" for a in actions) or "-",
+                )
+            )
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _where_it_runs(service: DetectionService) -> str:
+    """Which audit StackSet holds the service's resources, with everything on."""
+    from landing_zone.config import DetectionConfig
+
+    everything = DetectionConfig.model_validate(
+        {"macie": {"enabled": True}, "access_analyzer": {"unused_access": {"enabled": True}}}
+    )
+    places = [
+        name
+        for name, holds in (("every governed region", service.regional), ("home", service.home))
+        if holds(everything)
+    ]
+    return ", ".join(places) or "management account"

@@ -295,3 +295,15 @@ def test_example_registers_exactly_the_registry_delegations_in_order(
             logical_id,
             construct_id,
         )
+
+
+def test_the_docs_registry_table_is_generated_from_the_rows_and_not_stale() -> None:
+    from landing_zone.cli import DETECTION_DOCS_PATH, with_registry_table
+    from landing_zone.detection_services import registry_markdown
+    from tests.conftest import ROOT
+
+    text = (ROOT / DETECTION_DOCS_PATH).read_text()
+    assert with_registry_table(text) == text, "run `make docs` and commit docs/detection.md"
+    table = registry_markdown()
+    for service in SERVICES:
+        assert f"| {service.name} | `detection.{service.key}` |" in table
