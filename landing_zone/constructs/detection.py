@@ -74,8 +74,10 @@ def guardduty_finding_pattern(
 ) -> dict[str, Any]:
     """GuardDuty findings at or above ``min_severity``, matched numerically.
 
-    A list of literal severities misses every value not in it (BLEA #1139:
-    CRITICAL findings went unnoticed); numeric matching cannot.
+    A list of literal severities misses every value not in it (CRITICAL
+    findings went unnoticed in BLEA that way:
+    https://github.com/aws-samples/baseline-environment-on-aws/issues/1139);
+    numeric matching cannot.
     See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-numeric-matching
     """
     detail: dict[str, Any] = {"severity": [{"numeric": [">=", min_severity]}]}
