@@ -1,0 +1,182 @@
+"""Which guardrail packs attach where, the quotas they are packed into, and their checks."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from landing_zone.config.types import AccountId, Check, Location, Model, Problem
+from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
+from landing_zone.guardrails.model import GuardrailInputs
+from landing_zone.guardrails.packs import BY_ID as PACKS
+from landing_zone.guardrails.packs import PACK_IDS
+
+if TYPE_CHECKING:
+    from landing_zone.config.root import LandingZoneConfig
+
+
+def _pack_id(value: str) -> str:
+    if value not in PACK_IDS:
+        close = difflib.get_close_matches(value, PACK_IDS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise PydanticCustomError(
+            "guardrail_pack_unknown",
+            "guardrail pack '{value}' does not exist; {hint}packs: {packs} "
+            "(docs/guardrails.md describes each)",
+            {"value": value, "hint": hint, "packs": ", ".join(PACK_IDS)},
+        )
+    return value
+
+
+PackId = Annotated[str, AfterValidator(_pack_id), Field(description="A guardrail pack id")]
+
+
+class GuardrailQuotas(Model):
+    """AWS Organizations quotas the packer fits policies into.
+
+    Defaults are the quotas as of 2026-11; some partitions and older
+    organizations lag, so each is configurable.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+    """
+
+    scp_max_chars: int = Field(default=10240, ge=1000, description="SCP document size quota")
+    rcp_max_chars: int = Field(default=5120, ge=1000, description="RCP document size quota")
+    scp_max_per_target: int = Field(
+        default=10, ge=2, description="SCPs directly attached per root/OU (FullAWSAccess counts)"
+    )
+    rcp_max_per_target: int = Field(
+        default=5, ge=2, description="RCPs directly attached per root/OU (RCPFullAWSAccess counts)"
+    )
+    scp_reserved_per_target: int = Field(
+        default=2,
+        ge=0,
+        description="SCP slots left free per target, e.g. for Control Tower's own SCPs (up to 2)",
+    )
+    rcp_reserved_per_target: int = Field(
+        default=0, ge=0, description="RCP slots left free per target"
+    )
+
+
+class GuardrailsConfig(Model):
+    """Which guardrail packs attach where, and the values guardrails take from config."""
+
+    attachments: dict[str, list[PackId]] = Field(
+        default_factory=lambda: {"root": ["core"]},
+        description="Target ('root' or an OU key) -> guardrail packs attached there",
+    )
+    sandbox_instance_types: list[str] = Field(
+        default_factory=lambda: ["t3.*", "t3a.*", "t4g.*", "m7g.large", "m7i.large"],
+        min_length=1,
+        description="EC2 instance types (wildcards allowed) the sandbox pack allows",
+    )
+    trusted_external_accounts: list[AccountId] = Field(
+        default_factory=list,
+        description="Accounts outside the organization the data-perimeter RCP lets in "
+        "(e.g. a SaaS vendor that assumes roles here)",
+    )
+    quotas: GuardrailQuotas = Field(default_factory=GuardrailQuotas)
+
+
+def guardrail_inputs(config: LandingZoneConfig) -> GuardrailInputs:
+    """The config values guardrail statements are rendered from."""
+    return GuardrailInputs(
+        partition=config.partition,
+        prefix=config.prefix,
+        organization_id=config.organization.id,
+        governed_regions=tuple(config.regions.governed),
+        privileged_arns=tuple(p.arn for p in config.privileged_principals.values()),
+        sandbox_instance_types=tuple(config.guardrails.sandbox_instance_types),
+        trusted_external_accounts=tuple(config.guardrails.trusted_external_accounts),
+        account_access_role_name=config.account_access_role_name,
+    )
+
+
+def deny_all_packs(config: LandingZoneConfig) -> set[str]:
+    """Packs holding an SCP that denies every action to all but the privileged roles."""
+    inputs = guardrail_inputs(config)
+    found = set()
+    for pack in PACKS.values():
+        for guardrail_id in pack.guardrails:
+            guardrail = GUARDRAILS[guardrail_id]
+            if guardrail.kind == "scp" and any(
+                s.actions == ("*",) and s.resources == ("*",) and not s.condition
+                for s in guardrail.statements(inputs)
+            ):
+                found.add(pack.id)
+    return found
+
+
+# ---- checks -----------------------------------------------------------------------
+
+
+def guardrail_targets_exist(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every attachment target is 'root' or an OU key."""
+    ou_keys = config.tree.parents
+    targets = sorted({*ou_keys, "root"})
+    for target in config.guardrails.attachments:
+        if target not in targets:
+            close = difflib.get_close_matches(target, targets, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                ("guardrails", "attachments", target),
+                f"'{target}' is not a guardrail target; {hint}use 'root' or an OU key "
+                f"({', '.join(sorted(ou_keys))})",
+            )
+
+
+def guardrail_packs_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A target lists each pack once."""
+    for target, packs in config.guardrails.attachments.items():
+        for index, pack in enumerate(packs):
+            if pack in packs[:index]:
+                location: Location = ("guardrails", "attachments", target, index)
+                yield Problem(location, f"pack '{pack}' is listed twice; remove one")
+
+
+def guardrail_policy_types_enabled(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The policy types of the attached guardrails (SCP, RCP) are enabled on the root."""
+    kinds = {
+        GUARDRAILS[guardrail].kind
+        for packs in config.guardrails.attachments.values()
+        for pack in packs
+        if pack in PACKS
+        for guardrail in PACKS[pack].guardrails
+    }
+    policy_types = config.organization_features.policy_types
+    for kind, policy_type in (
+        ("scp", "SERVICE_CONTROL_POLICY"),
+        ("rcp", "RESOURCE_CONTROL_POLICY"),
+    ):
+        if kind in kinds and policy_type not in policy_types:
+            yield Problem(
+                ("organization_features", "policy_types"),
+                f"guardrails.attachments uses {kind.upper()} guardrails but {policy_type} is "
+                "not enabled; add it to organization_features.policy_types",
+            )
+
+
+def guardrail_quotas_leave_room(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Reserved slots leave at least one SCP/RCP per target for guardrails."""
+    quotas = config.guardrails.quotas
+    for kind in ("scp", "rcp"):
+        maximum = getattr(quotas, f"{kind}_max_per_target")
+        reserved = getattr(quotas, f"{kind}_reserved_per_target")
+        if reserved > maximum - 2:
+            yield Problem(
+                ("guardrails", "quotas", f"{kind}_reserved_per_target"),
+                f"reserving {reserved} of {maximum} {kind.upper()} slots leaves none for "
+                f"guardrails (1 is taken by the FullAWSAccess policy); lower it to at most "
+                f"{maximum - 2}",
+            )
+
+
+CHECKS: tuple[Check, ...] = (
+    guardrail_targets_exist,
+    guardrail_packs_listed_once,
+    guardrail_policy_types_enabled,
+    guardrail_quotas_leave_room,
+)

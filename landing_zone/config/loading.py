@@ -1,0 +1,91 @@
+"""Loading a config file, and error messages that name the file, line, field and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from landing_zone.config.root import LandingZoneConfig
+from landing_zone.config.types import CrossFieldProblems, dotted
+from landing_zone.yaml_source import Location, YamlDocument, YamlSourceError, load_yaml
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used, with one readable line per problem."""
+
+    def __init__(self, path: Path, lines: list[str]) -> None:
+        self.path = path
+        self.lines = lines
+        count = f"{len(lines)} problem{'s' if len(lines) != 1 else ''}"
+        body = "\n".join(f"  - {line}" for line in lines)
+        super().__init__(f"{path}: {count}\n{body}")
+
+
+def _where(path: Path, document: YamlDocument | None, location: Location) -> str:
+    line = document.line_of(location) if document is not None else None
+    at = f"{path}:{line}" if line is not None else str(path)
+    return f"{at}: {dotted(location)}" if location else at
+
+
+def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors(include_url=False):
+        location: Location = tuple(item["loc"])
+        kind = item["type"]
+        context = item.get("ctx") or {}
+        if kind == "unknown_field":
+            location = (*location, context["field"])
+            message = item["msg"]
+        elif kind == "missing":
+            message = (
+                f"required field '{location[-1]}' is missing; add it "
+                "(config/example.yaml shows every field with a comment)"
+            )
+        elif kind == "string_pattern_mismatch":
+            message = (
+                f"'{item['input']}' does not match the required format "
+                f"{context.get('pattern')}; see the comment for this field in config/example.yaml"
+            )
+        elif kind == "literal_error":
+            message = f"'{item['input']}' is not allowed; expected one of {context.get('expected')}"
+        elif kind.startswith(("account_", "email_", "guardrail_", "key_", "ou_", "region_")):
+            # Our own PydanticCustomErrors already say what to do.
+            message = item["msg"]
+        else:
+            # pydantic's own wording (wrong type, too long, ...) says what is
+            # wrong but not where to look for the right shape.
+            message = (
+                f"{item['msg']}; see this field's comment in config/example.yaml "
+                "or config/schema.json"
+            )
+        lines.append(f"{_where(path, document, location)}: {message}")
+    return lines
+
+
+def load_config(path: Path | str) -> LandingZoneConfig:
+    """Load and validate one config file, or raise :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            path, [f"{path}: no such file; pass an existing file, e.g. config/example.yaml"]
+        )
+    try:
+        document = load_yaml(path)
+    except YamlSourceError as error:
+        raise ConfigError(
+            path,
+            [
+                f"{path}:{p.line}: {p.message}" if p.line else f"{path}: {p.message}"
+                for p in error.problems
+            ],
+        ) from None
+    try:
+        return LandingZoneConfig.model_validate(document.data)
+    except ValidationError as error:
+        raise ConfigError(path, _pydantic_lines(path, document, error)) from None
+    except CrossFieldProblems as error:
+        raise ConfigError(
+            path,
+            [f"{_where(path, document, p.location)}: {p.message}" for p in error.problems],
+        ) from None
