@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ from hypothesis import strategies as st
 
 from landing_zone.config import (
     DEFAULT_TRUSTED_SERVICES,
+    TRUSTED_SERVICES,
     DetectionConfig,
-    TrustedService,
     required_trusted_services,
 )
 from landing_zone.constructs.detection_admin import NATIVE_ADMINISTRATORS
@@ -105,7 +104,7 @@ def test_rows_name_config_fields_and_have_unique_keys_and_ids() -> None:
 
 
 def test_every_trusted_principal_is_a_known_and_default_trusted_service() -> None:
-    known = set(typing.get_args(TrustedService))
+    known = set(TRUSTED_SERVICES)
     principals = {a.principal for s in SERVICES for a in s.trusted_access}
     assert principals <= known
     # The default config lets every service be switched on without touching

@@ -29,6 +29,7 @@ from landing_zone.config.types import (
     dotted,
     partition_of,
 )
+from landing_zone.detection_services import SERVICES as DETECTION_SERVICES
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -201,27 +202,41 @@ PolicyType = Literal[
     "GUARDDUTY_POLICY",
 ]
 
-# Services the landing zone integrates with Organizations. StackSets is
-# special: AWS requires cloudformation:ActivateOrganizationsAccess for it.
+# Services the landing zone integrates with Organizations, besides the
+# detection services (their principals come from their registry rows).
+# StackSets is special: AWS requires cloudformation:ActivateOrganizationsAccess.
 # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html
-TrustedService = Literal[
-    "access-analyzer.amazonaws.com",
+OTHER_TRUSTED_SERVICES = (
     "account.amazonaws.com",
     "backup.amazonaws.com",
     "cloudtrail.amazonaws.com",
-    "config-multiaccountsetup.amazonaws.com",
-    "config.amazonaws.com",
-    "detective.amazonaws.com",
     "fms.amazonaws.com",
-    "guardduty.amazonaws.com",
     "iam.amazonaws.com",
-    "inspector2.amazonaws.com",
-    "macie.amazonaws.com",
-    "malware-protection.guardduty.amazonaws.com",
     "member.org.stacksets.cloudformation.amazonaws.com",
     "ram.amazonaws.com",
-    "securityhub.amazonaws.com",
     "sso.amazonaws.com",
+)
+_DETECTION_PRINCIPALS = {
+    access.principal for service in DETECTION_SERVICES for access in service.trusted_access
+}
+TRUSTED_SERVICES: tuple[str, ...] = tuple(sorted({*OTHER_TRUSTED_SERVICES, *_DETECTION_PRINCIPALS}))
+
+
+def _trusted_service(value: str) -> str:
+    if value not in TRUSTED_SERVICES:
+        # The wording and kind of pydantic's own Literal error, which the
+        # loader formats ("'x' is not allowed; expected one of ...").
+        expected = ", ".join(repr(v) for v in TRUSTED_SERVICES[:-1])
+        raise PydanticCustomError(
+            "literal_error",
+            "Input should be {expected}",
+            {"expected": f"{expected} or {TRUSTED_SERVICES[-1]!r}"},
+        )
+    return value
+
+
+TrustedService = Annotated[
+    str, AfterValidator(_trusted_service), Field(json_schema_extra={"enum": list(TRUSTED_SERVICES)})
 ]
 
 DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
@@ -234,20 +249,18 @@ DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
     "S3_POLICY",
 )
 
-DEFAULT_TRUSTED_SERVICES: tuple[TrustedService, ...] = (
-    "access-analyzer.amazonaws.com",
-    "account.amazonaws.com",
-    "cloudtrail.amazonaws.com",
-    "config-multiaccountsetup.amazonaws.com",
-    "config.amazonaws.com",
-    "detective.amazonaws.com",
-    "guardduty.amazonaws.com",
-    "inspector2.amazonaws.com",
-    "macie.amazonaws.com",
-    "malware-protection.guardduty.amazonaws.com",
-    "member.org.stacksets.cloudformation.amazonaws.com",
-    "securityhub.amazonaws.com",
-    "sso.amazonaws.com",
+# On by default: what the core needs (account management, the organization
+# trail, StackSets, Identity Center) and every detection service's principals.
+DEFAULT_TRUSTED_SERVICES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "account.amazonaws.com",
+            "cloudtrail.amazonaws.com",
+            "member.org.stacksets.cloudformation.amazonaws.com",
+            "sso.amazonaws.com",
+            *_DETECTION_PRINCIPALS,
+        }
+    )
 )
 
 

@@ -28,7 +28,7 @@ from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
 from landing_zone.guardrails.evaluate import listed
 from landing_zone.guardrails.model import PolicyKind, render
 from landing_zone.guardrails.packs import BY_ID as PACKS
-from landing_zone.org_tree import ROOT, OrgTree
+from landing_zone.org_tree import ROOT
 
 KINDS: tuple[PolicyKind, ...] = ("scp", "rcp")
 FULL_ACCESS_POLICY = {"scp": "FullAWSAccess", "rcp": "RCPFullAWSAccess"}
@@ -91,7 +91,7 @@ class GuardrailBudgetError(Exception):
 
 def target_paths(config: LandingZoneConfig) -> dict[str, tuple[str, ...]]:
     """Each target's path from the root, itself included: ``prod`` -> (root, workloads, prod)."""
-    return OrgTree.build(units=((key, parent) for key, _, parent, _ in config.walk_units())).paths()
+    return config.tree.paths()
 
 
 def plan_guardrails(config: LandingZoneConfig) -> GuardrailPlan:
