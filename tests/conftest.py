@@ -1,13 +1,22 @@
-"""Shared fixtures: the example landing zone is synthesized once per test session."""
+"""Shared fixtures: the example synthesized once per test session, and AWS for handler tests.
+
+A handler test module imports its handler as ``handler_module`` and names its
+``REGION``; the handler fixtures (``responses``, ``run``, ``aws``,
+``mocked_aws``) read both from the requesting module.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.custom_resources import Captured, Run, StubbedClients
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "example.yaml"
@@ -114,3 +123,46 @@ def audit_regional_template(example_synth: Synth) -> dict[str, Any]:
 def audit_home_template(example_synth: Synth) -> dict[str, Any]:
     """What lands in the audit account in the home region."""
     return example_synth.stackset_templates["Acme-Audit/HomeTemplate"]
+
+
+# ---- custom-resource handlers -------------------------------------------------------------
+
+
+@pytest.fixture
+def responses(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Captured:
+    """What the module's handler tells CloudFormation; its ``sleep`` made instant."""
+    from tests.custom_resources import capture_responses
+
+    return capture_responses(monkeypatch, request.module.handler_module)
+
+
+@pytest.fixture
+def run(request: pytest.FixtureRequest, responses: Captured) -> Run:
+    """Calls the module's handler (or ``handler``) with a request; returns its answer."""
+    from tests.custom_resources import Context
+
+    def call(body: dict[str, Any], handler: Any = request.module.handler_module.handler) -> Any:
+        handler(body, Context())
+        return responses.last
+
+    return call
+
+
+@pytest.fixture
+def aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> StubbedClients:
+    """botocore Stubber'd clients for the module's handler, in the module's REGION."""
+    from tests.custom_resources import StubbedClients
+
+    return StubbedClients(monkeypatch, request.module.handler_module, request.module.REGION)
+
+
+@pytest.fixture
+def mocked_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's AWS, in the module's REGION."""
+    from moto import mock_aws
+
+    from tests.custom_resources import fake_credentials
+
+    fake_credentials(monkeypatch, request.module.REGION)
+    with mock_aws():
+        yield

@@ -1,15 +1,67 @@
-"""Test helpers for custom-resource handlers: a Lambda context and the captured responses."""
+"""Test helpers for custom-resource handlers: requests, a Lambda context, the answers, AWS.
+
+The fixtures built from these (``responses``, ``run``, ``aws``, ``mocked_aws``)
+are in ``conftest.py``.
+"""
 
 from __future__ import annotations
 
 import json
+import types
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from landing_zone.constructs import inline_code
 from landing_zone.lambdas import custom_resource
 
 RESPONSE_URL = "https://cloudformation-custom-resource-response.example/response"
+
+#: Calls a handler with a request and returns what it told CloudFormation.
+Run = Callable[..., dict[str, Any]]
+
+
+def cfn_event(
+    request: str,
+    *,
+    stack_id: str,
+    logical_id: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    physical_id: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A CloudFormation custom-resource request; ``physical_id`` goes with all but Create."""
+    body: dict[str, Any] = {
+        "RequestType": request,
+        "ResponseURL": RESPONSE_URL,
+        "StackId": stack_id,
+        "RequestId": "req-1",
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "ResourceProperties": {"ServiceToken": "arn:...", **properties},
+        **extra,
+    }
+    if request != "Create" and physical_id is not None:
+        body["PhysicalResourceId"] = physical_id
+    return body
+
+
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, region: str) -> None:
+    """A region and credentials that reach no real account."""
+    monkeypatch.setenv("AWS_REGION", region)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def load_inline(handler: str) -> types.ModuleType:
+    """The inline code a StackSet template carries for ``handler``, loaded as Lambda loads it."""
+    module = types.ModuleType("index")
+    code = compile(inline_code.inline_handler(handler), "index.py", "exec")
+    exec(code, module.__dict__)  # noqa: S102 - our own source, as Lambda would load it
+    return module
 
 
 class Context:
@@ -64,9 +116,7 @@ class StubbedClients:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, region: str) -> None:
         import boto3
 
-        monkeypatch.setenv("AWS_REGION", region)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_credentials(monkeypatch, region)
         self._boto3 = boto3
         self._region = region
         self.clients: dict[str, Any] = {}

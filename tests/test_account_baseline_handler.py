@@ -9,18 +9,15 @@ that actually ships is the code that is tested.
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
-from moto import mock_aws
 
 from landing_zone.constructs import inline_code
 from landing_zone.lambdas import account_baseline as handler_module
-from tests.custom_resources import RESPONSE_URL, Captured, Context, capture_responses
+from tests.custom_resources import Captured, Context, StubbedClients, cfn_event, load_inline
 
 REGION = "eu-central-1"
 CONFIG_ROLE = (
@@ -37,52 +34,22 @@ PASSWORD = {
 }
 
 
-@pytest.fixture
-def responses(monkeypatch: pytest.MonkeyPatch) -> Captured:
-    return capture_responses(monkeypatch, handler_module)
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield
-
-
-def stubbed(monkeypatch: pytest.MonkeyPatch, service: str) -> Stubber:
-    client = boto3.client(service, region_name=REGION)
-    monkeypatch.setattr(handler_module, "client", lambda name: client)
-    return Stubber(client)
-
-
 def event(request: str, setting: str, **properties: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "RequestType": request,
-        "ResponseURL": RESPONSE_URL,
-        "StackId": "arn:aws:cloudformation:eu-central-1:555555555555:stack/StackSet-x/y",
-        "RequestId": "req-1",
-        "LogicalResourceId": setting,
-        "ResourceType": f"Custom::{setting}",
-        "ResourceProperties": {
-            "ServiceToken": "arn:...",
-            "ServiceTimeout": "360",
-            "Setting": setting,
-            **properties,
-        },
-    }
-    if request != "Create":
-        body["PhysicalResourceId"] = f"{setting}/{REGION}"
-    return body
+    return cfn_event(
+        request,
+        stack_id="arn:aws:cloudformation:eu-central-1:555555555555:stack/StackSet-x/y",
+        logical_id=setting,
+        resource_type=f"Custom::{setting}",
+        properties={"ServiceTimeout": "360", "Setting": setting, **properties},
+        physical_id=f"{setting}/{REGION}",
+    )
 
 
 # ---- service-linked role ---------------------------------------------------------------
 
 
 def test_service_linked_role_is_created_and_its_arn_returned(
-    aws: None, responses: Captured
+    mocked_aws: None, responses: Captured
 ) -> None:
     handler_module.handler(
         event("Create", "ServiceLinkedRole", ServiceName="config.amazonaws.com"), Context()
@@ -97,9 +64,9 @@ def test_service_linked_role_is_created_and_its_arn_returned(
 
 
 def test_service_linked_role_taken_by_another_region_is_success(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
+    aws: StubbedClients, responses: Captured
 ) -> None:
-    stub = stubbed(monkeypatch, "iam")
+    stub = aws("iam")
     stub.add_client_error(
         "create_service_linked_role",
         "InvalidInput",
@@ -126,7 +93,7 @@ def test_service_linked_role_taken_by_another_region_is_success(
 
 
 def test_service_linked_role_created_twice_and_updated_stays_one_role(
-    aws: None, responses: Captured
+    mocked_aws: None, responses: Captured
 ) -> None:
     for request in ("Create", "Create", "Update"):
         handler_module.handler(
@@ -138,9 +105,9 @@ def test_service_linked_role_created_twice_and_updated_stays_one_role(
 
 
 def test_service_linked_role_access_denied_fails_with_the_reason(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
+    aws: StubbedClients, responses: Captured
 ) -> None:
-    stub = stubbed(monkeypatch, "iam")
+    stub = aws("iam")
     stub.add_client_error("create_service_linked_role", "AccessDenied", "explicit deny in an SCP")
     with stub:
         handler_module.handler(
@@ -151,7 +118,7 @@ def test_service_linked_role_access_denied_fails_with_the_reason(
     assert "explicit deny in an SCP" in responses.last["Reason"]
 
 
-def test_service_linked_role_delete_leaves_the_role(aws: None, responses: Captured) -> None:
+def test_service_linked_role_delete_leaves_the_role(mocked_aws: None, responses: Captured) -> None:
     create = event("Create", "ServiceLinkedRole", ServiceName="config.amazonaws.com")
     handler_module.handler(create, Context())
     delete = event("Delete", "ServiceLinkedRole", ServiceName="config.amazonaws.com")
@@ -169,7 +136,7 @@ def ebs_default() -> bool:
     return bool(boto3.client("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"])
 
 
-def test_ebs_encryption_create_repeat_update_delete(aws: None, responses: Captured) -> None:
+def test_ebs_encryption_create_repeat_update_delete(mocked_aws: None, responses: Captured) -> None:
     assert not ebs_default()
     handler_module.handler(event("Create", "EbsEncryptionByDefault"), Context())
     assert responses.last["Status"] == "SUCCESS"
@@ -183,10 +150,8 @@ def test_ebs_encryption_create_repeat_update_delete(aws: None, responses: Captur
     assert ebs_default()
 
 
-def test_ebs_encryption_api_error_fails(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
-) -> None:
-    stub = stubbed(monkeypatch, "ec2")
+def test_ebs_encryption_api_error_fails(aws: StubbedClients, responses: Captured) -> None:
+    stub = aws("ec2")
     stub.add_client_error("enable_ebs_encryption_by_default", "UnauthorizedOperation", "denied")
     with stub:
         handler_module.handler(event("Create", "EbsEncryptionByDefault"), Context())
@@ -201,7 +166,7 @@ def password_policy() -> dict[str, Any]:
     return dict(boto3.client("iam").get_account_password_policy()["PasswordPolicy"])
 
 
-def test_password_policy_create_sets_the_cis_values(aws: None, responses: Captured) -> None:
+def test_password_policy_create_sets_the_cis_values(mocked_aws: None, responses: Captured) -> None:
     handler_module.handler(event("Create", "PasswordPolicy", **PASSWORD), Context())
     assert responses.last["Status"] == "SUCCESS", responses.last["Reason"]
     policy = password_policy()
@@ -214,7 +179,7 @@ def test_password_policy_create_sets_the_cis_values(aws: None, responses: Captur
 
 
 def test_password_policy_update_and_repeat_then_delete_keeps_it(
-    aws: None, responses: Captured
+    mocked_aws: None, responses: Captured
 ) -> None:
     handler_module.handler(event("Create", "PasswordPolicy", **PASSWORD), Context())
     stricter = {**PASSWORD, "MinimumPasswordLength": "16", "MaxPasswordAge": "90"}
@@ -229,7 +194,7 @@ def test_password_policy_update_and_repeat_then_delete_keeps_it(
 
 
 def test_password_policy_with_a_malformed_flag_fails_instead_of_guessing(
-    aws: None, responses: Captured
+    mocked_aws: None, responses: Captured
 ) -> None:
     handler_module.handler(
         event("Create", "PasswordPolicy", **{**PASSWORD, "RequireSymbols": "yes"}), Context()
@@ -238,10 +203,8 @@ def test_password_policy_with_a_malformed_flag_fails_instead_of_guessing(
     assert "RequireSymbols must be true or false" in responses.last["Reason"]
 
 
-def test_password_policy_api_error_fails(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
-) -> None:
-    stub = stubbed(monkeypatch, "iam")
+def test_password_policy_api_error_fails(aws: StubbedClients, responses: Captured) -> None:
+    stub = aws("iam")
     stub.add_client_error("update_account_password_policy", "MalformedPolicyDocument", "bad")
     with stub:
         handler_module.handler(event("Create", "PasswordPolicy", **PASSWORD), Context())
@@ -258,7 +221,7 @@ def default_vpcs() -> list[dict[str, Any]]:
 
 
 def test_unused_default_vpc_is_deleted_and_a_repeat_finds_none(
-    aws: None, responses: Captured
+    mocked_aws: None, responses: Captured
 ) -> None:
     (vpc,) = default_vpcs()
     handler_module.handler(event("Create", "DefaultVpcRemoval"), Context())
@@ -273,7 +236,7 @@ def test_unused_default_vpc_is_deleted_and_a_repeat_finds_none(
     assert responses.last["Data"] == {"Result": "no default VPC"}
 
 
-def test_default_vpc_in_use_is_kept_and_says_why(aws: None, responses: Captured) -> None:
+def test_default_vpc_in_use_is_kept_and_says_why(mocked_aws: None, responses: Captured) -> None:
     (vpc,) = default_vpcs()
     ec2 = boto3.client("ec2")
     subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
@@ -287,7 +250,9 @@ def test_default_vpc_in_use_is_kept_and_says_why(aws: None, responses: Captured)
     assert default_vpcs() == [vpc]
 
 
-def test_default_vpc_with_a_custom_security_group_is_kept(aws: None, responses: Captured) -> None:
+def test_default_vpc_with_a_custom_security_group_is_kept(
+    mocked_aws: None, responses: Captured
+) -> None:
     (vpc,) = default_vpcs()
     boto3.client("ec2").create_security_group(
         GroupName="app", Description="someone's", VpcId=vpc["VpcId"]
@@ -297,15 +262,17 @@ def test_default_vpc_with_a_custom_security_group_is_kept(aws: None, responses: 
     assert default_vpcs()
 
 
-def test_default_vpc_delete_request_recreates_nothing(aws: None, responses: Captured) -> None:
+def test_default_vpc_delete_request_recreates_nothing(
+    mocked_aws: None, responses: Captured
+) -> None:
     handler_module.handler(event("Create", "DefaultVpcRemoval"), Context())
     handler_module.handler(event("Delete", "DefaultVpcRemoval"), Context())
     assert responses.last["Status"] == "SUCCESS"
     assert default_vpcs() == []
 
 
-def test_default_vpc_api_error_fails(monkeypatch: pytest.MonkeyPatch, responses: Captured) -> None:
-    stub = stubbed(monkeypatch, "ec2")
+def test_default_vpc_api_error_fails(aws: StubbedClients, responses: Captured) -> None:
+    stub = aws("ec2")
     stub.add_client_error("describe_vpcs", "RequestLimitExceeded", "slow down")
     with stub:
         handler_module.handler(event("Create", "DefaultVpcRemoval"), Context())
@@ -340,10 +307,7 @@ def test_crash_while_creating_a_client_still_answers(
 
 @pytest.fixture
 def inline_module() -> types.ModuleType:
-    module = types.ModuleType("index")
-    code = compile(inline_code.inline_handler("account_baseline"), "index.py", "exec")
-    exec(code, module.__dict__)  # noqa: S102 - our own source, as Lambda would load it
-    return module
+    return load_inline("account_baseline")
 
 
 def test_inline_code_has_no_docstrings_and_is_one_module(inline_module: types.ModuleType) -> None:
@@ -362,7 +326,7 @@ def test_inline_code_has_no_docstrings_and_is_one_module(inline_module: types.Mo
 
 
 def test_inline_code_answers_cloudformation_like_the_module(
-    aws: None, monkeypatch: pytest.MonkeyPatch, inline_module: types.ModuleType
+    mocked_aws: None, monkeypatch: pytest.MonkeyPatch, inline_module: types.ModuleType
 ) -> None:
     captured = Captured()
     monkeypatch.setattr(inline_module.urllib.request, "urlopen", captured)

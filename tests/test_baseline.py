@@ -16,16 +16,8 @@ from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
 from landing_zone.references import LogArchiveRef
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from tests.conftest import Synth, cdk_context
-from tests.test_config import minimal_variant
-
-
-def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
-
-
-def one(template: dict[str, Any], kind: str) -> dict[str, Any]:
-    (resource,) = resources_of(template, kind).values()
-    return resource
+from tests.templates import cfn_lint_errors, nag_failures, one, resources_of, written
+from tests.variants import minimal_variant
 
 
 def member_stack_set(synth: Synth) -> dict[str, Any]:
@@ -95,7 +87,7 @@ def test_nothing_of_the_baseline_deploys_before_the_log_archive(example_synth: S
         assert environment == f"aws://111111111111/{region}"
 
 
-def test_later_issues_can_depend_on_the_stack_set(example_synth: Synth) -> None:
+def test_other_stacks_can_depend_on_the_stack_set(example_synth: Synth) -> None:
     stack = example_synth.stacks["member_baseline"]
     assert stack.stack_set.resource.cfn_resource_type == "AWS::CloudFormation::StackSet"
 
@@ -297,8 +289,7 @@ def synth_variant(config: LandingZoneConfig, outdir: Path) -> tuple[dict[str, An
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()
-    report = json.loads((outdir / "validation-report.json").read_text())
-    assert [r for r in report["pluginReports"] if r.get("conclusion") != "success"] == []
+    assert nag_failures(outdir) == []
     parent = assembly.get_stack_by_name("MemberBaseline").template
     return one(parent, "AWS::CloudFormation::StackSet")["Properties"], stack.template.template
 
@@ -407,12 +398,6 @@ def test_variant_templates_pass_cfn_lint(
     nothing: tuple[dict[str, Any], dict[str, Any]],
     tmp_path: Path,
 ) -> None:
-    from cfnlint.api import ManualArgs, lint_file
-
-    errors = []
-    for name, (_, template) in (("everything", everything), ("nothing", nothing)):
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(template))
-        args = ManualArgs(regions=["eu-west-1", "eu-central-1"])
-        errors += [m for m in lint_file(path, config=args) if m.rule.severity == "error"]
+    templates = {"everything": everything[1], "nothing": nothing[1]}
+    errors = cfn_lint_errors(written(templates, tmp_path), ["eu-west-1", "eu-central-1"])
     assert errors == [], "\n".join(str(m) for m in errors)

@@ -6,23 +6,7 @@ from pathlib import Path
 
 from landing_zone.config import LandingZoneConfig, load_config
 from tests.conftest import EXAMPLE, FIXTURES
-from tests.test_config import minimal_variant, problems_of
-
-SUSPENDED = """\
-  suspended:
-    name: Suspended
-"""
-
-
-def with_baseline(tmp_path: Path, baseline: str, *, suspended: bool = False) -> Path:
-    path = minimal_variant(tmp_path, append="baseline:\n" + baseline)
-    if suspended:
-        text = (
-            path.read_text().replace("core_accounts:", SUSPENDED + "core_accounts:")
-            + "guardrails:\n  attachments:\n    suspended: [suspended]\n"
-        )
-        path.write_text(text)
-    return path
+from tests.variants import minimal_variant, problems_of, with_baseline
 
 
 def test_defaults_target_the_root_and_record_everything() -> None:

@@ -13,7 +13,8 @@ from landing_zone.config import load_config
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.quotas import organization_stack_outputs, organization_stack_resources
 from tests.conftest import Synth, synthesize
-from tests.test_business_unit_config import BUSINESS_UNIT
+from tests.templates import cfn_lint_errors, nag_failures
+from tests.variants import BUSINESS_UNIT, variant
 
 # A second business unit: its own prefix, OUs and accounts, under another
 # core OU, with its own baseline StackSet and alert recipients but no
@@ -39,15 +40,13 @@ PAYMENTS_EDITS = (
 
 
 def payments_config(directory: Path) -> Path:
-    text = BUSINESS_UNIT.read_text()
-    for old, new in PAYMENTS_EDITS:
-        assert old in text, old
-        text = text.replace(old, new)
-    start = text.index("  security_hub:\n")
-    end = text.index("  notifications:\n")
-    path = directory / "payments.yaml"
-    path.write_text(text[:start] + text[end:])
-    return path
+    return variant(
+        BUSINESS_UNIT,
+        directory,
+        replace=PAYMENTS_EDITS,
+        cut=("  security_hub:\n", "  notifications:\n"),
+        name="payments.yaml",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -236,18 +235,12 @@ def test_business_unit_baseline_delivers_to_the_cores_log_archive(payments_synth
 def test_business_unit_templates_pass_cfn_lint_and_cdk_nag(
     logistics_synth: Synth, payments_synth: Synth
 ) -> None:
-    from cfnlint.api import ManualArgs, lint_file
-
-    args = ManualArgs(regions=["eu-west-1", "eu-central-1", "us-east-1"])
     for synth in (logistics_synth, payments_synth):
         files = synth.template_files()
         assert len(files) >= 3
-        errors = [
-            m for path in files for m in lint_file(path, config=args) if m.rule.severity == "error"
-        ]
+        errors = cfn_lint_errors(files, ["eu-west-1", "eu-central-1", "us-east-1"])
         assert errors == [], "\n".join(str(m) for m in errors)
-        report = json.loads((synth.outdir / "validation-report.json").read_text())
-        assert all(r.get("conclusion") == "success" for r in report["pluginReports"])
+        assert nag_failures(synth.outdir) == []
 
 
 def test_estimates_equal_the_synthesized_business_unit_organization_stacks(

@@ -1,4 +1,9 @@
-"""The config model: the example is valid, every bad config gets a specific message."""
+"""Loading the config: the example is valid, every bad file gets a specific message.
+
+A message names the file, the line and the dotted field; `validate` and the
+app report it without a traceback; config/schema.json matches the model.
+Each section's own checks are in test_<section>_config.py.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from landing_zone.cli import main as cli_main
 from landing_zone.cli import schema_text
 from landing_zone.config import ConfigError, LandingZoneConfig, dotted, load_config
 from tests.conftest import EXAMPLE, FIXTURES, ROOT
+from tests.variants import minimal_variant, problems_of
 
 BAD = FIXTURES / "bad"
 
@@ -152,26 +158,6 @@ def test_app_exits_2_with_no_traceback_and_writes_nothing(tmp_path: Path) -> Non
     assert not outdir.exists() or not any(outdir.iterdir())
 
 
-def minimal_variant(
-    tmp_path: Path, *, replace: tuple[str, str] = ("", ""), append: str = ""
-) -> Path:
-    """The minimal valid fixture with one edit, written to a temporary file."""
-    text = (FIXTURES / "minimal.yaml").read_text()
-    old, new = replace
-    if old:
-        assert old in text
-        text = text.replace(old, new)
-    path = tmp_path / "variant.yaml"
-    path.write_text(text + append)
-    return path
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        load_config(path)
-    return raised.value.lines
-
-
 def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     path = minimal_variant(tmp_path, replace=("ou: prod\n", "ou: nowhere\n"))
     path.write_text(path.read_text().replace("home: eu-west-1", "home: us-east-1"))
@@ -218,14 +204,6 @@ def test_dotted_locations() -> None:
     assert dotted(()) == ""
 
 
-def test_principal_arn_partition_must_match_the_regions(tmp_path: Path) -> None:
-    path = minimal_variant(tmp_path, replace=("arn:aws:iam", "arn:aws-cn:iam"))
-    assert problems_of(path) == [
-        f"{path}:36: privileged_principals.ccoe.arn: ARN partition 'aws-cn' differs from the "
-        "home region's partition 'aws'; write arn:aws:iam::..."
-    ]
-
-
 def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes("prefix: Caf\xe9\n".encode("latin-1"))
@@ -238,20 +216,6 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml")
 
 
-def test_repeated_feature_is_rejected(tmp_path: Path) -> None:
-    path = minimal_variant(
-        tmp_path,
-        append=(
-            "organization_features:\n"
-            "  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY, TAG_POLICY, TAG_POLICY]\n"
-        ),
-    )
-    assert problems_of(path) == [
-        f"{path}:39: organization_features.policy_types[3]: 'TAG_POLICY' is listed twice; "
-        "remove the repeat"
-    ]
-
-
 def test_wrong_type_points_to_the_documented_shape(tmp_path: Path) -> None:
     path = minimal_variant(
         tmp_path,
@@ -260,13 +224,4 @@ def test_wrong_type_points_to_the_documented_shape(tmp_path: Path) -> None:
     assert problems_of(path) == [
         f"{path}:9: regions.governed: Input should be a valid list; see this field's comment "
         "in config/example.yaml or config/schema.json"
-    ]
-
-
-def test_adopting_the_management_account_says_what_to_use_instead(tmp_path: Path) -> None:
-    path = minimal_variant(tmp_path, replace=("'222222222222'", "'111111111111'"))
-    assert problems_of(path) == [
-        f"{path}:27: core_accounts.audit.account_id: this is the management account; it cannot "
-        "be a core or workload account. Use another account's id, or give an email to create "
-        "a new one"
     ]

@@ -8,11 +8,7 @@ import pytest
 
 from landing_zone.config import load_config, required_trusted_services
 from tests.conftest import FIXTURES
-from tests.test_config import minimal_variant, problems_of
-
-
-def with_detection(tmp_path: Path, detection: str) -> Path:
-    return minimal_variant(tmp_path, append="detection:\n" + detection)
+from tests.variants import minimal_variant, problems_of, with_detection
 
 
 def test_defaults_turn_on_everything_but_macie_and_unused_access() -> None:

@@ -17,7 +17,7 @@ from landing_zone.guardrails.model import render
 from landing_zone.guardrails.packer import GuardrailBudgetError, plan_guardrails
 from landing_zone.guardrails.packs import PACKS
 from tests.conftest import EXAMPLE, ROOT
-from tests.test_config import minimal_variant, problems_of
+from tests.variants import minimal_variant
 
 CONFIG = load_config(EXAMPLE)
 PLAN = plan_guardrails(CONFIG)
@@ -197,46 +197,6 @@ def test_validate_command_exits_2_on_over_budget(
     captured = capsys.readouterr()
     assert captured.err.startswith(f"guardrail error: {path}:\n  - SCP packs for the root need")
     assert "Traceback" not in captured.err
-
-
-@pytest.mark.parametrize(
-    ("append", "field", "fragment"),
-    [
-        (
-            "guardrails:\n  attachments:\n    root: [cor]\n",
-            "guardrails.attachments.root[0]",
-            "guardrail pack 'cor' does not exist; did you mean 'core'?",
-        ),
-        (
-            "guardrails:\n  attachments:\n    prodd: [core]\n",
-            "guardrails.attachments.prodd",
-            "'prodd' is not a guardrail target; did you mean 'prod'?",
-        ),
-        (
-            "guardrails:\n  attachments:\n    root: [core, core]\n",
-            "guardrails.attachments.root[1]",
-            "pack 'core' is listed twice",
-        ),
-        (
-            "organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY]\n"
-            "guardrails:\n  attachments:\n    root: [data-perimeter]\n",
-            "organization_features.policy_types",
-            "uses RCP guardrails but RESOURCE_CONTROL_POLICY is not enabled",
-        ),
-        (
-            "guardrails:\n  quotas:\n    rcp_reserved_per_target: 4\n",
-            "guardrails.quotas.rcp_reserved_per_target",
-            "reserving 4 of 5 RCP slots leaves none for guardrails",
-        ),
-    ],
-    ids=["unknown-pack", "unknown-target", "repeated-pack", "policy-type-off", "reserve-too-large"],
-)
-def test_guardrail_config_mistakes_are_explained(
-    tmp_path: Path, append: str, field: str, fragment: str
-) -> None:
-    (problem,) = problems_of(minimal_variant(tmp_path, append=append))
-    assert f": {field}: " in problem, problem
-    assert fragment in problem
 
 
 def test_docs_are_generated_from_the_catalog_and_not_stale() -> None:

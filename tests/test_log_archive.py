@@ -1,4 +1,4 @@
-"""The log archive StackSet content: every property the issue asks for, and its policies proven."""
+"""The log archive StackSet content: buckets, key and alias, and their policies proven."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match, Template
 from landing_zone.constructs.keys import KEY_ADMIN_ACTIONS
 from landing_zone.guardrails.evaluate import Request, resource_policy_decision
 from tests.cfn_resolve import Resolver
+from tests.templates import resources_of
 
 ORG = "o-a1b2c3d4e5"
 MANAGEMENT = "111111111111"
@@ -25,10 +26,6 @@ TRAIL = f"arn:aws:cloudtrail:{HOME}:{MANAGEMENT}:trail/Acme-OrganizationTrail"
 @pytest.fixture(scope="module")
 def template(log_archive_template: dict[str, Any]) -> Template:
     return Template.from_json(log_archive_template)
-
-
-def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
 def bucket_named(template: dict[str, Any], purpose: str) -> tuple[str, dict[str, Any]]:

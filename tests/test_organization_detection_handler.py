@@ -6,20 +6,13 @@ service model); the inline code the StackSet ships is exercised too.
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import pytest
 
 from landing_zone.constructs import inline_code
 from landing_zone.lambdas import organization_detection as handler_module
-from tests.custom_resources import (
-    RESPONSE_URL,
-    Captured,
-    Context,
-    StubbedClients,
-    capture_responses,
-)
+from tests.custom_resources import Captured, Run, StubbedClients, cfn_event, load_inline
 
 REGION = "eu-central-1"
 AUDIT = "222222222222"
@@ -41,34 +34,15 @@ ACCOUNTS = [
 ]
 
 
-@pytest.fixture
-def responses(monkeypatch: pytest.MonkeyPatch) -> Captured:
-    return capture_responses(monkeypatch, handler_module)
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> StubbedClients:
-    return StubbedClients(monkeypatch, handler_module, REGION)
-
-
 def event(request: str, service: str, **properties: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "RequestType": request,
-        "ResponseURL": RESPONSE_URL,
-        "StackId": f"arn:aws:cloudformation:{REGION}:{AUDIT}:stack/StackSet-Acme-AuditRegional/x",
-        "RequestId": "req-1",
-        "LogicalResourceId": service,
-        "ResourceType": f"Custom::{service}Org",
-        "ResourceProperties": {"ServiceToken": "arn:...", "Service": service, **properties},
-    }
-    if request != "Create":
-        body["PhysicalResourceId"] = f"{service}/{REGION}"
-    return body
-
-
-def run(body: dict[str, Any], responses: Captured, handler: Any = handler_module.handler) -> Any:
-    handler(body, Context())
-    return responses.last
+    return cfn_event(
+        request,
+        stack_id=f"arn:aws:cloudformation:{REGION}:{AUDIT}:stack/StackSet-Acme-AuditRegional/x",
+        logical_id=service,
+        resource_type=f"Custom::{service}Org",
+        properties={"Service": service, **properties},
+        physical_id=f"{service}/{REGION}",
+    )
 
 
 def organization(aws: StubbedClients) -> None:
@@ -133,43 +107,41 @@ def guardduty_calls(aws: StubbedClients, *, auto_enable: str = "ALL") -> None:
 
 
 def test_guardduty_enables_every_account_with_the_configured_plans(
-    aws: StubbedClients, responses: Captured
+    aws: StubbedClients, run: Run
 ) -> None:
     guardduty_calls(aws)
-    answer = run(event("Create", "GuardDuty", Features=FEATURES), responses)
+    answer = run(event("Create", "GuardDuty", Features=FEATURES))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["PhysicalResourceId"] == f"GuardDuty/{REGION}"
     assert answer["Data"] == {"DetectorId": DETECTOR}
     aws.verify()
 
 
-def test_guardduty_applied_again_makes_the_same_calls(
-    aws: StubbedClients, responses: Captured
-) -> None:
+def test_guardduty_applied_again_makes_the_same_calls(aws: StubbedClients, run: Run) -> None:
     guardduty_calls(aws)
     guardduty_calls(aws)
-    run(event("Create", "GuardDuty", Features=FEATURES), responses)
-    answer = run(event("Update", "GuardDuty", Features=FEATURES), responses)
+    run(event("Create", "GuardDuty", Features=FEATURES))
+    answer = run(event("Update", "GuardDuty", Features=FEATURES))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["PhysicalResourceId"] == f"GuardDuty/{REGION}"  # never replaced
     aws.verify()
 
 
 def test_guardduty_waits_for_the_detector_then_gives_up_clearly(
-    aws: StubbedClients, responses: Captured, monkeypatch: pytest.MonkeyPatch
+    aws: StubbedClients, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The clock: 60 s left twice, then 1 (sleep is instant in tests).
     clock = iter([60.0, 60.0, 1.0])
     monkeypatch.setattr(handler_module, "seconds_left", lambda deadline: next(clock))
     for _ in range(3):
         aws("guardduty").add_response("list_detectors", {"DetectorIds": []})
-    answer = run(event("Create", "GuardDuty", Features=FEATURES), responses)
+    answer = run(event("Create", "GuardDuty", Features=FEATURES))
     assert answer["Status"] == "FAILED"
     assert "no GuardDuty detector" in answer["Reason"]
     aws.verify()  # it looked three times before giving up
 
 
-def test_guardduty_delete_stops_auto_enable_only(aws: StubbedClients, responses: Captured) -> None:
+def test_guardduty_delete_stops_auto_enable_only(aws: StubbedClients, run: Run) -> None:
     stub = aws("guardduty")
     stub.add_response("list_detectors", {"DetectorIds": [DETECTOR]})
     stub.add_response(
@@ -177,32 +149,30 @@ def test_guardduty_delete_stops_auto_enable_only(aws: StubbedClients, responses:
         {},
         {"DetectorId": DETECTOR, "AutoEnableOrganizationMembers": "NONE"},
     )
-    answer = run(event("Delete", "GuardDuty", Features=FEATURES), responses)
+    answer = run(event("Delete", "GuardDuty", Features=FEATURES))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     aws.verify()  # and no member was disabled
 
 
-def test_delete_after_the_administrator_was_removed_succeeds(
-    aws: StubbedClients, responses: Captured
-) -> None:
+def test_delete_after_the_administrator_was_removed_succeeds(aws: StubbedClients, run: Run) -> None:
     stub = aws("guardduty")
     stub.add_response("list_detectors", {"DetectorIds": [DETECTOR]})
     stub.add_client_error("update_organization_configuration", "BadRequestException")
-    answer = run(event("Delete", "GuardDuty", Features=FEATURES), responses)
+    answer = run(event("Delete", "GuardDuty", Features=FEATURES))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
 
 
-def test_guardduty_api_error_fails_the_resource(aws: StubbedClients, responses: Captured) -> None:
+def test_guardduty_api_error_fails_the_resource(aws: StubbedClients, run: Run) -> None:
     stub = aws("guardduty")
     stub.add_response("list_detectors", {"DetectorIds": [DETECTOR]})
     stub.add_client_error("update_detector", "AccessDeniedException", "denied by an SCP")
-    answer = run(event("Create", "GuardDuty", Features=FEATURES), responses)
+    answer = run(event("Create", "GuardDuty", Features=FEATURES))
     assert answer["Status"] == "FAILED"
     assert "denied by an SCP" in answer["Reason"]
 
 
-def test_guardduty_without_features_fails_clearly(aws: StubbedClients, responses: Captured) -> None:
-    answer = run(event("Create", "GuardDuty"), responses)
+def test_guardduty_without_features_fails_clearly(aws: StubbedClients, run: Run) -> None:
+    answer = run(event("Create", "GuardDuty"))
     assert answer["Status"] == "FAILED"
     assert "Features" in answer["Reason"]
 
@@ -210,18 +180,18 @@ def test_guardduty_without_features_fails_clearly(aws: StubbedClients, responses
 # ---- KeyArn ---------------------------------------------------------------------------------
 
 
-def test_key_alias_resolves_to_the_key_arn(aws: StubbedClients, responses: Captured) -> None:
+def test_key_alias_resolves_to_the_key_arn(aws: StubbedClients, run: Run) -> None:
     alias = "arn:aws:kms:eu-west-1:333333333333:alias/acme/landing-zone/log-archive"
     arn = "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     aws("kms").add_response(
         "describe_key", {"KeyMetadata": {"KeyId": "1234", "Arn": arn}}, {"KeyId": alias}
     )
-    answer = run(event("Create", "KeyArn", KeyId=alias), responses)
+    answer = run(event("Create", "KeyArn", KeyId=alias))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"] == {"Arn": arn}
     assert answer["PhysicalResourceId"] == f"KeyArn/{alias}"
     # Delete undoes nothing.
-    answer = run(event("Delete", "KeyArn", KeyId=alias), responses)
+    answer = run(event("Delete", "KeyArn", KeyId=alias))
     assert answer["Status"] == "SUCCESS"
     aws.verify()
 
@@ -230,7 +200,7 @@ def test_key_alias_resolves_to_the_key_arn(aws: StubbedClients, responses: Captu
 
 
 def test_inspector_enables_this_account_new_ones_and_every_existing_one(
-    aws: StubbedClients, responses: Captured
+    aws: StubbedClients, run: Run
 ) -> None:
     types_ = ["EC2", "ECR", "LAMBDA"]
     aws("sts").add_response(
@@ -267,28 +237,26 @@ def test_inspector_enables_this_account_new_ones_and_every_existing_one(
         },
         {"accountIds": ["111111111111", "444444444444"], "resourceTypes": types_},
     )
-    answer = run(event("Create", "Inspector", ResourceTypes=types_), responses)
+    answer = run(event("Create", "Inspector", ResourceTypes=types_))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     # One account refused (e.g. being closed) must not fail the organization.
     assert answer["Data"] == {"Accounts": "3", "Failed": "1"}
     aws.verify()
 
 
-def test_inspector_delete_turns_auto_enable_off(aws: StubbedClients, responses: Captured) -> None:
+def test_inspector_delete_turns_auto_enable_off(aws: StubbedClients, run: Run) -> None:
     aws("inspector2").add_response(
         "update_organization_configuration",
         {"autoEnable": {"ec2": False, "ecr": False}},
         {"autoEnable": {"ec2": False, "ecr": False, "lambda": False, "lambdaCode": False}},
     )
-    answer = run(event("Delete", "Inspector", ResourceTypes=["EC2"]), responses)
+    answer = run(event("Delete", "Inspector", ResourceTypes=["EC2"]))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     aws.verify()
 
 
-def test_inspector_with_an_unknown_scan_type_fails(
-    aws: StubbedClients, responses: Captured
-) -> None:
-    answer = run(event("Create", "Inspector", ResourceTypes=["EC3"]), responses)
+def test_inspector_with_an_unknown_scan_type_fails(aws: StubbedClients, run: Run) -> None:
+    answer = run(event("Create", "Inspector", ResourceTypes=["EC3"]))
     assert answer["Status"] == "FAILED"
     assert "ResourceTypes" in answer["Reason"]
 
@@ -296,7 +264,7 @@ def test_inspector_with_an_unknown_scan_type_fails(
 # ---- Macie ----------------------------------------------------------------------------------
 
 
-def test_macie_enrolls_existing_accounts_once(aws: StubbedClients, responses: Captured) -> None:
+def test_macie_enrolls_existing_accounts_once(aws: StubbedClients, run: Run) -> None:
     stub = aws("macie2")
     stub.add_response(
         "update_macie_session",
@@ -315,15 +283,15 @@ def test_macie_enrolls_existing_accounts_once(aws: StubbedClients, responses: Ca
         {"arn": "arn:aws:macie2:x"},
         {"account": {"accountId": "111111111111", "email": "aws+management@acme.example"}},
     )
-    answer = run(event("Create", "Macie", FindingPublishingFrequency="FIFTEEN_MINUTES"), responses)
+    answer = run(event("Create", "Macie", FindingPublishingFrequency="FIFTEEN_MINUTES"))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"] == {"Accounts": "3", "Enrolled": "1"}
     aws.verify()
 
 
-def test_macie_delete_turns_auto_enable_off(aws: StubbedClients, responses: Captured) -> None:
+def test_macie_delete_turns_auto_enable_off(aws: StubbedClients, run: Run) -> None:
     aws("macie2").add_response("update_organization_configuration", {}, {"autoEnable": False})
-    answer = run(event("Delete", "Macie"), responses)
+    answer = run(event("Delete", "Macie"))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     aws.verify()
 
@@ -332,7 +300,7 @@ def test_macie_delete_turns_auto_enable_off(aws: StubbedClients, responses: Capt
 
 
 def test_detective_adds_every_missing_account_in_batches(
-    aws: StubbedClients, responses: Captured, monkeypatch: pytest.MonkeyPatch
+    aws: StubbedClients, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(handler_module, "DETECTIVE_BATCH", 1)
     stub = aws("detective")
@@ -352,25 +320,25 @@ def test_detective_adds_every_missing_account_in_batches(
                     "Accounts": [{"AccountId": account["Id"], "EmailAddress": account["Email"]}],
                 },
             )
-    answer = run(event("Create", "Detective"), responses)
+    answer = run(event("Create", "Detective"))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"] == {"GraphArn": GRAPH, "Enrolled": "2"}
     aws.verify()
 
 
-def test_detective_delete_turns_auto_enable_off(aws: StubbedClients, responses: Captured) -> None:
+def test_detective_delete_turns_auto_enable_off(aws: StubbedClients, run: Run) -> None:
     stub = aws("detective")
     stub.add_response("list_graphs", {"GraphList": [{"Arn": GRAPH}]})
     stub.add_response(
         "update_organization_configuration", {}, {"GraphArn": GRAPH, "AutoEnable": False}
     )
-    answer = run(event("Delete", "Detective"), responses)
+    answer = run(event("Delete", "Detective"))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     aws.verify()
 
 
 def test_enrolment_out_of_time_fails_and_says_to_deploy_again(
-    aws: StubbedClients, responses: Captured, monkeypatch: pytest.MonkeyPatch
+    aws: StubbedClients, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stub = aws("detective")
     stub.add_response("list_graphs", {"GraphList": [{"Arn": GRAPH}]})
@@ -378,7 +346,7 @@ def test_enrolment_out_of_time_fails_and_says_to_deploy_again(
     organization(aws)
     stub.add_response("list_members", {"MemberDetails": []})
     monkeypatch.setattr(handler_module, "seconds_left", lambda deadline: 1.0)
-    answer = run(event("Create", "Detective"), responses)
+    answer = run(event("Create", "Detective"))
     assert answer["Status"] == "FAILED"
     assert "enrolled 0 of 2" in answer["Reason"]
     assert "deploy again" in answer["Reason"]
@@ -387,25 +355,22 @@ def test_enrolment_out_of_time_fails_and_says_to_deploy_again(
 # ---- bad input, and the code that ships --------------------------------------------------------
 
 
-def test_unknown_service_fails_clearly(aws: StubbedClients, responses: Captured) -> None:
-    answer = run(event("Create", "SecurityHub"), responses)
+def test_unknown_service_fails_clearly(aws: StubbedClients, run: Run) -> None:
+    answer = run(event("Create", "SecurityHub"))
     assert answer["Status"] == "FAILED"
     assert "GuardDuty" in answer["Reason"]
 
 
 def test_the_inline_code_runs_and_answers(
-    monkeypatch: pytest.MonkeyPatch, responses: Captured
+    monkeypatch: pytest.MonkeyPatch, responses: Captured, run: Run
 ) -> None:
     source = inline_code.inline_handler("organization_detection")
-    module = types.ModuleType("index")
-    exec(compile(source, "index.py", "exec"), module.__dict__)  # noqa: S102 - our own code
+    module = load_inline("organization_detection")
     clients = StubbedClients(monkeypatch, module, REGION)
     monkeypatch.setattr(module.urllib.request, "urlopen", responses)
     arn = "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     clients("kms").add_response("describe_key", {"KeyMetadata": {"KeyId": "1", "Arn": arn}})
-    answer = run(
-        event("Create", "KeyArn", KeyId="arn:aws:kms:x:alias/a"), responses, module.handler
-    )
+    answer = run(event("Create", "KeyArn", KeyId="arn:aws:kms:x:alias/a"), module.handler)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"] == {"Arn": arn}
     assert "def _guardduty" in source

@@ -7,41 +7,29 @@ Every test also checks what CloudFormation was told.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from landing_zone.lambdas import organization_features as handler_module
-from tests.custom_resources import RESPONSE_URL, Captured, Context, capture_responses
+from tests.custom_resources import Captured, Context, StubbedClients, cfn_event
+
+REGION = "us-east-1"
 
 
 @pytest.fixture
-def responses(monkeypatch: pytest.MonkeyPatch) -> Captured:
-    return capture_responses(monkeypatch, handler_module)
+def organization(mocked_aws: None) -> Any:
+    client = boto3.client("organizations")
+    client.create_organization(FeatureSet="ALL")
+    return client
 
 
 @pytest.fixture
-def organization(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("organizations")
-        client.create_organization(FeatureSet="ALL")
-        yield client
-
-
-@pytest.fixture
-def organizations_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+def organizations_stub(aws: StubbedClients) -> Stubber:
     """A Stubber whose Organizations client the handler uses: for paths moto cannot produce."""
-    client = boto3.client("organizations", region_name="us-east-1")
-    monkeypatch.setattr(handler_module, "client", lambda service: client)
-    with Stubber(client) as stub:
-        yield stub
+    return aws("organizations")
 
 
 def roots(policy_type: str | None = None, status: str | None = None) -> dict[str, Any]:
@@ -51,16 +39,14 @@ def roots(policy_type: str | None = None, status: str | None = None) -> dict[str
 
 
 def event(request: str, feature: str, value: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "RequestType": request,
-        "ResponseURL": RESPONSE_URL,
-        "StackId": "arn:aws:cloudformation:eu-west-1:111111111111:stack/Acme-Organization/x",
-        "RequestId": "req-1",
-        "LogicalResourceId": "FeaturesPolicyType",
-        "ResourceType": f"Custom::Organization{feature}",
-        "ResourceProperties": {"ServiceToken": "arn:...", "Feature": feature, "Value": value},
+    return cfn_event(
+        request,
+        stack_id="arn:aws:cloudformation:eu-west-1:111111111111:stack/Acme-Organization/x",
+        logical_id="FeaturesPolicyType",
+        resource_type=f"Custom::Organization{feature}",
+        properties={"Feature": feature, "Value": value},
         **extra,
-    }
+    )
 
 
 def policy_types(client: Any) -> dict[str, str]:

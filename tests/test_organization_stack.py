@@ -12,15 +12,12 @@ from landing_zone.config import DEFAULT_POLICY_TYPES, LandingZoneConfig, load_co
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.stacks.organization_stack import OrganizationStack
 from tests.conftest import EXAMPLE, cdk_context
-
-
-def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+from tests.templates import resources_of
 
 
 def _ou_tree(template: dict[str, Any]) -> dict[str, str | None]:
     """OU name path -> parent name path, read back from the template's references."""
-    units = _of_type(template, "AWS::Organizations::OrganizationalUnit")
+    units = resources_of(template, "AWS::Organizations::OrganizationalUnit")
 
     def path(logical_id: str) -> str:
         unit = units[logical_id]["Properties"]
@@ -52,7 +49,7 @@ def test_ou_tree_matches_config(organization_template: dict[str, Any]) -> None:
 
 
 def test_top_level_ous_hang_off_the_configured_root(organization_template: dict[str, Any]) -> None:
-    units = _of_type(organization_template, "AWS::Organizations::OrganizationalUnit")
+    units = resources_of(organization_template, "AWS::Organizations::OrganizationalUnit")
     roots = {
         u["Properties"]["ParentId"]
         for u in units.values()
@@ -62,8 +59,8 @@ def test_top_level_ous_hang_off_the_configured_root(organization_template: dict[
 
 
 def test_created_accounts_sit_in_their_ou(organization_template: dict[str, Any]) -> None:
-    accounts = _of_type(organization_template, "AWS::Organizations::Account")
-    units = _of_type(organization_template, "AWS::Organizations::OrganizationalUnit")
+    accounts = resources_of(organization_template, "AWS::Organizations::Account")
+    units = resources_of(organization_template, "AWS::Organizations::OrganizationalUnit")
     placed = {
         a["Properties"]["AccountName"]: units[a["Properties"]["ParentIds"][0]["Fn::GetAtt"][0]][
             "Properties"
@@ -80,20 +77,20 @@ def test_created_accounts_sit_in_their_ou(organization_template: dict[str, Any])
 def test_adopted_accounts_are_not_created(organization_template: dict[str, Any]) -> None:
     names = {
         a["Properties"]["AccountName"]
-        for a in _of_type(organization_template, "AWS::Organizations::Account").values()
+        for a in resources_of(organization_template, "AWS::Organizations::Account").values()
     }
     assert "Acme-Payments-API-Prod" not in names
 
 
 def test_accounts_are_retained_never_closed(organization_template: dict[str, Any]) -> None:
-    for account in _of_type(organization_template, "AWS::Organizations::Account").values():
+    for account in resources_of(organization_template, "AWS::Organizations::Account").values():
         assert account["DeletionPolicy"] == "Retain"
         assert account["UpdateReplacePolicy"] == "Retain"
         assert account["Properties"]["RoleName"] == "OrganizationAccountAccessRole"
 
 
 def test_accounts_are_created_one_at_a_time(organization_template: dict[str, Any]) -> None:
-    accounts = _of_type(organization_template, "AWS::Organizations::Account")
+    accounts = resources_of(organization_template, "AWS::Organizations::Account")
     firsts = [k for k, a in accounts.items() if "DependsOn" not in a]
     assert len(firsts) == 1
     # Every other account depends on exactly one account: a single chain.
@@ -201,7 +198,7 @@ def test_renaming_an_ou_or_reordering_keeps_logical_ids(tmp_path: Path) -> None:
     assert set(before["Resources"]) == set(after["Resources"])
     names = {
         r["Properties"]["Name"]
-        for r in _of_type(after, "AWS::Organizations::OrganizationalUnit").values()
+        for r in resources_of(after, "AWS::Organizations::OrganizationalUnit").values()
     }
     assert {"Platform", "Experiments"} <= names
 
@@ -209,7 +206,7 @@ def test_renaming_an_ou_or_reordering_keeps_logical_ids(tmp_path: Path) -> None:
 def test_every_packed_policy_is_attached_to_its_target(
     organization_template: dict[str, Any],
 ) -> None:
-    policies = _of_type(organization_template, "AWS::Organizations::Policy")
+    policies = resources_of(organization_template, "AWS::Organizations::Policy")
     plan = plan_guardrails(load_config(EXAMPLE))
     by_name = {
         r["Properties"]["Name"]: r["Properties"]
@@ -217,7 +214,7 @@ def test_every_packed_policy_is_attached_to_its_target(
         if r["Properties"]["Type"] != "S3_POLICY"
     }
     assert set(by_name) == {p.name for p in plan.policies}
-    units = _of_type(organization_template, "AWS::Organizations::OrganizationalUnit")
+    units = resources_of(organization_template, "AWS::Organizations::OrganizationalUnit")
     for packed in plan.policies:
         properties = by_name[packed.name]
         # The stored document is the packer's string, byte for byte.
@@ -233,8 +230,8 @@ def test_every_packed_policy_is_attached_to_its_target(
 
 
 def test_policies_wait_for_their_policy_type(organization_template: dict[str, Any]) -> None:
-    policies = _of_type(organization_template, "AWS::Organizations::Policy")
-    features = _of_type(organization_template, "Custom::OrganizationPolicyType")
+    policies = resources_of(organization_template, "AWS::Organizations::Policy")
+    features = resources_of(organization_template, "Custom::OrganizationPolicyType")
     enabling = {r["Properties"]["Value"]: k for k, r in features.items()}
     for policy in policies.values():
         policy_type = policy["Properties"]["Type"]

@@ -12,6 +12,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.conftest import EXAMPLE, Synth, synthesize
+from tests.templates import cfn_lint_errors, nag_failures
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
@@ -59,27 +60,16 @@ def test_synth_is_deterministic(example_synth: Synth, tmp_path: Path) -> None:
 # run them on both workers.
 @pytest.mark.parametrize("half", [0, 1])
 def test_cfn_lint_finds_no_errors(example_synth: Synth, half: int) -> None:
-    from cfnlint.api import ManualArgs, lint_file
-
     files = example_synth.template_files()[half::2]
     assert len(files) >= 7
     # Management-account stacks deploy to the home region; StackSet bodies to
     # every governed region: lint against all governed regions of the example.
-    args = ManualArgs(regions=["eu-west-1", "eu-central-1", "us-east-1"])
-    errors = [
-        match
-        for path in files
-        for match in lint_file(path, config=args)
-        if match.rule.severity == "error"
-    ]
+    errors = cfn_lint_errors(files, ["eu-west-1", "eu-central-1", "us-east-1"])
     assert errors == [], "\n".join(str(m) for m in errors)
 
 
 def test_cdk_nag_reports_no_unacknowledged_findings(example_synth: Synth) -> None:
-    report = json.loads((example_synth.outdir / "validation-report.json").read_text())
-    assert report["title"] == "Validation Report"
-    failures = [r for r in report["pluginReports"] if r.get("conclusion") != "success"]
-    assert failures == []
+    assert nag_failures(example_synth.outdir) == []
 
 
 def test_every_nag_acknowledgement_names_a_rule_and_a_reason(example_synth: Synth) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bench.make_org import make_org
 from landing_zone.cli import main as cli_main
@@ -31,11 +30,7 @@ from landing_zone.quotas import (
     organization_stack_resources,
 )
 from tests.conftest import EXAMPLE, Synth, synthesize
-
-
-def write_yaml(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+from tests.variants import write_yaml
 
 
 def write_org(path: Path, *, accounts: int, units: int, account_stacks: int | None = None) -> Path:

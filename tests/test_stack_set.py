@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
@@ -13,15 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from landing_zone.constructs.stack_set import StackSetTemplate
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
 from tests.conftest import Synth
-
-
-def stack_sets(synth: Synth) -> dict[str, dict[str, Any]]:
-    return {
-        resource["Properties"]["StackSetName"]: resource["Properties"]
-        for template in synth.templates.values()
-        for resource in template["Resources"].values()
-        if resource["Type"] == "AWS::CloudFormation::StackSet"
-    }
+from tests.templates import stack_sets
 
 
 def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> None:
@@ -64,7 +55,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
 def test_template_body_is_the_synthesized_template_minified_and_under_the_limit(
     example_synth: Synth, name: str, template: str
 ) -> None:
-    body = stack_sets(example_synth)[name]["TemplateBody"]
+    body = stack_sets(example_synth)[name]["Properties"]["TemplateBody"]
     assert json.loads(body) == example_synth.stackset_templates[template]
     assert body == json.dumps(json.loads(body), separators=(",", ":"))
     assert len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES
@@ -73,7 +64,7 @@ def test_template_body_is_the_synthesized_template_minified_and_under_the_limit(
 def test_log_archive_stackset_targets_only_the_log_archive_account_in_home(
     example_synth: Synth,
 ) -> None:
-    properties = stack_sets(example_synth)["Acme-LogArchive"]
+    properties = stack_sets(example_synth)["Acme-LogArchive"]["Properties"]
     assert properties["PermissionModel"] == "SERVICE_MANAGED"
     assert properties["CallAs"] == "SELF"
     assert properties["ManagedExecution"] == {"Active": True}

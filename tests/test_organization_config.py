@@ -1,4 +1,8 @@
-"""Core vs business-unit mode: each mode mistake gets a message naming the field and the fix."""
+"""The `organization` config section: OUs, accounts, regions, features, principals, mode.
+
+In business-unit mode a fork adopts an existing core; every mode mistake gets
+a message naming the field and the fix.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +12,42 @@ import pytest
 
 from landing_zone.cli import main as cli_main
 from landing_zone.config import load_config
-from tests.conftest import ROOT
-from tests.test_config import problems_of
-
-BUSINESS_UNIT = ROOT / "config" / "example-business-unit.yaml"
+from tests.conftest import EXAMPLE
+from tests.variants import BUSINESS_UNIT, minimal_variant, problems_of, variant
 
 
-def bu_variant(tmp_path: Path, *, replace: tuple[str, str] = ("", ""), append: str = "") -> Path:
-    """The example business-unit config with one edit, written to a temporary file."""
-    text = BUSINESS_UNIT.read_text()
-    old, new = replace
-    if old:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "bu.yaml"
-    path.write_text(text + append)
-    return path
+def test_principal_arn_partition_must_match_the_regions(tmp_path: Path) -> None:
+    path = minimal_variant(tmp_path, replace=("arn:aws:iam", "arn:aws-cn:iam"))
+    assert problems_of(path) == [
+        f"{path}:36: privileged_principals.ccoe.arn: ARN partition 'aws-cn' differs from the "
+        "home region's partition 'aws'; write arn:aws:iam::..."
+    ]
 
 
-def bu_cut(tmp_path: Path, *, start: str, end: str, insert: str = "") -> Path:
-    """The example business-unit config with the lines from ``start`` up to ``end`` replaced."""
-    text = BUSINESS_UNIT.read_text()
-    first, last = text.index(start), text.index(end)
-    path = tmp_path / "bu.yaml"
-    path.write_text(text[:first] + insert + text[last:])
-    return path
+def test_repeated_feature_is_rejected(tmp_path: Path) -> None:
+    path = minimal_variant(
+        tmp_path,
+        append=(
+            "organization_features:\n"
+            "  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY, TAG_POLICY, TAG_POLICY]\n"
+        ),
+    )
+    assert problems_of(path) == [
+        f"{path}:39: organization_features.policy_types[3]: 'TAG_POLICY' is listed twice; "
+        "remove the repeat"
+    ]
+
+
+def test_adopting_the_management_account_says_what_to_use_instead(tmp_path: Path) -> None:
+    path = minimal_variant(tmp_path, replace=("'222222222222'", "'111111111111'"))
+    assert problems_of(path) == [
+        f"{path}:27: core_accounts.audit.account_id: this is the management account; it cannot "
+        "be a core or workload account. Use another account's id, or give an email to create "
+        "a new one"
+    ]
+
+
+# ---- core vs business-unit mode --------------------------------------------------------------
 
 
 def test_example_business_unit_is_valid_and_adopts_the_core() -> None:
@@ -51,7 +66,7 @@ def test_example_business_unit_is_valid_and_adopts_the_core() -> None:
 
 
 def test_core_example_is_core_mode() -> None:
-    config = load_config(ROOT / "config" / "example.yaml")
+    config = load_config(EXAMPLE)
     assert config.mode == "core"
     assert not config.business_unit
     assert config.core is None
@@ -147,13 +162,15 @@ MODE_MISTAKES: dict[str, tuple[tuple[str, str], str, str]] = {
 @pytest.mark.parametrize("case", sorted(MODE_MISTAKES))
 def test_mode_mistake_has_a_specific_message(case: str, tmp_path: Path) -> None:
     edit, field, message = MODE_MISTAKES[case]
-    lines = problems_of(bu_variant(tmp_path, replace=edit))
+    lines = problems_of(variant(BUSINESS_UNIT, tmp_path, replace=[edit]))
     matching = [line for line in lines if f": {field}: " in line and message in line]
     assert matching, "\n".join(lines)
 
 
 def test_business_unit_without_core_is_told_what_to_add(tmp_path: Path) -> None:
-    lines = problems_of(bu_cut(tmp_path, start="core:\n", end="# The same organization"))
+    lines = problems_of(
+        variant(BUSINESS_UNIT, tmp_path, cut=("core:\n", "# The same organization"))
+    )
     assert any(
         ": core: mode business-unit adopts an existing core: add `core` with the core's prefix"
         in line
@@ -180,19 +197,22 @@ def test_business_unit_without_core_is_told_what_to_add(tmp_path: Path) -> None:
     ],
 )
 def test_core_only_sections_are_refused(section: str, text: str, tmp_path: Path) -> None:
-    lines = problems_of(bu_variant(tmp_path, append=text))
+    lines = problems_of(variant(BUSINESS_UNIT, tmp_path, append=text))
     assert any(f": {section}: '{section}' belongs to the core fork" in line for line in lines), (
         "\n".join(lines)
     )
 
 
 def test_detection_services_are_the_cores(tmp_path: Path) -> None:
-    path = bu_variant(
+    path = variant(
+        BUSINESS_UNIT,
         tmp_path,
-        replace=(
-            "detection:\n",
-            "detection:\n  guardduty:\n    enabled: false\n  macie:\n    enabled: true\n",
-        ),
+        replace=[
+            (
+                "detection:\n",
+                "detection:\n  guardduty:\n    enabled: false\n  macie:\n    enabled: true\n",
+            )
+        ],
     )
     lines = problems_of(path)
     for service in ("guardduty", "macie"):
@@ -203,15 +223,15 @@ def test_detection_services_are_the_cores(tmp_path: Path) -> None:
 
 
 def test_core_mode_refuses_a_core_section_and_needs_core_accounts(tmp_path: Path) -> None:
-    text = (ROOT / "config" / "example.yaml").read_text()
-    start = text.index("core_accounts:\n")
-    end = text.index("# Workload accounts")
-    path = tmp_path / "core.yaml"
-    path.write_text(
-        text[:start] + text[end:] + "core:\n  prefix: Other\n  parent_ou_id: ou-a1b2-w0rkl0ad\n"
+    path = variant(
+        EXAMPLE,
+        tmp_path,
+        cut=("core_accounts:\n", "# Workload accounts"),
+        append="core:\n  prefix: Other\n  parent_ou_id: ou-a1b2-w0rkl0ad\n"
         "  log_archive_account_id: '222222222222'\n  audit_account_id: '333333333333'\n"
         "  log_archive:\n    config_bucket: other-log-archive-config-222222222222-eu-west-1\n"
-        "    key_arn: arn:aws:kms:eu-west-1:222222222222:alias/other/landing-zone/log-archive\n"
+        "    key_arn: arn:aws:kms:eu-west-1:222222222222:alias/other/landing-zone/log-archive\n",
+        name="core.yaml",
     )
     lines = problems_of(path)
     assert any("core: only a business-unit fork names a core" in line for line in lines), lines
@@ -224,9 +244,10 @@ def test_core_mode_refuses_a_core_section_and_needs_core_accounts(tmp_path: Path
 def test_cli_validate_reports_mode_mistakes_without_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = bu_variant(
+    path = variant(
+        BUSINESS_UNIT,
         tmp_path,
-        replace=("    logistics-prod: [production, identity-center-only]", "    root: [core]"),
+        replace=[("    logistics-prod: [production, identity-center-only]", "    root: [core]")],
     )
     assert cli_main(["validate", str(path)]) == 2
     captured = capsys.readouterr()
@@ -239,10 +260,10 @@ def test_cli_validate_reports_mode_mistakes_without_traceback(
 def test_a_wrongly_typed_security_hub_is_reported_not_replaced(tmp_path: Path) -> None:
     # The business-unit default (no policies of its own) must not paper over
     # a value of the wrong type.
-    path = bu_cut(
+    path = variant(
+        BUSINESS_UNIT,
         tmp_path,
-        start="  security_hub:\n",
-        end="  notifications:\n",
+        cut=("  security_hub:\n", "  notifications:\n"),
         insert="  security_hub: true\n",
     )
     lines = problems_of(path)
@@ -251,7 +272,11 @@ def test_a_wrongly_typed_security_hub_is_reported_not_replaced(tmp_path: Path) -
 
 def test_notifications_without_accounts_build_no_alerts(tmp_path: Path) -> None:
     config = load_config(
-        bu_cut(tmp_path, start="workload_accounts:\n", end="# The core's privileged principals")
+        variant(
+            BUSINESS_UNIT,
+            tmp_path,
+            cut=("workload_accounts:\n", "# The core's privileged principals"),
+        )
     )
     assert not config.business_unit_alerts()
     assert config.business_unit_detection()  # its Security Hub policy still deploys

@@ -1,0 +1,91 @@
+"""Config variants: a known config with a few edits, written to a file, and what loading reports.
+
+``variant`` is the one writer; ``minimal_variant``, ``with_baseline`` and
+``with_detection`` name the edits most tests make to the minimal fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from landing_zone.config import ConfigError, load_config
+from tests.conftest import FIXTURES, ROOT
+
+MINIMAL = FIXTURES / "minimal.yaml"
+BUSINESS_UNIT = ROOT / "config" / "example-business-unit.yaml"
+
+# A deny-all OU, and the pack that makes it one, for the minimal fixture.
+SUSPENDED = """\
+  suspended:
+    name: Suspended
+"""
+SUSPENDED_GUARDRAILS = "guardrails:\n  attachments:\n    suspended: [suspended]\n"
+
+
+def variant(
+    base: Path,
+    directory: Path,
+    *,
+    replace: Iterable[tuple[str, str]] = (),
+    cut: tuple[str, str] | None = None,
+    insert: str = "",
+    append: str = "",
+    name: str = "variant.yaml",
+) -> Path:
+    """``base`` edited, written to ``directory / name``.
+
+    Each ``(old, new)`` of ``replace`` in turn (``old`` must be there); then
+    the text from ``cut[0]`` up to ``cut[1]`` becomes ``insert``; then
+    ``append`` goes at the end.
+    """
+    text = base.read_text()
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new)
+    if cut is not None:
+        start, end = cut
+        first, last = text.index(start), text.index(end)
+        text = text[:first] + insert + text[last:]
+    path = directory / name
+    path.write_text(text + append)
+    return path
+
+
+def minimal_variant(
+    directory: Path, *, replace: tuple[str, str] | None = None, append: str = ""
+) -> Path:
+    """The minimal valid fixture with one edit."""
+    return variant(MINIMAL, directory, replace=[replace] if replace else [], append=append)
+
+
+def with_baseline(directory: Path, baseline: str, *, suspended: bool = False) -> Path:
+    """The minimal fixture with a ``baseline`` section (and, if ``suspended``, a deny-all OU)."""
+    return variant(
+        MINIMAL,
+        directory,
+        replace=[("core_accounts:", SUSPENDED + "core_accounts:")] if suspended else [],
+        append="baseline:\n" + baseline + (SUSPENDED_GUARDRAILS if suspended else ""),
+    )
+
+
+def with_detection(directory: Path, detection: str) -> Path:
+    """The minimal fixture with a ``detection`` section."""
+    return minimal_variant(directory, append="detection:\n" + detection)
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> Path:
+    """``data`` as a YAML config at ``path``, keys in their order."""
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    """The messages loading ``path`` reports (it must fail)."""
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    return raised.value.lines
