@@ -225,3 +225,41 @@ def test_wrong_type_points_to_the_documented_shape(tmp_path: Path) -> None:
         f"{path}:9: regions.governed: Input should be a valid list; see this field's comment "
         "in config/example.yaml or config/schema.json"
     ]
+
+
+@pytest.mark.parametrize(
+    ("append", "where", "what"),
+    [
+        (
+            "monitoring:\n  disabled_cis_alarms:\n    '4.1': noisy\n",
+            "monitoring.disabled_cis_alarms.4.1",
+            "say why this alarm is off (at least 10 characters); the reason is the audit trail",
+        ),
+        (
+            "baseline:\n  excluded_accounts:\n    app-prod: legacy\n",
+            "baseline.excluded_accounts.app-prod",
+            "say why this account goes without the baseline (at least 10 characters)",
+        ),
+        (
+            "detection:\n  conformance_pack:\n    disabled_rules:\n      restricted-ssh: ' no '\n",
+            "detection.conformance_pack.disabled_rules.restricted-ssh",
+            "say why this rule is left out (at least 10 characters)",
+        ),
+        (
+            "detection:\n  security_hub:\n    policies:\n      default:\n        targets: [root]\n"
+            "        standards: [aws-foundational-security-best-practices]\n"
+            "        disabled_controls:\n          IAM.6: because\n",
+            "detection.security_hub.policies.default.disabled_controls.IAM.6",
+            "say why this control is off (at least 10 characters)",
+        ),
+    ],
+)
+def test_every_exemption_says_why(tmp_path: Path, append: str, where: str, what: str) -> None:
+    """Excluded accounts, disabled alarms, rules and controls are the audit trail: a reason each."""
+    problems = problems_of(minimal_variant(tmp_path, append=append))
+    assert len(problems) == 1, problems
+    assert f": {where}: {what}" in problems[0]
+    # Ten characters, spaces around them not counted, are enough.
+    fixed = append.replace("noisy", "too noisy here").replace("legacy", "legacy payroll")
+    fixed = fixed.replace("' no '", "'  superseded  '").replace("because", "covered by SSO")
+    load_config(minimal_variant(tmp_path, append=fixed))

@@ -12,7 +12,7 @@ import botocore.session
 from pydantic import Field
 
 from landing_zone.config.guardrails import deny_all_packs
-from landing_zone.config.types import Check, Location, Model, Problem, Region
+from landing_zone.config.types import Check, Location, Model, Problem, Region, unexplained
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -281,12 +281,11 @@ def baseline_exclusions_exist(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def baseline_exclusions_have_reason(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every excluded account says why, in at least 10 characters."""
-    for account, reason in config.baseline.excluded_accounts.items():
-        if len(reason.strip()) < 10:
-            yield Problem(
-                ("baseline", "excluded_accounts", account),
-                "say why this account goes without the baseline (at least 10 characters)",
-            )
+    yield from unexplained(
+        config.baseline.excluded_accounts,
+        location=("baseline", "excluded_accounts"),
+        what="this account goes without the baseline",
+    )
 
 
 def baseline_region_order_complete(config: LandingZoneConfig) -> Iterator[Problem]:

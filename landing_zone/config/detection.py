@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from landing_zone.config.types import Check, Key, Location, Model, NotificationEmail, Problem
+from landing_zone.config.types import (
+    Check,
+    Key,
+    Location,
+    Model,
+    NotificationEmail,
+    Problem,
+    unexplained,
+)
 from landing_zone.detection_services import required_trusted_services
 from landing_zone.guardrails.detective import BY_ID as DETECTIVE_RULES
 from landing_zone.guardrails.security_hub import BY_KEY as STANDARDS
@@ -371,12 +379,11 @@ def security_hub_disabled_policy_is_bare(config: LandingZoneConfig) -> Iterator[
 def security_hub_disabled_controls_have_reason(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every disabled control says why, in at least 10 characters."""
     for base, policy in _hub_policies(config):
-        for control, reason in policy.disabled_controls.items():
-            if len(reason.strip()) < 10:
-                yield Problem(
-                    (*base, "disabled_controls", control),
-                    "say why this control is off (at least 10 characters)",
-                )
+        yield from unexplained(
+            policy.disabled_controls,
+            location=(*base, "disabled_controls"),
+            what="this control is off",
+        )
 
 
 def security_hub_root_targeted(config: LandingZoneConfig) -> Iterator[Problem]:
@@ -409,12 +416,13 @@ def conformance_rules_exist(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def conformance_rules_have_reason(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every rule left out of the conformance pack says why, in at least 10 characters."""
-    for rule_id, reason in config.detection.conformance_pack.disabled_rules.items():
-        if rule_id in DETECTIVE_RULES and len(reason.strip()) < 10:
-            yield Problem(
-                ("detection", "conformance_pack", "disabled_rules", rule_id),
-                "say why this rule is left out (at least 10 characters)",
-            )
+    disabled = config.detection.conformance_pack.disabled_rules
+    # An unknown rule id has its own problem (conformance_rules_exist).
+    yield from unexplained(
+        {rule: reason for rule, reason in disabled.items() if rule in DETECTIVE_RULES},
+        location=("detection", "conformance_pack", "disabled_rules"),
+        what="this rule is left out",
+    )
 
 
 CHECKS: tuple[Check, ...] = (

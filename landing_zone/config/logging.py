@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from landing_zone.config.types import Check, LogRetentionDays, Model, NotificationEmail, Problem
+from landing_zone.config.types import (
+    Check,
+    LogRetentionDays,
+    Model,
+    NotificationEmail,
+    Problem,
+    unexplained,
+)
 from landing_zone.guardrails.cis_alarms import BY_CIS_ID as CIS_ALARMS
 
 if TYPE_CHECKING:
@@ -147,13 +154,12 @@ def disabled_cis_alarms_exist(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def disabled_cis_alarms_have_reason(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every disabled CIS alarm says why, in at least 10 characters."""
-    for cis_id, reason in config.monitoring.disabled_cis_alarms.items():
-        if len(reason.strip()) < 10:
-            yield Problem(
-                ("monitoring", "disabled_cis_alarms", cis_id),
-                "say why this alarm is off (at least 10 characters); the reason is the audit "
-                "trail for a missing control",
-            )
+    yield from unexplained(
+        config.monitoring.disabled_cis_alarms,
+        location=("monitoring", "disabled_cis_alarms"),
+        what="this alarm is off",
+        why="; the reason is the audit trail for a missing control",
+    )
 
 
 CHECKS: tuple[Check, ...] = (

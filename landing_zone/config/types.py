@@ -246,3 +246,20 @@ def dotted(location: Location) -> str:
     for part in location:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+# An exemption (an excluded account, a disabled control or rule) is the audit
+# trail for a missing control: it must say why.
+MIN_REASON_CHARACTERS = 10
+
+
+def unexplained(
+    reasons: Mapping[str, str], *, location: Location, what: str, why: str = ""
+) -> Iterator[Problem]:
+    """A problem at ``location + (key,)`` for each reason shorter than the minimum."""
+    for key, reason in reasons.items():
+        if len(reason.strip()) < MIN_REASON_CHARACTERS:
+            yield Problem(
+                (*location, key),
+                f"say why {what} (at least {MIN_REASON_CHARACTERS} characters){why}",
+            )
