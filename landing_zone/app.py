@@ -13,7 +13,11 @@ from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
-from landing_zone.references import LogArchiveRef, cross_stack_references
+from landing_zone.references import (
+    CrossStackReferences,
+    LogArchiveRef,
+    cross_stack_references,
+)
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from landing_zone.stacks.detection_stack import (
     AuditStack,
@@ -92,6 +96,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     # fork's own. Every stack below takes them from here.
     core = config.core
     shared = Shared(
+        references=references,
         ou_ids=unit_ids,
         account_ids=account_ids,
         audit_account_id=account_ids["audit"] if core is None else core.audit_account_id,
@@ -122,6 +127,8 @@ def _after_accounts(stack: Stack, stacks: dict[str, Stack]) -> None:
 class Shared:
     """What several stacks refer to, resolved once by :func:`build_landing_zone`."""
 
+    #: Which OU and account keys each stack refers to, per use.
+    references: CrossStackReferences
     #: OU key -> id, for the OUs other stacks refer to (``cross_stack_references``).
     ou_ids: Mapping[str, str]
     #: Account key -> id, for the accounts other stacks refer to; a raw id maps to itself.
@@ -156,9 +163,7 @@ def _business_unit_stacks(
             config=config,
             audit_account_id=shared.audit_account_id,
             ou_ids=shared.ou_ids,
-            account_ids=[shared.account_ids[key] for key in config.workload_accounts]
-            if config.business_unit_alerts()
-            else [],
+            account_ids=[shared.account_ids[key] for key in shared.references.alert_accounts],
             description=f"{config.prefix} business unit: StackSet of its Security Hub "
             "policies and findings alerts in the core's audit account",
             termination_protection=True,
@@ -188,7 +193,7 @@ def _member_baseline(
             for target in config.baseline.targets
         ],
         excluded_account_ids=[
-            shared.account_ids[account] for account in config.baseline.excluded_accounts
+            shared.account_ids[account] for account in shared.references.baseline_exclusions
         ],
         log_archive=shared.log_archive,
         description=description,
@@ -296,7 +301,7 @@ def _core_stacks(
             config=config,
             audit_account_id=shared.audit_account_id,
             excluded_account_ids=[
-                shared.account_ids[key] for key in config.conformance_pack_exclusions()
+                shared.account_ids[key] for key in shared.references.conformance_pack_exclusions
             ],
             description=f"{config.prefix} landing zone: the audit account as delegated "
             f"administrator of the detection services, and the detective guardrails "

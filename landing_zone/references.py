@@ -117,39 +117,65 @@ class LogArchiveRef:
 
 @dataclass(frozen=True)
 class CrossStackReferences:
-    """OU and account keys whose ids another stack refers to."""
+    """The OU and account keys each stack refers to across stacks, per use.
 
-    ou_keys: frozenset[str]
-    account_keys: frozenset[str]
+    ``app.py`` builds every cross-stack list from these fields (and only
+    hands the stacks the ids of :attr:`ou_keys` and :attr:`account_keys`),
+    and ``quotas.py`` counts the same sets, so the budget and the templates
+    cannot disagree.
+    """
+
+    #: OUs the account stacks create accounts in.
+    account_stack_ous: tuple[str, ...]
+    #: OU targets of the member baseline StackSet (``root`` excluded).
+    baseline_ous: tuple[str, ...]
+    #: OUs associated with Security Hub configuration policies.
+    security_hub_ous: tuple[str, ...]
+    #: Accounts (keys or raw ids) the member baseline StackSet excludes.
+    baseline_exclusions: tuple[str, ...]
+    #: Accounts (keys or raw ids) the organization conformance pack excludes.
+    conformance_pack_exclusions: tuple[str, ...]
+    #: A business unit's accounts its alerts filter on.
+    alert_accounts: tuple[str, ...]
+    #: The core accounts (core mode): the log archive and the audit account.
+    core_accounts: tuple[str, ...]
+
+    @property
+    def ou_keys(self) -> frozenset[str]:
+        return frozenset((*self.account_stack_ous, *self.baseline_ous, *self.security_hub_ous))
+
+    @property
+    def account_keys(self) -> frozenset[str]:
+        return frozenset(
+            (
+                *self.baseline_exclusions,
+                *self.conformance_pack_exclusions,
+                *self.alert_accounts,
+                *self.core_accounts,
+            )
+        )
 
 
 def cross_stack_references(config: LandingZoneConfig) -> CrossStackReferences:
-    """Which OU and account ids the stacks ``app.py`` builds refer to across stacks.
-
-    - OUs: those the account stacks create accounts in, the baseline's OU
-      targets, and the OUs Security Hub policies are associated with (in a
-      business unit, only if it has its own detection stack).
-    - Accounts: the core accounts and the conformance pack's exclusions
-      (core mode), a business unit's accounts for its alerts, and the
-      baseline's exclusions.
-    """
-    ou_keys: set[str] = {
-        account.ou
-        for shard in range(config.organization.account_stacks)
-        for _, account in config.account_stack_accounts(shard)
-    }
-    if config.baseline.targets:
-        ou_keys.update(t for t in config.baseline.targets if t != "root")
-    if not config.business_unit or config.business_unit_detection():
-        ou_keys.update(config.security_hub_ou_keys())
-    account_keys: set[str] = set()
-    if config.business_unit:
-        if config.business_unit_alerts():
-            account_keys.update(config.workload_accounts)
-    else:
-        account_keys.update(("log-archive", "audit"))
-        if config.detection.conformance_pack.enabled:
-            account_keys.update(config.conformance_pack_exclusions())
-    if config.baseline.targets:
-        account_keys.update(config.baseline.excluded_accounts)
-    return CrossStackReferences(ou_keys=frozenset(ou_keys), account_keys=frozenset(account_keys))
+    """Which OU and account ids the stacks ``app.py`` builds refer to across stacks."""
+    core_mode = not config.business_unit
+    targets = config.baseline.targets
+    return CrossStackReferences(
+        account_stack_ous=tuple(
+            dict.fromkeys(
+                account.ou
+                for shard in range(config.organization.account_stacks)
+                for _, account in config.account_stack_accounts(shard)
+            )
+        ),
+        baseline_ous=tuple(t for t in targets if t != "root"),
+        security_hub_ous=tuple(config.security_hub_ou_keys())
+        if core_mode or config.business_unit_detection()
+        else (),
+        baseline_exclusions=tuple(config.baseline.excluded_accounts) if targets else (),
+        conformance_pack_exclusions=tuple(config.conformance_pack_exclusions())
+        if core_mode and config.detection.conformance_pack.enabled
+        else (),
+        alert_accounts=tuple(config.workload_accounts) if config.business_unit_alerts() else (),
+        core_accounts=("log-archive", "audit") if core_mode else (),
+    )

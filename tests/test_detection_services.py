@@ -33,40 +33,86 @@ from tests.conftest import Synth
 LAMBDAS = Path(delegated_admin.__file__).parent
 
 
+def _client_service(node: ast.AST) -> str | None:
+    """``"<service>"`` when ``node`` is ``client("<service>")``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "client"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ):
+        return str(node.args[0].value)
+    return None
+
+
 def api_calls(module: Path) -> dict[str, set[str]]:
     """IAM action prefix -> the operations the handler calls, read from its source.
 
-    A client is ``name = client("<service>")``; a call is any ``name.<method>``.
-    botocore's own model turns the method into the operation (the IAM action name).
+    A client is ``name = client("<service>")`` or ``client("<service>")``
+    used directly; a call is any attribute of it. botocore's own model turns
+    the method into the operation (the IAM action name).
     """
     tree = ast.parse(module.read_text())
     clients: dict[str, str] = {}
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name)
-            and node.value.func.id == "client"
-            and isinstance(node.value.args[0], ast.Constant)
-        ):
+        if isinstance(node, ast.Assign) and (service := _client_service(node.value)):
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    clients[target.id] = str(node.value.args[0].value)
+                    clients[target.id] = service
     session = botocore.session.get_session()
     calls: dict[str, set[str]] = {}
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in clients
-        ):
+        if not isinstance(node, ast.Attribute):
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in clients:
             service = clients[node.value.id]
-            model = session.get_service_model(service)
-            names = {botocore.xform_name(op): op for op in model.operation_names}
-            if node.attr in names:
-                prefix = model.metadata.get("signingName", service)
-                calls.setdefault(prefix, set()).add(f"{prefix}:{names[node.attr]}")
+        elif (direct := _client_service(node.value)) is not None:
+            service = direct
+        else:
+            continue
+        model = session.get_service_model(service)
+        names = {botocore.xform_name(op): op for op in model.operation_names}
+        assert node.attr in names, f"{module.name}: {service} has no operation {node.attr}"
+        prefix = model.metadata.get("signingName", service)
+        calls.setdefault(prefix, set()).add(f"{prefix}:{names[node.attr]}")
     return calls
+
+
+def test_api_calls_sees_named_and_direct_clients(tmp_path: Path) -> None:
+    source = tmp_path / "handler.py"
+    source.write_text(
+        "def f():\n"
+        "    macie = client('macie2')\n"
+        "    macie.list_members()\n"
+        "    client('inspector2').disable_delegated_admin_account(delegatedAdminAccountId='1')\n"
+    )
+    assert api_calls(source) == {
+        "macie2": {"macie2:ListMembers"},
+        "inspector2": {"inspector2:DisableDelegatedAdminAccount"},
+    }
+
+
+# How each service's administrator is designated, written out by hand: the
+# registry must not drift from what AWS supports without a test saying so.
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html
+EXPECTED_DELEGATION = {
+    "guardduty": ("handler", "regional"),
+    "security_hub": ("native", "regional"),
+    "config_aggregator": ("organizations", "home"),
+    "access_analyzer": ("organizations", "home"),
+    "inspector": ("handler", "regional"),
+    "macie": ("handler", "regional"),
+    "detective": ("native", "regional"),
+    "conformance_pack": None,
+}
+
+
+def test_each_row_delegates_as_the_service_requires() -> None:
+    assert {
+        s.key: (s.delegation.mechanism, s.delegation.scope) if s.delegation else None
+        for s in SERVICES
+    } == EXPECTED_DELEGATION
 
 
 def switched(on: bool) -> DetectionConfig:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from landing_zone.config import load_config
 from landing_zone.naming import kms_alias_arn, log_archive_bucket_name, pascal
+from landing_zone.quotas import organization_stack_outputs
 from landing_zone.references import LogArchiveRef, cross_stack_references
-from tests.conftest import EXAMPLE, ROOT, Synth
+from tests.conftest import EXAMPLE, ROOT, Synth, synthesize
+from tests.variants import MINIMAL, variant
 
 BUSINESS_UNIT = ROOT / "config" / "example-business-unit.yaml"
 
@@ -58,3 +63,45 @@ def test_every_referenced_id_of_the_example_is_one_output_and_nothing_else_is(
     assert len(outputs) == len(expected)
     for fragment in expected:
         assert sum(re.search(f"{fragment}[0-9A-F]{{8}}", name) is not None for name in outputs) == 1
+
+
+APP_DEV = """  app-dev:
+    name: Tiny-App-Dev
+    email: aws+app-dev@tiny.example
+    ou: sdlc
+"""
+REFERENCE_VARIANTS = {
+    # An account no baseline reaches, with the conformance pack off: no exclusions at all.
+    "unreached-account-pack-off": {
+        "replace": [("workload_accounts:\n", "workload_accounts:\n" + APP_DEV)],
+        "append": "baseline:\n  targets: [security, prod]\n"
+        "detection:\n  conformance_pack: {enabled: false}\n",
+    },
+    # Exclusions by key and by the id of an adopted account, the pack on.
+    "excluded-by-key-and-id": {
+        "replace": [("workload_accounts:\n", "workload_accounts:\n" + APP_DEV)],
+        "append": "baseline:\n  excluded_accounts:\n"
+        "    app-dev: Sandbox for the payroll migration\n"
+        "    '222222222222': The audit account runs its own recorder\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_VARIANTS))
+def test_every_config_synthesizes_with_exactly_the_outputs_counted(
+    tmp_path: Path, name: str
+) -> None:
+    """The ids ``app.py`` hands down are those the stacks ask for, and each is one output."""
+    path = variant(MINIMAL, tmp_path, **REFERENCE_VARIANTS[name])
+    config = load_config(path)
+    synth = synthesize(path, tmp_path / "out", validation=False)
+    outputs = synth.templates["Tiny-Organization"].get("Outputs", {})
+    assert len(outputs) == organization_stack_outputs(config)
+    for stack in synth.templates.values():
+        for resource in stack["Resources"].values():
+            if resource["Type"] == "AWS::Config::OrganizationConformancePack":
+                excluded = resource["Properties"].get("ExcludedAccounts", [])
+                # An adopted account excluded by id is listed once, not by key and id.
+                literal = [e for e in excluded if isinstance(e, str)]
+                assert len(literal) == len(set(literal)), excluded
+                assert "222222222222" in literal

@@ -148,8 +148,13 @@ class LandingZoneConfig(Model):
         The management account always has one (its own baseline stacks).
         """
         reached = set(self.baseline_account_keys())
-        return [key for key, _ in self.all_accounts() if key not in reached] + [
-            account for account in self.baseline.excluded_accounts if account.isdigit()
+        accounts = list(self.all_accounts())
+        # An account of this config excluded by its id is listed by its key already.
+        known_ids = {account.account_id for _, account in accounts if account.account_id}
+        return [key for key, _ in accounts if key not in reached] + [
+            account
+            for account in self.baseline.excluded_accounts
+            if account.isdigit() and account not in known_ids
         ]
 
     def security_hub_ou_keys(self) -> list[str]:

@@ -42,6 +42,7 @@ from landing_zone.constructs.stack_set import (
     ServiceManagedStackSet,
     StackSetTemplate,
 )
+from landing_zone.detection_services import BY_KEY as SERVICE
 from landing_zone.detection_services import (
     auto_enable,
     delegations,
@@ -78,7 +79,7 @@ class DetectionAdminStack(Stack):
             organization_id=config.organization.id,
         )
         self.conformance_pack: OrganizationConformancePack | None = None
-        if detection.conformance_pack.enabled:
+        if SERVICE["conformance_pack"].enabled(detection):
             self.conformance_pack = OrganizationConformancePack(
                 self,
                 "ConformancePack",
@@ -122,12 +123,14 @@ class AuditRegionalTemplate(StackSetTemplate):
             auto_enable=auto_enable(detection),
             home_region=home,
             export=log_archive.in_account(account)
-            if guard.enabled and guard.export_findings
+            if SERVICE["guardduty"].regional(detection) and guard.export_findings
             else None,
-            organization_analyzer=detection.access_analyzer.organization,
+            organization_analyzer=SERVICE["access_analyzer"].regional(detection),
         )
         self.forwarder: GuardDutyForwarder | None = None
-        if detection.guardduty.enabled and other_regions(config.regions.governed, home):
+        if SERVICE["guardduty"].regional(detection) and other_regions(
+            config.regions.governed, home
+        ):
             self.forwarder = GuardDutyForwarder(
                 self,
                 "GuardDutyForwarder",
@@ -151,7 +154,7 @@ class AuditHomeTemplate(StackSetTemplate):
         )
         detection = config.detection
         home = config.regions.home
-        if detection.security_hub.enabled:
+        if SERVICE["security_hub"].home(detection):
             # OU ids are only known once the organization stack has run:
             # they arrive as StackSet parameters.
             target_ids = {"root": config.organization.root_id}
@@ -169,25 +172,26 @@ class AuditHomeTemplate(StackSetTemplate):
                 linked_regions=other_regions(config.regions.governed, home),
                 target_ids=target_ids,
             )
-        if detection.config_aggregator:
+        if SERVICE["config_aggregator"].home(detection):
             self.aggregator = OrganizationConfigAggregator(
                 self, "ConfigAggregator", prefix=config.prefix, regions=config.regions.governed
             )
-        if detection.access_analyzer.unused_access.enabled:
+        if SERVICE["access_analyzer"].home(detection):
             self.unused_access = UnusedAccessAnalyzer(
                 self,
                 "UnusedAccessAnalyzer",
                 prefix=config.prefix,
                 unused_access_age_days=detection.access_analyzer.unused_access.unused_access_age_days,
             )
-        if detection.security_hub.enabled or detection.guardduty.enabled:
+        # Findings of the services that send them reach people from the home region.
+        if SERVICE["security_hub"].home(detection) or SERVICE["guardduty"].home(detection):
             self.alerts = FindingsAlerts(
                 self,
                 "FindingsAlerts",
                 prefix=config.prefix,
                 notifications=detection.notifications,
-                security_hub=detection.security_hub.enabled,
-                guardduty=detection.guardduty.enabled,
+                security_hub=SERVICE["security_hub"].enabled(detection),
+                guardduty=SERVICE["guardduty"].enabled(detection),
             )
 
 
@@ -337,8 +341,8 @@ class BusinessUnitDetectionTemplate(StackSetTemplate):
                 "FindingsAlerts",
                 prefix=config.prefix,
                 notifications=detection.notifications,
-                security_hub=detection.security_hub.enabled,
-                guardduty=detection.guardduty.enabled,
+                security_hub=SERVICE["security_hub"].enabled(detection),
+                guardduty=SERVICE["guardduty"].enabled(detection),
                 accounts=accounts.value_as_list,
             )
 
