@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config
-from landing_zone.detection_services import SERVICES, registry_markdown
+from landing_zone.detection_services import BY_KEY, SERVICES, registry_markdown
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
@@ -202,7 +202,7 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
         f"({config.core_accounts.audit.name if config.core_accounts else '-'}):",
         f"  on: {', '.join(services) or 'nothing'}" + (f"; off: {', '.join(off)}" if off else ""),
     ]
-    if detection.security_hub.enabled:
+    if BY_KEY["security_hub"].enabled(detection):
         policies = "; ".join(
             f"{key} -> {', '.join(policy.targets)} "
             + (
@@ -214,7 +214,7 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
         )
         lines.append(f"  Security Hub policies: {policies}")
     pack = detection.conformance_pack
-    if pack.enabled:
+    if BY_KEY["conformance_pack"].enabled(detection):
         disabled = set(pack.disabled_rules)
         home = len(rules_for_region(home=True, disabled=disabled))
         other = len(rules_for_region(home=False, disabled=disabled))

@@ -439,13 +439,25 @@ def registry_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _where_it_runs(service: DetectionService) -> str:
-    """Which audit StackSet holds the service's resources, with everything on."""
+def switched(on: bool) -> DetectionConfig:
+    """A detection section with every row's service on (or off), read from the models.
+
+    Each row's field is a switch or a model with ``enabled``; Access Analyzer
+    has two analyzers behind one row.
+    """
     from landing_zone.config import DetectionConfig
 
-    everything = DetectionConfig.model_validate(
-        {"macie": {"enabled": True}, "access_analyzer": {"unused_access": {"enabled": True}}}
-    )
+    values: dict[str, Any] = {}
+    for service in SERVICES:
+        field = DetectionConfig.model_fields[service.key]
+        values[service.key] = on if field.annotation is bool else {"enabled": on}
+    values["access_analyzer"] = {"organization": on, "unused_access": {"enabled": on}}
+    return DetectionConfig.model_validate(values)
+
+
+def _where_it_runs(service: DetectionService) -> str:
+    """Which audit StackSet holds the service's resources, with everything on."""
+    everything = switched(True)
     places = [
         name
         for name, holds in (("every governed region", service.regional), ("home", service.home))

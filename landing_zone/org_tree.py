@@ -49,7 +49,17 @@ class OrgTree:
     def build(
         cls, *, units: Iterable[tuple[str, str | None]], accounts: Iterable[TreeAccount] = ()
     ) -> OrgTree:
-        return cls(parents=dict(units), accounts=tuple(accounts))
+        """The tree of ``(key, parent)`` pairs, parents first.
+
+        A repeated key keeps its first place and parent, and an OU keyed
+        ``root`` is left out: neither can be deployed, and the config
+        reports both; until then the tree stays the one ``walk_units`` sees.
+        """
+        parents: dict[str, str | None] = {}
+        for key, parent in units:
+            if key != ROOT and key not in parents:
+                parents[key] = parent
+        return cls(parents=parents, accounts=tuple(accounts))
 
     @property
     def ou_keys(self) -> tuple[str, ...]:

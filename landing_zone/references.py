@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from landing_zone.detection_services import BY_KEY as SERVICE
 from landing_zone.naming import (
     ACCESS_LOG_BUCKET,
     CONFIG_BUCKET,
@@ -174,7 +175,7 @@ def cross_stack_references(config: LandingZoneConfig) -> CrossStackReferences:
         else (),
         baseline_exclusions=tuple(config.baseline.excluded_accounts) if targets else (),
         conformance_pack_exclusions=tuple(config.conformance_pack_exclusions())
-        if core_mode and config.detection.conformance_pack.enabled
+        if core_mode and SERVICE["conformance_pack"].enabled(config.detection)
         else (),
         alert_accounts=tuple(config.workload_accounts) if config.business_unit_alerts() else (),
         core_accounts=("log-archive", "audit") if core_mode else (),

@@ -76,17 +76,40 @@ def load_yaml(path: Path) -> YamlDocument:
                 )
             ]
         )
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        # The reader checks every character as the loader is built.
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise YamlSourceError([SourceProblem(None, "the file holds no YAML document")])
         document = YamlDocument(data=None)
         problems: list[SourceProblem] = []
-        _walk(node, (), document, problems)
+        _walk(node, (), document, problems, visited=set())
         if problems:
             raise YamlSourceError(problems)
         document.data = loader.construct_document(node)
+    except RecursionError:
+        raise YamlSourceError(
+            [
+                SourceProblem(
+                    None,
+                    "the YAML is nested too deeply to be a config; start from config/example.yaml",
+                )
+            ]
+        ) from None
+    except yaml.reader.ReaderError as error:
+        raise YamlSourceError(
+            [
+                SourceProblem(
+                    _line_at(text, error.position),
+                    f"character {_shown(error.character)} at line "
+                    f"{_line_at(text, error.position)} "
+                    "is not allowed in YAML; remove it (an editor that shows control "
+                    "characters finds it)",
+                )
+            ]
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -102,7 +125,8 @@ def load_yaml(path: Path) -> YamlDocument:
             ]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(document.data, Mapping):
         raise YamlSourceError(
             [
@@ -116,12 +140,31 @@ def load_yaml(path: Path) -> YamlDocument:
     return document
 
 
+def _shown(character: object) -> str:
+    """A rejected character as people can read it: ``U+0000``."""
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return f"U+{code:04X}"
+
+
+def _line_at(text: str, position: int) -> int:
+    """1-based line of character ``position`` of ``text``."""
+    return text.count("\n", 0, position) + 1
+
+
 def _walk(
     node: yaml.Node,
     location: Location,
     document: YamlDocument,
     problems: list[SourceProblem],
+    *,
+    visited: set[int],
 ) -> None:
+    # A node an alias (*name) refers to again is walked once: walking every
+    # path through nested aliases would take exponential time ("billion
+    # laughs"); its repeats keep the line of their enclosing value.
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     document.lines[location] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -139,9 +182,9 @@ def _walk(
                 )
                 continue
             seen[key] = line
-            _walk(value_node, (*location, key), document, problems)
+            _walk(value_node, (*location, key), document, problems, visited=visited)
             # A key's own line is more useful than its value's for block values.
             document.lines[(*location, key)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*location, index), document, problems)
+            _walk(item, (*location, index), document, problems, visited=visited)

@@ -263,3 +263,30 @@ def test_every_exemption_says_why(tmp_path: Path, append: str, where: str, what:
     fixed = append.replace("noisy", "too noisy here").replace("legacy", "legacy payroll")
     fixed = fixed.replace("' no '", "'  superseded  '").replace("because", "covered by SSO")
     load_config(minimal_variant(tmp_path, append=fixed))
+
+
+def laughs(depth: int) -> str:
+    """Nested aliases: walked path by path, ``9 ** depth`` values."""
+    lines = ["a0: &a0 [1, 2]"]
+    for level in range(1, depth + 1):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("prefix: Tiny\x00\n", ":1: character U+0000 at line 1 is not allowed in YAML"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply to be a config"),
+        # Walked once per node, not once per path: this answers at once.
+        (laughs(12), "unknown field 'a0'"),
+    ],
+    ids=["control-character", "deep-nesting", "alias-bomb"],
+)
+def test_hostile_yaml_gets_a_message_not_a_traceback_or_a_hang(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(content)
+    problems = problems_of(path)
+    assert any(expected in line for line in problems), problems

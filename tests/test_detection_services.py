@@ -26,6 +26,7 @@ from landing_zone.detection_services import (
     enabled_services,
     home_services,
     regional_services,
+    switched,
 )
 from landing_zone.lambdas import delegated_admin, organization_detection
 from tests.conftest import Synth
@@ -113,23 +114,6 @@ def test_each_row_delegates_as_the_service_requires() -> None:
         s.key: (s.delegation.mechanism, s.delegation.scope) if s.delegation else None
         for s in SERVICES
     } == EXPECTED_DELEGATION
-
-
-def switched(on: bool) -> DetectionConfig:
-    """Every row's service on (or off): each row's field is a switch or a model with ``enabled``.
-
-    Read from the models, so a new row needs no edit here.
-    """
-    values: dict[str, Any] = {}
-    for service in SERVICES:
-        field = DetectionConfig.model_fields[service.key]
-        if field.annotation is bool:
-            values[service.key] = on
-        else:
-            values[service.key] = {"enabled": on}
-    # The one service with two analyzers behind one row.
-    values["access_analyzer"] = {"organization": on, "unused_access": {"enabled": on}}
-    return DetectionConfig.model_validate(values)
 
 
 def all_on() -> DetectionConfig:

@@ -96,3 +96,10 @@ def test_the_example_tree_is_the_config_tree() -> None:
     for key, _, parent, depth in config.walk_units():
         assert tree.depth(key) == depth
         assert tree.parents[key] == parent
+
+
+def test_a_repeated_key_keeps_its_first_place_and_root_is_never_an_ou() -> None:
+    tree = OrgTree.build(units=[("a", None), ("b", "a"), ("b", None), (ROOT, None), ("c", "b")])
+    assert tree.ou_keys == ("a", "b", "c")
+    assert tree.path("c") == (ROOT, "a", "b", "c")
+    assert tree.path(ROOT) == (ROOT,)

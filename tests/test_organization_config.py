@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from landing_zone.cli import main as cli_main
-from landing_zone.config import load_config
+from landing_zone.config import OrganizationalUnitConfig, load_config
 from tests.conftest import EXAMPLE
 from tests.variants import BUSINESS_UNIT, minimal_variant, problems_of, variant
 
@@ -281,3 +281,31 @@ def test_notifications_without_accounts_build_no_alerts(tmp_path: Path) -> None:
     assert not config.business_unit_alerts()
     assert config.business_unit_detection()  # its Security Hub policy still deploys
     assert load_config(BUSINESS_UNIT).business_unit_alerts()
+
+
+def test_an_ou_keyed_root_is_refused_rather_than_hiding_the_roots_guardrails(
+    tmp_path: Path,
+) -> None:
+    path = minimal_variant(
+        tmp_path, replace=("  security:\n    name: Security\n", "  root:\n    name: Security\n")
+    )
+    path.write_text(path.read_text().replace("ou: security", "ou: prod"))
+    problems = problems_of(path)
+    assert len(problems) == 1, problems
+    assert ": organizational_units.root: 'root' is reserved" in problems[0]
+
+
+def test_a_workload_account_keyed_like_a_core_account_is_refused(tmp_path: Path) -> None:
+    path = minimal_variant(tmp_path, replace=("  app-prod:\n", "  audit:\n"))
+    problems = problems_of(path)
+    assert len(problems) == 1, problems
+    assert ": workload_accounts.audit: 'audit' is reserved for the core account" in problems[0]
+
+
+def test_the_tree_follows_a_copy_with_other_ous() -> None:
+    config = load_config(EXAMPLE)
+    assert "extra" not in config.tree.parents
+    units = {**config.organizational_units, "extra": OrganizationalUnitConfig(name="Extra")}
+    copy = config.model_copy(update={"organizational_units": units})
+    assert "extra" in copy.tree.parents
+    assert "extra" not in config.tree.parents

@@ -30,6 +30,7 @@ from landing_zone.config.types import (
     partition_of,
 )
 from landing_zone.detection_services import SERVICES as DETECTION_SERVICES
+from landing_zone.org_tree import ROOT
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -222,22 +223,9 @@ _DETECTION_PRINCIPALS = {
 TRUSTED_SERVICES: tuple[str, ...] = tuple(sorted({*OTHER_TRUSTED_SERVICES, *_DETECTION_PRINCIPALS}))
 
 
-def _trusted_service(value: str) -> str:
-    if value not in TRUSTED_SERVICES:
-        # The wording and kind of pydantic's own Literal error, which the
-        # loader formats ("'x' is not allowed; expected one of ...").
-        expected = ", ".join(repr(v) for v in TRUSTED_SERVICES[:-1])
-        raise PydanticCustomError(
-            "literal_error",
-            "Input should be {expected}",
-            {"expected": f"{expected} or {TRUSTED_SERVICES[-1]!r}"},
-        )
-    return value
-
-
-TrustedService = Annotated[
-    str, AfterValidator(_trusted_service), Field(json_schema_extra={"enum": list(TRUSTED_SERVICES)})
-]
+# A Literal built from the tuple: pydantic's own "is not allowed; expected
+# one of" error for any value, a string or not, and the enum in the schema.
+TrustedService = Literal[TRUSTED_SERVICES]  # type: ignore[valid-type]
 
 DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
     "SERVICE_CONTROL_POLICY",
@@ -366,6 +354,22 @@ def ou_keys_unique(config: LandingZoneConfig) -> Iterator[Problem]:
             first[key] = location
 
 
+def ou_keys_not_reserved(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No OU is keyed ``root``: that key names the organization's root as a target.
+
+    Guardrail attachments, baseline targets and Security Hub policies say
+    ``root`` for the root; an OU of that key would make the root's guardrails
+    look inherited, and they would vanish from every template.
+    """
+    for key, location, _ in _units_by_location(config):
+        if key == ROOT:
+            yield Problem(
+                location,
+                f"'{ROOT}' is reserved: targets use it for the organization's root. "
+                "Key this OU differently (e.g. 'platform'); its display name can stay",
+            )
+
+
 def ou_depth_within_quota(config: LandingZoneConfig) -> Iterator[Problem]:
     """No OU is nested deeper than AWS Organizations allows (MAX_OU_DEPTH below the root)."""
     for key, location, depth in _units_by_location(config):
@@ -384,6 +388,7 @@ CHECKS: tuple[Check, ...] = (
     features_listed_once,
     principals_in_home_partition,
     ou_keys_unique,
+    ou_keys_not_reserved,
     ou_depth_within_quota,
 )
 
@@ -648,8 +653,12 @@ MODE_CHECKS: tuple[Check, ...] = (
 # ---- checks: accounts ------------------------------------------------------------
 
 
+# The keys the core accounts go by (all_accounts, exclusions, the summary).
+CORE_ACCOUNT_KEYS = ("log-archive", "audit")
+
+
 def _account_location(key: str) -> Location:
-    if key in ("log-archive", "audit"):
+    if key in CORE_ACCOUNT_KEYS:
         return ("core_accounts", key.replace("-", "_"))
     return ("workload_accounts", key)
 
@@ -733,7 +742,25 @@ def accounts_adopted_once(config: LandingZoneConfig) -> Iterator[Problem]:
             ids[account.account_id] = dotted(location)
 
 
+def workload_keys_not_reserved(config: LandingZoneConfig) -> Iterator[Problem]:
+    """In core mode no workload account is keyed like a core account (``log-archive``, ``audit``).
+
+    The core accounts go by those keys wherever accounts are named by key
+    (baseline exclusions, the conformance pack's, the summary).
+    """
+    if config.core_accounts is None:
+        return
+    for key in config.workload_accounts:
+        if key in CORE_ACCOUNT_KEYS:
+            yield Problem(
+                ("workload_accounts", key),
+                f"'{key}' is reserved for the core account of core_accounts; key this "
+                "account differently (its name can stay)",
+            )
+
+
 ACCOUNT_CHECKS: tuple[Check, ...] = (
+    workload_keys_not_reserved,
     accounts_in_known_ou,
     account_names_unique,
     account_emails_unique,
