@@ -1,14 +1,26 @@
 # The two commands: `make synth` and `make test`. Both install what is missing
-# (a .venv from the pinned requirements, node_modules from package-lock.json)
-# and need no AWS credentials.
+# (a virtualenv from the pinned requirements, node_modules from
+# package-lock.json) and need no AWS credentials.
 
 CONFIG ?= config/example.yaml
 PYTHON ?= python3
+# What is slow to build and the same for every clone with the same pins lives
+# under CACHE, keyed by a hash of the pinned files and the Python version:
+# the virtualenv (.venv links to it) and mypy's cache (its first read of
+# aws-cdk-lib takes about two minutes). A new clone on this machine installs
+# nothing and type-checks warm; changing a pin builds a new one.
+CACHE ?= $(HOME)/.cache/landing-zone
+PIN_KEY := $(shell cat requirements.txt requirements-dev.txt constraints.txt | $(PYTHON) -c \
+	'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read() + sys.version.encode()).hexdigest()[:16])')
+SHARED_VENV := $(CACHE)/venv-$(PIN_KEY)
+export MYPY_CACHE_DIR := $(CACHE)/mypy-$(PIN_KEY)
 VENV := .venv
-PY := $(VENV)/bin/python
+# Through its real path, not the .venv link: sys.prefix and so every path mypy
+# caches are then the same in every clone.
+PY := $(SHARED_VENV)/bin/python
 # The pinned CDK CLI and Node 22 from node_modules win over anything on PATH;
 # jsii (inside the Python app) also runs on this Node.
-export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export PATH := $(CURDIR)/node_modules/.bin:$(SHARED_VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
@@ -24,15 +36,24 @@ help:
 	@echo "make bench                           time synth (CLI and in-process)"
 	@echo "make bench-scale                     synth time, memory, limits at 10-1,000 accounts"
 
-$(VENV)/.runtime: requirements.txt constraints.txt
+# flock: two clones building the same virtualenv at once take turns.
+$(SHARED_VENV)/.runtime:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.12)")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@mkdir -p $(CACHE)
+	flock $(CACHE)/.lock sh -c 'test -x $(SHARED_VENV)/bin/python || $(PYTHON) -m venv $(SHARED_VENV); \
+	  $(SHARED_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt'
 	@touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+$(SHARED_VENV)/.dev: $(SHARED_VENV)/.runtime
+	flock $(CACHE)/.lock $(SHARED_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
+
+# .venv is a link to this pin set's virtualenv (a real directory from before is replaced).
+$(VENV)/.runtime: $(SHARED_VENV)/.runtime
+	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then rm -rf $(VENV); fi
+	@ln -sfn $(SHARED_VENV) $(VENV)
+
+$(VENV)/.dev: $(SHARED_VENV)/.dev $(VENV)/.runtime
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -86,3 +107,4 @@ constraints: $(VENV)/.dev
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	@echo "shared caches (virtualenvs and mypy, one per pin set) stay in $(CACHE); rm -rf it to reclaim the space"
