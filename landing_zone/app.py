@@ -66,8 +66,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     # is an output of the stack that creates it, and quotas.py counted the
     # same set against CloudFormation's output quota.
     references = cross_stack_references(config)
-    all_unit_ids = {key: unit.attr_id for key, unit in organization.tree.units.items()}
-    unit_ids = {key: all_unit_ids[key] for key in sorted(references.ou_keys)}
+    unit_ids = {key: organization.tree.units[key].attr_id for key in sorted(references.ou_keys)}
     # Account key -> id, over the organization stack and the account stacks.
     created = AccountIds()
     created.include(organization.tree.account_ids)

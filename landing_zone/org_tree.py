@@ -61,19 +61,6 @@ class OrgTree:
                 parents[key] = parent
         return cls(parents=parents, accounts=tuple(accounts))
 
-    @property
-    def ou_keys(self) -> tuple[str, ...]:
-        """Every OU key, parents first, in config order."""
-        return tuple(self.parents)
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        """``root`` and every OU key."""
-        return (ROOT, *self.parents)
-
-    def is_target(self, target: str) -> bool:
-        return target == ROOT or target in self.parents
-
     def path(self, target: str) -> tuple[str, ...]:
         """From the root to ``target``, both included: ``prod`` -> (root, workloads, prod)."""
         return self._paths[target]
@@ -85,10 +72,6 @@ class OrgTree:
     def ancestors(self, target: str) -> tuple[str, ...]:
         """OU keys above ``target``, nearest first (the root excluded)."""
         return tuple(reversed(self._paths[target][1:-1]))
-
-    def depth(self, key: str) -> int:
-        """1 for a top-level OU."""
-        return len(self._paths[key]) - 1
 
     def reaches(self, targets: Collection[str], ou: str) -> bool:
         """Whether something deployed to ``targets`` reaches OU ``ou`` (or its accounts)."""

@@ -290,3 +290,45 @@ def test_hostile_yaml_gets_a_message_not_a_traceback_or_a_hang(
     path.write_text(content)
     problems = problems_of(path)
     assert any(expected in line for line in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("replace", "append", "expected"),
+    [
+        (
+            (
+                "governed: [eu-west-1, eu-central-1]",
+                "governed: [eu-west-1, eu-central-1, eu-west-1]",
+            ),
+            "",
+            "regions.governed[2]: region 'eu-west-1' is listed twice",
+        ),
+        (
+            None,
+            "baseline:\n  targets: [security, prod, security]\n",
+            "baseline.targets[2]: 'security' is listed twice; remove one",
+        ),
+        (
+            None,
+            "baseline:\n  config_recorder:\n    daily_resource_types:\n"
+            "      - AWS::EC2::Instance\n      - AWS::EC2::Instance\n",
+            "baseline.config_recorder.daily_resource_types[1]: 'AWS::EC2::Instance' is listed "
+            "twice; remove one",
+        ),
+        (
+            None,
+            "detection:\n  security_hub:\n    policies:\n      default:\n        targets: [root]\n"
+            "        standards:\n          - aws-foundational-security-best-practices\n"
+            "          - aws-foundational-security-best-practices\n",
+            "detection.security_hub.policies.default.standards[1]: "
+            "'aws-foundational-security-best-practices' is listed twice; remove one",
+        ),
+    ],
+    ids=["region", "baseline-target", "recorder-type", "standard"],
+)
+def test_a_repeated_list_entry_is_named_at_its_second_place(
+    tmp_path: Path, replace: tuple[str, str] | None, append: str, expected: str
+) -> None:
+    problems = problems_of(minimal_variant(tmp_path, replace=replace, append=append))
+    assert len(problems) == 1, problems
+    assert problems[0].endswith(expected), problems

@@ -12,7 +12,7 @@ import botocore.session
 from pydantic import Field
 
 from landing_zone.config.guardrails import deny_all_packs
-from landing_zone.config.types import Check, Location, Model, Problem, Region, unexplained
+from landing_zone.config.types import Check, Location, Model, Problem, Region, repeats, unexplained
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -158,9 +158,9 @@ TARGETS: Location = ("baseline", "targets")
 
 def _first_targets(config: LandingZoneConfig) -> Iterator[tuple[int, str]]:
     """``(index, target)`` of each target's first listing (a repeat is its own problem)."""
-    targets = config.baseline.targets
-    for index, target in enumerate(targets):
-        if target not in targets[:index]:
+    repeated = {index for index, _ in repeats(config.baseline.targets)}
+    for index, target in enumerate(config.baseline.targets):
+        if index not in repeated:
             yield index, target
 
 
@@ -172,10 +172,8 @@ def baseline_has_targets(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def baseline_targets_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
     """Each baseline target is listed once."""
-    targets = config.baseline.targets
-    for index, target in enumerate(targets):
-        if target in targets[:index]:
-            yield Problem((*TARGETS, index), f"'{target}' is listed twice; remove one")
+    for index, target in repeats(config.baseline.targets):
+        yield Problem((*TARGETS, index), f"'{target}' is listed twice; remove one")
 
 
 def baseline_targets_exist(config: LandingZoneConfig) -> Iterator[Problem]:
@@ -302,13 +300,14 @@ def baseline_region_order_complete(config: LandingZoneConfig) -> Iterator[Proble
 RECORDER_TYPE_FIELDS = ("excluded_resource_types", "daily_resource_types")
 
 
-def _recorder_types(config: LandingZoneConfig) -> Iterator[tuple[Location, str, list[str]]]:
-    """``(location, type, the list it is in)`` of every resource type the recorder names."""
+def _recorder_types(config: LandingZoneConfig) -> Iterator[tuple[Location, str, bool]]:
+    """``(location, type, listed before)`` of every resource type the recorder names."""
     recorder = config.baseline.config_recorder
     for field_name in RECORDER_TYPE_FIELDS:
         values: list[str] = getattr(recorder, field_name)
+        repeated = {index for index, _ in repeats(values)}
         for index, value in enumerate(values):
-            yield ("baseline", "config_recorder", field_name, index), value, values[:index]
+            yield ("baseline", "config_recorder", field_name, index), value, index in repeated
 
 
 def recorder_types_known(config: LandingZoneConfig) -> Iterator[Problem]:
@@ -328,8 +327,8 @@ def recorder_types_known(config: LandingZoneConfig) -> Iterator[Problem]:
 def recorder_types_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
     """Each resource type is listed once in its list."""
     known = config_resource_types()
-    for location, value, before in _recorder_types(config):
-        if value in known and value in before:
+    for location, value, repeated in _recorder_types(config):
+        if value in known and repeated:
             yield Problem(location, f"'{value}' is listed twice; remove one")
 
 

@@ -19,6 +19,7 @@ from landing_zone.config.types import (
     Model,
     NotificationEmail,
     Problem,
+    repeats,
     unexplained,
 )
 from landing_zone.detection_services import required_trusted_services
@@ -347,8 +348,8 @@ def security_hub_standards_known(config: LandingZoneConfig) -> Iterator[Problem]
 def security_hub_standards_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
     """A policy lists each standard once."""
     for base, policy in _hub_policies(config):
-        for index, standard in enumerate(policy.standards):
-            if standard in STANDARDS and standard in policy.standards[:index]:
+        for index, standard in repeats(policy.standards):
+            if standard in STANDARDS:
                 yield Problem(
                     (*base, "standards", index), f"'{standard}' is listed twice; remove one"
                 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from landing_zone.config.types import AccountId, Check, Location, Model, Problem
+from landing_zone.config.types import AccountId, Check, Location, Model, Problem, repeats
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
 from landing_zone.guardrails.model import GuardrailInputs
 from landing_zone.guardrails.packs import BY_ID as PACKS
@@ -131,10 +131,9 @@ def guardrail_targets_exist(config: LandingZoneConfig) -> Iterator[Problem]:
 def guardrail_packs_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
     """A target lists each pack once."""
     for target, packs in config.guardrails.attachments.items():
-        for index, pack in enumerate(packs):
-            if pack in packs[:index]:
-                location: Location = ("guardrails", "attachments", target, index)
-                yield Problem(location, f"pack '{pack}' is listed twice; remove one")
+        for index, pack in repeats(packs):
+            location: Location = ("guardrails", "attachments", target, index)
+            yield Problem(location, f"pack '{pack}' is listed twice; remove one")
 
 
 def guardrail_policy_types_enabled(config: LandingZoneConfig) -> Iterator[Problem]:

@@ -28,6 +28,7 @@ from landing_zone.config.types import (
     Region,
     dotted,
     partition_of,
+    repeats,
 )
 from landing_zone.detection_services import SERVICES as DETECTION_SERVICES
 from landing_zone.org_tree import ROOT
@@ -281,10 +282,8 @@ def regions_home_governed(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def regions_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
     """Each governed region is listed once."""
-    governed = config.regions.governed
-    for index, region in enumerate(governed):
-        if region in governed[:index]:
-            yield Problem(("regions", "governed", index), f"region '{region}' is listed twice")
+    for index, region in repeats(config.regions.governed):
+        yield Problem(("regions", "governed", index), f"region '{region}' is listed twice")
 
 
 def regions_one_partition(config: LandingZoneConfig) -> Iterator[Problem]:
@@ -305,12 +304,11 @@ def features_listed_once(config: LandingZoneConfig) -> Iterator[Problem]:
         ("policy_types", features.policy_types),
         ("trusted_services", features.trusted_services),
     ):
-        for index, value in enumerate(values):
-            if value in values[:index]:
-                yield Problem(
-                    ("organization_features", field_name, index),
-                    f"'{value}' is listed twice; remove the repeat",
-                )
+        for index, value in repeats(values):
+            yield Problem(
+                ("organization_features", field_name, index),
+                f"'{value}' is listed twice; remove the repeat",
+            )
 
 
 def principals_in_home_partition(config: LandingZoneConfig) -> Iterator[Problem]:

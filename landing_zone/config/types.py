@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import botocore.session
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -263,3 +263,16 @@ def unexplained(
                 (*location, key),
                 f"say why {what} (at least {MIN_REASON_CHARACTERS} characters){why}",
             )
+
+
+T = TypeVar("T", bound=Hashable)
+
+
+def repeats(values: Sequence[T]) -> Iterator[tuple[int, T]]:
+    """``(index, value)`` of every value already listed at a smaller index."""
+    seen: set[T] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            yield index, value
+        else:
+            seen.add(value)
