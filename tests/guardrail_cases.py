@@ -57,7 +57,11 @@ GUARDDUTY_SLR = (
 )
 PRINCIPALS: dict[str, Principal] = {
     "workload-admin": _org_role("WorkloadAdmin"),
-    "ccoe": _org_role("AcmeCCoEDeployment"),
+    # The CCoE works in member accounts through the account access role; its
+    # own role is pinned to the management account, which SCPs do not affect.
+    "ccoe": _org_role("OrganizationAccountAccessRole"),
+    # A member-account role named like the pinned CCoE role: not privileged.
+    "ccoe-impostor": _org_role("AcmeCCoEDeployment"),
     "break-glass": _org_role("AcmeBreakGlass"),
     "stackset": _org_role("stacksets-exec-0123456789abcdef0123456789abcdef"),
     # The audit account's detection handler (organization configuration).
@@ -445,6 +449,72 @@ CASES: tuple[Case, ...] = (
         "iam:UpdateAssumeRolePolicy",
         f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole",
         "all",
+        region="us-east-1",
+    ),
+    # -- escalation through a privileged name: creating or re-trusting a role
+    # whose ARN a guardrail exempts would pass every guardrail
+    Case(
+        "admin-creates-role-with-break-glass-name",
+        "workload-admin",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/AcmeBreakGlass",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-retrusts-break-glass-role",
+        "workload-admin",
+        "iam:UpdateAssumeRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/AcmeBreakGlass",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-bounds-break-glass-role",
+        "workload-admin",
+        "iam:DeleteRolePermissionsBoundary",
+        f"arn:aws:iam::{ACCOUNT}:role/AcmeBreakGlass",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-creates-stackset-named-role-under-a-path",
+        "workload-admin",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/stacksets-exec-mine/evil",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-edits-identity-center-role",
+        "workload-admin",
+        "iam:AttachRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+        "AWSReservedSSO_ReadOnly_0123456789abcdef",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "impostor-of-pinned-ccoe-role-stops-trail",
+        "ccoe-impostor",
+        "cloudtrail:StopLogging",
+        TRAIL,
+        "all",
+    ),
+    Case(
+        "stackset-deploys-break-glass-role",
+        "stackset",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/AcmeBreakGlass",
+        "none",
+        region="us-east-1",
+    ),
+    Case(
+        "ccoe-retrusts-break-glass-role",
+        "ccoe",
+        "iam:UpdateAssumeRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/AcmeBreakGlass",
+        "none",
         region="us-east-1",
     ),
     Case(

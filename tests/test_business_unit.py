@@ -33,6 +33,7 @@ PAYMENTS_EDITS = (
     ("account_id: '444444444444'", "account_id: '555555555555'"),
     ("    ou: logistics-prod\n", "    ou: payments-prod\n"),
     ("    ou: logistics-sdlc\n", "    ou: payments-sdlc\n"),
+    ("    logistics: [privileged-roles]", "    payments: [privileged-roles]"),
     ("    logistics-prod: [production", "    payments-prod: [production"),
     ("  targets: []\n", "  targets: [payments]\n"),
     ("logistics-security@", "payments-security@"),
@@ -172,7 +173,10 @@ def test_business_unit_tree_hangs_under_the_core_ou_and_policies_stay_in_it(
     policies = [
         r["Properties"] for r in organization.values() if r["Type"] == "AWS::Organizations::Policy"
     ]
-    assert [p["Name"] for p in policies] == ["AcmeLogistics-logistics-prod-scp-1"]
+    assert [p["Name"] for p in policies] == [
+        "AcmeLogistics-logistics-scp-1",
+        "AcmeLogistics-logistics-prod-scp-1",
+    ]
     for policy in policies:
         # Attached to this fork's own OUs only (a token), never the root id.
         assert all(not isinstance(target, str) for target in policy["TargetIds"])

@@ -176,7 +176,7 @@ def test_oversized_single_statement_is_reported(tmp_path: Path) -> None:
     path = minimal_variant(
         tmp_path,
         append=(
-            "guardrails:\n  attachments:\n    root: [sandbox]\n"
+            "guardrails:\n  attachments:\n    root: [core, sandbox]\n"
             f"  sandbox_instance_types:\n{types}\n"
         ),
     )

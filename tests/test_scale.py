@@ -177,8 +177,10 @@ def test_too_many_accounts_for_one_stack_fail_before_synth_with_the_field_to_cha
     assert cli_main(["validate", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith(f"stack limit error: {path}:")
-    assert "the Acme-Organization stack would hold 584 resources (10 OUs, 541 created " in (
-        captured.err
+    # The total moves with the guardrail policies; the parts named are fixed.
+    assert re.search(
+        r"the Acme-Organization stack would hold \d+ resources \(10 OUs, 541 created ",
+        captured.err,
     )
     assert "CloudFormation allows 500" in captured.err
     assert "organization.account_stacks" in captured.err

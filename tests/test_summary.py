@@ -6,6 +6,7 @@ from pathlib import Path
 
 from landing_zone.cli import baseline_lines, detection_lines, ou_tree_lines, summary
 from landing_zone.config import load_config
+from landing_zone.guardrails.packer import plan_guardrails
 from tests.conftest import EXAMPLE, Synth
 
 
@@ -54,7 +55,11 @@ def test_summary_shows_guardrail_budget_per_target(example_synth: Synth) -> None
     header = next(i for i, line in enumerate(lines) if line.startswith("Guardrail budget"))
     assert "SCPs 10 incl. FullAWSAccess, 2 reserved" in lines[header]
     root_scp = lines[header + 2].split()
-    assert root_scp[:5] == ["root", "SCP", "1", "of", "7"]
+    used = sum(
+        p.target == "root" and p.kind == "scp"
+        for p in plan_guardrails(load_config(EXAMPLE)).policies
+    )
+    assert root_scp[:5] == ["root", "SCP", str(used), "of", "7"]
     assert root_scp[6:8] == ["of", "10,240"]
     assert any(line.split()[:2] == ["root", "RCP"] for line in lines[header:])
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from landing_zone.config.privileged import MIN_LITERAL_PREFIX, privileged_arn
 from landing_zone.config.types import (
     AccountId,
     Check,
@@ -182,9 +183,11 @@ class CoreReference(Model):
 class PrivilegedPrincipal(Model):
     """A principal that guardrails exempt (deployment, break-glass, StackSets)."""
 
-    arn: str = Field(
-        pattern=r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$",
-        description="IAM role ARN pattern; '*' allowed for the account and in the name",
+    arn: Annotated[str, AfterValidator(privileged_arn)] = Field(
+        description="IAM role ARN (pattern): arn:aws:iam::<account id or *>:role/<path/name>; "
+        f"a wildcard in the name needs {MIN_LITERAL_PREFIX} literal characters before it. "
+        "Users, roots, assumed-role sessions and Identity Center (aws-reserved/) roles are "
+        "refused: the guardrails cannot reserve their names",
     )
     reason: str = Field(min_length=10, description="Why this principal is exempt")
 

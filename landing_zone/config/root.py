@@ -15,7 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from landing_zone.config import baseline, detection, guardrails, logging, organization
+from landing_zone.config import baseline, detection, guardrails, logging, organization, privileged
 from landing_zone.config.baseline import BaselineConfig
 from landing_zone.config.detection import DetectionConfig
 from landing_zone.config.guardrails import GuardrailsConfig
@@ -241,6 +241,7 @@ CHECKS: tuple[Check, ...] = (
     *organization.CHECKS,
     *organization.MODE_CHECKS,
     *guardrails.CHECKS,
+    *privileged.CHECKS,
     *logging.CHECKS,
     *baseline.CHECKS,
     *detection.CHECKS,

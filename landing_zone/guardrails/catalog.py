@@ -13,7 +13,13 @@ See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_poli
 
 from __future__ import annotations
 
-from landing_zone.guardrails.model import Controls, Guardrail, GuardrailInputs, Statement
+from landing_zone.guardrails.model import (
+    STACKSET_EXECUTION_ROLE,
+    Controls,
+    Guardrail,
+    GuardrailInputs,
+    Statement,
+)
 from landing_zone.naming import MANAGED_BY_TAG
 
 # ARN patterns of the root user of any account (member-account root sessions).
@@ -207,6 +213,54 @@ def _config_rules(_: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
+# Every change that could let someone else become a role, or change what it
+# may do: creating it (a new trust policy), its trust policy, its policies,
+# its permissions boundary, its tags, deleting it. The actions of Control
+# Tower's role-protection artifacts (CT.IAM.PV.1 shows one), plus the tags.
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/ct-iam-pv-1.html
+ROLE_CHANGE_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+
+# The roles IAM Identity Center creates in each account from permission sets
+# (AWSReservedSSO_<permission set>_<suffix>, under a path that may carry the
+# instance's region). Identity Center manages them through its service-linked
+# role, which SCPs do not affect, so denying everyone else leaves it working.
+# See: https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
+# See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html
+IDENTITY_CENTER_ROLES = "role/aws-reserved/sso.amazonaws.com/*"
+
+
+def _privileged_roles(i: GuardrailInputs) -> tuple[Statement, ...]:
+    # An exemption by aws:PrincipalArn is only as strong as the name it
+    # matches: whoever can create or re-trust a role of a privileged name
+    # passes every guardrail. So the privileged patterns themselves are the
+    # resources, and only the privileged principals and the StackSets (which
+    # deploy these roles) may create or change a role matching one. IAM role
+    # ARNs carry the path, and Resource and ArnLike match the same way, so
+    # every ARN an exemption matches is also a resource this statement covers.
+    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html#awsidentityandaccessmanagementiam-resources-for-iam-policies
+    return (
+        Statement(
+            sid="ProtectPrivilegedRoles",
+            actions=ROLE_CHANGE_ACTIONS,
+            resources=(*i.exempt_arns, _arn(i, "iam", IDENTITY_CENTER_ROLES)),
+        ),
+    )
+
+
 def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
     roles = (
         _arn(i, "iam", f"role/{i.prefix}-*"),
@@ -214,26 +268,12 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
         # Execution roles of service-managed (stacksets-exec-*) and
         # self-managed StackSets.
         _arn(i, "iam", "role/AWSCloudFormationStackSetExecutionRole"),
-        _arn(i, "iam", "role/stacksets-exec-*"),
+        STACKSET_EXECUTION_ROLE.format(partition=i.partition),
     )
     return (
         Statement(
             sid="ProtectLandingZoneRoles",
-            actions=(
-                "iam:AttachRolePolicy",
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:DeleteRolePermissionsBoundary",
-                "iam:DeleteRolePolicy",
-                "iam:DetachRolePolicy",
-                "iam:PutRolePermissionsBoundary",
-                "iam:PutRolePolicy",
-                "iam:TagRole",
-                "iam:UntagRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:UpdateRole",
-                "iam:UpdateRoleDescription",
-            ),
+            actions=ROLE_CHANGE_ACTIONS,
             resources=roles,
         ),
         Statement(
@@ -673,6 +713,22 @@ GUARDRAILS: tuple[Guardrail, ...] = (
             well_architected=("SEC04-BP01",),
         ),
         statements=_config_rules,
+    ),
+    Guardrail(
+        id="protect-privileged-roles",
+        kind="scp",
+        enforces="Nobody but the privileged principals and the StackSets can create, re-trust, "
+        "change the policies, boundary or tags of, or delete a role whose ARN matches a "
+        "privileged principal, or a role IAM Identity Center created.",
+        rationale="Every guardrail exempts the privileged principals by role ARN; a workload "
+        "admin who could create a role of that name in their own account would pass them all. "
+        "Identity Center's roles carry what a permission set grants; changing one in an account "
+        "grants more than the permission set says.",
+        controls=Controls(
+            control_tower=("AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",),
+            well_architected=("SEC03-BP02",),
+        ),
+        statements=_privileged_roles,
     ),
     Guardrail(
         id="protect-landing-zone-resources",

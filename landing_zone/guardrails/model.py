@@ -13,6 +13,15 @@ from typing import Literal
 
 PolicyKind = Literal["scp", "rcp"]
 
+# The execution role of service-managed StackSets in every member account.
+# It applies the landing zone's own templates (baselines, log archive), so
+# every guardrail that exempts the privileged principals exempts it too,
+# whether or not the config lists it; the role-protection guardrails reserve
+# its name. Only the management account (or a delegated StackSets
+# administrator) can make it act.
+# See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html
+STACKSET_EXECUTION_ROLE = "arn:{partition}:iam::*:role/stacksets-exec-*"
+
 # A condition block as IAM writes it: operator -> key -> value(s).
 Condition = Mapping[str, Mapping[str, str | tuple[str, ...]]]
 
@@ -31,8 +40,9 @@ class Statement:
     """One Deny statement before exemptions are applied and JSON is written.
 
     ``exempt_privileged`` adds ``ArnNotLike aws:PrincipalArn`` with the
-    config's privileged principals, so every guardrail exempts the same roles
-    and no guardrail writes that list itself (docs/architecture.md, guardrails).
+    config's privileged principals and the StackSet execution role, so every
+    guardrail exempts the same roles and no guardrail writes that list itself
+    (docs/architecture.md, guardrails).
     """
 
     sid: str
@@ -68,6 +78,12 @@ class GuardrailInputs:
     @property
     def lower(self) -> str:
         return self.prefix.lower()
+
+    @property
+    def exempt_arns(self) -> tuple[str, ...]:
+        """Who every exempting guardrail exempts: the privileged principals and the StackSets."""
+        engine = STACKSET_EXECUTION_ROLE.format(partition=self.partition)
+        return tuple(dict.fromkeys((*self.privileged_arns, engine)))
 
 
 @dataclass(frozen=True)
@@ -108,7 +124,7 @@ def render(statement: Statement, *, kind: PolicyKind, inputs: GuardrailInputs) -
         }
     exempt = set(statement.exempt_also)
     if statement.exempt_privileged:
-        exempt |= set(inputs.privileged_arns)
+        exempt |= set(inputs.exempt_arns)
     if exempt:
         arn_not_like = condition.setdefault("ArnNotLike", {})
         arn_not_like["aws:PrincipalArn"] = sorted(exempt)

@@ -19,6 +19,7 @@ PACKS: tuple[Pack, ...] = (
             "protect-config-recording",
             "protect-config-rules",
             "protect-landing-zone-resources",
+            "protect-privileged-roles",
             "protect-detection-services",
             "deny-leave-organization",
             "deny-root-user",
@@ -27,6 +28,12 @@ PACKS: tuple[Pack, ...] = (
             "protect-s3-account-public-access-block",
             "protect-account-settings",
         ),
+    ),
+    Pack(
+        id="privileged-roles",
+        summary="Only protect-privileged-roles (also in core): for a business-unit fork, "
+        "whose OUs the core's root does not protect against its own privileged names.",
+        guardrails=("protect-privileged-roles",),
     ),
     Pack(
         id="region-deny",
