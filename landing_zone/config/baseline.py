@@ -5,14 +5,21 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-import botocore.session
 from pydantic import Field
 
 from landing_zone.config.guardrails import deny_all_packs
-from landing_zone.config.types import Check, Location, Model, Problem, Region, repeats, unexplained
+from landing_zone.config.types import (
+    Check,
+    Location,
+    Model,
+    Problem,
+    Region,
+    repeats,
+    service_enum,
+    unexplained,
+)
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -143,12 +150,9 @@ class BaselineConfig(Model):
     )
 
 
-@cache
 def config_resource_types() -> frozenset[str]:
     """Every resource type AWS Config can record, from botocore's service model."""
-    model = botocore.session.get_session().get_service_model("config")
-    shape = model.shape_for("ResourceType")
-    return frozenset(getattr(shape, "enum", ()))
+    return service_enum("config", "ResourceType")
 
 
 # ---- checks -----------------------------------------------------------------------

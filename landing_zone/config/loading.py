@@ -66,6 +66,10 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
 def load_config(path: Path | str) -> LandingZoneConfig:
     """Load and validate one config file, or raise :class:`ConfigError`."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(
+            path, [f"{path}: is a directory; pass a YAML file, e.g. config/example.yaml"]
+        )
     if not path.is_file():
         raise ConfigError(
             path, [f"{path}: no such file; pass an existing file, e.g. config/example.yaml"]

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
-import botocore.session
+import botocore.loaders
+import botocore.model
+from botocore.regions import EndpointResolver
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -41,6 +43,7 @@ __all__ = [
     "dotted",
     "known_regions",
     "partition_of",
+    "service_enum",
 ]
 
 
@@ -131,14 +134,34 @@ def _key(value: str) -> str:
 Key = Annotated[str, AfterValidator(_key)]
 
 
+# botocore's bundled data (endpoints, service models) is the SDK's own list of
+# regions, resource types and instance types, refreshed with every release: no
+# hand-kept list to rot. Read straight from its loader, never through a
+# Session: a session reads AWS_PROFILE and the shared config files, so a
+# profile typo (or no ~/.aws at all) would break validation, which needs no
+# credentials.
+
+
+@cache
+def _botocore_loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+@cache
+def service_enum(service: str, shape: str) -> frozenset[str]:
+    """The values of enum ``shape`` in botocore's model of ``service`` (no session, no network)."""
+    model = botocore.model.ServiceModel(
+        _botocore_loader().load_service_model(service, "service-2"), service_name=service
+    )
+    return frozenset(getattr(model.shape_for(shape), "enum", ()))
+
+
 @cache
 def _regions_by_partition() -> dict[str, tuple[str, ...]]:
-    # botocore's endpoint data is the SDK's own list of regions per partition,
-    # refreshed with every release; no hand-kept list to rot.
-    session = botocore.session.get_session()
+    resolver = EndpointResolver(_botocore_loader().load_data("endpoints"))
     return {
-        partition: tuple(sorted(session.get_available_regions("sts", partition_name=partition)))
-        for partition in session.get_available_partitions()
+        partition: tuple(sorted(resolver.get_available_endpoints("sts", partition)))
+        for partition in resolver.get_available_partitions()
     }
 
 
