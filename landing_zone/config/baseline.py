@@ -281,6 +281,35 @@ def baseline_exclusions_exist(config: LandingZoneConfig) -> Iterator[Problem]:
             )
 
 
+def baseline_exclusions_name_each_account_once(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No account is excluded both by its key and by its id."""
+    excluded = config.baseline.excluded_accounts
+    for key, account in config.all_accounts():
+        if key in excluded and account.account_id in excluded:
+            yield Problem(
+                ("baseline", "excluded_accounts", account.account_id),
+                f"{account.account_id} is the account '{key}', which is already excluded by "
+                "its key; remove one of the two",
+            )
+
+
+def baseline_exclusions_not_management(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The management account is not excluded: the member baseline never reaches it.
+
+    Service-managed StackSets never deploy to the management account; its
+    own <Prefix>-ManagementBaseline stacks give it the baseline.
+    See: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html
+    """
+    management_id = config.organization.management_account_id
+    if management_id in config.baseline.excluded_accounts:
+        yield Problem(
+            ("baseline", "excluded_accounts", management_id),
+            "this is the management account, which the member baseline StackSet never "
+            "reaches (StackSets do not deploy to it; its ManagementBaseline stacks cover it); "
+            "remove it",
+        )
+
+
 def baseline_exclusions_have_reason(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every excluded account says why, in at least 10 characters."""
     yield from unexplained(
@@ -370,6 +399,8 @@ CHECKS: tuple[Check, ...] = (
     baseline_targets_not_nested,
     baseline_avoids_deny_all_packs,
     baseline_exclusions_exist,
+    baseline_exclusions_name_each_account_once,
+    baseline_exclusions_not_management,
     baseline_exclusions_have_reason,
     baseline_region_order_complete,
     recorder_types_known,

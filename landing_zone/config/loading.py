@@ -32,6 +32,9 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
     lines = []
     for item in error.errors(include_url=False):
         location: Location = tuple(item["loc"])
+        if location[-1:] == ("[key]",):
+            # pydantic marks a bad mapping key so; the key itself is the place.
+            location = location[:-1]
         kind = item["type"]
         context = item.get("ctx") or {}
         if kind == "unknown_field":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
@@ -22,6 +22,7 @@ from botocore.regions import EndpointResolver
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from landing_zone.naming import pascal
 from landing_zone.yaml_source import Location
 
 if TYPE_CHECKING:
@@ -299,3 +300,24 @@ def repeats(values: Sequence[T]) -> Iterator[tuple[int, T]]:
             yield index, value
         else:
             seen.add(value)
+
+
+def id_clashes(keys: Iterable[tuple[str, Location]], *, what: str) -> Iterator[Problem]:
+    """A problem for each key whose construct id is another key's.
+
+    Construct ids (and CloudFormation logical ids) are ``pascal(key)``,
+    which drops the dash before a digit: ``team-1`` and ``team1`` both
+    become ``Team1``, and the second would fail synth as a duplicate id.
+    """
+    first: dict[str, str] = {}
+    for key, location in keys:
+        name = pascal(key)
+        if name in first and first[name] != key:
+            yield Problem(
+                location,
+                f"{what} '{key}' and '{first[name]}' both become '{name}' in CloudFormation "
+                "logical ids (a dash before a digit is dropped), which must be unique; rename "
+                "one so the two differ in more than a dash",
+            )
+        else:
+            first.setdefault(name, key)
