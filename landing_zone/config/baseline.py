@@ -390,6 +390,23 @@ def s3_block_public_access_policy_enabled(config: LandingZoneConfig) -> Iterator
         )
 
 
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+
+def default_vpc_kept(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The baseline leaves default VPCs alone (removing them is destructive)."""
+    if config.baseline.remove_default_vpc:
+        yield Problem(
+            ("baseline", "remove_default_vpc"),
+            "destructive: deletes the default VPC (subnets, internet gateway) in every "
+            "governed region of every account the baseline reaches, wherever nothing uses it; "
+            "this app never brings it back (`aws ec2 create-default-vpc` makes a new one)",
+        )
+
+
+WARNINGS: tuple[Check, ...] = (default_vpc_kept,)
+
+
 CHECKS: tuple[Check, ...] = (
     baseline_has_targets,
     baseline_targets_listed_once,

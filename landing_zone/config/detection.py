@@ -435,6 +435,29 @@ def conformance_rules_have_reason(config: LandingZoneConfig) -> Iterator[Problem
     )
 
 
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+
+def findings_have_recipients(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Findings alerts, where this fork sends them, reach an email address or Slack."""
+    detection = config.detection
+    alerts = (
+        config.business_unit_alerts()
+        if config.business_unit
+        else detection.security_hub.enabled or detection.guardduty.enabled
+    )
+    notifications = detection.notifications
+    if alerts and not notifications.emails and notifications.slack is None:
+        yield Problem(
+            ("detection", "notifications"),
+            "no recipients: Security Hub and GuardDuty findings go to a topic nobody is "
+            "subscribed to; add emails or a slack channel",
+        )
+
+
+WARNINGS: tuple[Check, ...] = (findings_have_recipients,)
+
+
 CHECKS: tuple[Check, ...] = (
     trusted_access_enabled,
     security_hub_root_not_in_business_unit,

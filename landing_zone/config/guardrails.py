@@ -273,6 +273,38 @@ def guardrail_quotas_leave_room(config: LandingZoneConfig) -> Iterator[Problem]:
             )
 
 
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+
+def root_has_guardrails(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A core fork attaches guardrails to the root (a business unit leaves the root to the core)."""
+    attachments = config.guardrails.attachments
+    if not config.business_unit and not attachments.get("root"):
+        location: Location = ("guardrails", "attachments")
+        yield Problem(
+            (*location, "root") if "root" in attachments else location,
+            "no guardrails are attached to 'root', so nothing protects the organization as a "
+            "whole (an account outside the OUs with packs, or an OU added later, gets none); "
+            "attach at least the core pack to root",
+        )
+
+
+def sandbox_types_not_everything(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No sandbox instance type pattern matches every EC2 instance type."""
+    everything = ec2_instance_types()
+    for index, pattern in enumerate(config.guardrails.sandbox_instance_types):
+        if instance_types_like(pattern) == everything:
+            yield Problem(
+                ("guardrails", "sandbox_instance_types", index),
+                f"'{pattern}' matches every EC2 instance type, GPU and bare-metal ones "
+                "included, so the sandbox pack limits nothing; list the types or families "
+                "sandboxes may use, e.g. 't3.*'",
+            )
+
+
+WARNINGS: tuple[Check, ...] = (root_has_guardrails, sandbox_types_not_everything)
+
+
 CHECKS: tuple[Check, ...] = (
     guardrail_targets_exist,
     guardrail_packs_listed_once,

@@ -325,6 +325,31 @@ def principals_in_home_partition(config: LandingZoneConfig) -> Iterator[Problem]
             )
 
 
+def principals_pinned(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every privileged principal names one account and one role: no ``*`` or ``?`` in either.
+
+    A wildcard exempts from the guardrails every role it matches, in every
+    account it matches, including roles a workload account creates later.
+    """
+    for key, principal in config.privileged_principals.items():
+        # arn:<partition>:iam::<account>:role/<path and name>
+        account, resource = principal.arn.split(":")[4:6]
+        role = resource.removeprefix("role/")
+        loose = [
+            what
+            for what, value in (("account", account), ("role name", role))
+            if "*" in value or "?" in value
+        ]
+        if loose:
+            yield Problem(
+                ("privileged_principals", key, "arn"),
+                f"a wildcard in the {' and the '.join(loose)} exempts from every guardrail each "
+                "role it matches, including ones a workload account creates later; pin the "
+                f"account (arn:{config.partition}:iam::111111111111:role/...) and the exact "
+                "role name",
+            )
+
+
 class _Unit(NamedTuple):
     """An OU as the checks see it: its key, where it is in the file, how deep, its parent."""
 
@@ -457,6 +482,9 @@ CHECKS: tuple[Check, ...] = (
     ou_depth_within_quota,
     prefix_not_reserved,
 )
+
+#: Legal but dangerous (reported as warnings): see ``root.WARNINGS``.
+WARNINGS: tuple[Check, ...] = (principals_pinned,)
 
 
 # ---- checks: core and business-unit mode ----------------------------------------
