@@ -3,6 +3,7 @@
 # package-lock.json) and need no AWS credentials.
 
 CONFIG ?= config/example.yaml
+# "$(CONFIG)" is quoted in every recipe: a path with spaces is one argument.
 PYTHON ?= python3
 # What is slow to build and the same for every clone with the same pins lives
 # under CACHE, keyed by a hash of the pinned files and the Python version:
@@ -24,10 +25,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(SHARED_VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help synth test deploy diff lint typecheck pytest schema docs bench bench-scale clean constraints
+.PHONY: help validate synth test deploy diff lint typecheck pytest schema docs bench bench-scale clean constraints
 
 help:
 	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
+	@echo "make validate [CONFIG=...]          check the config only (errors, then warnings)"
 	@echo "make test                            lint, type-check and run every test"
 	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
 	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks"
@@ -60,10 +62,13 @@ node_modules/.installed: package.json package-lock.json
 	@node --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22"; exit 1; }
 	@touch $@
 
+validate: $(VENV)/.runtime
+	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+
 synth: $(VENV)/.runtime node_modules/.installed
-	@$(PY) -m landing_zone.cli validate $(CONFIG)
-	cdk synth --quiet -c config=$(CONFIG)
-	@$(PY) -m landing_zone.cli summary $(CONFIG) --outdir cdk.out
+	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+	cdk synth --quiet -c config="$(CONFIG)"
+	@$(PY) -m landing_zone.cli summary "$(CONFIG)" --outdir cdk.out
 
 test: lint typecheck pytest
 
@@ -81,13 +86,13 @@ pytest: $(VENV)/.dev node_modules/.installed
 	$(PY) -m pytest -n 2 --dist loadfile
 
 deploy: $(VENV)/.runtime node_modules/.installed
-	@$(PY) -m landing_zone.cli validate $(CONFIG)
-	$(PY) -m landing_zone.preflight $(CONFIG)
-	cdk deploy --all --require-approval broadening -c config=$(CONFIG)
+	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+	$(PY) -m landing_zone.preflight "$(CONFIG)"
+	cdk deploy --all --require-approval broadening -c config="$(CONFIG)"
 
 diff: $(VENV)/.runtime node_modules/.installed
-	@$(PY) -m landing_zone.cli validate $(CONFIG)
-	cdk diff -c config=$(CONFIG)
+	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+	cdk diff -c config="$(CONFIG)"
 
 schema: $(VENV)/.runtime
 	$(PY) -m landing_zone.cli schema

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from landing_zone.config import ConfigError, LandingZoneConfig, load_config
+from landing_zone.config import ConfigError, LandingZoneConfig, load_config_and_warnings
 from landing_zone.detection_services import BY_KEY, SERVICES, registry_markdown
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
@@ -231,7 +231,7 @@ def detection_lines(config: LandingZoneConfig) -> list[str]:
     return lines
 
 
-def summary(config: LandingZoneConfig, outdir: Path) -> str:
+def summary(config: LandingZoneConfig, outdir: Path, *, warnings: Sequence[str] = ()) -> str:
     organization = config.organization
     role = f"business unit of the core {config.core.prefix}" if config.core is not None else "core"
     header = (
@@ -260,6 +260,9 @@ def summary(config: LandingZoneConfig, outdir: Path) -> str:
         "",
         f"Templates are in {outdir}/ (cdk-nag report: {outdir}/validation-report.json).",
     ]
+    if warnings:
+        # Last, where a reader of `make synth` output looks first.
+        parts += ["", f"{len(warnings)} warning{'s' * (len(warnings) != 1)}:", *warnings]
     return "\n".join(parts)
 
 
@@ -287,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.output}")
         return 0
     try:
-        config = load_config(args.config)
+        config, warnings = load_config_and_warnings(args.config)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
@@ -301,13 +304,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "validate":
         print(f"{args.config}: ok")
+        # stderr, like every other diagnostic: `make synth` shows them above cdk's output.
+        for line in warnings:
+            print(line, file=sys.stderr)
     elif args.command == "docs":
         args.output.write_text(guardrails_markdown(config, plan))
         print(f"wrote {args.output}")
         DETECTION_DOCS_PATH.write_text(with_registry_table(DETECTION_DOCS_PATH.read_text()))
         print(f"wrote the registry table in {DETECTION_DOCS_PATH}")
     else:
-        print(summary(config, args.outdir))
+        print(summary(config, args.outdir, warnings=warnings))
     return 0
 
 

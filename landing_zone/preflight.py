@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from landing_zone.config import ConfigError, CoreReference, LandingZoneConfig, load_config
 from landing_zone.naming import resource_name, stack_id
@@ -173,7 +173,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(manual_steps(config))
     print()
-    problems = check(config, boto3.Session())
+    try:
+        session = boto3.Session()
+    except ProfileNotFound as error:
+        print(
+            f"AWS credentials: {error}; set AWS_PROFILE to a profile of ~/.aws/config "
+            "(`aws configure list-profiles`) or unset it",
+            file=sys.stderr,
+        )
+        return 2
+    problems = check(config, session)
     if problems:
         print("Deployment prerequisites not met:", file=sys.stderr)
         for problem in problems:

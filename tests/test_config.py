@@ -8,15 +8,25 @@ Each section's own checks are in test_<section>_config.py.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from landing_zone.cli import main as cli_main
 from landing_zone.cli import schema_text
-from landing_zone.config import ConfigError, LandingZoneConfig, dotted, load_config
+from landing_zone.config import (
+    ConfigError,
+    LandingZoneConfig,
+    config_resource_types,
+    dotted,
+    load_config,
+    types,
+)
 from tests.conftest import EXAMPLE, FIXTURES, ROOT
 from tests.variants import minimal_variant, problems_of
 
@@ -332,3 +342,90 @@ def test_a_repeated_list_entry_is_named_at_its_second_place(
     problems = problems_of(minimal_variant(tmp_path, replace=replace, append=append))
     assert len(problems) == 1, problems
     assert problems[0].endswith(expected), problems
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    assert problems_of(tmp_path) == [
+        f"{tmp_path}: is a directory; pass a YAML file, e.g. config/example.yaml"
+    ]
+
+
+def test_validation_reads_no_aws_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regions and service models come from botocore's bundled data, not a Session."""
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    for cached in (types._regions_by_partition, types.service_enum):
+        cached.cache_clear()
+    assert "eu-west-1" in types.known_regions()
+    assert types.partition_of("cn-north-1") == "aws-cn"
+    assert "AWS::EC2::Instance" in config_resource_types()
+    assert load_config(EXAMPLE).partition == "aws"
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``argv`` run from the repository root (a test's own command line, not input)."""
+    return subprocess.run(  # noqa: S603
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_validate_with_a_mistyped_aws_profile_is_ok(tmp_path: Path) -> None:
+    result = _run(
+        [sys.executable, "-m", "landing_zone.cli", "validate", str(EXAMPLE)],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_PROFILE": "nope"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: tmp, "is a directory; pass a YAML file"),
+        (lambda tmp: tmp / "missing.yaml", "no such file"),
+        (
+            lambda tmp: minimal_variant(tmp, replace=("prefix: Tiny", "prefix: Aws")),
+            ":2: prefix: ",
+        ),
+        (
+            lambda tmp: minimal_variant(
+                tmp, append="guardrails:\n  quotas:\n    scp_max_chars: 1000000\n"
+            ),
+            "guardrails.quotas.scp_max_chars: ",
+        ),
+        (
+            lambda tmp: minimal_variant(
+                tmp, append="guardrails:\n  sandbox_instance_types: [m7i.lrage]\n"
+            ),
+            "guardrails.sandbox_instance_types[0]: ",
+        ),
+    ],
+    ids=["directory", "missing", "reserved-prefix", "quota-above-limit", "instance-type"],
+)
+def test_bad_input_exits_2_with_a_message_in_seconds(
+    tmp_path: Path, make: Callable[[Path], Path], expected: str
+) -> None:
+    started = time.monotonic()
+    result = _run([sys.executable, "-m", "landing_zone.cli", "validate", str(make(tmp_path))])
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr, result.stderr
+
+
+def test_makefile_quotes_the_config_path(tmp_path: Path) -> None:
+    make = shutil.which("make")
+    assert make is not None
+    spaced = tmp_path / "my configs" / "bu one.yaml"
+    spaced.parent.mkdir()
+    spaced.write_text(EXAMPLE.read_text())
+    result = _run([make, "-s", "validate", f"CONFIG={spaced}"])
+    assert result.returncode == 0, result.stderr
+    assert f"{spaced}: ok" in result.stdout
+    # Every recipe that takes the config passes it as one argument (-n: print, run nothing).
+    dry = _run(
+        [make, "-n", "-W", "node_modules/.installed", "synth", "deploy", "diff", f"CONFIG={spaced}"]
+    )
+    uses = [line for line in dry.stdout.splitlines() if str(spaced) in line]
+    assert len(uses) == 8, dry.stdout
+    assert all(line.count(f'"{spaced}"') == line.count(str(spaced)) for line in uses), uses

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from landing_zone.config import LandingZoneConfig, load_config
+from landing_zone.config.guardrails import ec2_instance_types, instance_types_like
 from tests.variants import minimal_variant, problems_of
 
 
@@ -47,3 +49,66 @@ def test_guardrail_config_mistakes_are_explained(
     (problem,) = problems_of(minimal_variant(tmp_path, append=append))
     assert f": {field}: " in problem, problem
     assert fragment in problem
+
+
+QUOTAS_URL = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html"
+
+
+@pytest.mark.parametrize(
+    ("field", "limit", "what"),
+    [
+        ("scp_max_chars", 10240, "characters per SCP"),
+        ("rcp_max_chars", 5120, "characters per RCP"),
+        ("scp_max_per_target", 10, "SCPs attached per root or OU"),
+        ("rcp_max_per_target", 5, "RCPs attached per root or OU"),
+    ],
+)
+def test_a_quota_can_lower_aws_limit_but_never_raise_it(
+    tmp_path: Path, field: str, limit: int, what: str
+) -> None:
+    """Above the limit, CreatePolicy or AttachPolicy would fail at deploy time."""
+    quota = "guardrails:\n  quotas:\n    {field}: {value}\n"
+    (problem,) = problems_of(
+        minimal_variant(tmp_path, append=quota.format(field=field, value=limit + 1))
+    )
+    assert f":40: guardrails.quotas.{field}: {limit + 1} is above AWS's limit of {limit} " in (
+        problem
+    )
+    assert what in problem
+    assert f"Use at most {limit} (see {QUOTAS_URL})" in problem
+    for value in (limit, limit - 1):
+        load_config(minimal_variant(tmp_path, append=quota.format(field=field, value=value)))
+
+
+def test_quota_limits_are_in_the_schema() -> None:
+    quotas = LandingZoneConfig.model_json_schema()["$defs"]["GuardrailQuotas"]["properties"]
+    assert quotas["scp_max_chars"]["maximum"] == 10240
+    assert quotas["rcp_max_per_target"]["maximum"] == 5
+    assert all("at most" in quota["description"] for quota in quotas.values() if "maximum" in quota)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fragment"),
+    [
+        ("m7i.lrage", "'m7i.lrage' matches no EC2 instance type; did you mean 'm7i.large'?"),
+        ("t3x.*", "'t3x.*' matches no EC2 instance type; did you mean 't3.*'?"),
+        # IAM's StringLike is case-sensitive, and [ ] are no wildcards there.
+        ("T3.*", "did you mean 't3.*'?"),
+        ("[t]3.large", "did you mean 't3.large'?"),
+    ],
+)
+def test_sandbox_instance_types_must_match_a_real_type(
+    tmp_path: Path, pattern: str, fragment: str
+) -> None:
+    append = f"guardrails:\n  sandbox_instance_types: ['t3.*', '{pattern}']\n"
+    (problem,) = problems_of(minimal_variant(tmp_path, append=append))
+    assert ":39: guardrails.sandbox_instance_types[1]: " in problem, problem
+    assert fragment in problem
+
+
+def test_instance_type_patterns_match_like_iam() -> None:
+    assert "t3.micro" in instance_types_like("t3.*")
+    assert "t3a.micro" not in instance_types_like("t3.*")
+    assert instance_types_like("t3.micr?") == {"t3.micro"}
+    assert instance_types_like("*") == ec2_instance_types()
+    assert len(ec2_instance_types()) > 500

@@ -309,3 +309,123 @@ def test_the_tree_follows_a_copy_with_other_ous() -> None:
     copy = config.model_copy(update={"organizational_units": units})
     assert "extra" in copy.tree.parents
     assert "extra" not in config.tree.parents
+
+
+# ---- names that collide, names AWS refuses ---------------------------------------------------
+
+# (replace in the minimal fixture, text to append, dotted field, what the message must say)
+COLLISIONS: dict[str, tuple[tuple[str, str] | None, str, str, str]] = {
+    # pascal() drops the dash before a digit: both would be OuTeam1 and fail synth.
+    "ou-keys-same-logical-id": (
+        (
+            "      sdlc:\n",
+            "      team-1:\n        name: Team One\n      team1:\n        name: Team Uno\n"
+            "      sdlc:\n",
+        ),
+        "",
+        "organizational_units.workloads.children.team1",
+        "OU key 'team1' and 'team-1' both become 'Team1' in CloudFormation logical ids",
+    ),
+    "account-keys-same-logical-id": (
+        None,
+        "  app-2:\n    name: Tiny-App-2\n    email: aws+app2@tiny.example\n    ou: prod\n"
+        "  app2:\n    name: Tiny-App2\n    email: aws+app-2@tiny.example\n    ou: prod\n",
+        "workload_accounts.app2",
+        "account key 'app2' and 'app-2' both become 'App2'",
+    ),
+    "hub-policy-keys-same-logical-id": (
+        None,
+        "detection:\n  security_hub:\n    policies:\n"
+        "      tier-1:\n        targets: [root]\n"
+        "        standards: [aws-foundational-security-best-practices]\n"
+        "      tier1:\n        targets: [prod]\n"
+        "        standards: [aws-foundational-security-best-practices]\n",
+        "detection.security_hub.policies.tier1",
+        "Security Hub policy key 'tier1' and 'tier-1' both become 'Tier1'",
+    ),
+    # An OU key cannot look like an account id: keys start with a letter.
+    "ou-key-like-an-account-id": (
+        ("  security:\n    name: Security\n", "  '123456789012':\n    name: Security\n"),
+        "",
+        "organizational_units.123456789012",
+        "'123456789012' is not a valid key: use lowercase kebab-case starting with a letter",
+    ),
+    "account-excluded-by-key-and-id": (
+        None,
+        "baseline:\n  excluded_accounts:\n    audit: runs its own Config recorder\n"
+        "    '222222222222': runs its own Config recorder\n",
+        "baseline.excluded_accounts.222222222222",
+        "222222222222 is the account 'audit', which is already excluded by its key",
+    ),
+    "management-account-excluded": (
+        None,
+        "baseline:\n  excluded_accounts:\n    '111111111111': has its own baseline stacks\n",
+        "baseline.excluded_accounts.111111111111",
+        "this is the management account, which the member baseline StackSet never reaches",
+    ),
+    # Organizations: DuplicateOrganizationalUnitException.
+    "sibling-ous-same-name": (
+        ("      sdlc:\n        name: SDLC\n", "      sdlc:\n        name: Prod\n"),
+        "",
+        "organizational_units.workloads.children.sdlc.name",
+        "OU name 'Prod' is already used under 'workloads' by "
+        "organizational_units.workloads.children.prod; AWS Organizations requires unique OU "
+        "names under one parent",
+    ),
+    "top-level-ous-same-name": (
+        ("  workloads:\n    name: Workloads\n", "  workloads:\n    name: Security\n"),
+        "",
+        "organizational_units.workloads.name",
+        "OU name 'Security' is already used at the top level by organizational_units.security",
+    ),
+    # KMS reserves alias/aws/ (our aliases are alias/<prefix>/...).
+    "prefix-aws": (
+        ("prefix: Tiny", "prefix: Aws"),
+        "",
+        "prefix",
+        "'Aws' is reserved by AWS: KMS reserves aliases beginning with alias/aws/",
+    ),
+    # S3 reserves bucket names beginning with sthree- (ours are <prefix>-log-archive-...).
+    "prefix-sthree": (
+        ("prefix: Tiny", "prefix: Sthree"),
+        "",
+        "prefix",
+        "S3 reserves bucket names beginning with sthree-",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COLLISIONS))
+def test_colliding_or_reserved_names_are_refused(case: str, tmp_path: Path) -> None:
+    replace, append, field, fragment = COLLISIONS[case]
+    if append.startswith("  "):
+        replace, append = ("workload_accounts:\n", "workload_accounts:\n" + append), ""
+    problems = problems_of(minimal_variant(tmp_path, replace=replace, append=append))
+    assert len(problems) == 1, problems
+    assert f": {field}: " in problems[0], problems
+    assert fragment in problems[0]
+
+
+def test_same_ou_names_under_different_parents_are_fine(tmp_path: Path) -> None:
+    # The example has Prod under workloads, retail and payments.
+    names = [unit.name for _, unit, _, _ in load_config(EXAMPLE).walk_units()]
+    assert names.count("Prod") == 3
+
+
+@pytest.mark.parametrize("prefix", ["Awsome", "AwsRetail", "Sthreeway"])
+def test_a_prefix_merely_starting_like_a_reserved_one_is_fine(prefix: str, tmp_path: Path) -> None:
+    # alias/awsome/... and awsome-log-archive-... are allowed; only alias/aws/ and
+    # sthree- are reserved.
+    load_config(minimal_variant(tmp_path, replace=("prefix: Tiny", f"prefix: {prefix}")))
+
+
+def test_an_ou_repeated_as_its_own_descendant_is_refused_at_once(tmp_path: Path) -> None:
+    path = minimal_variant(
+        tmp_path, replace=("      sdlc:\n", "      workloads:\n        name: Again\n      sdlc:\n")
+    )
+    problems = problems_of(path)
+    assert problems == [
+        f"{path}:18: organizational_units.workloads.children.workloads: duplicate OU key "
+        "'workloads' (also at organizational_units.workloads); OU keys are ids accounts refer "
+        "to, so each must be unique in the whole tree"
+    ]

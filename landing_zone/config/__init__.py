@@ -9,9 +9,12 @@ bad config fails in well under a second, before the CDK app starts.
 One module per config section holds its models and, beside them, its
 cross-field checks: small functions, one rule each, whose docstring states
 the compliant condition (``config in, problems out``), listed in the module's
-``CHECKS``. ``root`` holds :class:`LandingZoneConfig`, its derived views and
-the order the checks run in; ``types`` the shared scalar types and the
-``Model`` base; ``loading`` the loader and its error messages.
+``CHECKS``. Settings that are legal but dangerous have checks of the same
+shape in the module's ``WARNINGS``: ``load_config_and_warnings`` reports them
+as ``warning: file:line: field: message`` lines and validation still passes.
+``root`` holds :class:`LandingZoneConfig`, its derived views and the order
+the checks run in; ``types`` the shared scalar types and the ``Model`` base;
+``loading`` the loader and its error messages.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from landing_zone.config.guardrails import (
     PackId,
     guardrail_inputs,
 )
-from landing_zone.config.loading import ConfigError, load_config
+from landing_zone.config.loading import ConfigError, load_config, load_config_and_warnings
 from landing_zone.config.logging import (
     CloudTrailLakeConfig,
     DataEventsConfig,
@@ -175,6 +178,7 @@ __all__ = [
     "guardrail_inputs",
     "known_regions",
     "load_config",
+    "load_config_and_warnings",
     "partition_of",
     "required_trusted_services",
 ]

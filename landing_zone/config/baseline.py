@@ -5,14 +5,21 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-import botocore.session
 from pydantic import Field
 
 from landing_zone.config.guardrails import deny_all_packs
-from landing_zone.config.types import Check, Location, Model, Problem, Region, repeats, unexplained
+from landing_zone.config.types import (
+    Check,
+    Location,
+    Model,
+    Problem,
+    Region,
+    repeats,
+    service_enum,
+    unexplained,
+)
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -143,12 +150,9 @@ class BaselineConfig(Model):
     )
 
 
-@cache
 def config_resource_types() -> frozenset[str]:
     """Every resource type AWS Config can record, from botocore's service model."""
-    model = botocore.session.get_session().get_service_model("config")
-    shape = model.shape_for("ResourceType")
-    return frozenset(getattr(shape, "enum", ()))
+    return service_enum("config", "ResourceType")
 
 
 # ---- checks -----------------------------------------------------------------------
@@ -277,6 +281,35 @@ def baseline_exclusions_exist(config: LandingZoneConfig) -> Iterator[Problem]:
             )
 
 
+def baseline_exclusions_name_each_account_once(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No account is excluded both by its key and by its id."""
+    excluded = config.baseline.excluded_accounts
+    for key, account in config.all_accounts():
+        if key in excluded and account.account_id in excluded:
+            yield Problem(
+                ("baseline", "excluded_accounts", account.account_id),
+                f"{account.account_id} is the account '{key}', which is already excluded by "
+                "its key; remove one of the two",
+            )
+
+
+def baseline_exclusions_not_management(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The management account is not excluded: the member baseline never reaches it.
+
+    Service-managed StackSets never deploy to the management account; its
+    own <Prefix>-ManagementBaseline stacks give it the baseline.
+    See: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html
+    """
+    management_id = config.organization.management_account_id
+    if management_id in config.baseline.excluded_accounts:
+        yield Problem(
+            ("baseline", "excluded_accounts", management_id),
+            "this is the management account, which the member baseline StackSet never "
+            "reaches (StackSets do not deploy to it; its ManagementBaseline stacks cover it); "
+            "remove it",
+        )
+
+
 def baseline_exclusions_have_reason(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every excluded account says why, in at least 10 characters."""
     yield from unexplained(
@@ -357,6 +390,23 @@ def s3_block_public_access_policy_enabled(config: LandingZoneConfig) -> Iterator
         )
 
 
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+
+def default_vpc_kept(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The baseline leaves default VPCs alone (removing them is destructive)."""
+    if config.baseline.remove_default_vpc:
+        yield Problem(
+            ("baseline", "remove_default_vpc"),
+            "destructive: deletes the default VPC (subnets, internet gateway) in every "
+            "governed region of every account the baseline reaches, wherever nothing uses it; "
+            "this app never brings it back (`aws ec2 create-default-vpc` makes a new one)",
+        )
+
+
+WARNINGS: tuple[Check, ...] = (default_vpc_kept,)
+
+
 CHECKS: tuple[Check, ...] = (
     baseline_has_targets,
     baseline_targets_listed_once,
@@ -366,6 +416,8 @@ CHECKS: tuple[Check, ...] = (
     baseline_targets_not_nested,
     baseline_avoids_deny_all_packs,
     baseline_exclusions_exist,
+    baseline_exclusions_name_each_account_once,
+    baseline_exclusions_not_management,
     baseline_exclusions_have_reason,
     baseline_region_order_complete,
     recorder_types_known,

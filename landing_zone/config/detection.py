@@ -19,6 +19,7 @@ from landing_zone.config.types import (
     Model,
     NotificationEmail,
     Problem,
+    id_clashes,
     repeats,
     unexplained,
 )
@@ -331,6 +332,14 @@ def security_hub_target_one_policy(config: LandingZoneConfig) -> Iterator[Proble
                 targeted[target] = policy_key
 
 
+def security_hub_policy_keys_distinct_ids(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No two Security Hub policy keys become the same logical id and policy name."""
+    yield from id_clashes(
+        ((str(base[-1]), base) for base, _ in _hub_policies(config)),
+        what="Security Hub policy key",
+    )
+
+
 def security_hub_standards_known(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every standard a policy enables is a known Security Hub standard."""
     for base, policy in _hub_policies(config):
@@ -426,11 +435,35 @@ def conformance_rules_have_reason(config: LandingZoneConfig) -> Iterator[Problem
     )
 
 
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+
+def findings_have_recipients(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Findings alerts, where this fork sends them, reach an email address or Slack."""
+    detection = config.detection
+    alerts = (
+        config.business_unit_alerts()
+        if config.business_unit
+        else detection.security_hub.enabled or detection.guardduty.enabled
+    )
+    notifications = detection.notifications
+    if alerts and not notifications.emails and notifications.slack is None:
+        yield Problem(
+            ("detection", "notifications"),
+            "no recipients: Security Hub and GuardDuty findings go to a topic nobody is "
+            "subscribed to; add emails or a slack channel",
+        )
+
+
+WARNINGS: tuple[Check, ...] = (findings_have_recipients,)
+
+
 CHECKS: tuple[Check, ...] = (
     trusted_access_enabled,
     security_hub_root_not_in_business_unit,
     security_hub_targets_exist,
     security_hub_target_one_policy,
+    security_hub_policy_keys_distinct_ids,
     security_hub_standards_known,
     security_hub_standards_listed_once,
     security_hub_enabled_policy_has_standards,

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from landing_zone.config.types import AccountId, Check, Location, Model, Problem, repeats
+from landing_zone.config.types import (
+    AccountId,
+    Check,
+    Location,
+    Model,
+    Problem,
+    repeats,
+    service_enum,
+)
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
 from landing_zone.guardrails.model import GuardrailInputs
 from landing_zone.guardrails.packs import BY_ID as PACKS
@@ -35,21 +44,71 @@ def _pack_id(value: str) -> str:
 PackId = Annotated[str, AfterValidator(_pack_id), Field(description="A guardrail pack id")]
 
 
+# AWS Organizations' hard limits. The quotas below may only lower them (an
+# older organization or another partition may lag): a larger value would
+# pack policies that CreatePolicy or AttachPolicy reject at deploy time.
+# The SCP size limit was raised from 5,120 to 10,240 characters in May 2026.
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+QUOTAS_URL = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html"
+SCP_MAX_CHARS = 10240
+RCP_MAX_CHARS = 5120
+SCP_MAX_PER_TARGET = 10
+RCP_MAX_PER_TARGET = 5
+
+
+def _at_most(limit: int, what: str) -> AfterValidator:
+    """Refuses a value above AWS's ``limit`` on ``what``: a quota can only lower a limit."""
+
+    def check(value: int) -> int:
+        if value > limit:
+            raise PydanticCustomError(
+                "guardrail_quota_above_limit",
+                "{value} is above AWS's limit of {limit} {what}; a quota here can only lower "
+                "the limit, never raise it. Use at most {limit} (see {url})",
+                {"value": value, "limit": limit, "what": what, "url": QUOTAS_URL},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _quota(*, limit: int, low: int, description: str) -> Any:
+    """A quota field: AWS's ``limit`` by default and at most, ``low`` at least."""
+    return Field(
+        default=limit,
+        ge=low,
+        description=f"{description}: at most {limit} (AWS's limit); set lower if yours is",
+        json_schema_extra={"maximum": limit},
+    )
+
+
 class GuardrailQuotas(Model):
     """AWS Organizations quotas the packer fits policies into.
 
-    Defaults are the quotas as of 2026-11; some partitions and older
-    organizations lag, so each is configurable.
+    Defaults are AWS's limits; some partitions and older organizations lag,
+    so each can be set lower, never higher.
     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
     """
 
-    scp_max_chars: int = Field(default=10240, ge=1000, description="SCP document size quota")
-    rcp_max_chars: int = Field(default=5120, ge=1000, description="RCP document size quota")
-    scp_max_per_target: int = Field(
-        default=10, ge=2, description="SCPs directly attached per root/OU (FullAWSAccess counts)"
+    scp_max_chars: Annotated[int, _at_most(SCP_MAX_CHARS, "characters per SCP")] = _quota(
+        limit=SCP_MAX_CHARS, low=1000, description="SCP document size, in characters"
     )
-    rcp_max_per_target: int = Field(
-        default=5, ge=2, description="RCPs directly attached per root/OU (RCPFullAWSAccess counts)"
+    rcp_max_chars: Annotated[int, _at_most(RCP_MAX_CHARS, "characters per RCP")] = _quota(
+        limit=RCP_MAX_CHARS, low=1000, description="RCP document size, in characters"
+    )
+    scp_max_per_target: Annotated[
+        int, _at_most(SCP_MAX_PER_TARGET, "SCPs attached per root or OU")
+    ] = _quota(
+        limit=SCP_MAX_PER_TARGET,
+        low=2,
+        description="SCPs directly attached per root/OU (FullAWSAccess counts)",
+    )
+    rcp_max_per_target: Annotated[
+        int, _at_most(RCP_MAX_PER_TARGET, "RCPs attached per root or OU")
+    ] = _quota(
+        limit=RCP_MAX_PER_TARGET,
+        low=2,
+        description="RCPs directly attached per root/OU (RCPFullAWSAccess counts)",
     )
     scp_reserved_per_target: int = Field(
         default=2,
@@ -61,6 +120,47 @@ class GuardrailQuotas(Model):
     )
 
 
+def ec2_instance_types() -> frozenset[str]:
+    """Every EC2 instance type, from botocore's model of EC2 (the ``InstanceType`` enum)."""
+    return service_enum("ec2", "InstanceType")
+
+
+def instance_types_like(pattern: str) -> frozenset[str]:
+    """The EC2 instance types an IAM ``StringLike`` ``pattern`` matches.
+
+    IAM's wildcards are ``*`` (any run of characters) and ``?`` (one); every
+    other character, ``[`` included, matches itself (fnmatch's would not).
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+    """
+    regex = re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    )
+    return frozenset(t for t in ec2_instance_types() if regex.fullmatch(t))
+
+
+def _instance_type_pattern(value: str) -> str:
+    if not instance_types_like(value):
+        types = ec2_instance_types()
+        families = {f"{t.split('.')[0]}.*" for t in types}
+        close = difflib.get_close_matches(value, sorted(types | families), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise PydanticCustomError(
+            "guardrail_instance_type_unknown",
+            "'{value}' matches no EC2 instance type; {hint}write a type such as 'm7i.large' "
+            "or a family with a wildcard such as 't3.*' (`aws ec2 describe-instance-types` "
+            "lists them)",
+            {"value": value, "hint": hint},
+        )
+    return value
+
+
+InstanceTypePattern = Annotated[
+    str,
+    AfterValidator(_instance_type_pattern),
+    Field(description="An EC2 instance type, or a pattern of them with * and ?"),
+]
+
+
 class GuardrailsConfig(Model):
     """Which guardrail packs attach where, and the values guardrails take from config."""
 
@@ -68,7 +168,7 @@ class GuardrailsConfig(Model):
         default_factory=lambda: {"root": ["core"]},
         description="Target ('root' or an OU key) -> guardrail packs attached there",
     )
-    sandbox_instance_types: list[str] = Field(
+    sandbox_instance_types: list[InstanceTypePattern] = Field(
         default_factory=lambda: ["t3.*", "t3a.*", "t4g.*", "m7g.large", "m7i.large"],
         min_length=1,
         description="EC2 instance types (wildcards allowed) the sandbox pack allows",
@@ -171,6 +271,38 @@ def guardrail_quotas_leave_room(config: LandingZoneConfig) -> Iterator[Problem]:
                 f"guardrails (1 is taken by the FullAWSAccess policy); lower it to at most "
                 f"{maximum - 2}",
             )
+
+
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+
+def root_has_guardrails(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A core fork attaches guardrails to the root (a business unit leaves the root to the core)."""
+    attachments = config.guardrails.attachments
+    if not config.business_unit and not attachments.get("root"):
+        location: Location = ("guardrails", "attachments")
+        yield Problem(
+            (*location, "root") if "root" in attachments else location,
+            "no guardrails are attached to 'root', so nothing protects the organization as a "
+            "whole (an account outside the OUs with packs, or an OU added later, gets none); "
+            "attach at least the core pack to root",
+        )
+
+
+def sandbox_types_not_everything(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No sandbox instance type pattern matches every EC2 instance type."""
+    everything = ec2_instance_types()
+    for index, pattern in enumerate(config.guardrails.sandbox_instance_types):
+        if instance_types_like(pattern) == everything:
+            yield Problem(
+                ("guardrails", "sandbox_instance_types", index),
+                f"'{pattern}' matches every EC2 instance type, GPU and bare-metal ones "
+                "included, so the sandbox pack limits nothing; list the types or families "
+                "sandboxes may use, e.g. 't3.*'",
+            )
+
+
+WARNINGS: tuple[Check, ...] = (root_has_guardrails, sandbox_types_not_everything)
 
 
 CHECKS: tuple[Check, ...] = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from landing_zone.config.root import LandingZoneConfig
+from landing_zone.config.root import LandingZoneConfig, warnings_of
 from landing_zone.config.types import CrossFieldProblems, dotted
 from landing_zone.yaml_source import Location, YamlDocument, YamlSourceError, load_yaml
 
@@ -32,6 +32,9 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
     lines = []
     for item in error.errors(include_url=False):
         location: Location = tuple(item["loc"])
+        if location[-1:] == ("[key]",):
+            # pydantic marks a bad mapping key so; the key itself is the place.
+            location = location[:-1]
         kind = item["type"]
         context = item.get("ctx") or {}
         if kind == "unknown_field":
@@ -65,7 +68,27 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
 
 def load_config(path: Path | str) -> LandingZoneConfig:
     """Load and validate one config file, or raise :class:`ConfigError`."""
+    return _load(Path(path))[1]
+
+
+def load_config_and_warnings(path: Path | str) -> tuple[LandingZoneConfig, list[str]]:
+    """:func:`load_config`, and a ``warning: file:line: field: message`` line per warning.
+
+    A warning is a legal but dangerous setting (root.WARNINGS): it is
+    printed, and validation still passes.
+    """
     path = Path(path)
+    document, config = _load(path)
+    return config, [
+        f"warning: {_where(path, document, p.location)}: {p.message}" for p in warnings_of(config)
+    ]
+
+
+def _load(path: Path) -> tuple[YamlDocument, LandingZoneConfig]:
+    if path.is_dir():
+        raise ConfigError(
+            path, [f"{path}: is a directory; pass a YAML file, e.g. config/example.yaml"]
+        )
     if not path.is_file():
         raise ConfigError(
             path, [f"{path}: no such file; pass an existing file, e.g. config/example.yaml"]
@@ -81,7 +104,7 @@ def load_config(path: Path | str) -> LandingZoneConfig:
             ],
         ) from None
     try:
-        return LandingZoneConfig.model_validate(document.data)
+        return document, LandingZoneConfig.model_validate(document.data)
     except ValidationError as error:
         raise ConfigError(path, _pydantic_lines(path, document, error)) from None
     except CrossFieldProblems as error:

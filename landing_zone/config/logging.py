@@ -162,6 +162,59 @@ def disabled_cis_alarms_have_reason(config: LandingZoneConfig) -> Iterator[Probl
     )
 
 
+# ---- warnings: legal, but dangerous --------------------------------------------------
+
+# Retention beyond ten years is rarely asked for and paid for in full.
+LONG_RETENTION_DAYS = 3650
+
+
+def object_lock_not_compliance(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Object Lock is in GOVERNANCE mode (COMPLIANCE cannot be undone).
+
+    See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+    """
+    lock = config.log_archive.object_lock
+    if lock.mode == "COMPLIANCE":
+        yield Problem(
+            ("log_archive", "object_lock", "mode"),
+            "COMPLIANCE is irreversible: nobody, not even the root user, can delete a log "
+            f"object or shorten its retention before its {lock.days} days have passed, nor "
+            "delete the bucket while one is locked. Keep it only where a regulation demands "
+            "it (SEC 17a-4, PCI DSS); GOVERNANCE lets the privileged roles remove a version",
+        )
+
+
+def object_lock_within_ten_years(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Object Lock keeps log objects at most ten years (3650 days)."""
+    days = config.log_archive.object_lock.days
+    if days > LONG_RETENTION_DAYS:
+        yield Problem(
+            ("log_archive", "object_lock", "days"),
+            f"{days} days is over ten years: every log object is kept, and paid for, at least "
+            "that long, and locked versions cannot be removed earlier. Check the retention "
+            "your regulation asks for",
+        )
+
+
+def alarms_have_recipients(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A core fork's CIS alarms have at least one email recipient."""
+    monitoring = config.monitoring
+    alarms_on = len(set(monitoring.disabled_cis_alarms) & set(CIS_ALARMS)) < len(CIS_ALARMS)
+    if not config.business_unit and alarms_on and not monitoring.alarm_emails:
+        yield Problem(
+            ("monitoring", "alarm_emails"),
+            "no recipients: the CIS alarms (root use, console sign-in without MFA, policy "
+            "changes, ...) notify a topic nobody is subscribed to; add at least one address",
+        )
+
+
+WARNINGS: tuple[Check, ...] = (
+    object_lock_not_compliance,
+    object_lock_within_ten_years,
+    alarms_have_recipients,
+)
+
+
 CHECKS: tuple[Check, ...] = (
     log_expiration_after_lock,
     log_transition_before_expiration,

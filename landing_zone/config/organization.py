@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -28,6 +28,7 @@ from landing_zone.config.types import (
     Problem,
     Region,
     dotted,
+    id_clashes,
     partition_of,
     repeats,
 )
@@ -327,24 +328,62 @@ def principals_in_home_partition(config: LandingZoneConfig) -> Iterator[Problem]
             )
 
 
-def _units_by_location(config: LandingZoneConfig) -> Iterator[tuple[str, Location, int]]:
-    """``(key, location, depth)`` of every OU in file order, parents first; 1: top level."""
+def principals_pinned(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every privileged principal names one account and one role: no ``*`` or ``?`` in either.
+
+    A wildcard exempts from the guardrails every role it matches, in every
+    account it matches, including roles a workload account creates later.
+    """
+    for key, principal in config.privileged_principals.items():
+        # arn:<partition>:iam::<account>:role/<path and name>
+        account, resource = principal.arn.split(":")[4:6]
+        role = resource.removeprefix("role/")
+        loose = [
+            what
+            for what, value in (("account", account), ("role name", role))
+            if "*" in value or "?" in value
+        ]
+        if loose:
+            yield Problem(
+                ("privileged_principals", key, "arn"),
+                f"a wildcard in the {' and the '.join(loose)} exempts from every guardrail each "
+                "role it matches, including ones a workload account creates later; pin the "
+                f"account (arn:{config.partition}:iam::111111111111:role/...) and the exact "
+                "role name",
+            )
+
+
+class _Unit(NamedTuple):
+    """An OU as the checks see it: its key, where it is in the file, how deep, its parent."""
+
+    key: str
+    location: Location
+    depth: int
+    parent: str | None
+    name: str
+
+
+def _units_by_location(config: LandingZoneConfig) -> Iterator[_Unit]:
+    """Every OU in file order, parents first; depth 1 and parent ``None``: top level."""
 
     def visit(
-        units: Mapping[str, OrganizationalUnitConfig], base: Location, depth: int
-    ) -> Iterator[tuple[str, Location, int]]:
+        units: Mapping[str, OrganizationalUnitConfig],
+        base: Location,
+        depth: int,
+        parent: str | None,
+    ) -> Iterator[_Unit]:
         for key, unit in units.items():
             location = (*base, key)
-            yield key, location, depth
-            yield from visit(unit.children, (*location, "children"), depth + 1)
+            yield _Unit(key, location, depth, parent, unit.name)
+            yield from visit(unit.children, (*location, "children"), depth + 1, key)
 
-    yield from visit(config.organizational_units, ("organizational_units",), 1)
+    yield from visit(config.organizational_units, ("organizational_units",), 1, None)
 
 
 def ou_keys_unique(config: LandingZoneConfig) -> Iterator[Problem]:
     """Each OU key appears once in the whole tree (accounts and targets refer to OUs by key)."""
     first: dict[str, Location] = {}
-    for key, location, _ in _units_by_location(config):
+    for key, location, *_ in _units_by_location(config):
         if key in first:
             yield Problem(
                 location,
@@ -362,7 +401,7 @@ def ou_keys_not_reserved(config: LandingZoneConfig) -> Iterator[Problem]:
     ``root`` for the root; an OU of that key would make the root's guardrails
     look inherited, and they would vanish from every template.
     """
-    for key, location, _ in _units_by_location(config):
+    for key, location, *_ in _units_by_location(config):
         if key == ROOT:
             yield Problem(
                 location,
@@ -373,13 +412,64 @@ def ou_keys_not_reserved(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def ou_depth_within_quota(config: LandingZoneConfig) -> Iterator[Problem]:
     """No OU is nested deeper than AWS Organizations allows (MAX_OU_DEPTH below the root)."""
-    for key, location, depth in _units_by_location(config):
+    for key, location, depth, *_ in _units_by_location(config):
         if depth > MAX_OU_DEPTH:
             yield Problem(
                 location,
                 f"OU '{key}' is nested {depth} levels deep; AWS Organizations "
                 f"allows at most {MAX_OU_DEPTH} levels below the root. Flatten the tree",
             )
+
+
+# Names AWS reserves that a prefix would produce: every KMS alias of the
+# landing zone is alias/<prefix>/..., every log bucket <prefix>-log-archive-...
+# (the prefix lowercased).
+RESERVED_PREFIXES = {
+    # See: https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html
+    "aws": "KMS reserves aliases beginning with alias/aws/ for AWS managed keys, and the "
+    "landing zone's keys are aliased alias/<prefix>/landing-zone/<name>",
+    # See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    "sthree": "S3 reserves bucket names beginning with sthree-, and the landing zone's log "
+    "buckets are named <prefix>-log-archive-<purpose>-<account>-<region>",
+}
+
+
+def prefix_not_reserved(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The prefix, lowercased, yields no name AWS reserves (KMS alias, S3 bucket)."""
+    reason = RESERVED_PREFIXES.get(config.prefix.lower())
+    if reason is not None:
+        yield Problem(
+            ("prefix",),
+            f"'{config.prefix}' is reserved by AWS: {reason}. Choose another prefix "
+            f"(e.g. '{config.prefix}Lz' or the business unit's name)",
+        )
+
+
+def ou_names_unique_among_siblings(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No two OUs under one parent (or both top level) share a display name.
+
+    Organizations refuses a second OU of the same name under a parent
+    (CreateOrganizationalUnit: DuplicateOrganizationalUnitException), so the
+    deploy would fail halfway.
+    See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganizationalUnit.html
+    """
+    seen: dict[tuple[str | None, str], Location] = {}
+    for unit in _units_by_location(config):
+        sibling = seen.setdefault((unit.parent, unit.name), unit.location)
+        if sibling != unit.location:
+            under = f"under '{unit.parent}'" if unit.parent else "at the top level"
+            yield Problem(
+                (*unit.location, "name"),
+                f"OU name '{unit.name}' is already used {under} by {dotted(sibling)}; AWS "
+                "Organizations requires unique OU names under one parent. Rename one",
+            )
+
+
+def ou_keys_distinct_ids(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No two OU keys become the same CloudFormation logical id."""
+    yield from id_clashes(
+        ((unit.key, unit.location) for unit in _units_by_location(config)), what="OU key"
+    )
 
 
 CHECKS: tuple[Check, ...] = (
@@ -390,8 +480,14 @@ CHECKS: tuple[Check, ...] = (
     principals_in_home_partition,
     ou_keys_unique,
     ou_keys_not_reserved,
+    ou_keys_distinct_ids,
+    ou_names_unique_among_siblings,
     ou_depth_within_quota,
+    prefix_not_reserved,
 )
+
+#: Legal but dangerous (reported as warnings): see ``root.WARNINGS``.
+WARNINGS: tuple[Check, ...] = (principals_pinned,)
 
 
 # ---- checks: core and business-unit mode ----------------------------------------
@@ -760,8 +856,16 @@ def workload_keys_not_reserved(config: LandingZoneConfig) -> Iterator[Problem]:
             )
 
 
+def account_keys_distinct_ids(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No two account keys become the same CloudFormation logical id."""
+    yield from id_clashes(
+        ((key, _account_location(key)) for key, _ in config.all_accounts()), what="account key"
+    )
+
+
 ACCOUNT_CHECKS: tuple[Check, ...] = (
     workload_keys_not_reserved,
+    account_keys_distinct_ids,
     accounts_in_known_ou,
     account_names_unique,
     account_emails_unique,

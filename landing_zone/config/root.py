@@ -249,6 +249,23 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+#: Settings that are legal but dangerous: each yields a Problem that is
+#: reported as a warning (validation still passes).
+WARNINGS: tuple[Check, ...] = (
+    *organization.WARNINGS,
+    *guardrails.WARNINGS,
+    *logging.WARNINGS,
+    *baseline.WARNINGS,
+    *detection.WARNINGS,
+)
+
+
+def warnings_of(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every warning :data:`WARNINGS` find in a valid ``config``, in order."""
+    for check in WARNINGS:
+        yield from check(config)
+
+
 def cross_field_problems(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every problem :data:`CHECKS` find in ``config``, in order."""
     for check in CHECKS:

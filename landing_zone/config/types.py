@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
-import botocore.session
+import botocore.loaders
+import botocore.model
+from botocore.regions import EndpointResolver
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from landing_zone.naming import pascal
 from landing_zone.yaml_source import Location
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ __all__ = [
     "dotted",
     "known_regions",
     "partition_of",
+    "service_enum",
 ]
 
 
@@ -131,14 +135,34 @@ def _key(value: str) -> str:
 Key = Annotated[str, AfterValidator(_key)]
 
 
+# botocore's bundled data (endpoints, service models) is the SDK's own list of
+# regions, resource types and instance types, refreshed with every release: no
+# hand-kept list to rot. Read straight from its loader, never through a
+# Session: a session reads AWS_PROFILE and the shared config files, so a
+# profile typo (or no ~/.aws at all) would break validation, which needs no
+# credentials.
+
+
+@cache
+def _botocore_loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+@cache
+def service_enum(service: str, shape: str) -> frozenset[str]:
+    """The values of enum ``shape`` in botocore's model of ``service`` (no session, no network)."""
+    model = botocore.model.ServiceModel(
+        _botocore_loader().load_service_model(service, "service-2"), service_name=service
+    )
+    return frozenset(getattr(model.shape_for(shape), "enum", ()))
+
+
 @cache
 def _regions_by_partition() -> dict[str, tuple[str, ...]]:
-    # botocore's endpoint data is the SDK's own list of regions per partition,
-    # refreshed with every release; no hand-kept list to rot.
-    session = botocore.session.get_session()
+    resolver = EndpointResolver(_botocore_loader().load_data("endpoints"))
     return {
-        partition: tuple(sorted(session.get_available_regions("sts", partition_name=partition)))
-        for partition in session.get_available_partitions()
+        partition: tuple(sorted(resolver.get_available_endpoints("sts", partition)))
+        for partition in resolver.get_available_partitions()
     }
 
 
@@ -276,3 +300,24 @@ def repeats(values: Sequence[T]) -> Iterator[tuple[int, T]]:
             yield index, value
         else:
             seen.add(value)
+
+
+def id_clashes(keys: Iterable[tuple[str, Location]], *, what: str) -> Iterator[Problem]:
+    """A problem for each key whose construct id is another key's.
+
+    Construct ids (and CloudFormation logical ids) are ``pascal(key)``,
+    which drops the dash before a digit: ``team-1`` and ``team1`` both
+    become ``Team1``, and the second would fail synth as a duplicate id.
+    """
+    first: dict[str, str] = {}
+    for key, location in keys:
+        name = pascal(key)
+        if name in first and first[name] != key:
+            yield Problem(
+                location,
+                f"{what} '{key}' and '{first[name]}' both become '{name}' in CloudFormation "
+                "logical ids (a dash before a digit is dropped), which must be unique; rename "
+                "one so the two differ in more than a dash",
+            )
+        else:
+            first.setdefault(name, key)
