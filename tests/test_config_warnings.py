@@ -16,7 +16,7 @@ from landing_zone.cli import summary
 from landing_zone.config import load_config_and_warnings
 from landing_zone.guardrails.cis_alarms import BY_CIS_ID as CIS_ALARMS
 from tests.conftest import EXAMPLE
-from tests.variants import BUSINESS_UNIT, minimal_variant, write_yaml
+from tests.variants import BUSINESS_UNIT, minimal_variant, problems_of, write_yaml
 
 PINNED = "arn:aws:iam::333333333333:role/TinyCCoE"
 
@@ -62,13 +62,9 @@ def test_the_quiet_config_has_no_warning(tmp_path: Path) -> None:
     assert warnings_of(quiet(tmp_path)) == []
 
 
-def test_the_example_with_pinned_principals_has_no_warning(tmp_path: Path) -> None:
+def test_the_examples_have_no_warning() -> None:
     for example in (EXAMPLE, BUSINESS_UNIT):
-        data = yaml.safe_load(example.read_text())
-        for principal in data["privileged_principals"].values():
-            role = principal["arn"].split(":")[5]
-            principal["arn"] = f"arn:aws:iam::333333333333:{role.replace('*', 'x')}"
-        assert warnings_of(write_yaml(tmp_path / example.name, data)) == [], example
+        assert warnings_of(example) == [], example
 
 
 # case -> (edit of the quiet config, dotted field, what the warning says)
@@ -122,12 +118,12 @@ WARNINGS: dict[str, tuple[tuple[str, str], str, str]] = {
     "principal-any-account": (
         (PINNED, "arn:aws:iam::*:role/TinyCCoE"),
         "privileged_principals.ccoe.arn",
-        "a wildcard in the account exempts from every guardrail each role it matches",
+        "a wildcard in the account exempts a role of this name in every account",
     ),
     "principal-any-role": (
-        (PINNED, "arn:aws:iam::333333333333:role/Tiny*"),
+        (PINNED, "arn:aws:iam::333333333333:role/TinyCCoE-*"),
         "privileged_principals.ccoe.arn",
-        "a wildcard in the role name exempts",
+        "a wildcard in the role name exempts every role it matches",
     ),
 }
 
@@ -142,12 +138,19 @@ def test_a_dangerous_setting_is_warned_about(case: str, tmp_path: Path) -> None:
     assert fragment in warning
 
 
-def test_the_principal_warning_says_how_to_pin(tmp_path: Path) -> None:
-    (warning,) = warnings_of(quiet(tmp_path, (PINNED, "arn:aws:iam::*:role/Tiny*")))
-    assert "a wildcard in the account and the role name" in warning
-    assert warning.endswith(
-        "pin the account (arn:aws:iam::111111111111:role/...) and the exact role name"
-    )
+def test_the_principal_warnings_say_how_to_pin(tmp_path: Path) -> None:
+    account, name = warnings_of(quiet(tmp_path, (PINNED, "arn:aws:iam::*:role/TinyCCoE-*")))
+    assert "pin the account where the role lives (arn:aws:iam::111111111111:role/...)" in account
+    assert account.endswith("or set every_account: true if the role is deployed to every account")
+    assert name.endswith("name the exact role")
+
+
+def test_a_role_in_every_account_is_acknowledged_not_warned(tmp_path: Path) -> None:
+    every = "arn:aws:iam::*:role/TinyCCoE\n    every_account: true"
+    assert warnings_of(quiet(tmp_path, (PINNED, every))) == []
+    pinned = f"{PINNED}\n    every_account: true"
+    (problem,) = problems_of(quiet(tmp_path, (PINNED, pinned)))
+    assert "privileged_principals.ccoe.every_account: every_account is true but" in problem
 
 
 @pytest.mark.parametrize(
@@ -173,8 +176,6 @@ def test_an_answered_setting_is_not_warned_about(tmp_path: Path, edit: tuple[str
 def test_a_business_unit_is_not_warned_about_the_cores_parts(tmp_path: Path) -> None:
     """Root guardrails, alarms and (without alerts of its own) findings are the core's."""
     data = yaml.safe_load(BUSINESS_UNIT.read_text())
-    for principal in data["privileged_principals"].values():
-        principal["arn"] = "arn:aws:iam::333333333333:role/TinyCCoE"
     data.pop("detection", None)
     assert warnings_of(write_yaml(tmp_path / "bu.yaml", data)) == []
 

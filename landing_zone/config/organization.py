@@ -191,6 +191,11 @@ class PrivilegedPrincipal(Model):
         "refused: the guardrails cannot reserve their names",
     )
     reason: str = Field(min_length=10, description="Why this principal is exempt")
+    every_account: bool = Field(
+        default=False,
+        description="true for a role deployed to every account (break-glass, the account "
+        "access role): its ARN's account is '*', and validation does not warn about it",
+    )
 
 
 PolicyType = Literal[
@@ -329,27 +334,44 @@ def principals_in_home_partition(config: LandingZoneConfig) -> Iterator[Problem]
 
 
 def principals_pinned(config: LandingZoneConfig) -> Iterator[Problem]:
-    """Every privileged principal names one account and one role: no ``*`` or ``?`` in either.
+    """Each privileged principal names one role: in one account (or every_account), no wildcard.
 
-    A wildcard exempts from the guardrails every role it matches, in every
-    account it matches, including roles a workload account creates later.
+    protect-privileged-roles stops anyone creating or re-trusting a role that
+    matches, but an account wildcard still exempts the role in every account
+    (whoever may assume it anywhere passes every guardrail there), and a name
+    wildcard exempts, and reserves, a whole family of names.
     """
     for key, principal in config.privileged_principals.items():
         # arn:<partition>:iam::<account>:role/<path and name>
         account, resource = principal.arn.split(":")[4:6]
         role = resource.removeprefix("role/")
-        loose = [
-            what
-            for what, value in (("account", account), ("role name", role))
-            if "*" in value or "?" in value
-        ]
-        if loose:
+        location = ("privileged_principals", key, "arn")
+        if account == "*" and not principal.every_account:
             yield Problem(
-                ("privileged_principals", key, "arn"),
-                f"a wildcard in the {' and the '.join(loose)} exempts from every guardrail each "
-                "role it matches, including ones a workload account creates later; pin the "
-                f"account (arn:{config.partition}:iam::111111111111:role/...) and the exact "
-                "role name",
+                location,
+                "a wildcard in the account exempts a role of this name in every account: "
+                "whoever may assume it in any account passes every guardrail there; pin the "
+                f"account where the role lives (arn:{config.partition}:iam::111111111111:role/...)"
+                ", or set every_account: true if the role is deployed to every account",
+            )
+        if "*" in role or "?" in role:
+            yield Problem(
+                location,
+                "a wildcard in the role name exempts every role it matches (and reserves all "
+                "those names); name the exact role",
+            )
+
+
+def every_account_means_any_account(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A principal marked every_account has '*' as its account."""
+    for key, principal in config.privileged_principals.items():
+        account = principal.arn.split(":")[4]
+        if principal.every_account and account != "*":
+            yield Problem(
+                ("privileged_principals", key, "every_account"),
+                f"every_account is true but the ARN names account {account}; write "
+                "arn:...:iam::*:role/... for a role deployed to every account, or drop "
+                "every_account",
             )
 
 
@@ -478,6 +500,7 @@ CHECKS: tuple[Check, ...] = (
     regions_one_partition,
     features_listed_once,
     principals_in_home_partition,
+    every_account_means_any_account,
     ou_keys_unique,
     ou_keys_not_reserved,
     ou_keys_distinct_ids,
