@@ -177,7 +177,7 @@ def test_too_many_accounts_for_one_stack_fail_before_synth_with_the_field_to_cha
     assert cli_main(["validate", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith(f"stack limit error: {path}:")
-    assert "the Acme-Organization stack would hold 584 resources (10 OUs, 541 created " in (
+    assert "the Acme-Organization stack would hold 585 resources (10 OUs, 541 created " in (
         captured.err
     )
     assert "CloudFormation allows 500" in captured.err

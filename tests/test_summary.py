@@ -54,7 +54,7 @@ def test_summary_shows_guardrail_budget_per_target(example_synth: Synth) -> None
     header = next(i for i, line in enumerate(lines) if line.startswith("Guardrail budget"))
     assert "SCPs 10 incl. FullAWSAccess, 2 reserved" in lines[header]
     root_scp = lines[header + 2].split()
-    assert root_scp[:5] == ["root", "SCP", "1", "of", "7"]
+    assert root_scp[:5] == ["root", "SCP", "2", "of", "7"]
     assert root_scp[6:8] == ["of", "10,240"]
     assert any(line.split()[:2] == ["root", "RCP"] for line in lines[header:])
 
