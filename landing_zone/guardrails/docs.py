@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 
 from landing_zone.config import LandingZoneConfig, guardrail_inputs
-from landing_zone.guardrails.catalog import GUARDRAILS
+from landing_zone.guardrails.catalog import (
+    CT_REGION_DENY_NOT_ACTION,
+    GUARDRAILS,
+    REGION_DENY_KEPT_DENIED,
+)
 from landing_zone.guardrails.detective import BY_ID as DETECTIVE_RULES_BY_ID
 from landing_zone.guardrails.detective import DETECTIVE_RULES, DetectiveRule
 from landing_zone.guardrails.model import Guardrail, render
@@ -24,43 +28,65 @@ from landing_zone.org_tree import ROOT
 # for the shared-accounts control too (a KeyError here if the rule is renamed).
 _CLOUDTRAIL_ENABLED = DETECTIVE_RULES_BY_ID["cloudtrail-enabled"]
 
-# Control Tower's mandatory and strongly recommended controls, and the elective
-# region deny, each with how this landing zone covers it besides the catalog
-# and the conformance pack: guardrails that name a control in the catalog, and
-# detective rules that name it in guardrails/detective.py, are filled in from
-# there. Notes state only what the code builds.
-# See: https://docs.aws.amazon.com/controltower/latest/controlreference/controls-reference.html
+# Every Control Tower control with preventive behaviour (and the mandatory and
+# strongly recommended detective ones), each with how this landing zone covers
+# it besides the catalog and the conformance pack: guardrails that name a
+# control in the catalog, and detective rules that name it in
+# guardrails/detective.py, are filled in from there (a test proves each
+# catalog mapping with a case). A control no guardrail names carries a note
+# that starts "Not applicable:" or "Not yet:" and says why. Notes state only
+# what the code builds.
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/mandatory-controls.html
 # See: https://docs.aws.amazon.com/controltower/latest/controlreference/strongly-recommended-controls.html
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/elective-preventive-controls.html
+# See: https://docs.aws.amazon.com/controltower/latest/controlreference/controls-reference.html
+MANDATORY = "mandatory"
+STRONGLY_RECOMMENDED = "strongly recommended"
+ELECTIVE = "elective"
 _CONTROLS: tuple[tuple[str, str, str, str], ...] = (
     # (id, category, what it requires, other coverage)
-    ("AWS-GR_AUDIT_BUCKET_DELETION_PROHIBITED", "mandatory", "Log archive cannot be deleted", ""),
+    # -- mandatory, Security OU (the log archive)
+    ("AWS-GR_AUDIT_BUCKET_DELETION_PROHIBITED", MANDATORY, "Log archive cannot be deleted", ""),
     (
         "AWS-GR_CT_AUDIT_BUCKET_ENCRYPTION_CHANGES_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "Log-archive encryption unchanged",
         "",
     ),
     (
         "AWS-GR_CT_AUDIT_BUCKET_LOGGING_CONFIGURATION_CHANGES_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "Log-archive access logging unchanged",
         "",
     ),
     (
         "AWS-GR_CT_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "Log-archive bucket policy unchanged",
         "",
     ),
     (
         "AWS-GR_CT_AUDIT_BUCKET_LIFECYCLE_CONFIGURATION_CHANGES_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "Log-archive lifecycle unchanged",
         "",
     ),
     (
+        "CT.S3.PV.8",
+        MANDATORY,
+        "Landing zone 4.0: no bucket or object change on the log buckets but writes, reads, "
+        "tags and retention",
+        "",
+    ),
+    (
+        "CT.S3.PV.7",
+        MANDATORY,
+        "Landing zone 4.0: the same for the Config delivery bucket",
+        "",
+    ),
+    (
         "AWS-GR_AUDIT_BUCKET_PUBLIC_READ_PROHIBITED",
-        "mandatory (detective)",
+        f"{MANDATORY} (detective)",
         "Detect public read on the log archive",
         "Also prevented: protect-log-archive-buckets denies changing the buckets' policy, ACLs "
         "and Block Public Access, and the S3_POLICY on the root "
@@ -68,96 +94,103 @@ _CONTROLS: tuple[tuple[str, str, str, str], ...] = (
     ),
     (
         "AWS-GR_AUDIT_BUCKET_PUBLIC_WRITE_PROHIBITED",
-        "mandatory (detective)",
+        f"{MANDATORY} (detective)",
         "Detect public write on the log archive",
         "Also prevented, as for public read above.",
     ),
     (
-        "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
-        "mandatory",
-        "No changes to the landing zone's trail",
-        "",
-    ),
-    (
-        "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
-        "mandatory (detective)",
-        "Trail delivers to CloudWatch Logs",
-        "Built in: the organization trail delivers to the KMS-encrypted log group "
-        "`/<prefix>/landing-zone/organization-trail` in the management account.",
-    ),
-    (
-        "AWS-GR_CLOUDTRAIL_ENABLED",
-        "mandatory (detective)",
-        "CloudTrail enabled in all regions",
-        "Built in: the organization trail is multi-region and logs every account; member "
-        "accounts can see an organization trail but not change or stop it.",
-    ),
-    (
-        "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
-        "mandatory (detective)",
-        "Log file validation on",
-        "Built in: the organization trail has log file validation on.",
-    ),
-    (
         "AWS-GR_DETECT_CLOUDTRAIL_ENABLED_ON_SHARED_ACCOUNTS",
-        "mandatory (detective)",
+        f"{MANDATORY} (detective)",
         "Shared accounts under Security have CloudTrail",
         "Built in: the organization trail logs every account, the Security OU's included. "
         f"The conformance pack's Config rule `{_CLOUDTRAIL_ENABLED.id}` "
         f"({_CLOUDTRAIL_ENABLED.source_identifier}, listed under the member-accounts control) "
         "checks every account with a recorder, shared accounts too.",
     ),
-    ("AWS-GR_CONFIG_ENABLED", "mandatory", "Config enabled in all regions", ""),
-    ("AWS-GR_CONFIG_CHANGE_PROHIBITED", "mandatory", "No changes to Config recording", ""),
+    # -- mandatory, every OU
+    (
+        "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
+        MANDATORY,
+        "No changes to the landing zone's trail",
+        "",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_CLOUDWATCH_LOGS_ENABLED",
+        MANDATORY,
+        "Trail keeps delivering to CloudWatch Logs (same SCP as the trail control)",
+        "Built in: the organization trail delivers to the KMS-encrypted log group "
+        "`/<prefix>/landing-zone/organization-trail` in the management account.",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_ENABLED",
+        MANDATORY,
+        "CloudTrail stays on in all regions (same SCP)",
+        "Built in: the organization trail is multi-region and logs every account; member "
+        "accounts can see an organization trail but not change or stop it.",
+    ),
+    (
+        "AWS-GR_CLOUDTRAIL_VALIDATION_ENABLED",
+        MANDATORY,
+        "Log file validation stays on (same SCP)",
+        "Built in: the organization trail has log file validation on.",
+    ),
+    ("AWS-GR_CONFIG_ENABLED", MANDATORY, "Config stays on in all regions", ""),
+    ("AWS-GR_CONFIG_CHANGE_PROHIBITED", MANDATORY, "No changes to Config recording", ""),
     (
         "AWS-GR_CONFIG_AGGREGATION_AUTHORIZATION_POLICY",
-        "mandatory",
-        "No changes to aggregation authorizations",
+        MANDATORY,
+        "No deletion of aggregation authorizations",
         "",
     ),
     (
         "AWS-GR_CONFIG_AGGREGATION_CHANGE_PROHIBITED",
-        "mandatory",
-        "No changes to Config aggregation",
+        MANDATORY,
+        "No changes to the landing zone's tags on Config resources",
         "",
     ),
     (
         "AWS-GR_CONFIG_RULE_CHANGE_PROHIBITED",
-        "mandatory",
-        "No changes to the landing zone's Config rules",
+        MANDATORY,
+        "No changes to the landing zone's Config rules and aggregators",
         "",
     ),
     (
         "AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "No changes to the landing zone's IAM roles",
         "",
     ),
     (
         "AWS-GR_LAMBDA_CHANGE_PROHIBITED",
-        "mandatory",
-        "No changes to the landing zone's functions",
+        MANDATORY,
+        "No changes to the landing zone's functions and their event sources",
         "",
     ),
-    ("AWS-GR_SNS_CHANGE_PROHIBITED", "mandatory", "No changes to the landing zone's topics", ""),
+    ("AWS-GR_SNS_CHANGE_PROHIBITED", MANDATORY, "No changes to the landing zone's topics", ""),
     (
         "AWS-GR_SNS_SUBSCRIPTION_CHANGE_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "No changes to their subscriptions",
         "",
     ),
-    ("AWS-GR_LOG_GROUP_POLICY", "mandatory", "No changes to the landing zone's log groups", ""),
+    (
+        "CT.SNS.PV.1",
+        MANDATORY,
+        "Landing zone 4.0: no topic or subscription change on the logging topic",
+        "",
+    ),
+    ("AWS-GR_LOG_GROUP_POLICY", MANDATORY, "No changes to the landing zone's log groups", ""),
     (
         "AWS-GR_CLOUDWATCH_EVENTS_CHANGE_PROHIBITED",
-        "mandatory",
+        MANDATORY,
         "No changes to the landing zone's rules",
         "",
     ),
-    ("AWS-GR_REGION_DENY", "elective", "Deny ungoverned regions", ""),
-    ("AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS", "strongly recommended", "No root access keys", ""),
-    ("AWS-GR_RESTRICT_ROOT_USER", "strongly recommended", "No root user actions", ""),
+    # -- strongly recommended
+    ("AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS", STRONGLY_RECOMMENDED, "No root access keys", ""),
+    ("AWS-GR_RESTRICT_ROOT_USER", STRONGLY_RECOMMENDED, "No root user actions", ""),
     *(
-        (control, "strongly recommended (detective)", requirement, coverage)
+        (control, f"{STRONGLY_RECOMMENDED} (detective)", requirement, coverage)
         for control, requirement, coverage in (
             (
                 "AWS-GR_ENCRYPTED_VOLUMES",
@@ -197,6 +230,139 @@ _CONTROLS: tuple[tuple[str, str, str, str], ...] = (
             ),
         )
     ),
+    # -- elective SCPs
+    ("AWS-GR_REGION_DENY", ELECTIVE, "Deny ungoverned regions", ""),
+    (
+        "AWS-GR_AUDIT_BUCKET_ENCRYPTION_ENABLED",
+        ELECTIVE,
+        "No bucket encryption changes",
+        "",
+    ),
+    ("AWS-GR_AUDIT_BUCKET_LOGGING_ENABLED", ELECTIVE, "No access-logging changes", ""),
+    ("AWS-GR_AUDIT_BUCKET_POLICY_CHANGES_PROHIBITED", ELECTIVE, "No bucket policy changes", ""),
+    ("AWS-GR_AUDIT_BUCKET_RETENTION_POLICY", ELECTIVE, "No lifecycle changes", ""),
+    (
+        "AWS-GR_DISALLOW_CROSS_REGION_NETWORKING",
+        ELECTIVE,
+        "No peering, CloudFront or Global Accelerator",
+        "",
+    ),
+    ("AWS-GR_DISALLOW_VPC_INTERNET_ACCESS", ELECTIVE, "No internet gateways", ""),
+    ("AWS-GR_DISALLOW_VPN_CONNECTIONS", ELECTIVE, "No VPN", ""),
+    (
+        "AWS-GR_RESTRICT_S3_CROSS_REGION_REPLICATION",
+        ELECTIVE,
+        "No S3 replication",
+        "",
+    ),
+    (
+        "AWS-GR_RESTRICT_S3_DELETE_WITHOUT_MFA",
+        ELECTIVE,
+        "S3 deletes only with MFA",
+        "Not yet: its Deny applies whenever aws:MultiFactorAuthPresent is false or absent, and "
+        "the key is absent from requests made with role sessions that were not started with "
+        "MFA (workload roles, service roles, pipelines), so attached anywhere it would stop "
+        "every such delete; it needs a per-OU exemption design first "
+        "(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+        "#condition-keys-multifactorauthpresent).",
+    ),
+    (
+        "CT.CLOUDFORMATION.PR.1",
+        ELECTIVE,
+        "No CloudFormation registry changes",
+        "",
+    ),
+    ("CT.APPSYNC.PV.1", ELECTIVE, "Private AppSync GraphQL APIs only", ""),
+    ("CT.EC2.PV.1", ELECTIVE, "No snapshots of unencrypted volumes", ""),
+    ("CT.EC2.PV.2", ELECTIVE, "No attaching unencrypted volumes", ""),
+    ("CT.EC2.PV.3", ELECTIVE, "No public EBS snapshots", ""),
+    ("CT.EC2.PV.5", ELECTIVE, "No VM Import/Export", ""),
+    (
+        "CT.EC2.PV.6",
+        ELECTIVE,
+        "No Spot Instance or Spot Fleet requests",
+        "Not yet: a purchasing choice rather than a security control; add it to a pack when an "
+        "OU needs it.",
+    ),
+    ("CT.KMS.PV.1", ELECTIVE, "KMS grants only through AWS services", ""),
+    (
+        "CT.KMS.PV.2",
+        ELECTIVE,
+        "No RSA_2048 keys for encryption",
+        "Not yet: a key-spec policy choice; no case written.",
+    ),
+    ("CT.KMS.PV.3", ELECTIVE, "No bypassing the key policy lockout check", ""),
+    *(
+        (
+            control,
+            ELECTIVE,
+            f"New KMS keys only with origin {origin}",
+            "Not applicable as a default: each of these three allows only one special key "
+            f"origin ({origin} here), so it would forbid ordinary AWS_KMS keys; enable one "
+            "only for an OU that has chosen that key store.",
+        )
+        for control, origin in (
+            ("CT.KMS.PV.4", "AWS_CLOUDHSM"),
+            ("CT.KMS.PV.5", "EXTERNAL"),
+            ("CT.KMS.PV.6", "EXTERNAL_KEY_STORE"),
+        )
+    ),
+    ("CT.LAMBDA.PV.1", ELECTIVE, "Lambda function URLs use IAM auth", ""),
+    (
+        "CT.LAMBDA.PV.2",
+        ELECTIVE,
+        "Lambda permissions only for the function's own account",
+        "Not yet: its artifact compares lambda:Principal with the ${aws:PrincipalAccount} "
+        "policy variable, which landing_zone/guardrails/evaluate.py does not implement, so no "
+        "case could prove it.",
+    ),
+    (
+        "CT.MULTISERVICE.PV.1",
+        ELECTIVE,
+        "Region deny with a region list per OU",
+        "Not yet: region-deny can be attached per OU, but with one region list "
+        "(`regions.governed`) for the whole organization.",
+    ),
+    (
+        "CT.S3.PV.1",
+        ELECTIVE,
+        "Protect Control Tower's AWS Backup report buckets",
+        "Not applicable: protects buckets of Control Tower's AWS Backup integration; this "
+        "landing zone creates no Backup report bucket.",
+    ),
+    # -- elective RCPs
+    ("CT.KMS.PV.7", f"{ELECTIVE} (RCP)", "KMS only for the organization and AWS services", ""),
+    (
+        "CT.S3.PV.2",
+        f"{ELECTIVE} (RCP)",
+        "S3 only with Authorization-header authentication",
+        "Not yet: it forbids presigned URLs and browser POST uploads, which workloads use; an "
+        "OU-level opt-in needs a case design for s3:authType first.",
+    ),
+    (
+        "CT.S3.PV.3",
+        f"{ELECTIVE} (RCP)",
+        "S3 only over TLS 1.3",
+        "Not yet: rcp-enforce-tls requires TLS; a 1.3 minimum breaks clients that only speak "
+        "TLS 1.2.",
+    ),
+    ("CT.S3.PV.4", f"{ELECTIVE} (RCP)", "S3 only for the organization and AWS services", ""),
+    ("CT.S3.PV.5", f"{ELECTIVE} (RCP)", "S3 only over TLS", ""),
+    (
+        "CT.S3.PV.6",
+        f"{ELECTIVE} (RCP)",
+        "S3 uploads only with SSE-KMS",
+        "Not yet: its exception for buckets with SSE-KMS default encryption needs a case "
+        "design; no case written.",
+    ),
+    (
+        "CT.SECRETSMANAGER.PV.1",
+        f"{ELECTIVE} (RCP)",
+        "Secrets only for the organization and AWS services",
+        "",
+    ),
+    ("CT.SQS.PV.1", f"{ELECTIVE} (RCP)", "SQS only for the organization and AWS services", ""),
+    ("CT.STS.PV.1", f"{ELECTIVE} (RCP)", "STS only for the organization and AWS services", ""),
 )
 
 
@@ -270,6 +436,54 @@ def _statements_json(guardrail: Guardrail, config: LandingZoneConfig) -> str:
         render(s, kind=guardrail.kind, inputs=inputs) for s in guardrail.statements(inputs)
     ]
     return json.dumps(statements, indent=2)
+
+
+Status = str  # "covered", "opt-in", "not applicable", "not yet", "detective"
+
+
+def coverage_rows(where: dict[str, list[str]]) -> list[tuple[str, str, str, Status, str]]:
+    """(control, category, requirement, status, coverage text) for the coverage table.
+
+    ``where`` is :func:`reach` of the plan: a guardrail that reaches a target
+    covers its controls; one in no attached pack offers them as an opt-in pack.
+    """
+    rows = []
+    for control, category, requirement, note in CONTROL_TOWER:
+        naming = [g for g in GUARDRAILS if control in g.controls.control_tower]
+        attached = [g for g in naming if where.get(g.id)]
+        if attached:
+            status = "covered"
+            by = ", ".join(f"`{g.id}`" for g in attached)
+        elif naming:
+            status = "opt-in"
+            by = ", ".join(
+                f"`{g.id}` (pack {', '.join(f'`{p.id}`' for p in PACKS if g.id in p.guardrails)})"
+                for g in naming
+            )
+        elif note.startswith("Not applicable"):
+            status, by = "not applicable", ""
+        elif note.startswith("Not yet"):
+            status, by = "not yet", ""
+        else:
+            status, by = "detective", ""
+        rows.append((control, category, requirement, status, "; ".join(filter(None, (by, note)))))
+    return rows
+
+
+def coverage_counts(
+    rows: list[tuple[str, str, str, Status, str]],
+) -> dict[str, dict[str, int]]:
+    """Preventive controls per category (RCPs counted as elective) by status."""
+    counts: dict[str, dict[str, int]] = {}
+    for _, category, _, status, _ in rows:
+        if "detective" in category:
+            continue
+        by_status = counts.setdefault(
+            category.removesuffix(" (RCP)"),
+            {"covered": 0, "opt-in": 0, "not applicable": 0, "not yet": 0},
+        )
+        by_status[status] += 1
+    return counts
 
 
 def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
@@ -357,21 +571,55 @@ def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
             "</details>",
             "",
         ]
+    rows = coverage_rows(where)
     out += [
         "## Control Tower coverage",
         "",
-        "Each Control Tower mandatory and strongly recommended control, and how this landing "
-        "zone covers it. Preventive coverage is read from the catalog above; detective "
-        "coverage from the rule table of the organization conformance pack "
-        "(`landing_zone/guardrails/detective.py`, listed in [detection.md](detection.md)), "
-        "which deploys unless `detection.conformance_pack.enabled` is false.",
+        "Every Control Tower control with preventive behaviour that this landing zone has "
+        "mapped (mandatory, strongly recommended, elective, and the CT.*.PV SCP and RCP "
+        "controls read so far), and the mandatory and strongly recommended detective "
+        "controls. A row is *covered* or *opt-in* only when a guardrail names the control in "
+        "the catalog, and a test then requires a case (tests/guardrail_cases.py, evaluated "
+        "against synthesized policies) that the guardrail alone denies. *Opt-in* guardrails "
+        "are in packs the example does not attach. Detective coverage is read from the rule "
+        "table of the organization conformance pack (`landing_zone/guardrails/detective.py`, "
+        "listed in [detection.md](detection.md)), which deploys unless "
+        "`detection.conformance_pack.enabled` is false.",
         "",
-        "| control | category | requires | covered by |",
-        "| --- | --- | --- | --- |",
+        "| category | preventive controls | covered | opt-in pack | not applicable | not yet |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for control, category, requirement, note in CONTROL_TOWER:
-        covering = ", ".join(f"`{g.id}`" for g in GUARDRAILS if control in g.controls.control_tower)
-        covered = "; ".join(filter(None, (covering, note + _detective_off(control, config))))
-        out.append(f"| {control} | {category} | {requirement} | {covered} |")
+    for category, counts in coverage_counts(rows).items():
+        out.append(
+            f"| {category} | {sum(counts.values())} | {counts['covered']} | "
+            f"{counts['opt-in']} | {counts['not applicable']} | {counts['not yet']} |"
+        )
+    out += [
+        "",
+        "| control | category | requires | status | covered by |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for control, category, requirement, status, note in rows:
+        out.append(
+            f"| {control} | {category} | {requirement} | {status} | "
+            f"{note}{_detective_off(control, config)} |"
+        )
+    out += [
+        "",
+        "### Region deny: Control Tower's exemptions",
+        "",
+        f"`region-deny` exempts the {len(CT_REGION_DENY_NOT_ACTION)} entries of "
+        "AWS-GR_REGION_DENY's `NotAction` list, in its order; "
+        f"{len(REGION_DENY_KEPT_DENIED)} of them stay denied here. Every entry is pinned by "
+        "a case allowed in an ungoverned region (tests/guardrail_cases.py), and each service "
+        "exempt only in part by a case denied there.",
+        "",
+        "| exemption kept denied | why |",
+        "| --- | --- |",
+        *(f"| `{action}` | {why} |" for action, why in REGION_DENY_KEPT_DENIED.items()),
+        *(() if REGION_DENY_KEPT_DENIED else ("| (none) | every exemption is adopted |",)),
+        "",
+        "Exempt entries: " + ", ".join(f"`{a}`" for a in CT_REGION_DENY_NOT_ACTION) + ".",
+    ]
     out.append("")
     return "\n".join(out)

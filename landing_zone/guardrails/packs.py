@@ -75,6 +75,46 @@ PACKS: tuple[Pack, ...] = (
         guardrails=("deny-long-term-commitments", "sandbox-instance-types"),
     ),
     Pack(
+        id="ct-network",
+        summary="Opt-in, Control Tower electives: no internet gateways or default VPCs, no "
+        "peering, CloudFront or Global Accelerator, no VPN. For OUs behind a central network "
+        "hub.",
+        guardrails=(
+            "deny-vpc-internet-access",
+            "deny-cross-region-networking",
+            "deny-vpn-connections",
+        ),
+    ),
+    Pack(
+        id="ct-data",
+        summary="Opt-in, Control Tower data controls: no S3 replication, no unencrypted EBS "
+        "snapshots or attachments, no public snapshots, no VM Import/Export, KMS lockout and "
+        "grant safety.",
+        guardrails=(
+            "deny-s3-replication",
+            "require-encrypted-ebs",
+            "deny-public-ebs-snapshots",
+            "deny-vm-import-export",
+            "kms-key-safety",
+        ),
+    ),
+    Pack(
+        id="ct-s3-settings",
+        summary="Opt-in: bucket policy, encryption, logging and lifecycle changeable only by "
+        "the privileged roles, for OUs whose buckets only the pipeline provisions.",
+        guardrails=("freeze-s3-bucket-settings",),
+    ),
+    Pack(
+        id="ct-compute",
+        summary="Opt-in, Control Tower compute and deployment controls: IAM-authenticated "
+        "Lambda function URLs, private AppSync APIs, no CloudFormation registry changes.",
+        guardrails=(
+            "deny-public-lambda-urls",
+            "deny-public-appsync-apis",
+            "protect-cloudformation-registry",
+        ),
+    ),
+    Pack(
         id="suspended",
         summary="Deny everything except the privileged roles.",
         guardrails=("deny-all-suspended",),
