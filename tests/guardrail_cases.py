@@ -550,6 +550,38 @@ _TABLE: tuple[Case, ...] = (
         region="us-east-1",
         proves=("AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",),
     ),
+    # Lending an exempt role to one's own code, or feeding its function a
+    # forged event, would act with its exemptions.
+    Case(
+        "admin-passes-detection-handler-role",
+        "workload-admin",
+        "iam:PassRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-DetectionHandler-eu-west-1",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-passes-break-glass-role",
+        "workload-admin",
+        "iam:PassRole",
+        f"arn:aws:iam::{ACCOUNT}:role/AcmeBreakGlass",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-invokes-detection-handler",
+        "workload-admin",
+        "lambda:InvokeFunction",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-DetectionHandler",
+        "all",
+    ),
+    Case(
+        "admin-invokes-own-function",
+        "workload-admin",
+        "lambda:InvokeFunction",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:retail-api",
+        "suspended",
+    ),
     Case(
         "impostor-of-pinned-ccoe-role-stops-trail",
         "ccoe-impostor",

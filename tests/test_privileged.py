@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.config.privileged import MIN_LITERAL_PREFIX, unprotectable
-from landing_zone.guardrails.catalog import ROLE_CHANGE_ACTIONS
+from landing_zone.guardrails.catalog import ROLE_PROTECTION_ACTIONS
 from landing_zone.guardrails.evaluate import FULL_ACCESS, Request, evaluate
 from landing_zone.guardrails.packer import plan_guardrails
 from tests.conftest import EXAMPLE
@@ -84,7 +84,7 @@ def escalations(config: LandingZoneConfig) -> list[str]:
     for pattern in sorted(exempted_patterns(config)):
         role = role_matching(pattern)
         for ou, path_levels in levels.items():
-            for action in ROLE_CHANGE_ACTIONS:
+            for action in ROLE_PROTECTION_ACTIONS:
                 asked = request(principal=admin, action=action, resource=role)
                 if evaluate(path_levels, asked) != "deny":
                     found.append(f"{ou} {action} {role}")
@@ -98,7 +98,7 @@ def privileged_denied(config: LandingZoneConfig) -> list[str]:
     for principal in config.privileged_principals.values():
         role = role_matching(principal.arn)
         for ou, path_levels in levels.items():
-            for action in ROLE_CHANGE_ACTIONS:
+            for action in ROLE_PROTECTION_ACTIONS:
                 asked = request(principal=role, action=action, resource=role)
                 if evaluate(path_levels, asked) == "deny":
                     found.append(f"{ou} {action} {role}")
@@ -151,6 +151,11 @@ REFUSED = {
         "Identity Center"
     ),
     "arn:aws:iam::*:role/aws-service-role/guardduty.amazonaws.com/x": "service-linked",
+    # Wildcards that reach the reserved paths without spelling them out.
+    "arn:aws:iam::*:role/aws-reserved*": "Identity Center",
+    "arn:aws:iam::*:role/aws-reserved?sso.amazonaws.com/*": "Identity Center",
+    "arn:aws:iam::*:role/aws-reserv*": "Identity Center",
+    "arn:aws:iam::*:role/aws-service-role*": "service-linked",
     "arn:aws:iam::111111111111:user/alice": "IAM users cannot be privileged",
     "arn:aws:iam::111111111111:root": "root user cannot be exempt",
     "arn:aws:iam::*:group/Admins": "only IAM roles",

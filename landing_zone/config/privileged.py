@@ -94,22 +94,9 @@ def unprotectable(arn: str) -> str | None:
             f"'{role}' is not a valid role name or path (letters, digits, +=,.@_- and / "
             "between path parts; * and ? as wildcards)"
         )
-    if role.startswith("aws-reserved/"):
-        return (
-            "Identity Center creates the roles under aws-reserved/ itself (through its "
-            "service-linked role, which SCPs do not affect), and names them after permission "
-            "sets that any Identity Center administrator can create, so the guardrails cannot "
-            "reserve those names; exempt a role you deploy and let the permission set's users "
-            "assume it"
-        )
-    if role.startswith("aws-service-role/"):
-        return (
-            "SCPs never apply to service-linked roles, so exempting one does nothing; "
-            "remove this principal"
-        )
     wildcard = _WILDCARD.search(role)
+    literal = role if wildcard is None else role[: wildcard.start()]
     if wildcard is not None and wildcard.start() < MIN_LITERAL_PREFIX:
-        literal = role[: wildcard.start()]
         reach = f"whose name starts with '{literal}'" if literal else "in the account"
         return (
             f"'role/{role}' matches every role {reach}: the "
@@ -117,7 +104,29 @@ def unprotectable(arn: str) -> str | None:
             f"teams could not create one; give at least {MIN_LITERAL_PREFIX} literal "
             "characters before the first wildcard (role/AcmeCCoE-*) or, better, the exact name"
         )
+    if _may_match_under(role, literal, "aws-reserved/"):
+        return (
+            "Identity Center creates the roles under aws-reserved/ itself (through its "
+            "service-linked role, which SCPs do not affect), and names them after permission "
+            "sets that any Identity Center administrator can create, so the guardrails cannot "
+            "reserve those names; exempt a role you deploy and let the permission set's users "
+            "assume it"
+        )
+    if _may_match_under(role, literal, "aws-service-role/"):
+        return (
+            "SCPs never apply to service-linked roles, so exempting one does nothing; "
+            "remove this principal"
+        )
     return None
+
+
+def _may_match_under(role: str, literal: str, path: str) -> bool:
+    """Whether the pattern can match a role under ``path``: it starts there, or its
+    literal text before the first wildcard is a beginning of ``path`` (``aws-reserv*``,
+    ``aws-reserved?sso...``)."""
+    if role.startswith(path):
+        return True
+    return literal != role and path.startswith(literal)
 
 
 def privileged_arn(value: str) -> str:

@@ -369,6 +369,13 @@ ROLE_CHANGE_ACTIONS = (
     "iam:UpdateRoleDescription",
 )
 
+# Changing a protected role, or lending it to code: iam:PassRole is how a
+# Lambda function, an EC2 instance profile or a CloudFormation stack comes to
+# run as the role, which would hand its exemptions to whoever wrote the code.
+# The StackSets pass the landing zone's roles to its own functions and are
+# exempt. See: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+ROLE_PROTECTION_ACTIONS = tuple(sorted((*ROLE_CHANGE_ACTIONS, "iam:PassRole")))
+
 # The roles IAM Identity Center creates in each account from permission sets
 # (AWSReservedSSO_<permission set>_<suffix>, under a path that may carry the
 # instance's region). Identity Center manages them through its service-linked
@@ -390,7 +397,7 @@ def _privileged_roles(i: GuardrailInputs) -> tuple[Statement, ...]:
     return (
         Statement(
             sid="ProtectPrivilegedRoles",
-            actions=ROLE_CHANGE_ACTIONS,
+            actions=ROLE_PROTECTION_ACTIONS,
             resources=(*i.exempt_arns, _arn(i, "iam", IDENTITY_CENTER_ROLES)),
         ),
     )
@@ -408,9 +415,14 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
     return (
         Statement(
             sid="ProtectLandingZoneRoles",
-            actions=ROLE_CHANGE_ACTIONS,
+            actions=ROLE_PROTECTION_ACTIONS,
             resources=roles,
         ),
+        # InvokeFunction too: the handlers act on what their event says (a
+        # forged Delete event would turn detection off), and some of their
+        # roles are exempt from guardrails. CloudFormation invokes them for
+        # the StackSets (exempt); EventBridge and SNS invoke as service
+        # principals, which SCPs do not affect.
         Statement(
             sid="ProtectLandingZoneFunctions",
             actions=(
@@ -420,6 +432,7 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "lambda:DeleteEventSourceMapping",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
+                "lambda:InvokeFunction",
                 "lambda:PublishVersion",
                 "lambda:PutFunctionConcurrency",
                 "lambda:RemovePermission",
