@@ -171,7 +171,6 @@ SERVICES: tuple[DetectionService, ...] = (
                     (
                         "guardduty:UpdateDetector",
                         "guardduty:UpdateOrganizationConfiguration",
-                        "guardduty:GetDetector",
                     ),
                     "arn:{partition}:guardduty:{region}:{account}:detector/*",
                 ),
@@ -237,7 +236,6 @@ SERVICES: tuple[DetectionService, ...] = (
                 Grant(
                     (
                         "inspector2:AssociateMember",
-                        "inspector2:BatchGetAccountStatus",
                         "inspector2:Enable",
                         "inspector2:ListMembers",
                         "inspector2:UpdateOrganizationConfiguration",

@@ -92,6 +92,16 @@ def example_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def everything_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The minimal fixture with ``tests.variants.EVERYTHING`` (every detection service on,
+    COMPLIANCE Object Lock), synthesized once for the modules that check those settings."""
+    from tests.variants import EVERYTHING, minimal_variant
+
+    path = minimal_variant(tmp_path_factory.mktemp("everything"), append=EVERYTHING)
+    return synthesize(path, tmp_path_factory.mktemp("everything.out"))
+
+
+@pytest.fixture(scope="session")
 def organization_template(example_synth: Synth) -> dict[str, Any]:
     return example_synth.templates["Acme-Organization"]
 

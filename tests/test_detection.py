@@ -19,7 +19,7 @@ from landing_zone.app import build_landing_zone
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.detective import DETECTIVE_RULES, rules_for_region
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
-from tests.conftest import EXAMPLE, Synth, cdk_context, synthesize
+from tests.conftest import EXAMPLE, Synth, cdk_context
 from tests.templates import (
     cfn_lint_errors,
     nag_failures,
@@ -425,40 +425,6 @@ def test_findings_go_to_an_encrypted_topic_with_email_subscriptions(
 
 # ---- variants ---------------------------------------------------------------------------
 
-EVERYTHING = """\
-detection:
-  guardduty:
-    protection_plans:
-      eks_audit_logs: false
-    finding_publishing_frequency: ONE_HOUR
-  security_hub:
-    policies:
-      default:
-        targets: [root]
-        standards: [aws-foundational-security-best-practices, cis-aws-foundations-benchmark-v5.0.0]
-      off-in-prod:
-        targets: [prod]
-        enabled: false
-  conformance_pack:
-    disabled_rules:
-      ebs-optimized-instance: Every instance type we use is EBS-optimized by default
-  access_analyzer:
-    unused_access:
-      enabled: true
-      unused_access_age_days: 30
-  inspector:
-    scan_types: [EC2, LAMBDA, LAMBDA_CODE]
-  macie:
-    enabled: true
-  notifications:
-    emails: [a@tiny.example, b@tiny.example]
-    security_hub_min_severity: CRITICAL
-    guardduty_min_severity: 8.5
-    slack:
-      workspace_id: T0123ABCD
-      channel_id: C0123456789
-"""
-
 NOTHING = """\
 detection:
   guardduty: {enabled: false}
@@ -472,9 +438,9 @@ detection:
 
 
 @pytest.fixture(scope="module")
-def everything(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    path = minimal_variant(tmp_path_factory.mktemp("everything"), append=EVERYTHING)
-    return synthesize(path, tmp_path_factory.mktemp("everything.out"))
+def everything(everything_synth: Synth) -> Synth:
+    """The minimal config with every detection switch on (tests/variants.py, EVERYTHING)."""
+    return everything_synth
 
 
 def test_everything_on_adds_macie_slack_and_the_variant_settings(everything: Synth) -> None:

@@ -8,8 +8,10 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from landing_zone.constructs.keys import KEY_ADMIN_ACTIONS
+from landing_zone.constructs.log_archive import PROTECTED_OBJECT_ACTIONS
 from landing_zone.guardrails.evaluate import Request, resource_policy_decision
 from tests.cfn_resolve import Resolver
+from tests.conftest import Synth
 from tests.templates import resources_of
 
 ORG = "o-a1b2c3d4e5"
@@ -45,6 +47,98 @@ def test_log_bucket_has_object_lock_with_default_governance_retention(template: 
                 "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
             },
         },
+    )
+
+
+# ---- COMPLIANCE Object Lock: the everything variant (tests/variants.py) -------------------
+
+COMPLIANCE_DAYS = 400  # object_lock.days of tests.variants.EVERYTHING
+TINY_AUDIT = "222222222222"  # the minimal fixture's adopted audit account
+TINY_PRIVILEGED = "TinyCCoE"  # its one privileged principal
+
+
+@pytest.fixture(scope="module")
+def compliance_template(everything_synth: Synth) -> dict[str, Any]:
+    """The log archive of a config with ``object_lock: {mode: COMPLIANCE, days: 400}``."""
+    return everything_synth.stackset_templates["Tiny-LogArchive/Template"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "mode", "days"),
+    [
+        ("log_archive_template", "GOVERNANCE", 365),
+        ("compliance_template", "COMPLIANCE", COMPLIANCE_DAYS),
+    ],
+)
+def test_object_lock_mode_and_days_follow_config_on_the_log_bucket_only(
+    request: pytest.FixtureRequest, fixture: str, mode: str, days: int
+) -> None:
+    template: dict[str, Any] = request.getfixturevalue(fixture)
+    locked = {
+        logical_id: bucket
+        for logical_id, bucket in resources_of(template, "AWS::S3::Bucket").items()
+        if "ObjectLockConfiguration" in bucket["Properties"]
+    }
+    logs_id, logs = bucket_named(template, "logs")
+    assert list(locked) == [logs_id]
+    assert logs["Properties"]["ObjectLockEnabled"] is True
+    assert logs["Properties"]["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": mode, "Days": days}},
+    }
+    # Expiry defaults to the lock period: a locked version cannot be deleted
+    # earlier, so an earlier expiry would only leave delete markers behind.
+    rules = {r["Id"]: r for r in logs["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["ArchiveThenExpire"]["ExpirationInDays"] == days
+    assert logs["DeletionPolicy"] == logs["UpdateReplacePolicy"] == "Retain"
+
+
+def _logs_bucket_policy(template: dict[str, Any], *, reader: str) -> dict[str, Any]:
+    resolve = Resolver(
+        template, account=LOG_ARCHIVE, region=HOME, parameters={"ReaderAccountId": reader}
+    )
+    logs_id, _ = bucket_named(template, "logs")
+    (policy,) = [
+        p
+        for p in resources_of(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logs_id}
+    ]
+    document: dict[str, Any] = resolve(policy["Properties"]["PolicyDocument"])
+    return document
+
+
+@pytest.mark.parametrize("action", PROTECTED_OBJECT_ACTIONS)
+def test_compliance_mode_keeps_the_governance_bucket_policy_decisions(
+    log_archive_template: dict[str, Any], compliance_template: dict[str, Any], action: str
+) -> None:
+    """The bucket policy does not depend on the lock mode: under COMPLIANCE too only the
+    privileged roles may try to remove, shorten or relabel a log (and Object Lock then
+    refuses them as well until the days pass)."""
+    modes = {
+        "GOVERNANCE": (log_archive_template, AUDIT, "acme", "AcmeBreakGlass"),
+        "COMPLIANCE": (compliance_template, TINY_AUDIT, "tiny", TINY_PRIVILEGED),
+    }
+    decisions = {}
+    for mode, (template, reader, prefix, privileged) in modes.items():
+        policy = _logs_bucket_policy(template, reader=reader)
+        obj = f"arn:aws:s3:::{prefix}-log-archive-logs-{LOG_ARCHIVE}-{HOME}/AWSLogs/x/f.json.gz"
+        decisions[mode] = {
+            who: resource_policy_decision(
+                policy,
+                Request(action, obj, {**TLS, **principal_arn(principal)}, principal=principal),
+            )
+            for who, principal in (
+                ("admin", ADMIN),
+                ("privileged", role(LOG_ARCHIVE, privileged)),
+            )
+        }
+    assert (
+        decisions["COMPLIANCE"]
+        == decisions["GOVERNANCE"]
+        == {
+            "admin": "deny",
+            "privileged": "none",
+        }
     )
 
 

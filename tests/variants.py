@@ -26,6 +26,47 @@ SUSPENDED = """\
 """
 SUSPENDED_GUARDRAILS = "guardrails:\n  attachments:\n    suspended: [suspended]\n"
 
+# What the minimal fixture leaves off or at its default: every detection
+# service on, with non-default settings, and COMPLIANCE Object Lock on the
+# log archive. Synthesized once per session (conftest.py, everything_synth).
+EVERYTHING = """\
+detection:
+  guardduty:
+    protection_plans:
+      eks_audit_logs: false
+    finding_publishing_frequency: ONE_HOUR
+  security_hub:
+    policies:
+      default:
+        targets: [root]
+        standards: [aws-foundational-security-best-practices, cis-aws-foundations-benchmark-v5.0.0]
+      off-in-prod:
+        targets: [prod]
+        enabled: false
+  conformance_pack:
+    disabled_rules:
+      ebs-optimized-instance: Every instance type we use is EBS-optimized by default
+  access_analyzer:
+    unused_access:
+      enabled: true
+      unused_access_age_days: 30
+  inspector:
+    scan_types: [EC2, LAMBDA, LAMBDA_CODE]
+  macie:
+    enabled: true
+  notifications:
+    emails: [a@tiny.example, b@tiny.example]
+    security_hub_min_severity: CRITICAL
+    guardduty_min_severity: 8.5
+    slack:
+      workspace_id: T0123ABCD
+      channel_id: C0123456789
+log_archive:
+  object_lock:
+    mode: COMPLIANCE
+    days: 400
+"""
+
 
 def variant(
     base: Path,

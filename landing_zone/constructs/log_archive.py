@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -284,13 +284,9 @@ class LogArchiveBuckets(Construct):
             ],
             **_hardening(),
         )
-        Validations.of(self.access_log_bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This is the server-access-log target of the log buckets; logging it "
-                "into itself would loop and into another bucket would only move the problem",
-            )
-        )
+        # No access logging of its own (into itself it would loop, into another
+        # bucket it would only move the problem); cdk-nag's AwsSolutions-S1
+        # already passes a bucket that receives other buckets' access logs.
 
         lock = config.object_lock
         retention = Duration.days(lock.days)

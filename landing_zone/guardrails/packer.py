@@ -9,7 +9,8 @@ For every target (the root or an OU) and policy type:
    condition): a Deny over the union denies exactly what the parts denied;
 4. pack the statements into policies of at most the size quota (first fit,
    largest first, so the result is deterministic), minified because
-   Organizations counts every character, whitespace included;
+   Organizations counts every character, whitespace included; each fit is
+   measured on the very document that will be stored, not estimated;
 5. check the attachment quota: FullAWSAccess (or RCPFullAWSAccess) always
    takes one slot, and ``*_reserved_per_target`` slots stay free.
 
@@ -150,8 +151,16 @@ def plan_guardrails(config: LandingZoneConfig) -> GuardrailPlan:
                     f"lower guardrails.quotas.{kind}_reserved_per_target"
                 )
             policies = tuple(
-                _policy(config.prefix, target, kind, number, packs, members)
-                for number, members in enumerate(bins, start=1)
+                _policy(
+                    prefix=config.prefix,
+                    target=target,
+                    kind=kind,
+                    number=number,
+                    packs=packs,
+                    members=members,
+                    content=content,
+                )
+                for number, (members, content) in enumerate(bins, start=1)
             )
             budgets.append(TargetBudget(target, kind, policies, slots, max_chars))
     if problems:
@@ -194,44 +203,61 @@ def _merge(rendered: Iterable[tuple[str, dict[str, object]]]) -> list[_Merged]:
 
 
 def _minified(statements: Sequence[dict[str, object]]) -> str:
+    # ASCII only (json.dumps escapes anything else), so the length in
+    # characters, which the quota counts, is also the length in bytes.
+    # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
     return json.dumps({"Version": VERSION, "Statement": list(statements)}, separators=(",", ":"))
 
 
 def _pack(
     statements: list[_Merged], *, max_chars: int
-) -> tuple[list[list[_Merged]], list[tuple[list[str], int]]]:
-    overhead = len(_minified([]))
-    sizes = [len(_minified([m.statement])) - overhead for m in statements]
+) -> tuple[list[tuple[list[_Merged], str]], list[tuple[list[str], int]]]:
+    """First-fit-decreasing bins of statements, each with its document as it will be stored.
+
+    Every fit is decided on the real minified document the bin would become
+    (catalog order, separators and all), not on a sum of per-statement
+    estimates, so a policy is never a character over ``max_chars``.
+    """
+
+    def document(members: list[int]) -> str:
+        # Catalog order inside each policy keeps the output readable and stable.
+        return _minified([statements[i].statement for i in sorted(members)])
+
+    alone = [len(document([i])) for i in range(len(statements))]
+    # A statement's own text: what it adds to any document besides a comma.
+    text = [size - len(_minified([])) for size in alone]
     bins: list[list[int]] = []
-    fill: list[int] = []
+    contents: list[str] = []
     too_big: list[tuple[list[str], int]] = []
-    for index in sorted(range(len(statements)), key=lambda i: (-sizes[i], i)):
-        size = sizes[index]
-        if size + overhead > max_chars:
-            too_big.append((statements[index].guardrails, size + overhead))
+    for index in sorted(range(len(statements)), key=lambda i: (-alone[i], i)):
+        if alone[index] > max_chars:
+            too_big.append((statements[index].guardrails, alone[index]))
             continue
-        for number, used in enumerate(fill):
-            # +1 for the comma between statements
-            if used + 1 + size <= max_chars:
-                bins[number].append(index)
-                fill[number] = used + 1 + size
+        for number, members in enumerate(bins):
+            if len(contents[number]) + text[index] > max_chars:
+                continue  # cannot fit even before the comma: spare the serialization
+            candidate = document([*members, index])
+            if len(candidate) <= max_chars:
+                members.append(index)
+                contents[number] = candidate
                 break
         else:
             bins.append([index])
-            fill.append(overhead + size)
-    # Catalog order inside each policy, and policies ordered by their first
-    # statement, keep the output readable and stable.
-    ordered = sorted((sorted(b) for b in bins), key=lambda b: b[0])
-    return [[statements[i] for i in b] for b in ordered], too_big
+            contents.append(document([index]))
+    # Policies ordered by their first statement, for the same reason.
+    ordered = sorted(zip(bins, contents, strict=True), key=lambda pair: min(pair[0]))
+    return [([statements[i] for i in sorted(b)], content) for b, content in ordered], too_big
 
 
 def _policy(
+    *,
     prefix: str,
     target: str,
     kind: PolicyKind,
     number: int,
     packs: tuple[str, ...],
     members: list[_Merged],
+    content: str,
 ) -> PackedPolicy:
     guardrails = tuple(dict.fromkeys(g for m in members for g in m.guardrails))
     description = f"{prefix} landing zone guardrails (packs {', '.join(packs)}): " + ", ".join(
@@ -247,7 +273,7 @@ def _policy(
         description=description,
         packs=packs,
         guardrails=guardrails,
-        content=_minified([m.statement for m in members]),
+        content=content,
     )
 
 
