@@ -3,15 +3,19 @@
 Read-only AWS calls with the operator's credentials: who am I, is this the
 management account of the configured organization with all features enabled,
 is the configured root id right, is every governed region CDK-bootstrapped
-(the management account's baseline is one stack per region), and does the
-management account already run an AWS Config recorder the baseline would clash with.
+(the management account's baseline is one stack per region), does the
+management account already run an AWS Config recorder the baseline would
+clash with, does the organization's account quota leave room for the
+accounts the config creates, and would the organization conformance pack
+reach an account without a recorder.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +23,21 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from landing_zone.config import ConfigError, CoreReference, LandingZoneConfig, load_config
+from landing_zone.detection_services import BY_KEY as SERVICE
 from landing_zone.naming import resource_name, stack_id
+from landing_zone.org_tree import ROOT
 
 BOOTSTRAP_STACK = "CDKToolkit"
+
+# The Service Quotas name of the organization's account quota. Quota codes
+# may change over time, names do not: the quota is looked up by name.
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+ACCOUNT_QUOTA_NAME = "Default maximum number of accounts"
+# The documented default, used when Service Quotas does not list the quota.
+DEFAULT_ACCOUNT_QUOTA = 10
+# ExcludedAccounts of an organization conformance pack holds at most 1,000 ids.
+# See: https://docs.aws.amazon.com/config/latest/APIReference/API_PutOrganizationConformancePack.html
+MAX_EXCLUDED_ACCOUNTS = 1000
 
 
 def deploy_regions(config: LandingZoneConfig) -> tuple[str, ...]:
@@ -57,7 +73,7 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     problems: list[str] = []
     expected = config.organization
     try:
-        identity = session.client("sts").get_caller_identity()
+        identity = session.client("sts", region_name=config.regions.home).get_caller_identity()
     except (ClientError, BotoCoreError) as error:
         return [f"no usable AWS credentials ({error}); log in to the management account first"]
     if identity["Account"] != expected.management_account_id:
@@ -66,7 +82,7 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
             f"{expected.management_account_id}; switch profile (AWS_PROFILE) or fix the config"
         )
         return problems
-    organizations = session.client("organizations")
+    organizations = session.client("organizations", region_name=global_region(config))
     try:
         organization = organizations.describe_organization()["Organization"]
         roots = organizations.list_roots()["Roots"]
@@ -82,6 +98,7 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     root_ids = [root["Id"] for root in roots]
     if expected.root_id not in root_ids:
         problems.append(f"root is {', '.join(root_ids)}, config says {expected.root_id}")
+    problems.extend(organization_problems(config, session))
     if config.core is not None:
         return problems + _core_problems(config, config.core, session)
     ours = resource_name(config.prefix, "ConfigRecorder")
@@ -119,6 +136,247 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     return problems
 
 
+def global_region(config: LandingZoneConfig) -> str:
+    """Where the global Organizations API and its quotas are served in this partition.
+
+    In the commercial partition, Organizations is hosted in us-east-1 and its
+    quotas are read there; elsewhere the home region's endpoint resolves to
+    the partition's own.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+    """
+    return "us-east-1" if config.partition == "aws" else config.regions.home
+
+
+@dataclass(frozen=True)
+class OrgAccount:
+    """An account as AWS Organizations lists it."""
+
+    id: str
+    name: str
+    email: str
+    state: str
+
+
+def list_accounts(organizations: Any) -> list[OrgAccount]:
+    """Every account of the organization, whatever its state (closed ones count too)."""
+    return [
+        OrgAccount(
+            id=account["Id"],
+            name=account.get("Name", ""),
+            email=account.get("Email", "").lower(),
+            # ``State`` replaces the deprecated ``Status``.
+            # See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
+            state=account.get("State") or account.get("Status", "ACTIVE"),
+        )
+        for page in organizations.get_paginator("list_accounts").paginate()
+        for account in page["Accounts"]
+    ]
+
+
+def organization_problems(config: LandingZoneConfig, session: Any) -> list[str]:
+    """The account quota, and (core mode) the accounts the conformance pack would fail on."""
+    organizations = session.client("organizations", region_name=global_region(config))
+    try:
+        accounts = list_accounts(organizations)
+    except (ClientError, BotoCoreError) as error:
+        return [f"cannot list the organization's accounts ({error})"]
+    problems = account_quota_problems(
+        config,
+        accounts=accounts,
+        quotas=session.client("service-quotas", region_name=global_region(config)),
+    )
+    if not config.business_unit and SERVICE["conformance_pack"].enabled(config.detection):
+        try:
+            problems.extend(
+                recorder_problems(config, accounts=accounts, organizations=organizations)
+            )
+        except (ClientError, BotoCoreError) as error:
+            problems.append(f"cannot read the organization's OUs ({error})")
+    return problems
+
+
+def accounts_to_create(config: LandingZoneConfig, accounts: Sequence[OrgAccount]) -> list[str]:
+    """Keys of the accounts this config creates that the organization does not hold yet.
+
+    A created account is known by its email: Organizations requires every
+    account's email to be unique.
+    """
+    emails = {account.email for account in accounts}
+    return [
+        key
+        for key, account in config.all_accounts()
+        if account.email is not None and account.email.lower() not in emails
+    ]
+
+
+def account_quota_problems(
+    config: LandingZoneConfig, *, accounts: Sequence[OrgAccount], quotas: Any
+) -> list[str]:
+    """The organization's account quota holds its accounts plus those this config creates.
+
+    New organizations may start below the default of 10, and every account
+    counts until it is permanently closed. CloudFormation creates accounts
+    one after another: without this check, a deploy stops at the first one
+    over the quota with the ones before it created and retained.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+    """
+    new = accounts_to_create(config, accounts)
+    if not new:
+        return []
+    try:
+        quota = account_quota(quotas)
+    except (ClientError, BotoCoreError) as error:
+        return [
+            f"cannot read the organization's account quota from Service Quotas ({error}); "
+            f"this config creates {len(new)} account(s)"
+        ]
+    limit = int(quota["Value"]) if quota else DEFAULT_ACCOUNT_QUOTA
+    needed = len(accounts) + len(new)
+    if needed <= limit:
+        return []
+    code = quota["QuotaCode"] if quota else "<quota-code>"
+    region = global_region(config)
+    return [
+        f"the organization has {len(accounts)} account(s) and this config creates "
+        f"{len(new)} more ({', '.join(new)}): {needed} in all, over its quota of {limit} "
+        f"('{ACCOUNT_QUOTA_NAME}'{'' if quota else ', documented default'}). The deploy "
+        "would stop at the first account over it, with the ones before it created. Raise "
+        f"the quota to at least {needed} first: Service Quotas console ({region}) > AWS "
+        f"Organizations > '{ACCOUNT_QUOTA_NAME}', or `aws service-quotas "
+        f"request-service-quota-increase --service-code organizations --quota-code {code} "
+        f"--desired-value {needed} --region {region}` (only the management account can "
+        "ask; AWS Support can help), or create fewer accounts"
+    ]
+
+
+def account_quota(quotas: Any) -> Mapping[str, Any] | None:
+    """The account quota as applied to this organization, else its AWS default, else None.
+
+    ListServiceQuotas lists applied values only where Service Quotas has
+    them; ListAWSDefaultServiceQuotas always has the default.
+    See: https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_ListServiceQuotas.html
+    """
+    for operation in ("list_service_quotas", "list_aws_default_service_quotas"):
+        for page in quotas.get_paginator(operation).paginate(ServiceCode="organizations"):
+            for quota in page["Quotas"]:
+                if quota.get("QuotaName") == ACCOUNT_QUOTA_NAME and "Value" in quota:
+                    return dict(quota)
+    return None
+
+
+def recorder_problems(
+    config: LandingZoneConfig, *, accounts: Sequence[OrgAccount], organizations: Any
+) -> list[str]:
+    """Every account the conformance pack reaches gets a recorder from the baseline.
+
+    An organization conformance pack fails as a whole
+    (NoAvailableConfigurationRecorderException) when one account it reaches
+    has no Config recorder. The pack excludes the accounts config places
+    outside the baseline (``LandingZoneConfig.conformance_pack_exclusions``);
+    the organization may hold others: adopted accounts not yet moved into
+    their OU, accounts this config does not name, accounts moved to an OU
+    the baseline does not target (Suspended), whose recorder the StackSet
+    removes. Where each account really sits is what counts.
+    See: https://docs.aws.amazon.com/config/latest/developerguide/conformance-pack-organization-apis.html
+    """
+    excluded = _excluded_ids(config, accounts)
+    root_id = organizations.list_roots()["Roots"][0]["Id"]
+    reached = set(_reached_ids(config, organizations, root_id=root_id))
+    management = config.organization.management_account_id
+    missing = [
+        account
+        for account in accounts
+        if account.id != management and account.id not in reached and account.id not in excluded
+    ]
+    problems = []
+    if missing:
+        listed = ", ".join(
+            f"{a.id} ({a.name}{'' if a.state == 'ACTIVE' else ', ' + a.state})" for a in missing
+        )
+        problems.append(
+            f"{len(missing)} account(s) of the organization would get no AWS Config recorder "
+            "from the baseline (they are not in an OU of baseline.targets), yet the "
+            f"organization conformance pack would reach them and fail: {listed}. Move each "
+            "into an OU the baseline targets (`aws organizations move-account`), or add its "
+            "id to baseline.excluded_accounts with the reason (the pack then excludes it too)"
+        )
+    total = len(excluded | {a.id for a in missing})
+    if total > MAX_EXCLUDED_ACCOUNTS:
+        problems.append(
+            f"the organization conformance pack would have to exclude {total} accounts; it "
+            f"can exclude at most {MAX_EXCLUDED_ACCOUNTS}. Target more OUs with the baseline, "
+            "or set detection.conformance_pack.enabled: false"
+        )
+    return problems
+
+
+def _excluded_ids(config: LandingZoneConfig, accounts: Sequence[OrgAccount]) -> set[str]:
+    """The ids of the accounts the conformance pack excludes (created ones found by email)."""
+    by_email = {account.email: account.id for account in accounts}
+    known = dict(config.all_accounts())
+    ids: set[str] = set()
+    for entry in config.conformance_pack_exclusions():
+        account = known.get(entry)
+        if account is None:
+            ids.add(entry)  # a raw id from baseline.excluded_accounts
+        elif account.account_id is not None:
+            ids.add(account.account_id)
+        elif account.email is not None and account.email.lower() in by_email:
+            ids.add(by_email[account.email.lower()])
+    return ids
+
+
+def _reached_ids(config: LandingZoneConfig, organizations: Any, *, root_id: str) -> Iterator[str]:
+    """Ids of the accounts under the baseline's targets as they are now, less its exclusions.
+
+    A target OU is found by its name under its parent's, as the organization
+    stack creates it; one that does not exist yet holds no account yet.
+    """
+    targets = config.baseline.targets
+    excluded = set(config.baseline.excluded_accounts)
+    ids: list[str] = []
+    for target in targets:
+        unit = root_id if target == ROOT else _unit_id(config, organizations, target, root_id)
+        if unit is not None:
+            ids.extend(_accounts_below(organizations, unit))
+    known = dict(config.all_accounts())
+    excluded_ids = {
+        (known[entry].account_id or "") if entry in known else entry for entry in excluded
+    }
+    return (account for account in ids if account not in excluded_ids)
+
+
+def _children(organizations: Any, parent: str) -> dict[str, str]:
+    """Name -> id of the OUs directly under ``parent``."""
+    paginator = organizations.get_paginator("list_organizational_units_for_parent")
+    return {
+        unit["Name"]: unit["Id"]
+        for page in paginator.paginate(ParentId=parent)
+        for unit in page["OrganizationalUnits"]
+    }
+
+
+def _unit_id(config: LandingZoneConfig, organizations: Any, key: str, root_id: str) -> str | None:
+    """The id of the OU ``key`` of the config, found by names from the root; None if absent."""
+    names = {unit_key: unit.name for unit_key, unit, _, _ in config.walk_units()}
+    parent = root_id
+    for step in config.tree.path(key)[1:]:
+        found = _children(organizations, parent).get(names[step])
+        if found is None:
+            return None
+        parent = found
+    return parent
+
+
+def _accounts_below(organizations: Any, parent: str) -> Iterator[str]:
+    """Ids of the accounts in ``parent`` and every OU below it."""
+    for page in organizations.get_paginator("list_accounts_for_parent").paginate(ParentId=parent):
+        for account in page["Accounts"]:
+            yield account["Id"]
+    for child in _children(organizations, parent).values():
+        yield from _accounts_below(organizations, child)
+
+
 def _core_problems(config: LandingZoneConfig, core: CoreReference, session: Any) -> list[str]:
     """A business unit's prerequisites: the core it adopts is deployed, its ids are right.
 
@@ -139,7 +397,7 @@ def _core_problems(config: LandingZoneConfig, core: CoreReference, session: Any)
                 else f"the core's stack {stack} is not deployed in {region}; deploy the core "
                 f"fork first, or fix core.prefix ('{core.prefix}')"
             )
-    organizations = session.client("organizations")
+    organizations = session.client("organizations", region_name=global_region(config))
     if core.parent_ou_id.startswith("ou-"):
         try:
             organizations.describe_organizational_unit(OrganizationalUnitId=core.parent_ou_id)

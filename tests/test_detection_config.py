@@ -149,3 +149,23 @@ def test_disabled_rules_must_exist_and_say_why(tmp_path: Path) -> None:
 def test_field_level_mistakes_are_named(tmp_path: Path, snippet: str, message: str) -> None:
     (problem,) = problems_of(with_detection(tmp_path, snippet))
     assert message in problem
+
+
+SINGLE_REGION = ("governed: [eu-west-1, eu-central-1]", "governed: [eu-west-1]")
+
+
+def test_security_hub_with_one_governed_region_is_refused(tmp_path: Path) -> None:
+    # CloudFormation's finding aggregator links at least one region, and
+    # central configuration cannot do without one.
+    (problem,) = problems_of(minimal_variant(tmp_path, replace=SINGLE_REGION))
+    assert "regions.governed: Security Hub's central configuration needs a finding aggregator" in (
+        problem
+    )
+    assert "govern a second region, or set detection.security_hub.enabled: false" in problem
+
+
+def test_one_governed_region_without_security_hub_loads(tmp_path: Path) -> None:
+    path = minimal_variant(
+        tmp_path, replace=SINGLE_REGION, append="detection:\n  security_hub:\n    enabled: false\n"
+    )
+    assert load_config(path).regions.governed == ["eu-west-1"]

@@ -8,6 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from landing_zone import preflight
 from landing_zone.config import load_config
 from landing_zone.preflight import check, manual_steps
 from tests.conftest import EXAMPLE, ROOT
@@ -29,6 +30,12 @@ STACK = {
         }
     ]
 }
+
+
+@pytest.fixture(autouse=True)
+def _organization_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The account quota and recorder checks have their moto tests (test_preflight_organization)."""
+    monkeypatch.setattr(preflight, "organization_problems", lambda config, session: [])
 
 
 class FakeSession:
@@ -237,3 +244,11 @@ def test_business_unit_bootstraps_the_home_region_only() -> None:
     steps = manual_steps(BUSINESS_UNIT)
     assert "aws://111111111111/eu-west-1" in steps
     assert "eu-central-1" not in steps
+
+
+def test_check_reports_the_organization_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preflight, "organization_problems", lambda config, session: ["quota"])
+    with FakeSession() as session:
+        stub_management_account(session)
+        stub_regions(session, {})
+        assert check(CONFIG, session) == ["quota"]
