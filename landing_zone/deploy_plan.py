@@ -425,8 +425,8 @@ RULES: tuple[OrderRule, ...] = (
             properties=(("Service", "guardduty"),),
         ),
         Selector("GuardDuty organization configuration (audit account)", ("Custom::GuardDutyOrg",)),
-        "UpdateOrganizationConfiguration configures the delegated administrator's detector: "
-        "only the designated administrator account, in that region, can call it",
+        "the organization configuration (auto-enable, protection plans) is set on the "
+        "delegated administrator's detector, in each region, once that account is designated",
         "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html",
         "region",
     ),

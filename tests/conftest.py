@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "example.yaml"
+BUSINESS_UNIT_EXAMPLE = ROOT / "config" / "example-business-unit.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Top-level cdk.json switches the CLI turns into context for the app.
@@ -89,6 +90,12 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
 @pytest.fixture(scope="session")
 def example_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(EXAMPLE, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def logistics_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The business-unit example (AcmeLogistics), synthesized once per session."""
+    return synthesize(BUSINESS_UNIT_EXAMPLE, tmp_path_factory.mktemp("logistics.out"))
 
 
 @pytest.fixture(scope="session")
