@@ -19,9 +19,12 @@ Fn::GetAtt and Fn::Sub edges), including each StackSet's inline
 "Before" means CloudFormation cannot start the later thing until the earlier
 one has completed: across stacks, the later stack depends (transitively) on
 the earlier one; within a template, the later resource waits (transitively)
-on the earlier through DependsOn or a reference; a StackSet resource
-completes only once its stack instances have, so whatever waits on it waits
-on every resource of its template.
+on the earlier through DependsOn or a reference. A StackSet resource is
+taken to complete only once its stack instances have, so whatever waits on
+it waits on every resource of its template: the assumption every stack
+dependency on a StackSet stack in ``landing_zone/app.py`` already rests on
+(the trail after the log archive's StackSet, the conformance pack after the
+baseline's).
 See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html
 """
 
@@ -61,6 +64,20 @@ def _references(value: Any) -> Iterator[str]:
                 yield from _references(item)
 
 
+def _reaches(edges: Mapping[str, frozenset[str]], start: str, goal: str) -> bool:
+    """Whether ``goal`` is reachable from ``start`` along ``edges`` (one step or more)."""
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        for edge in edges[pending.pop()]:
+            if edge == goal:
+                return True
+            if edge not in seen:
+                seen.add(edge)
+                pending.append(edge)
+    return False
+
+
 @dataclass(frozen=True)
 class Template:
     """A template's resources (in template order) and what each waits for."""
@@ -85,16 +102,7 @@ class Template:
 
     def waits_for(self, later: str, earlier: str) -> bool:
         """Whether ``later`` starts only once ``earlier`` is complete (transitively)."""
-        seen: set[str] = set()
-        stack = [later]
-        while stack:
-            for edge in self.edges[stack.pop()]:
-                if edge == earlier:
-                    return True
-                if edge not in seen:
-                    seen.add(edge)
-                    stack.append(edge)
-        return False
+        return _reaches(self.edges, later, earlier)
 
     def creation_order(self) -> list[str]:
         """Every resource after what it waits for; ties in template order."""
@@ -177,16 +185,9 @@ class Assembly:
 
     def depends_on(self, later: str, earlier: str) -> bool:
         """Whether stack ``later`` deploys only once ``earlier`` has (transitively)."""
-        seen: set[str] = set()
-        pending = [later]
-        while pending:
-            for dependency in self.stacks[pending.pop()].dependencies:
-                if dependency == earlier:
-                    return True
-                if dependency not in seen:
-                    seen.add(dependency)
-                    pending.append(dependency)
-        return False
+        return _reaches(
+            {name: stack.dependencies for name, stack in self.stacks.items()}, later, earlier
+        )
 
     def properties(self, placement: Placement) -> Mapping[str, Any]:
         """The properties of the resource at ``placement``."""
