@@ -3,9 +3,10 @@
 ``python -m landing_zone.cli validate config/x.yaml`` exits 2 with a readable
 message on a bad config or guardrails that cannot fit the quotas (before
 `cdk synth` starts, so nothing reaches cdk.out); ``summary`` prints the OU
-tree, the guardrail budget per target, the stacks and where the templates
-are; ``schema`` regenerates config/schema.json and ``docs`` regenerates
-docs/guardrails.md and the registry table of docs/detection.md. None of them imports aws_cdk.
+tree, the guardrail budget per target, the stacks, the deployment plan and
+where the templates are; ``schema`` regenerates config/schema.json and ``docs`` regenerates
+docs/guardrails.md, the registry table of docs/detection.md and the
+deploy-order rules of docs/architecture.md. None of them imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from landing_zone.config import ConfigError, LandingZoneConfig, load_config_and_warnings
+from landing_zone.deploy_plan import plan_lines, rules_markdown
 from landing_zone.detection_services import BY_KEY, SERVICES, registry_markdown
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
@@ -28,13 +30,26 @@ DOCS_PATH = Path("docs/guardrails.md")
 DETECTION_DOCS_PATH = Path("docs/detection.md")
 REGISTRY_START = "<!-- registry:start"
 REGISTRY_END = "<!-- registry:end -->"
+ARCHITECTURE_DOCS_PATH = Path("docs/architecture.md")
+DEPLOY_ORDER_START = "<!-- deploy-order:start"
+DEPLOY_ORDER_END = "<!-- deploy-order:end -->"
+
+
+def _between(text: str, start_marker: str, end_marker: str, generated: str) -> str:
+    """``text`` with ``generated`` between the line of ``start_marker`` and ``end_marker``."""
+    start = text.index("\n", text.index(start_marker)) + 1
+    end = text.index(end_marker)
+    return text[:start] + generated + text[end:]
 
 
 def with_registry_table(text: str) -> str:
     """``text`` (docs/detection.md) with the generated registry table between its markers."""
-    start = text.index("\n", text.index(REGISTRY_START)) + 1
-    end = text.index(REGISTRY_END)
-    return text[:start] + registry_markdown() + text[end:]
+    return _between(text, REGISTRY_START, REGISTRY_END, registry_markdown())
+
+
+def with_deploy_order_rules(text: str) -> str:
+    """``text`` (docs/architecture.md) with the ordering rules table between its markers."""
+    return _between(text, DEPLOY_ORDER_START, DEPLOY_ORDER_END, rules_markdown())
 
 
 def schema_text() -> str:
@@ -258,6 +273,10 @@ def summary(config: LandingZoneConfig, outdir: Path, *, warnings: Sequence[str] 
         "Stacks:",
         *stack_lines(outdir),
         "",
+        "Deployment plan (`cdk deploy --all`: each stack after the steps it names; StackSets "
+        "and custom resources in the order CloudFormation creates them):",
+        *plan_lines(outdir, config),
+        "",
         f"Templates are in {outdir}/ (cdk-nag report: {outdir}/validation-report.json).",
     ]
     if warnings:
@@ -278,8 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     schema.add_argument("--output", type=Path, default=SCHEMA_PATH)
     docs = commands.add_parser(
         "docs",
-        help="write docs/guardrails.md from the catalog and the registry table of "
-        "docs/detection.md from the detection registry",
+        help="write docs/guardrails.md from the catalog, the registry table of "
+        "docs/detection.md from the detection registry and the deploy-order rules of "
+        "docs/architecture.md",
     )
     docs.add_argument("config", type=Path)
     docs.add_argument("--output", type=Path, default=DOCS_PATH)
@@ -312,6 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.output}")
         DETECTION_DOCS_PATH.write_text(with_registry_table(DETECTION_DOCS_PATH.read_text()))
         print(f"wrote the registry table in {DETECTION_DOCS_PATH}")
+        ARCHITECTURE_DOCS_PATH.write_text(
+            with_deploy_order_rules(ARCHITECTURE_DOCS_PATH.read_text())
+        )
+        print(f"wrote the deploy-order rules in {ARCHITECTURE_DOCS_PATH}")
     else:
         print(summary(config, args.outdir, warnings=warnings))
     return 0

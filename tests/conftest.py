@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "example.yaml"
+BUSINESS_UNIT_EXAMPLE = ROOT / "config" / "example-business-unit.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Top-level cdk.json switches the CLI turns into context for the app.
@@ -99,6 +100,12 @@ def everything_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
     path = minimal_variant(tmp_path_factory.mktemp("everything"), append=EVERYTHING)
     return synthesize(path, tmp_path_factory.mktemp("everything.out"))
+
+
+@pytest.fixture(scope="session")
+def logistics_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The business-unit example (AcmeLogistics), synthesized once per session."""
+    return synthesize(BUSINESS_UNIT_EXAMPLE, tmp_path_factory.mktemp("logistics.out"))
 
 
 @pytest.fixture(scope="session")

@@ -96,3 +96,17 @@ def test_summary_says_what_detection_runs_and_where_findings_go() -> None:
         "region (organization conformance pack)"
     )
     assert lines[4] == "  findings alerts: Security Hub >= HIGH, GuardDuty >= 7.0 -> 1 email(s)"
+
+
+def test_summary_ends_with_the_deployment_plan(example_synth: Synth) -> None:
+    from landing_zone.deploy_plan import plan_lines
+
+    config = load_config(EXAMPLE)
+    lines = summary(config, example_synth.outdir).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Deployment plan"))
+    assert lines.index("Stacks:") < start
+    plan = plan_lines(example_synth.outdir, config)
+    assert lines[start + 1 : start + 1 + len(plan)] == plan
+    assert lines[start + 1].startswith(" 1. Acme-Organization: management account")
+    assert lines[start + 1 + len(plan)] == ""
+    assert lines[start + 2 + len(plan)].startswith("Templates are in")
