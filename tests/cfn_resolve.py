@@ -1,6 +1,6 @@
 """Resolve the few CloudFormation intrinsics our policies use, to evaluate them as deployed.
 
-Only Ref (pseudo parameters, template parameters, buckets and keys), Fn::GetAtt
+Only Ref (pseudo parameters, template parameters, buckets, keys and topics), Fn::GetAtt
 ``Arn`` and Fn::Join; anything else raises, so a policy that grows a new
 intrinsic fails the test instead of being evaluated wrongly.
 """
@@ -56,6 +56,9 @@ class Resolver:
         resource = self.template["Resources"][name]
         if resource["Type"] == "AWS::S3::Bucket":
             return str(self(resource["Properties"]["BucketName"]))
+        if resource["Type"] == "AWS::SNS::Topic":
+            name = str(self(resource["Properties"]["TopicName"]))
+            return f"arn:{self.partition}:sns:{self.region}:{self.account}:{name}"
         return self._unsupported({"Ref": name})
 
     def _arn(self, logical_id: str) -> str:

@@ -111,7 +111,11 @@ def capture_responses(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> Capture
 
 
 class StubbedClients:
-    """Hands a handler module botocore-Stubber'd clients, one per service it asks for."""
+    """Hands a handler module botocore-Stubber'd clients, one per service and region.
+
+    A handler asking for a client in a region no stub was made for fails the
+    test: the region a call goes to is part of what is tested.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, region: str) -> None:
         import boto3
@@ -119,24 +123,29 @@ class StubbedClients:
         fake_credentials(monkeypatch, region)
         self._boto3 = boto3
         self._region = region
-        self.clients: dict[str, Any] = {}
-        self.stubbers: dict[str, Any] = {}
+        self.clients: dict[tuple[str, str], Any] = {}
+        self.stubbers: dict[tuple[str, str], Any] = {}
         monkeypatch.setattr(module, "client", self._client)
 
-    def _client(self, service: str) -> Any:
-        if service not in self.clients:
-            raise AssertionError(f"the handler called {service}, which no test stubbed")
-        return self.clients[service]
+    def _client(self, service: str, *, region_name: str) -> Any:
+        if (service, region_name) not in self.clients:
+            stubbed = sorted(f"{s} in {r}" for s, r in self.clients)
+            raise AssertionError(
+                f"the handler called {service} in {region_name}, which no test stubbed "
+                f"(stubbed: {', '.join(stubbed) or 'nothing'})"
+            )
+        return self.clients[service, region_name]
 
-    def __call__(self, service: str) -> Any:
-        """The Stubber of ``service`` (created and activated on first use)."""
+    def __call__(self, service: str, region: str | None = None) -> Any:
+        """The Stubber of ``service`` in ``region`` (default: the function's own region)."""
         from botocore.stub import Stubber
 
-        if service not in self.stubbers:
-            self.clients[service] = self._boto3.client(service, region_name=self._region)
-            self.stubbers[service] = Stubber(self.clients[service])
-            self.stubbers[service].activate()
-        return self.stubbers[service]
+        where = (service, region or self._region)
+        if where not in self.stubbers:
+            self.clients[where] = self._boto3.client(service, region_name=where[1])
+            self.stubbers[where] = Stubber(self.clients[where])
+            self.stubbers[where].activate()
+        return self.stubbers[where]
 
     def verify(self) -> None:
         """Every stubbed call was made."""

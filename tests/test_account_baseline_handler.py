@@ -293,9 +293,10 @@ def test_unknown_setting_fails_and_names_the_choices(responses: Captured) -> Non
 def test_crash_while_creating_a_client_still_answers(
     monkeypatch: pytest.MonkeyPatch, responses: Captured
 ) -> None:
-    def explode(service: str) -> Any:
+    def explode(service: str, *, region_name: str) -> Any:
         raise RuntimeError("no credentials")
 
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # as Lambda sets it
     monkeypatch.setattr(handler_module, "client", explode)
     handler_module.handler(event("Create", "EbsEncryptionByDefault"), Context())
     assert responses.last["Status"] == "FAILED"

@@ -183,7 +183,8 @@ def test_guardduty_without_features_fails_clearly(aws: StubbedClients, run: Run)
 def test_key_alias_resolves_to_the_key_arn(aws: StubbedClients, run: Run) -> None:
     alias = "arn:aws:kms:eu-west-1:333333333333:alias/acme/landing-zone/log-archive"
     arn = "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    aws("kms").add_response(
+    # The function runs in REGION; the key lives in the log archive's home region.
+    aws("kms", "eu-west-1").add_response(
         "describe_key", {"KeyMetadata": {"KeyId": "1234", "Arn": arn}}, {"KeyId": alias}
     )
     answer = run(event("Create", "KeyArn", KeyId=alias))
@@ -369,8 +370,11 @@ def test_the_inline_code_runs_and_answers(
     clients = StubbedClients(monkeypatch, module, REGION)
     monkeypatch.setattr(module.urllib.request, "urlopen", responses)
     arn = "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    clients("kms").add_response("describe_key", {"KeyMetadata": {"KeyId": "1", "Arn": arn}})
-    answer = run(event("Create", "KeyArn", KeyId="arn:aws:kms:x:alias/a"), module.handler)
+    clients("kms", "eu-west-1").add_response(
+        "describe_key", {"KeyMetadata": {"KeyId": "1", "Arn": arn}}
+    )
+    alias = "arn:aws:kms:eu-west-1:333333333333:alias/a"
+    answer = run(event("Create", "KeyArn", KeyId=alias), module.handler)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"] == {"Arn": arn}
     assert "def _guardduty" in source

@@ -158,10 +158,11 @@ def test_trusted_service_create_and_repeat(organization: Any, responses: Capture
 def test_stacksets_use_activate_organizations_access(
     monkeypatch: pytest.MonkeyPatch, responses: Captured
 ) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # as Lambda sets it
     cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
     with Stubber(cloudformation) as stub:
         stub.add_response("activate_organizations_access", {})
-        monkeypatch.setattr(handler_module, "client", lambda service: cloudformation)
+        monkeypatch.setattr(handler_module, "client", lambda service, region_name: cloudformation)
         handler_module.handler(
             event("Create", "TrustedService", handler_module.STACKSETS_PRINCIPAL), Context()
         )
@@ -180,7 +181,9 @@ def test_api_error_is_reported_as_failed(organizations_stub: Stubber, responses:
     )
     assert responses.last["Status"] == "FAILED"
     assert "AccessDeniedException" in responses.last["Reason"]
-    assert responses.last["PhysicalResourceId"] == "TrustedService/securityhub.amazonaws.com"
+    # Not the id a successful Create takes: the rollback's Delete must know
+    # that nothing was done.
+    assert responses.last["PhysicalResourceId"] == "failed/req-1"
 
 
 def test_malformed_properties_fail_instead_of_hanging(responses: Captured) -> None:
@@ -194,9 +197,10 @@ def test_malformed_properties_fail_instead_of_hanging(responses: Captured) -> No
 def test_crash_in_client_creation_still_answers(
     monkeypatch: pytest.MonkeyPatch, responses: Captured
 ) -> None:
-    def explode(service: str) -> Any:
+    def explode(service: str, *, region_name: str) -> Any:
         raise RuntimeError("no credentials")
 
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # as Lambda sets it
     monkeypatch.setattr(handler_module, "client", explode)
     handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
     assert responses.last["Status"] == "FAILED"

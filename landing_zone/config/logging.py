@@ -208,10 +208,28 @@ def alarms_have_recipients(config: LandingZoneConfig) -> Iterator[Problem]:
         )
 
 
+def cloudtrail_lake_off(config: LandingZoneConfig) -> Iterator[Problem]:
+    """CloudTrail Lake is off: it has been closed to new customers since 2026-05-31.
+
+    Existing CloudTrail Lake customers keep using it; an account that never
+    used it cannot create the event data store.
+    See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-lake-service-availability-change.html
+    """
+    if config.organization_trail.cloudtrail_lake.enabled:
+        yield Problem(
+            ("organization_trail", "cloudtrail_lake", "enabled"),
+            "CloudTrail Lake has been closed to new customers since 2026-05-31: the event "
+            "data store deploys only where the organization already used CloudTrail Lake "
+            "before then. Otherwise set it to false and query the trail's logs in the log "
+            "archive (Athena) or the trail's CloudWatch Logs log group",
+        )
+
+
 WARNINGS: tuple[Check, ...] = (
     object_lock_not_compliance,
     object_lock_within_ten_years,
     alarms_have_recipients,
+    cloudtrail_lake_off,
 )
 
 

@@ -49,7 +49,14 @@ class LogArchiveTrust:
 
 @dataclass(frozen=True)
 class LogWriter:
-    """An AWS service that delivers logs into the central bucket."""
+    """An AWS service that delivers logs into the central bucket.
+
+    Conditions are ``{operator: {key: template}}``, the templates filled with
+    ``{org}``, ``{management}``, ``{partition}``, ``{trail}`` and
+    ``{reader}`` (the audit account). Each writer is pinned with the keys its
+    own documentation says it sends: a key the service does not send makes
+    an Allow that requires it never match.
+    """
 
     sid: str
     service: str
@@ -59,11 +66,15 @@ class LogWriter:
     key_patterns: tuple[str, ...]
     #: Bucket-level reads the service makes before delivering.
     bucket_actions: tuple[str, ...]
-    #: What it needs of the KMS key.
+    #: The cryptographic operations it needs of the KMS key.
     key_actions: tuple[str, ...]
-    #: Trail-scoped services also pin aws:SourceArn.
-    scoped_to_trail: bool = False
-    key_conditions: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The source conditions of every grant: whose delivery this is.
+    source: dict[str, dict[str, str]]
+    #: Encryption-context conditions of the cryptographic grant only (a
+    #: context exists on cryptographic operations, never on DescribeKey).
+    encryption_context: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The service calls kms:DescribeKey (CloudTrail does, to validate the key).
+    describes_key: bool = False
     #: With S3 Bucket Keys the service also needs kms:Decrypt, and the
     #: encryption context is then the bucket's, not its own.
     bucket_key_decrypt: bool = False
@@ -72,9 +83,18 @@ class LogWriter:
     sends_owner_acl: bool = True
 
 
+# Where a writer's documentation does not promise aws:SourceOrgID, a grant
+# must not require it; where it is sent it must still be this organization.
+# See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+ORGANIZATION_IF_SENT = {"StringEqualsIfExists": {"aws:SourceOrgID": "{org}"}}
+
 LOG_WRITERS: tuple[LogWriter, ...] = (
     # CloudTrail writes the organization trail under AWSLogs/<org-id>/ and the
-    # management account's own events under AWSLogs/<management>/.
+    # management account's own events under AWSLogs/<management>/. Its
+    # documentation pins every grant with aws:SourceArn, the trail's ARN, and
+    # lists DescribeKey as a statement of its own: DescribeKey carries no
+    # encryption context, so it cannot share the GenerateDataKey* statement
+    # that requires kms:EncryptionContext:aws:cloudtrail:arn.
     # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
     LogWriter(
@@ -84,26 +104,31 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
         key_patterns=("AWSLogs/{management}/*", "AWSLogs/{org}/*"),
         bucket_actions=("s3:GetBucketAcl",),
         key_actions=("kms:GenerateDataKey*",),
-        scoped_to_trail=True,
-        bucket_key_decrypt=True,
+        source={"StringEquals": {"aws:SourceArn": "{trail}"}, **ORGANIZATION_IF_SENT},
         # The encryption context names the trail; member accounts' logs are
         # encrypted under the management account's organization trail.
-        key_conditions={
+        encryption_context={
             "StringLike": {
                 "kms:EncryptionContext:aws:cloudtrail:arn": "arn:{partition}:cloudtrail:*:"
                 "{management}:trail/*"
             }
         },
+        describes_key=True,
+        bucket_key_decrypt=True,
     ),
     # AWS Config delivers every account's configuration history and snapshots,
     # always as the config.amazonaws.com service principal because the
     # recorders use the service-linked role (which has no S3 or KMS rights),
     # in the log-archive account itself as much as in every other account.
     # It cannot deliver into a bucket with Object Lock default retention, so
-    # it has a bucket of its own.
+    # it has a bucket of its own. Its own pages pin aws:SourceAccount, one
+    # account at a time; for a whole organization AWS Control Tower's
+    # log-archive policy pins Config's delivery with aws:SourceOrgID, which
+    # Config sends.
     # See: https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
     # See: https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html
     # See: https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html
+    # See: https://docs.aws.amazon.com/controltower/latest/userguide/logging-s3-audit-bucket.html
     LogWriter(
         sid="Config",
         service="config.amazonaws.com",
@@ -111,6 +136,7 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
         key_patterns=("AWSLogs/*/Config/*",),
         bucket_actions=("s3:GetBucketAcl", "s3:ListBucket"),
         key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+        source={"StringEquals": {"aws:SourceOrgID": "{org}"}},
     ),
     # GuardDuty exports every account's findings from the audit account (the
     # administrator's detector, in each governed region) under
@@ -118,6 +144,8 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
     # Object Lock one: GuardDuty does not document writing under Object Lock
     # default retention (which requires a checksum on every PutObject), and a
     # failed export is silent until someone reads the destination's status.
+    # Its documentation pins aws:SourceAccount and aws:SourceArn (the
+    # exporting detector) and does not mention aws:SourceOrgID.
     # See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html
     LogWriter(
         sid="GuardDuty",
@@ -126,6 +154,11 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
         key_patterns=("AWSLogs/*/GuardDuty/*",),
         bucket_actions=("s3:GetBucketLocation",),
         key_actions=("kms:GenerateDataKey",),
+        source={
+            "StringEquals": {"aws:SourceAccount": "{reader}"},
+            "ArnLike": {"aws:SourceArn": "arn:{partition}:guardduty:*:{reader}:detector/*"},
+            **ORGANIZATION_IF_SENT,
+        },
         sends_owner_acl=False,
     ),
 )
@@ -164,17 +197,20 @@ def _fill(text: str, trust: LogArchiveTrust) -> str:
         org=trust.organization_id,
         management=trust.management_account_id,
         partition=trust.partition,
+        trail=trust.trail_arn,
+        reader=trust.reader_account_id,
     )
 
 
-def _writer_conditions(writer: LogWriter, trust: LogArchiveTrust) -> dict[str, dict[str, str]]:
-    # aws:SourceOrgID: only deliveries on behalf of this organization's
-    # accounts (the confused-deputy guard); the trail also pins its ARN.
-    # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceorgid
-    equals = {"aws:SourceOrgID": trust.organization_id}
-    if writer.scoped_to_trail:
-        equals["aws:SourceArn"] = trust.trail_arn
-    return {"StringEquals": equals}
+def _conditions(*blocks: dict[str, dict[str, str]], trust: LogArchiveTrust) -> dict[str, Any]:
+    """Condition blocks merged (operator by operator), their templates filled."""
+    merged: dict[str, dict[str, str]] = {}
+    for block in blocks:
+        for operator, values in block.items():
+            merged.setdefault(operator, {}).update(
+                {key: _fill(value, trust) for key, value in values.items()}
+            )
+    return merged
 
 
 def _exempt(trust: LogArchiveTrust, account: str) -> list[str]:
@@ -209,20 +245,27 @@ class LogArchiveKey(Construct):
             ),
         ]
         for writer in LOG_WRITERS:
-            conditions = _writer_conditions(writer, trust)
-            for operator, values in writer.key_conditions.items():
-                conditions.setdefault(operator, {}).update(
-                    {key: _fill(value, trust) for key, value in values.items()}
-                )
+            source = _conditions(writer.source, trust=trust)
             statements.append(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}Encrypt",
                     principals=[iam.ServicePrincipal(writer.service)],
-                    actions=[*writer.key_actions, "kms:DescribeKey"],
+                    actions=list(writer.key_actions),
                     resources=["*"],
-                    conditions=conditions,
+                    conditions=_conditions(writer.source, writer.encryption_context, trust=trust),
                 )
             )
+            if writer.describes_key:
+                # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-describe
+                statements.append(
+                    iam.PolicyStatement(
+                        sid=f"{writer.sid}DescribeKey",
+                        principals=[iam.ServicePrincipal(writer.service)],
+                        actions=["kms:DescribeKey"],
+                        resources=["*"],
+                        conditions=source,
+                    )
+                )
             if writer.bucket_key_decrypt:
                 # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-decrypt
                 statements.append(
@@ -231,7 +274,7 @@ class LogArchiveKey(Construct):
                         principals=[iam.ServicePrincipal(writer.service)],
                         actions=["kms:Decrypt"],
                         resources=["*"],
-                        conditions=_writer_conditions(writer, trust),
+                        conditions=source,
                     )
                 )
         administered = AdministeredKey(
@@ -323,14 +366,14 @@ class LogArchiveBuckets(Construct):
             _protect(bucket, trust, account)
         for writer in LOG_WRITERS:
             target = by_purpose[writer.bucket]
-            conditions = _writer_conditions(writer, trust)
+            owner_acl = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}
             target.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}BucketCheck",
                     principals=[iam.ServicePrincipal(writer.service)],
                     actions=list(writer.bucket_actions),
                     resources=[target.bucket_arn],
-                    conditions=conditions,
+                    conditions=_conditions(writer.source, trust=trust),
                 )
             )
             target.add_to_resource_policy(
@@ -341,17 +384,9 @@ class LogArchiveBuckets(Construct):
                     resources=[
                         target.arn_for_objects(_fill(p, trust)) for p in writer.key_patterns
                     ],
-                    conditions={
-                        **conditions,
-                        "StringEquals": {
-                            **conditions["StringEquals"],
-                            **(
-                                {"s3:x-amz-acl": "bucket-owner-full-control"}
-                                if writer.sends_owner_acl
-                                else {}
-                            ),
-                        },
-                    },
+                    conditions=_conditions(
+                        writer.source, owner_acl if writer.sends_owner_acl else {}, trust=trust
+                    ),
                 )
             )
         # Investigation happens from the audit account: read, never write.
@@ -467,19 +502,38 @@ def _protect(bucket: s3.Bucket, trust: LogArchiveTrust, account: str) -> None:
             conditions=exempt,
         )
     )
-    # Only AWS services delivering for this organization write logs: IAM
-    # principals of the log-archive account (no aws:SourceOrgID) and services
-    # acting for other organizations are denied, whatever IAM allows them.
+    # Only AWS services delivering on behalf of a resource write logs. The
+    # writers do not all send aws:SourceOrgID (GuardDuty's export and S3
+    # server access logging document aws:SourceAccount and aws:SourceArn
+    # only), and a missing key satisfies StringNotEquals, so the two denials
+    # are guarded with Null as AWS's data-perimeter examples do: a write with
+    # no aws:SourceAccount is not a service delivery (IAM principals of the
+    # log-archive account never carry it), and aws:SourceOrgID, where it is
+    # sent, must be this organization's. Which delivery is allowed is then
+    # each writer's Allow, pinned with the keys it does send.
+    # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount
+    # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+    # See: https://github.com/aws-samples/data-perimeter-policy-examples/blob/main/resource_control_policies/identity_perimeter_rcp.json
     bucket.add_to_resource_policy(
         iam.PolicyStatement(
-            sid="DenyWritesExceptOrganizationDelivery",
+            sid="DenyWritesExceptServiceDelivery",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects("*")],
+            conditions={"Null": {"aws:SourceAccount": "true"}, **exempt},
+        )
+    )
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyDeliveryForOtherOrganizations",
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
             actions=["s3:PutObject"],
             resources=[bucket.arn_for_objects("*")],
             conditions={
+                "Null": {"aws:SourceOrgID": "false"},
                 "StringNotEquals": {"aws:SourceOrgID": trust.organization_id},
-                **exempt,
             },
         )
     )

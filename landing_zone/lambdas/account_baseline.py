@@ -36,6 +36,7 @@ try:  # package import (tests, tools)
         CustomResourceError,
         client,
         error_code,
+        own_region,
         run,
         seconds_left,
         sleep,
@@ -46,6 +47,7 @@ except ImportError:  # a Lambda asset with both files at the root of the zip
         CustomResourceError,
         client,
         error_code,
+        own_region,
         run,
         seconds_left,
         sleep,
@@ -107,7 +109,7 @@ def _number(properties: dict[str, Any], name: str) -> int:
 
 def _service_linked_role(properties: dict[str, Any], deadline: float) -> dict[str, str]:
     service = _required(properties, "ServiceName")
-    iam = client("iam")
+    iam = client("iam", region_name=own_region())
     created = True
     try:
         iam.create_service_linked_role(AWSServiceName=service)
@@ -135,7 +137,9 @@ def _service_linked_role(properties: dict[str, Any], deadline: float) -> dict[st
 
 
 def _ebs_encryption_by_default(properties: dict[str, Any], deadline: float) -> dict[str, str]:
-    enabled = client("ec2").enable_ebs_encryption_by_default()["EbsEncryptionByDefault"]
+    enabled = client("ec2", region_name=own_region()).enable_ebs_encryption_by_default()[
+        "EbsEncryptionByDefault"
+    ]
     LOG.info("EBS encryption by default: %s", enabled)
     return {"Enabled": str(enabled).lower()}
 
@@ -156,13 +160,13 @@ def _password_policy(properties: dict[str, Any], deadline: float) -> dict[str, s
         policy["MaxPasswordAge"] = max_age
     # UpdateAccountPasswordPolicy replaces the whole policy: an omitted
     # MaxPasswordAge means passwords never expire.
-    client("iam").update_account_password_policy(**policy)
+    client("iam", region_name=own_region()).update_account_password_policy(**policy)
     LOG.info("password policy set: %s", policy)
     return {"MinimumPasswordLength": str(policy["MinimumPasswordLength"])}
 
 
 def _default_vpc_removal(properties: dict[str, Any], deadline: float) -> dict[str, str]:
-    ec2 = client("ec2")
+    ec2 = client("ec2", region_name=own_region())
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
     if not vpcs:
         return {"Result": "no default VPC"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import urllib.request
 from collections.abc import Callable
@@ -33,6 +34,9 @@ LOG.setLevel(logging.INFO)
 RESPONSE_MARGIN_SECONDS = 20
 BOTO_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 8})
 
+#: The physical id of a resource whose Create failed.
+FAILED_CREATE = "failed/"
+
 Properties = dict[str, Any]
 Data = dict[str, str]
 
@@ -41,9 +45,40 @@ class CustomResourceError(Exception):
     """A failure whose message is shown in the CloudFormation console."""
 
 
-def client(service: str) -> Any:
-    """boto3 client factory; tests replace this to inject stubbed clients."""
-    return boto3.session.Session().client(service, config=BOTO_CONFIG)  # type: ignore[call-overload]
+def client(service: str, *, region_name: str) -> Any:
+    """boto3 client factory; tests replace this to inject stubbed clients.
+
+    ``region_name`` is required: the region where the resource the call acts
+    on lives, said out loud. A KMS key, a detector or a default VPC exists in
+    one region only, and a client of another region does not find it (a
+    StackSet instance outside the home region once failed that way).
+    ``tests/test_handler_regions.py`` refuses a client created without it.
+    """
+    return boto3.session.Session().client(  # type: ignore[call-overload]
+        service, region_name=region_name, config=BOTO_CONFIG
+    )
+
+
+def own_region() -> str:
+    """The region the function runs in, which Lambda sets as ``AWS_REGION``.
+
+    The region of every regional setting a handler applies (the resource is
+    deployed in each region it configures), and of global services' clients
+    (IAM, Organizations), whose endpoint botocore resolves from any region.
+    See: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+    """
+    return os.environ["AWS_REGION"]
+
+
+def arn_region(arn: str) -> str:
+    """The region field of an ARN (``arn:partition:service:region:account:resource``).
+
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+    """
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[3]:
+        raise CustomResourceError(f"{arn!r} is not an ARN with a region")
+    return parts[3]
 
 
 def sleep(seconds: float) -> None:
@@ -68,14 +103,25 @@ def run(
     properties = dict(event.get("ResourceProperties") or {})
     properties.pop("ServiceToken", None)
     properties.pop("ServiceTimeout", None)
-    # A failed Create still needs some physical id; the rollback's Delete gets it.
-    resource_id = event.get("PhysicalResourceId") or f"failed/{event.get('RequestId', 'unknown')}"
+    # A failed Create still needs some physical id, and the rollback's Delete
+    # gets exactly the one the failed Create answered: never the id a
+    # successful Create would have taken, or that Delete would undo
+    # (auto-enable off) what the failed Create never did, or what a previous
+    # deployment did. A failed Update keeps the id it had.
+    # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html
+    resource_id = (
+        event.get("PhysicalResourceId") or f"{FAILED_CREATE}{event.get('RequestId', 'unknown')}"
+    )
     LOG.info("%s %s", request, json.dumps(properties, sort_keys=True))
     try:
         deadline = time.monotonic() + remaining_seconds(context) - RESPONSE_MARGIN_SECONDS
         if request in ("Create", "Update"):
-            resource_id = physical_id(properties)
+            applied_id = physical_id(properties)
             data = apply(properties, deadline)
+            resource_id = applied_id
+        elif request == "Delete" and resource_id.startswith(FAILED_CREATE):
+            LOG.info("Delete of %s, whose Create failed: nothing was done to undo", resource_id)
+            data = {}
         elif request == "Delete":
             data = delete(properties, resource_id, deadline)
         else:

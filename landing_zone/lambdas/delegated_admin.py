@@ -42,6 +42,7 @@ try:  # package import (tests, tools)
         CustomResourceError,
         client,
         error_code,
+        own_region,
         retrying,
         run,
     )
@@ -51,6 +52,7 @@ except ImportError:  # the Lambda asset: both files at the root of the zip
         CustomResourceError,
         client,
         error_code,
+        own_region,
         retrying,
         run,
     )
@@ -115,7 +117,7 @@ def _other_admin(service: str, current: str, wanted: str) -> CustomResourceError
 
 def _organizations(account: str, properties: dict[str, Any], deadline: float) -> str:
     principal = properties["ServicePrincipal"]
-    organizations = client("organizations")
+    organizations = client("organizations", region_name=own_region())
     try:
         retrying(
             lambda: organizations.register_delegated_administrator(
@@ -159,7 +161,7 @@ def _designate(
 
 
 def _guardduty(account: str, properties: dict[str, Any], deadline: float) -> str:
-    guardduty = client("guardduty")
+    guardduty = client("guardduty", region_name=own_region())
     admins = [
         admin["AdminAccountId"]
         for admin in guardduty.list_organization_admin_accounts()["AdminAccounts"]
@@ -175,7 +177,7 @@ def _guardduty(account: str, properties: dict[str, Any], deadline: float) -> str
 
 
 def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str:
-    inspector = client("inspector2")
+    inspector = client("inspector2", region_name=own_region())
     try:
         current = inspector.get_delegated_admin_account()["delegatedAdmin"]
     except ClientError as error:
@@ -193,7 +195,7 @@ def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str
 
 
 def _macie(account: str, properties: dict[str, Any], deadline: float) -> str:
-    macie = client("macie2")
+    macie = client("macie2", region_name=own_region())
     admins = [
         admin["accountId"]
         for admin in macie.list_organization_admin_accounts()["adminAccounts"]

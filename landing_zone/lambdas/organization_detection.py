@@ -8,9 +8,10 @@ configures one service, named by ``Service``:
   administrator's own detector gets the protection plans, and
   guardduty:UpdateOrganizationConfiguration turns GuardDuty and the same plans
   on for ALL accounts, existing and new. Returns the ``DetectorId``.
-- ``KeyArn`` (``KeyId``, an alias ARN): kms:DescribeKey. GuardDuty's export
-  needs the key ARN, which only the log-archive account knows; the alias ARN
-  is what other accounts can name. Returns ``Arn``.
+- ``KeyArn`` (``KeyId``, an alias ARN): kms:DescribeKey, in the region the
+  ARN names (the log archive's home region). GuardDuty's export needs the key
+  ARN, which only the log-archive account knows; the alias ARN is what other
+  accounts can name. Returns ``Arn``.
 - ``Inspector`` (``ResourceTypes``): scanning on for this account, auto-enable
   for new accounts, and every existing account associated and enabled.
 - ``Macie`` (``FindingPublishingFrequency``): the administrator's session,
@@ -45,8 +46,10 @@ try:  # package import (tests, tools)
     from landing_zone.lambdas.custom_resource import (
         LOG,
         CustomResourceError,
+        arn_region,
         client,
         error_code,
+        own_region,
         retrying,
         run,
         seconds_left,
@@ -56,8 +59,10 @@ except ImportError:  # a Lambda asset with both files at the root of the zip
     from custom_resource import (  # type: ignore[no-redef,import-not-found]
         LOG,
         CustomResourceError,
+        arn_region,
         client,
         error_code,
+        own_region,
         retrying,
         run,
         seconds_left,
@@ -93,6 +98,7 @@ def _physical_id(properties: dict[str, Any]) -> str:
         key = properties.get("KeyId")
         if not isinstance(key, str) or not key.startswith("arn:"):
             raise CustomResourceError("Service KeyArn needs KeyId, a key or alias ARN")
+        arn_region(key)  # the region to ask, or a clear error now
         return f"KeyArn/{key}"
     # One per service and region: a stable id, so an Update never replaces it
     # (a replacement would Delete, and Delete turns auto-enable off).
@@ -107,7 +113,8 @@ def apply(properties: dict[str, Any], deadline: float) -> dict[str, str]:
 def delete(properties: dict[str, Any], physical_id: str, deadline: float) -> dict[str, str]:
     """Turn auto-enable off for new accounts; existing members keep the service."""
     service = properties.get("Service")
-    if service not in STOP_AUTO_ENABLE or physical_id.startswith("failed/"):
+    # (A Delete after a failed Create never reaches here: ``run`` answers it.)
+    if service not in STOP_AUTO_ENABLE:
         LOG.info("Delete: nothing to undo for %s", physical_id)
         return {}
     try:
@@ -125,13 +132,13 @@ def delete(properties: dict[str, Any], physical_id: str, deadline: float) -> dic
 
 
 def _own_account() -> str:
-    return str(client("sts").get_caller_identity()["Account"])
+    return str(client("sts", region_name=own_region()).get_caller_identity()["Account"])
 
 
 def _organization_accounts(deadline: float) -> list[dict[str, str]]:
     """Every ACTIVE account of the organization but this one: ``{Id, Email}``."""
     own = _own_account()
-    organizations = client("organizations")
+    organizations = client("organizations", region_name=own_region())
     accounts: list[dict[str, str]] = []
     token: str | None = None
     while True:
@@ -175,7 +182,7 @@ def _check_time(deadline: float, done: int, total: int, what: str) -> None:
 
 def _detector(deadline: float) -> str:
     """The administrator's detector, which designating the administrator creates."""
-    guardduty = client("guardduty")
+    guardduty = client("guardduty", region_name=own_region())
     delay = 2.0
     while True:
         detectors = guardduty.list_detectors()["DetectorIds"]
@@ -199,7 +206,7 @@ def _features(properties: dict[str, Any]) -> list[tuple[str, bool]]:
 
 def _guardduty(properties: dict[str, Any], deadline: float) -> dict[str, str]:
     features = _features(properties)
-    guardduty = client("guardduty")
+    guardduty = client("guardduty", region_name=own_region())
     detector = _detector(deadline)
 
     def extra(name: str, key: str, on: bool) -> dict[str, Any]:
@@ -242,7 +249,7 @@ def _guardduty(properties: dict[str, Any], deadline: float) -> dict[str, str]:
 
 
 def _guardduty_stop(properties: dict[str, Any], deadline: float) -> None:
-    guardduty = client("guardduty")
+    guardduty = client("guardduty", region_name=own_region())
     for detector in guardduty.list_detectors()["DetectorIds"]:
         guardduty.update_organization_configuration(
             DetectorId=detector, AutoEnableOrganizationMembers="NONE"
@@ -254,9 +261,13 @@ def _guardduty_stop(properties: dict[str, Any], deadline: float) -> None:
 
 def _key_arn(properties: dict[str, Any], deadline: float) -> dict[str, str]:
     key = properties["KeyId"]
-    arn = retrying(
-        lambda: client("kms").describe_key(KeyId=key)["KeyMetadata"]["Arn"], deadline, THROTTLED
-    )
+    # The key lives in the log-archive account's home region, and KMS keys are
+    # regional: DescribeKey must go to the endpoint of the region the ARN
+    # names, whichever governed region this function runs in.
+    # See: https://docs.aws.amazon.com/kms/latest/developerguide/overview.html#kms-regional
+    # See: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
+    kms = client("kms", region_name=arn_region(key))
+    arn = retrying(lambda: kms.describe_key(KeyId=key)["KeyMetadata"]["Arn"], deadline, THROTTLED)
     LOG.info("%s is %s", key, arn)
     return {"Arn": str(arn)}
 
@@ -275,7 +286,7 @@ def _scan_types(properties: dict[str, Any]) -> list[str]:
 
 def _inspector(properties: dict[str, Any], deadline: float) -> dict[str, str]:
     types = _scan_types(properties)
-    inspector = client("inspector2")
+    inspector = client("inspector2", region_name=own_region())
     own = _own_account()
     retrying(lambda: inspector.enable(accountIds=[own], resourceTypes=types), deadline, THROTTLED)
     retrying(
@@ -315,7 +326,7 @@ def _inspector(properties: dict[str, Any], deadline: float) -> dict[str, str]:
 
 
 def _inspector_stop(properties: dict[str, Any], deadline: float) -> None:
-    client("inspector2").update_organization_configuration(
+    client("inspector2", region_name=own_region()).update_organization_configuration(
         autoEnable=dict.fromkeys(INSPECTOR_AUTO_ENABLE.values(), False)
     )
 
@@ -324,7 +335,7 @@ def _inspector_stop(properties: dict[str, Any], deadline: float) -> None:
 
 
 def _macie(properties: dict[str, Any], deadline: float) -> dict[str, str]:
-    macie = client("macie2")
+    macie = client("macie2", region_name=own_region())
     # Designating the administrator enabled Macie here (which is why this is
     # not an AWS::Macie::Session: its create would clash with that session).
     retrying(
@@ -360,7 +371,7 @@ def _macie(properties: dict[str, Any], deadline: float) -> dict[str, str]:
 
 
 def _macie_stop(properties: dict[str, Any], deadline: float) -> None:
-    client("macie2").update_organization_configuration(autoEnable=False)
+    client("macie2", region_name=own_region()).update_organization_configuration(autoEnable=False)
 
 
 # -- Detective ----------------------------------------------------------------------------
@@ -368,7 +379,7 @@ def _macie_stop(properties: dict[str, Any], deadline: float) -> None:
 
 def _graph(deadline: float) -> str:
     """The behaviour graph designating the administrator created."""
-    detective = client("detective")
+    detective = client("detective", region_name=own_region())
     delay = 2.0
     while True:
         graphs = detective.list_graphs()["GraphList"]
@@ -385,7 +396,7 @@ def _graph(deadline: float) -> str:
 
 
 def _detective(properties: dict[str, Any], deadline: float) -> dict[str, str]:
-    detective = client("detective")
+    detective = client("detective", region_name=own_region())
     graph = _graph(deadline)
     retrying(
         lambda: detective.update_organization_configuration(GraphArn=graph, AutoEnable=True),
@@ -414,7 +425,7 @@ def _detective(properties: dict[str, Any], deadline: float) -> dict[str, str]:
 
 
 def _detective_stop(properties: dict[str, Any], deadline: float) -> None:
-    detective = client("detective")
+    detective = client("detective", region_name=own_region())
     for graph in detective.list_graphs()["GraphList"]:
         detective.update_organization_configuration(GraphArn=graph["Arn"], AutoEnable=False)
 

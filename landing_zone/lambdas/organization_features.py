@@ -27,6 +27,7 @@ try:  # package import (tests, tools)
         LOG,
         CustomResourceError,
         client,
+        own_region,
         retrying,
         run,
         seconds_left,
@@ -37,6 +38,7 @@ except ImportError:  # the Lambda asset: both files at the root of the zip
         LOG,
         CustomResourceError,
         client,
+        own_region,
         retrying,
         run,
         seconds_left,
@@ -75,10 +77,14 @@ def enable(properties: dict[str, Any], deadline: float) -> dict[str, str]:
         return {"Status": _enable_policy_type(value, deadline=deadline)}
     if value == STACKSETS_PRINCIPAL:
         retrying(
-            lambda: client("cloudformation").activate_organizations_access(), deadline, RETRYABLE
+            lambda: client(
+                "cloudformation", region_name=own_region()
+            ).activate_organizations_access(),
+            deadline,
+            RETRYABLE,
         )
         return {"Status": "ENABLED"}
-    organizations = client("organizations")
+    organizations = client("organizations", region_name=own_region())
     retrying(
         lambda: organizations.enable_aws_service_access(ServicePrincipal=value),
         deadline,
@@ -88,7 +94,7 @@ def enable(properties: dict[str, Any], deadline: float) -> dict[str, str]:
 
 
 def _enable_policy_type(policy_type: str, *, deadline: float) -> str:
-    organizations = client("organizations")
+    organizations = client("organizations", region_name=own_region())
     roots = organizations.list_roots()["Roots"]
     if len(roots) != 1:
         raise CustomResourceError(f"expected one organization root, found {len(roots)}")

@@ -1,0 +1,339 @@
+"""The service contracts: what each AWS service asks of the landing zone's resource policies.
+
+Every resource policy the landing zone writes (KMS key policies, bucket
+policies, SNS topic policies, event bus policies, in every template and
+StackSet template body) is there for requests an AWS service makes on the
+user's behalf. Each row here is one such request as the service's own
+documentation describes it: the principal, the action, the resource, the
+condition keys the request carries (with the values of a genuine request)
+and the keys the service is not documented to send, with the page that
+says so. ``tests/test_contracts.py`` evaluates every row against the
+synthesized policies (Allow expected) and forged variants of it (another
+organization, another account, no source) that must not be allowed, and
+fails when a policy appears in a template with no row.
+
+A key in ``omits`` is one the service's pages do not list for that request:
+a policy must not require it (a missing key makes ``StringEquals`` false
+and ``StringNotEquals`` true). Where AWS documents that a service sends
+``aws:SourceOrgID`` (CloudTrail's and Config's deliveries, in AWS Control
+Tower's log-archive policy) it is in ``context``; GuardDuty's export, S3
+server access logging, CloudWatch alarms and EventBridge document
+``aws:SourceAccount`` and ``aws:SourceArn`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+ORG = "o-a1b2c3d4e5"
+MANAGEMENT = "111111111111"
+LOG_ARCHIVE = "333333333333"
+AUDIT = "444444444444"
+MEMBER = "555555555555"
+HOME = "eu-west-1"
+OTHER_REGION = "eu-central-1"
+PREFIX = "acme"
+
+#: Where each template with resource policies deploys: account, region, parameters.
+DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "Acme-Trail": (MANAGEMENT, HOME, {}),
+    "stackset:Acme-LogArchive/Template": (LOG_ARCHIVE, HOME, {"ReaderAccountId": AUDIT}),
+    "stackset:Acme-Audit/HomeTemplate": (AUDIT, HOME, {}),
+}
+
+LOGS_BUCKET = f"{PREFIX}-log-archive-logs-{LOG_ARCHIVE}-{HOME}"
+CONFIG_BUCKET = f"{PREFIX}-log-archive-config-{LOG_ARCHIVE}-{HOME}"
+ACCESS_LOGS_BUCKET = f"{PREFIX}-log-archive-access-logs-{LOG_ARCHIVE}-{HOME}"
+LOG_ARCHIVE_KEY = "alias/acme/landing-zone/log-archive"
+MONITORING_KEY = "alias/acme/landing-zone/monitoring"
+FINDINGS_KEY = "alias/acme/landing-zone/findings"
+ALARM_TOPIC = "Acme-SecurityAlarms"
+FINDINGS_TOPIC = "Acme-SecurityFindings"
+
+TRAIL = f"arn:aws:cloudtrail:{HOME}:{MANAGEMENT}:trail/Acme-OrganizationTrail"
+DETECTOR = f"arn:aws:guardduty:{OTHER_REGION}:{AUDIT}:detector/12abc34d567e8fa901bc2d34e56789f0"
+TRAIL_LOG_GROUP = (
+    f"arn:aws:logs:{HOME}:{MANAGEMENT}:log-group:/acme/landing-zone/organization-trail"
+)
+
+# The pages each row cites.
+CLOUDTRAIL_S3 = (
+    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/"
+    "create-s3-bucket-policy-for-cloudtrail.html"
+)
+CLOUDTRAIL_KMS = (
+    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/"
+    "create-kms-key-policy-for-cloudtrail.html"
+)
+CONTROL_TOWER_ORG = (
+    "https://docs.aws.amazon.com/controltower/latest/userguide/logging-s3-audit-bucket.html"
+)
+CONFIG_S3 = "https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"
+CONFIG_KMS = "https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html"
+GUARDDUTY_EXPORT = "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html"
+ACCESS_LOGGING = (
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"
+)
+LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/encrypt-log-data-kms.html"
+ALARMS_SNS = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
+EVENTBRIDGE_SNS = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
+)
+EVENTBRIDGE_KMS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html"
+CROSS_ACCOUNT = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+    "reference_policies_evaluation-logic-cross-account.html"
+)
+
+TLS = {"aws:SecureTransport": "true"}
+OWNER_ACL = {"s3:x-amz-acl": "bucket-owner-full-control"}
+CLOUDTRAIL_CONTEXT = {"kms:EncryptionContext:aws:cloudtrail:arn": TRAIL}
+FROM_TRAIL = {**TLS, "aws:SourceArn": TRAIL, "aws:SourceAccount": MANAGEMENT}
+FROM_CONFIG = {**TLS, "aws:SourceAccount": MEMBER, "aws:SourceOrgID": ORG}
+FROM_DETECTOR = {**TLS, "aws:SourceArn": DETECTOR, "aws:SourceAccount": AUDIT}
+
+
+def _key(account: str) -> str:
+    """A key's ARN: the key policies say ``Resource: *``, so any key id serves."""
+    return f"arn:aws:kms:{HOME}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One request an AWS service (or the audit account) makes against a resource policy."""
+
+    what: str
+    #: ``key:<alias>``, ``bucket:<name>``, ``topic:<name>`` or ``bus:<name>``.
+    policy: str
+    #: ``("Service", "<principal>")`` or ``("AWS", "<role ARN>")``.
+    principal: tuple[str, str]
+    action: str
+    resource: str
+    #: The request context of a genuine request: every key the service sets.
+    context: Mapping[str, str]
+    #: Keys the service does not set on this request (a policy must not require them).
+    omits: tuple[str, ...]
+    #: The page that documents the request.
+    url: str
+    #: Where the contract goes beyond the page (an assumption), said here.
+    note: str = field(default="")
+
+
+def service(name: str) -> tuple[str, str]:
+    return ("Service", name)
+
+
+INVESTIGATOR = ("AWS", f"arn:aws:iam::{AUDIT}:role/Investigator")
+DETECTION_HANDLER = ("AWS", f"arn:aws:iam::{AUDIT}:role/Acme-DetectionHandler-{OTHER_REGION}")
+AS_INVESTIGATOR = {**TLS, "s3:TlsVersion": "1.3", "aws:PrincipalArn": INVESTIGATOR[1]}
+
+CONTRACTS: tuple[Contract, ...] = (
+    # ---- CloudTrail: the organization trail into the log bucket, encrypted with the key ----
+    Contract(
+        "CloudTrail checks the bucket ACL", f"bucket:{LOGS_BUCKET}",
+        service("cloudtrail.amazonaws.com"), "s3:GetBucketAcl", f"arn:aws:s3:::{LOGS_BUCKET}",
+        {**FROM_TRAIL, "aws:SourceOrgID": ORG}, (), CLOUDTRAIL_S3,
+    ),
+    Contract(
+        "CloudTrail writes a member account's events", f"bucket:{LOGS_BUCKET}",
+        service("cloudtrail.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{LOGS_BUCKET}/AWSLogs/{ORG}/{MEMBER}/CloudTrail/{HOME}/2026/f.json.gz",
+        {**FROM_TRAIL, **OWNER_ACL, "aws:SourceOrgID": ORG}, (), CLOUDTRAIL_S3,
+        note=f"aws:SourceOrgID on the delivery: {CONTROL_TOWER_ORG}",
+    ),
+    Contract(
+        "CloudTrail writes the management account's events", f"bucket:{LOGS_BUCKET}",
+        service("cloudtrail.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{LOGS_BUCKET}/AWSLogs/{MANAGEMENT}/CloudTrail/{HOME}/2026/f.json.gz",
+        {**FROM_TRAIL, **OWNER_ACL, "aws:SourceOrgID": ORG}, (), CLOUDTRAIL_S3,
+    ),
+    Contract(
+        "CloudTrail describes the key (no encryption context)", f"key:{LOG_ARCHIVE_KEY}",
+        service("cloudtrail.amazonaws.com"), "kms:DescribeKey",
+        _key(LOG_ARCHIVE), FROM_TRAIL,
+        ("kms:EncryptionContext:aws:cloudtrail:arn", "aws:SourceOrgID"), CLOUDTRAIL_KMS,
+    ),
+    Contract(
+        "CloudTrail generates a data key for a log file", f"key:{LOG_ARCHIVE_KEY}",
+        service("cloudtrail.amazonaws.com"), "kms:GenerateDataKey",
+        _key(LOG_ARCHIVE), {**FROM_TRAIL, **CLOUDTRAIL_CONTEXT},
+        ("aws:SourceOrgID",), CLOUDTRAIL_KMS,
+    ),
+    Contract(
+        "CloudTrail decrypts for the S3 Bucket Key", f"key:{LOG_ARCHIVE_KEY}",
+        service("cloudtrail.amazonaws.com"), "kms:Decrypt",
+        _key(LOG_ARCHIVE), FROM_TRAIL,
+        ("kms:EncryptionContext:aws:cloudtrail:arn", "aws:SourceOrgID"), CLOUDTRAIL_KMS,
+        note="the S3 Bucket Key's encryption context is the bucket's, not the trail's",
+    ),
+    # ---- AWS Config: every account's delivery channel into the Config bucket ----
+    Contract(
+        "Config checks the bucket ACL", f"bucket:{CONFIG_BUCKET}",
+        service("config.amazonaws.com"), "s3:GetBucketAcl", f"arn:aws:s3:::{CONFIG_BUCKET}",
+        FROM_CONFIG, ("aws:SourceArn",), CONFIG_S3,
+    ),
+    Contract(
+        "Config checks the bucket exists", f"bucket:{CONFIG_BUCKET}",
+        service("config.amazonaws.com"), "s3:ListBucket", f"arn:aws:s3:::{CONFIG_BUCKET}",
+        FROM_CONFIG, ("aws:SourceArn",), CONFIG_S3,
+    ),
+    Contract(
+        "Config delivers a member's history", f"bucket:{CONFIG_BUCKET}",
+        service("config.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{MEMBER}/Config/{HOME}/2026/f.json.gz",
+        {**FROM_CONFIG, **OWNER_ACL}, ("aws:SourceArn",), CONFIG_S3,
+        note=f"aws:SourceOrgID on the delivery: {CONTROL_TOWER_ORG}",
+    ),
+    Contract(
+        "Config delivers the log-archive account's own history", f"bucket:{CONFIG_BUCKET}",
+        service("config.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{LOG_ARCHIVE}/Config/{HOME}/2026/f.json.gz",
+        {**FROM_CONFIG, **OWNER_ACL, "aws:SourceAccount": LOG_ARCHIVE}, ("aws:SourceArn",),
+        CONFIG_S3,
+    ),
+    Contract(
+        "Config generates a data key", f"key:{LOG_ARCHIVE_KEY}",
+        service("config.amazonaws.com"), "kms:GenerateDataKey",
+        _key(LOG_ARCHIVE), FROM_CONFIG, ("aws:SourceArn",), CONFIG_KMS,
+        note="aws:SourceOrgID on Config's KMS requests as on its S3 deliveries (assumed)",
+    ),
+    Contract(
+        "Config decrypts", f"key:{LOG_ARCHIVE_KEY}",
+        service("config.amazonaws.com"), "kms:Decrypt",
+        _key(LOG_ARCHIVE), FROM_CONFIG, ("aws:SourceArn",), CONFIG_KMS,
+        note="aws:SourceOrgID on Config's KMS requests as on its S3 deliveries (assumed)",
+    ),
+    # ---- GuardDuty: the administrator's detector exports findings, in every region ----
+    Contract(
+        "GuardDuty locates the bucket", f"bucket:{CONFIG_BUCKET}",
+        service("guardduty.amazonaws.com"), "s3:GetBucketLocation",
+        f"arn:aws:s3:::{CONFIG_BUCKET}", FROM_DETECTOR, ("aws:SourceOrgID",), GUARDDUTY_EXPORT,
+    ),
+    Contract(
+        "GuardDuty exports findings (no ACL header)", f"bucket:{CONFIG_BUCKET}",
+        service("guardduty.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{AUDIT}/GuardDuty/{OTHER_REGION}/2026/f.jsonl.gz",
+        FROM_DETECTOR, ("aws:SourceOrgID", "s3:x-amz-acl"), GUARDDUTY_EXPORT,
+    ),
+    Contract(
+        "GuardDuty generates a data key", f"key:{LOG_ARCHIVE_KEY}",
+        service("guardduty.amazonaws.com"), "kms:GenerateDataKey",
+        _key(LOG_ARCHIVE), FROM_DETECTOR, ("aws:SourceOrgID",),
+        GUARDDUTY_EXPORT,
+    ),
+    # ---- S3 server access logging: the archive buckets log into the access-log bucket ----
+    Contract(
+        "S3 logs the log bucket's requests", f"bucket:{ACCESS_LOGS_BUCKET}",
+        service("logging.s3.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{ACCESS_LOGS_BUCKET}/logs/2026-11-23-10-00-00-0123456789ABCDEF",
+        {**TLS, "aws:SourceArn": f"arn:aws:s3:::{LOGS_BUCKET}", "aws:SourceAccount": LOG_ARCHIVE},
+        ("aws:SourceOrgID",), ACCESS_LOGGING,
+    ),
+    Contract(
+        "S3 logs the Config bucket's requests", f"bucket:{ACCESS_LOGS_BUCKET}",
+        service("logging.s3.amazonaws.com"), "s3:PutObject",
+        f"arn:aws:s3:::{ACCESS_LOGS_BUCKET}/config/2026-11-23-10-00-00-0123456789ABCDEF",
+        {**TLS, "aws:SourceArn": f"arn:aws:s3:::{CONFIG_BUCKET}", "aws:SourceAccount": LOG_ARCHIVE},
+        ("aws:SourceOrgID",), ACCESS_LOGGING,
+    ),
+    # ---- the audit account's investigation reads ----
+    Contract(
+        "the audit account reads a trail log", f"bucket:{LOGS_BUCKET}", INVESTIGATOR,
+        "s3:GetObject", f"arn:aws:s3:::{LOGS_BUCKET}/AWSLogs/{ORG}/{MEMBER}/CloudTrail/f.json.gz",
+        AS_INVESTIGATOR, (), CROSS_ACCOUNT,
+    ),
+    Contract(
+        "the audit account lists the log bucket", f"bucket:{LOGS_BUCKET}", INVESTIGATOR,
+        "s3:ListBucket", f"arn:aws:s3:::{LOGS_BUCKET}", AS_INVESTIGATOR, (), CROSS_ACCOUNT,
+    ),
+    Contract(
+        "the audit account reads Config history", f"bucket:{CONFIG_BUCKET}", INVESTIGATOR,
+        "s3:GetObject", f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{MEMBER}/Config/f.json.gz",
+        AS_INVESTIGATOR, (), CROSS_ACCOUNT,
+    ),
+    Contract(
+        "the audit account decrypts", f"key:{LOG_ARCHIVE_KEY}", INVESTIGATOR, "kms:Decrypt",
+        _key(LOG_ARCHIVE), {"aws:PrincipalArn": INVESTIGATOR[1]}, (),
+        CROSS_ACCOUNT,
+    ),
+    Contract(
+        "the detection handler resolves the key alias (GuardDuty export)",
+        f"key:{LOG_ARCHIVE_KEY}", DETECTION_HANDLER, "kms:DescribeKey",
+        _key(LOG_ARCHIVE), {"aws:PrincipalArn": DETECTION_HANDLER[1]}, (),
+        "https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html",
+    ),
+    # ---- the management account's monitoring: trail log group and alarm topic ----
+    Contract(
+        "CloudWatch Logs encrypts the trail's log group", f"key:{MONITORING_KEY}",
+        service(f"logs.{HOME}.amazonaws.com"), "kms:GenerateDataKey",
+        _key(MANAGEMENT), {"kms:EncryptionContext:aws:logs:arn": TRAIL_LOG_GROUP},
+        ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID"), LOGS_KMS,
+    ),
+    Contract(
+        "CloudWatch Logs decrypts the trail's log group", f"key:{MONITORING_KEY}",
+        service(f"logs.{HOME}.amazonaws.com"), "kms:Decrypt",
+        _key(MANAGEMENT), {"kms:EncryptionContext:aws:logs:arn": TRAIL_LOG_GROUP},
+        ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID"), LOGS_KMS,
+    ),
+    Contract(
+        "a CloudWatch alarm publishes to the alarm topic", f"topic:{ALARM_TOPIC}",
+        service("cloudwatch.amazonaws.com"), "sns:Publish",
+        f"arn:aws:sns:{HOME}:{MANAGEMENT}:{ALARM_TOPIC}",
+        {
+            **TLS,
+            "aws:SourceAccount": MANAGEMENT,
+            "aws:SourceArn": f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X",
+        },
+        ("aws:SourceOrgID",), ALARMS_SNS,
+    ),
+    Contract(
+        "a CloudWatch alarm encrypts for the alarm topic", f"key:{MONITORING_KEY}",
+        service("cloudwatch.amazonaws.com"), "kms:GenerateDataKey",
+        _key(MANAGEMENT),
+        {
+            "aws:SourceAccount": MANAGEMENT,
+            "aws:SourceArn": f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X",
+        },
+        ("aws:SourceOrgID",), ALARMS_SNS,
+    ),
+    Contract(
+        "a CloudWatch alarm decrypts for the alarm topic", f"key:{MONITORING_KEY}",
+        service("cloudwatch.amazonaws.com"), "kms:Decrypt", _key(MANAGEMENT),
+        {
+            "aws:SourceAccount": MANAGEMENT,
+            "aws:SourceArn": f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X",
+        },
+        ("aws:SourceOrgID",), ALARMS_SNS,
+    ),
+    # ---- the audit account's findings: EventBridge rules to the findings topic ----
+    Contract(
+        "an EventBridge rule publishes a finding", f"topic:{FINDINGS_TOPIC}",
+        service("events.amazonaws.com"), "sns:Publish",
+        f"arn:aws:sns:{HOME}:{AUDIT}:{FINDINGS_TOPIC}",
+        {
+            **TLS,
+            "aws:SourceAccount": AUDIT,
+            "aws:SourceArn": f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings",
+        },
+        ("aws:SourceOrgID",), EVENTBRIDGE_SNS,
+    ),
+    Contract(
+        "an EventBridge rule encrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        service("events.amazonaws.com"), "kms:GenerateDataKey", _key(AUDIT),
+        {
+            "aws:SourceAccount": AUDIT,
+            "aws:SourceArn": f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings",
+        },
+        ("aws:SourceOrgID",), EVENTBRIDGE_KMS,
+    ),
+    Contract(
+        "an EventBridge rule decrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        service("events.amazonaws.com"), "kms:Decrypt", _key(AUDIT),
+        {
+            "aws:SourceAccount": AUDIT,
+            "aws:SourceArn": f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-SecurityHubFindings",
+        },
+        ("aws:SourceOrgID",), EVENTBRIDGE_KMS,
+    ),
+)  # fmt: skip
