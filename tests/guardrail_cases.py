@@ -728,9 +728,38 @@ _TABLE: tuple[Case, ...] = (
         "admin-maps-queue-to-lz-function",
         "workload-admin",
         "lambda:CreateEventSourceMapping",
-        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator",
+        "*",
         "all",
+        context={
+            "lambda:FunctionArn": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator"
+        },
         proves=("AWS-GR_LAMBDA_CHANGE_PROHIBITED",),
+    ),
+    Case(
+        "admin-remaps-lz-function-source",
+        "workload-admin",
+        "lambda:UpdateEventSourceMapping",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:event-source-mapping:1a2b3c4d-0000-1111-2222-333344445555",
+        "all",
+        context={
+            "lambda:FunctionArn": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator"
+        },
+    ),
+    Case(
+        "admin-maps-queue-to-own-function",
+        "workload-admin",
+        "lambda:CreateEventSourceMapping",
+        "*",
+        "suspended",
+        context={"lambda:FunctionArn": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:retail-api"},
+    ),
+    Case(
+        "admin-narrows-config-recording",
+        "workload-admin",
+        "config:DisassociateResourceTypes",
+        f"arn:aws:config:eu-central-1:{ACCOUNT}:configuration-recorder/Acme-ConfigRecorder/abc",
+        "all",
+        region="eu-central-1",
     ),
     Case(
         "admin-notifies-from-config-bucket",
@@ -1424,6 +1453,13 @@ CT_PACK_CASES: tuple[Case, ...] = (
         "*",
         "all",
         proves=("CT.CLOUDFORMATION.PR.1",),
+    ),
+    Case(
+        "pack-admin-activates-third-party-extension",
+        "workload-admin",
+        "cloudformation:ActivateType",
+        "*",
+        "all",
     ),
     Case(
         "pack-admin-describes-resource-type",

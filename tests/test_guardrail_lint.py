@@ -205,3 +205,59 @@ def test_lint_accepts_real_names_whatever_their_case() -> None:
         ]
     }
     assert problems_in(document) == []
+
+
+def _resource_part(arn: str) -> str:
+    """What follows the account in an ARN (``role/x``, ``function:y``); '' if none."""
+    parts = arn.split(":", 5)
+    return parts[5] if len(parts) == 6 else ""
+
+
+def resource_type_problems(action: str, resources: tuple[str, ...]) -> list[str]:
+    """Why ``resources`` can never be the resource IAM authorizes ``action`` against.
+
+    A Deny whose Resource names the wrong kind of thing (a function ARN for
+    an event-source-mapping call, say) denies nothing. Each resource type's
+    ARN format comes from the IAM reference; a pattern can match a type when
+    the literal beginnings of their resource parts agree.
+    """
+    service, name = action.split(":", 1)
+    details = IAM.actions.get_action_details(service, name)
+    formats = [
+        IAM.resources.get_resource_type_details(service, kind["name"])["arn"]
+        for kind in details["resourceTypes"]
+    ]
+    if not formats:
+        return [f"{action} authorizes against '*' only; its Resource cannot be {resources}"]
+    for arn_format in formats:
+        literal = re.split(r"\$\{", _resource_part(arn_format))[0]
+        for pattern in resources:
+            prefix = _resource_part(pattern).split("*")[0].split("?")[0]
+            if prefix.startswith(literal) or literal.startswith(prefix):
+                return []
+    return [f"{action}: resource types {formats} never match {resources}"]
+
+
+def test_every_resource_scoped_statement_names_resources_its_actions_use() -> None:
+    from landing_zone.config import guardrail_inputs, load_config
+    from landing_zone.guardrails.catalog import GUARDRAILS
+    from tests.conftest import EXAMPLE
+
+    inputs = guardrail_inputs(load_config(EXAMPLE))
+    problems = [
+        f"{guardrail.id}/{statement.sid}: {problem}"
+        for guardrail in GUARDRAILS
+        for statement in guardrail.statements(inputs)
+        if statement.resources != ("*",)
+        for action in statement.actions
+        if "*" not in action
+        for problem in resource_type_problems(action, statement.resources)
+    ]
+    assert problems == []
+
+
+def test_the_resource_check_catches_a_statement_on_the_wrong_resource() -> None:
+    function = ("arn:aws:lambda:*:*:function:Acme-*",)
+    assert resource_type_problems("lambda:UpdateFunctionCode", function) == []
+    assert resource_type_problems("lambda:UpdateEventSourceMapping", function) != []
+    assert resource_type_problems("lambda:CreateEventSourceMapping", function) != []

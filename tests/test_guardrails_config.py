@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from landing_zone.config import LandingZoneConfig, load_config
-from landing_zone.config.guardrails import ec2_instance_types, instance_types_like
+from landing_zone.config import LandingZoneConfig, load_config, load_config_and_warnings
+from landing_zone.config.guardrails import ec2_instance_types, instance_types_like, string_like
 from tests.variants import minimal_variant, problems_of
 
 
@@ -112,3 +115,33 @@ def test_instance_type_patterns_match_like_iam() -> None:
     assert instance_types_like("t3.micr?") == {"t3.micro"}
     assert instance_types_like("*") == ec2_instance_types()
     assert len(ec2_instance_types()) > 500
+
+
+@given(
+    pattern=st.text(alphabet="ab*?.[", max_size=8),
+    text=st.text(alphabet="ab.[", max_size=8),
+)
+@settings(max_examples=300, derandomize=True, database=None)
+def test_string_like_agrees_with_the_regex_reading_of_iam_wildcards(
+    pattern: str, text: str
+) -> None:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    assert string_like(pattern, text) == bool(re.fullmatch(regex, text, re.DOTALL))
+
+
+def test_runs_of_stars_do_not_hang_validation() -> None:
+    # A regex with one .* per star backtracks exponentially here.
+    assert instance_types_like("*" * 5000 + "z") == frozenset()
+    assert instance_types_like("t" + "*3" * 30) == frozenset()
+
+
+def test_patterns_that_together_match_everything_are_warned_about(tmp_path: Path) -> None:
+    patterns = "['*.*large', '*.metal*', '*.nano', '*.micro', '*.small', '*.medium', '*.*']"
+    path = minimal_variant(tmp_path, append=f"guardrails:\n  sandbox_instance_types: {patterns}\n")
+    warnings = load_config_and_warnings(path)[1]
+    assert any("sandbox_instance_types[6]: '*.*' matches every" in w for w in warnings)
+    # One family pattern per first letter: none matches every type, all of them do.
+    covering = sorted({f"{name[0]}*" for name in ec2_instance_types()})
+    path = minimal_variant(tmp_path, append=f"guardrails:\n  sandbox_instance_types: {covering}\n")
+    (warning,) = [w for w in load_config_and_warnings(path)[1] if "sandbox" in w]
+    assert "together these patterns match every EC2 instance type" in warning

@@ -429,3 +429,10 @@ def test_an_ou_repeated_as_its_own_descendant_is_refused_at_once(tmp_path: Path)
         "'workloads' (also at organizational_units.workloads); OU keys are ids accounts refer "
         "to, so each must be unique in the whole tree"
     ]
+
+
+def test_an_ou_name_outside_ascii_is_refused(tmp_path: Path) -> None:
+    path = minimal_variant(tmp_path, replace=("name: Workloads", 'name: "Workloads\\u00a0"'))
+    (problem,) = problems_of(path)
+    assert "organizational_units.workloads.name:" in problem
+    assert "does not match the required format" in problem

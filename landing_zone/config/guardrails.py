@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -132,10 +131,37 @@ def instance_types_like(pattern: str) -> frozenset[str]:
     other character, ``[`` included, matches itself (fnmatch's would not).
     See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
     """
-    regex = re.compile(
-        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    )
-    return frozenset(t for t in ec2_instance_types() if regex.fullmatch(t))
+    return frozenset(t for t in ec2_instance_types() if string_like(pattern, t))
+
+
+def string_like(pattern: str, text: str) -> bool:
+    """Whether IAM's ``StringLike`` ``pattern`` matches ``text``, in time linear in both.
+
+    Written here, not a regex: ``.*`` per ``*`` backtracks exponentially on
+    patterns like ``*********z`` (validation hung), and fnmatch reads ``[``
+    as a class. The pieces between stars are fixed-length, so matching each
+    at its leftmost place is exact.
+    """
+    pieces = pattern.split("*")
+    if len(pieces) == 1:
+        return len(text) == len(pattern) and _piece_at(pattern, text, 0)
+    first, *middle, last = pieces
+    end = len(text) - len(last)
+    if end < len(first) or not _piece_at(first, text, 0) or not _piece_at(last, text, end):
+        return False
+    position = len(first)
+    for piece in middle:
+        found = next(
+            (i for i in range(position, end - len(piece) + 1) if _piece_at(piece, text, i)), None
+        )
+        if found is None:
+            return False
+        position = found + len(piece)
+    return True
+
+
+def _piece_at(piece: str, text: str, start: int) -> bool:
+    return all(p in ("?", t) for p, t in zip(piece, text[start : start + len(piece)], strict=True))
 
 
 def _instance_type_pattern(value: str) -> str:
@@ -290,9 +316,10 @@ def root_has_guardrails(config: LandingZoneConfig) -> Iterator[Problem]:
 
 
 def sandbox_types_not_everything(config: LandingZoneConfig) -> Iterator[Problem]:
-    """No sandbox instance type pattern matches every EC2 instance type."""
+    """The sandbox instance type patterns, together, leave some EC2 instance type out."""
     everything = ec2_instance_types()
-    for index, pattern in enumerate(config.guardrails.sandbox_instance_types):
+    patterns = config.guardrails.sandbox_instance_types
+    for index, pattern in enumerate(patterns):
         if instance_types_like(pattern) == everything:
             yield Problem(
                 ("guardrails", "sandbox_instance_types", index),
@@ -300,6 +327,14 @@ def sandbox_types_not_everything(config: LandingZoneConfig) -> Iterator[Problem]
                 "included, so the sandbox pack limits nothing; list the types or families "
                 "sandboxes may use, e.g. 't3.*'",
             )
+            return
+    if frozenset().union(*(instance_types_like(p) for p in patterns)) == everything:
+        yield Problem(
+            ("guardrails", "sandbox_instance_types"),
+            "together these patterns match every EC2 instance type, GPU and bare-metal ones "
+            "included, so the sandbox pack limits nothing; list the types or families "
+            "sandboxes may use, e.g. 't3.*'",
+        )
 
 
 WARNINGS: tuple[Check, ...] = (root_has_guardrails, sandbox_types_not_everything)

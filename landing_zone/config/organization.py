@@ -85,10 +85,15 @@ class RegionsConfig(Model):
 class OrganizationalUnitConfig(Model):
     """One OU; ``children`` nest under it. The mapping key is its stable id."""
 
+    # CreateOrganizationalUnit takes ASCII only (printable here: YAML refuses
+    # control characters already).
+    # See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganizationalUnit.html
     name: str = Field(
         min_length=1,
         max_length=128,
-        description="Display name in AWS Organizations; renaming does not replace the OU",
+        pattern=r"^[\x20-\x7E]+$",
+        description="Display name in AWS Organizations (printable ASCII); renaming does not "
+        "replace the OU",
     )
     children: dict[Key, OrganizationalUnitConfig] = Field(default_factory=dict)
 

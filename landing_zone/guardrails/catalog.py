@@ -302,6 +302,10 @@ def _config_recording(_: GuardrailInputs) -> tuple[Statement, ...]:
         Statement(
             sid="ProtectConfigRecording",
             actions=(
+                # Associate/DisassociateResourceTypes change what a recorder
+                # records (the baseline records by exclusion outside home).
+                # See: https://docs.aws.amazon.com/config/latest/APIReference/API_DisassociateResourceTypes.html
+                "config:AssociateResourceTypes",
                 "config:DeleteAggregationAuthorization",
                 "config:DeleteConfigurationRecorder",
                 "config:DeleteDeliveryChannel",
@@ -309,6 +313,7 @@ def _config_recording(_: GuardrailInputs) -> tuple[Statement, ...]:
                 "config:PutAggregationAuthorization",
                 "config:PutConfigurationRecorder",
                 "config:PutDeliveryChannel",
+                "config:DisassociateResourceTypes",
                 "config:PutRetentionConfiguration",
                 "config:StopConfigurationRecorder",
             ),
@@ -333,10 +338,12 @@ def _config_rules(_: GuardrailInputs) -> tuple[Statement, ...]:
                 # protects its aggregators in the same statement).
                 "config:DeleteConfigurationAggregator",
                 "config:DeleteEvaluationResults",
-                "config:DeleteRemediationConfiguration",
                 "config:PutConfigRule",
                 "config:PutConfigurationAggregator",
-                "config:PutRemediationConfigurations",
+                # Remediation configurations are not here: their resource
+                # type has no aws:ResourceTag key, so a tag condition would
+                # never match them, and the landing zone deploys none in
+                # member accounts.
             ),
             condition={"StringEquals": {f"aws:ResourceTag/{key}": value}},
         ),
@@ -427,9 +434,7 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
             sid="ProtectLandingZoneFunctions",
             actions=(
                 "lambda:AddPermission",
-                "lambda:CreateEventSourceMapping",
                 "lambda:CreateFunction",
-                "lambda:DeleteEventSourceMapping",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
                 "lambda:InvokeFunction",
@@ -438,11 +443,25 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "lambda:RemovePermission",
                 "lambda:TagResource",
                 "lambda:UntagResource",
-                "lambda:UpdateEventSourceMapping",
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
             ),
             resources=(_arn(i, "lambda", f"function:{i.prefix}-*"),),
+        ),
+        # Event source mappings are not function resources: CreateEventSource-
+        # Mapping authorizes against "*", Update/Delete against the mapping's
+        # own ARN; all three carry lambda:FunctionArn, the function they feed.
+        # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+        Statement(
+            sid="ProtectLandingZoneEventSources",
+            actions=(
+                "lambda:CreateEventSourceMapping",
+                "lambda:DeleteEventSourceMapping",
+                "lambda:UpdateEventSourceMapping",
+            ),
+            condition={
+                "ArnLike": {"lambda:FunctionArn": _arn(i, "lambda", f"function:{i.prefix}-*")}
+            },
         ),
         # A subscription's ARN is its topic's ARN plus ":<id>", so the same
         # pattern covers Unsubscribe and SetSubscriptionAttributes on the
@@ -984,6 +1003,10 @@ def _cloudformation_registry(_: GuardrailInputs) -> tuple[Statement, ...]:
         Statement(
             sid="DenyCloudFormationRegistryChanges",
             actions=(
+                # ActivateType brings a public third-party extension in;
+                # DeactivateType switches an activated hook off.
+                "cloudformation:ActivateType",
+                "cloudformation:DeactivateType",
                 "cloudformation:DeregisterType",
                 "cloudformation:PublishType",
                 "cloudformation:RegisterType",
@@ -1064,7 +1087,7 @@ GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-config-rules",
         kind="scp",
-        enforces="Config rules and remediations tagged as the landing zone's cannot be "
+        enforces="Config rules and aggregators tagged as the landing zone's cannot be "
         "changed or deleted, and the landing-zone tags on Config resources cannot be changed.",
         rationale="A detective control a workload can switch off detects nothing.",
         controls=Controls(
@@ -1118,8 +1141,11 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         id="protect-detection-services",
         kind="scp",
         enforces="Member accounts cannot disable, disassociate or reconfigure GuardDuty, "
-        "Security Hub, Macie, Inspector or Detective, suppress their findings, change their "
-        "findings export, or change the landing zone's Access Analyzer analyzers.",
+        "Security Hub, Macie, Inspector or Detective, hide GuardDuty findings (filters, trusted "
+        "IP lists), change their findings export, or change the landing zone's Access Analyzer "
+        "analyzers. Security Hub workflow updates (BatchUpdateFindings) stay allowed: the "
+        "audit account's analysts triage with them, and every update is recorded in the "
+        "finding's history.",
         rationale="Detection is centrally administered from the audit account; a member "
         "turning it off (or archiving its findings) blinds the security team.",
         controls=Controls(cis=("1.20", "4.16"), well_architected=("SEC04-BP02", "SEC04-BP03")),
@@ -1163,8 +1189,10 @@ GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="region-deny",
         kind="scp",
-        enforces="Outside the governed regions only global services work (IAM, "
-        "Organizations, STS, Route 53, CloudFront, billing, support, ...).",
+        enforces="Outside the governed regions only the services Control Tower's region deny "
+        "exempts work: global ones (IAM, Organizations, STS, Route 53, CloudFront, billing, "
+        "support, ...) and a few regional ones it keeps usable everywhere (KMS, Config, ACM, "
+        "Direct Connect, WAF, Firewall Manager, Access Analyzer, Resource Explorer, ...).",
         rationale="Resources in regions nobody watches escape detection, data-residency "
         "commitments and cost control.",
         controls=Controls(control_tower=("AWS-GR_REGION_DENY",), well_architected=("SEC01-BP06",)),
