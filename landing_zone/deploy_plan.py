@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.detection_services import FINDING_AGGREGATOR_TYPE
 from landing_zone.naming import pascal, stack_id
 
 STACK_SET = "AWS::CloudFormation::StackSet"
@@ -443,7 +444,12 @@ RULES: tuple[OrderRule, ...] = (
         "region",
     ),
     OrderRule(
-        Selector("Security Hub cross-Region aggregation", ("AWS::SecurityHub::FindingAggregator",)),
+        # The native type, or the custom resource that links no Region when
+        # the home region is the only governed one.
+        Selector(
+            "Security Hub cross-Region aggregation",
+            ("AWS::SecurityHub::FindingAggregator", FINDING_AGGREGATOR_TYPE),
+        ),
         Selector(
             "Security Hub central configuration (audit account)",
             ("AWS::SecurityHub::OrganizationConfiguration",),

@@ -90,6 +90,23 @@ class OrganizationHandler:
     properties: Callable[[DetectionConfig], Mapping[str, Any]] = lambda _: {}
 
 
+#: Security Hub's finding aggregator linking no Region, a custom resource of the
+#: audit home StackSet when the home region is the only governed region
+#: (``lambdas/security_hub_aggregator.py``); with other governed regions it is
+#: the native ``AWS::SecurityHub::FindingAggregator``.
+FINDING_AGGREGATOR_TYPE = "Custom::SecurityHubFindingAggregator"
+#: What that handler calls, and nothing more.
+#: See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html
+FINDING_AGGREGATOR_GRANTS = (
+    # No resource-level permissions: the aggregator does not exist yet, or is listed.
+    Grant(("securityhub:CreateFindingAggregator", "securityhub:ListFindingAggregators")),
+    Grant(
+        ("securityhub:DeleteFindingAggregator", "securityhub:UpdateFindingAggregator"),
+        "arn:{partition}:securityhub:{region}:{account}:finding-aggregator/*",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class DetectionService:
     """One detection service of the organization, administered by the audit account."""

@@ -103,6 +103,17 @@ def everything_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def single_region_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The minimal fixture governing its home region alone, Security Hub on (its default):
+    the finding aggregator that links no Region. Synthesized once, without the built-in
+    validator (cfn-lint checks the templates that matter)."""
+    from tests.variants import SINGLE_REGION, minimal_variant
+
+    path = minimal_variant(tmp_path_factory.mktemp("single-region"), replace=SINGLE_REGION)
+    return synthesize(path, tmp_path_factory.mktemp("single-region.out"), validation=False)
+
+
+@pytest.fixture(scope="session")
 def logistics_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The business-unit example (AcmeLogistics), synthesized once per session."""
     return synthesize(BUSINESS_UNIT_EXAMPLE, tmp_path_factory.mktemp("logistics.out"))

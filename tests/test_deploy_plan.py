@@ -30,6 +30,7 @@ from landing_zone.deploy_plan import (
     plan_lines,
     violations,
 )
+from landing_zone.detection_services import FINDING_AGGREGATOR_TYPE
 from tests.conftest import BUSINESS_UNIT_EXAMPLE, EXAMPLE, ROOT, Synth
 
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
@@ -79,6 +80,22 @@ def test_every_rule_fails_once_the_later_thing_waits_for_nothing(
     for first, then in rule.pairs(example):
         broken = cut(example, then)
         assert (first, then) in [(v.first, v.then) for v in violations(broken, [rule])]
+
+
+def test_central_configuration_waits_for_the_aggregator_that_links_no_region(
+    single_region_synth: Synth,
+) -> None:
+    # One governed region: the aggregator is a custom resource, and the rule
+    # still orders it before central configuration (the same logical id).
+    assembly = load_assembly(single_region_synth.outdir)
+    (rule,) = [r for r in RULES if r.first.label == "Security Hub cross-Region aggregation"]
+    pairs = rule.pairs(assembly)
+    assert [first.type for first, _ in pairs] == [FINDING_AGGREGATOR_TYPE]
+    assert violations(assembly, [rule]) == []
+    for first, then in pairs:
+        broken = cut(assembly, then)
+        assert (first, then) in [(v.first, v.then) for v in violations(broken, [rule])]
+    assert violations(assembly) == []
 
 
 def test_every_rule_cites_the_aws_documentation() -> None:

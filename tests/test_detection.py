@@ -17,6 +17,7 @@ from aws_cdk import App
 
 from landing_zone.app import build_landing_zone
 from landing_zone.config import LandingZoneConfig, load_config
+from landing_zone.detection_services import FINDING_AGGREGATOR_GRANTS, FINDING_AGGREGATOR_TYPE
 from landing_zone.guardrails.detective import DETECTIVE_RULES, rules_for_region
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
 from tests.conftest import EXAMPLE, Synth, cdk_context
@@ -494,6 +495,83 @@ def test_everything_variant_passes_cfn_lint(everything: Synth, tmp_path: Path) -
     }
     errors = cfn_lint_errors(written(templates, tmp_path), ["eu-west-1", "eu-central-1"])
     assert errors == [], "\n".join(str(m) for m in errors)
+
+
+# ---- one governed region: the aggregator that links no Region ------------------------------
+
+
+@pytest.fixture(scope="module")
+def single_region_home(single_region_synth: Synth) -> dict[str, Any]:
+    return single_region_synth.stackset_templates["Tiny-Audit/HomeTemplate"]
+
+
+def test_one_governed_region_aggregates_into_home_linking_no_region(
+    single_region_home: dict[str, Any], everything: Synth
+) -> None:
+    assert not resources_of(single_region_home, "AWS::SecurityHub::FindingAggregator")
+    ((logical_id, aggregator),) = resources_of(single_region_home, FINDING_AGGREGATOR_TYPE).items()
+    properties = aggregator["Properties"]
+    assert properties["RegionLinkingMode"] == "NO_REGIONS"
+    assert "Regions" not in properties
+    # Central configuration waits for it, as it waits for the native one,
+    # which has the same logical id with linked regions.
+    organization = one(single_region_home, "AWS::SecurityHub::OrganizationConfiguration")
+    assert organization["DependsOn"] == [logical_id]
+    linked = everything.stackset_templates["Tiny-Audit/HomeTemplate"]
+    assert list(resources_of(linked, "AWS::SecurityHub::FindingAggregator")) == [logical_id]
+    assert not resources_of(linked, FINDING_AGGREGATOR_TYPE)
+    # Its handler is the inline one, answering within the custom resource's time.
+    functions = resources_of(single_region_home, "AWS::Lambda::Function")
+    (function,) = [f for f in functions.values() if "FindingAggregator" in json.dumps(f)]
+    assert properties["ServiceToken"] == {
+        "Fn::GetAtt": [next(k for k, v in functions.items() if v is function), "Arn"]
+    }
+    assert "create_finding_aggregator" in function["Properties"]["Code"]["ZipFile"]
+    assert properties["ServiceTimeout"] == "360"
+    assert function["Properties"]["Timeout"] == 300
+
+
+def test_the_aggregator_handler_may_do_what_it_calls_and_no_more(
+    single_region_home: dict[str, Any],
+) -> None:
+    roles = resources_of(single_region_home, "AWS::IAM::Role")
+    (role_id,) = [k for k, r in roles.items() if "FindingAggregator" in json.dumps(r)]
+    name = roles[role_id]["Properties"]["RoleName"]
+    # The guardrail exempts <Prefix>-DetectionHandler-* from the aggregator's protection.
+    assert name == "Tiny-DetectionHandler-FindingAggregator"
+    policies = [
+        p
+        for p in resources_of(single_region_home, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    actions = {
+        action
+        for policy in policies
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+        if action.startswith("securityhub:")
+    }
+    assert actions == {a for grant in FINDING_AGGREGATOR_GRANTS for a in grant.actions}
+
+
+def test_one_governed_region_passes_cfn_lint_and_cdk_nag(
+    single_region_synth: Synth, tmp_path: Path
+) -> None:
+    templates = {
+        name: template
+        for name, template in {
+            **single_region_synth.stackset_templates,
+            **single_region_synth.templates,
+        }.items()
+        if "Audit" in name or "DetectionAdmin" in name
+    }
+    errors = cfn_lint_errors(written(templates, tmp_path), ["eu-west-1"])
+    assert errors == [], "\n".join(str(m) for m in errors)
+    assert nag_failures(single_region_synth.outdir) == []
+    home = single_region_synth.stackset_templates["Tiny-Audit/HomeTemplate"]
+    assert len(json.dumps(home, separators=(",", ":")).encode()) <= MAX_TEMPLATE_BODY_BYTES
 
 
 def test_nothing_on_builds_no_detection_stack_set(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from landing_zone.config import load_config, required_trusted_services
 from tests.conftest import FIXTURES
-from tests.variants import minimal_variant, problems_of, with_detection
+from tests.variants import SINGLE_REGION, minimal_variant, problems_of, with_detection
 
 
 def test_defaults_turn_on_everything_but_macie_and_unused_access() -> None:
@@ -151,17 +151,12 @@ def test_field_level_mistakes_are_named(tmp_path: Path, snippet: str, message: s
     assert message in problem
 
 
-SINGLE_REGION = ("governed: [eu-west-1, eu-central-1]", "governed: [eu-west-1]")
-
-
-def test_security_hub_with_one_governed_region_is_refused(tmp_path: Path) -> None:
-    # CloudFormation's finding aggregator links at least one region, and
-    # central configuration cannot do without one.
-    (problem,) = problems_of(minimal_variant(tmp_path, replace=SINGLE_REGION))
-    assert "regions.governed: Security Hub's central configuration needs a finding aggregator" in (
-        problem
-    )
-    assert "govern a second region, or set detection.security_hub.enabled: false" in problem
+def test_security_hub_with_one_governed_region_loads(tmp_path: Path) -> None:
+    # Its finding aggregator links no Region (a custom resource: CloudFormation's
+    # type cannot say NO_REGIONS), and central configuration works with that.
+    config = load_config(minimal_variant(tmp_path, replace=SINGLE_REGION))
+    assert config.regions.governed == ["eu-west-1"]
+    assert config.detection.security_hub.enabled
 
 
 def test_one_governed_region_without_security_hub_loads(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ SUSPENDED = """\
 """
 SUSPENDED_GUARDRAILS = "guardrails:\n  attachments:\n    suspended: [suspended]\n"
 
+# The minimal fixture governing its home region alone (Security Hub stays on).
+SINGLE_REGION = ("governed: [eu-west-1, eu-central-1]", "governed: [eu-west-1]")
+
 # What the minimal fixture leaves off or at its default: every detection
 # service on, with non-default settings, and COMPLIANCE Object Lock on the
 # log archive. Synthesized once per session (conftest.py, everything_synth).

@@ -283,32 +283,6 @@ def _hub_policies(
             yield ("detection", "security_hub", "policies", key), policy
 
 
-def security_hub_links_a_region(config: LandingZoneConfig) -> Iterator[Problem]:
-    """A core fork with Security Hub on governs a region besides the home region.
-
-    Central configuration needs a home Region, which is the finding
-    aggregator (AWS::SecurityHub::FindingAggregator) in it. The API can
-    create one without linked Regions (RegionLinkingMode NO_REGIONS), but
-    CloudFormation's type cannot: its modes are ALL_REGIONS,
-    ALL_REGIONS_EXCEPT_SPECIFIED (which links every new Region too) and
-    SPECIFIED_REGIONS, whose Regions needs at least one. Leaving the
-    aggregator out breaks central configuration instead.
-    See: https://docs.aws.amazon.com/securityhub/latest/userguide/aggregation-central-configuration.html
-    See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-findingaggregator.html
-    See: https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_CreateFindingAggregator.html
-    """
-    regions = config.regions
-    if config.business_unit or not config.detection.security_hub.enabled:
-        return
-    if not [region for region in regions.governed if region != regions.home]:
-        yield Problem(
-            ("regions", "governed"),
-            "Security Hub's central configuration needs a finding aggregator in the home "
-            "region, and CloudFormation can only create one that links at least one other "
-            "region; govern a second region, or set detection.security_hub.enabled: false",
-        )
-
-
 def security_hub_root_not_in_business_unit(config: LandingZoneConfig) -> Iterator[Problem]:
     """A business unit's Security Hub policies target its own OUs, not the root."""
     if not config.business_unit:
@@ -486,7 +460,6 @@ WARNINGS: tuple[Check, ...] = (findings_have_recipients,)
 
 CHECKS: tuple[Check, ...] = (
     trusted_access_enabled,
-    security_hub_links_a_region,
     security_hub_root_not_in_business_unit,
     security_hub_targets_exist,
     security_hub_target_one_policy,

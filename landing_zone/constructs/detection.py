@@ -43,11 +43,16 @@ from landing_zone.config import (
     SecurityHubConfig,
     SecurityHubPolicyConfig,
 )
-from landing_zone.constructs.handler import HandlerFunction
+from landing_zone.constructs.handler import SERVICE_TIMEOUT, HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.constructs.keys import AdministeredKey
 from landing_zone.constructs.monitoring import AlarmTopic, Publisher
-from landing_zone.detection_services import AutoEnable
+from landing_zone.detection_services import (
+    FINDING_AGGREGATOR_GRANTS,
+    FINDING_AGGREGATOR_TYPE,
+    AutoEnable,
+    Grant,
+)
 from landing_zone.guardrails.security_hub import BY_KEY as STANDARDS
 from landing_zone.guardrails.security_hub import labels_at_or_above, standards_arn
 from landing_zone.naming import kms_alias_name, pascal, resource_name
@@ -112,6 +117,15 @@ def security_hub_finding_pattern(
     }
 
 
+def allow_grants(handler: HandlerFunction, grants: Sequence[Grant]) -> None:
+    """Each grant to ``handler``'s role, its resource in this account and region."""
+    for grant in grants:
+        resource = grant.resource.format(
+            partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID
+        )
+        handler.allow(list(grant.actions), [resource])
+
+
 class OrganizationDetection(Construct):
     """Organization auto-enable of the detection services, and the organization analyzer.
 
@@ -132,16 +146,12 @@ class OrganizationDetection(Construct):
         organization_analyzer: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        partition, account, region = Aws.PARTITION, Aws.ACCOUNT_ID, Aws.REGION
+        partition = Aws.PARTITION
         self.services: dict[str, CustomResource] = {}
         if auto_enable:
             self.handler = self._handler(prefix=prefix)
         for service in auto_enable:
-            for grant in service.grants:
-                self.handler.allow(
-                    list(grant.actions),
-                    [grant.resource.format(partition=partition, region=region, account=account)],
-                )
+            allow_grants(self.handler, service.grants)
             resource = self._service(service.service, **service.properties)
             if service.service == "GuardDuty" and export is not None:
                 self._export(
@@ -325,10 +335,12 @@ class SecurityHubCentralConfiguration(Construct):
     """Security Hub central configuration: aggregator, policies and their associations.
 
     ``ConfigurationType: CENTRAL`` needs a finding aggregator in the home
-    region; the policies then configure Security Hub, its standards and
-    controls in every account and linked region, and accounts inherit the
+    region (linking the other governed regions, or none when the home region
+    is the only one); the policies then configure Security Hub, its standards
+    and controls in every account and linked region, and accounts inherit the
     policy of their nearest associated OU (or the root).
     See: https://docs.aws.amazon.com/securityhub/latest/userguide/central-configuration-intro.html
+    See: https://docs.aws.amazon.com/securityhub/latest/userguide/aggregation-central-configuration.html
     """
 
     def __init__(
@@ -342,11 +354,15 @@ class SecurityHubCentralConfiguration(Construct):
         target_ids: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.aggregator = securityhub.CfnFindingAggregator(
-            self,
-            "FindingAggregator",
-            region_linking_mode="SPECIFIED_REGIONS",
-            regions=list(linked_regions) or None,
+        self.aggregator: CfnResource = (
+            securityhub.CfnFindingAggregator(
+                self,
+                "FindingAggregator",
+                region_linking_mode="SPECIFIED_REGIONS",
+                regions=list(linked_regions),
+            )
+            if linked_regions
+            else self._unlinked_aggregator(prefix=prefix)
         )
         self.organization = securityhub.CfnOrganizationConfiguration(
             self,
@@ -364,6 +380,51 @@ class SecurityHubCentralConfiguration(Construct):
             target_ids=target_ids,
             after=self.organization,
         )
+
+    def _unlinked_aggregator(self, *, prefix: str) -> CfnResource:
+        """The home region alone is governed: an aggregator that links no Region.
+
+        ``SPECIFIED_REGIONS`` needs at least one Region and the other modes
+        link every Region AWS adds; ``NO_REGIONS`` is the API's only, so a
+        custom resource creates it (``lambdas/security_hub_aggregator.py``).
+        Same construct id as the native one, so the same logical id: the
+        dependency of the organization configuration reads the same.
+        See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-findingaggregator.html
+        """
+        handler = HandlerFunction(
+            self,
+            "AggregatorHandler",
+            description="Landing zone: Security Hub's finding aggregator, linking no Region",
+            code=lambda_.Code.from_inline(inline_handler("security_hub_aggregator")),
+            handler="index.handler",
+            # <Prefix>-DetectionHandler-*: the guardrail that protects the
+            # aggregator exempts the detection handlers only.
+            role_name=f"{resource_name(prefix, 'DetectionHandler')}-FindingAggregator",
+            function_name=resource_name(prefix, "FindingAggregatorHandler"),
+        )
+        allow_grants(handler, FINDING_AGGREGATOR_GRANTS)
+        Validations.of(handler.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="securityhub:CreateFindingAggregator and ListFindingAggregators "
+                "support no resource-level permissions",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:<AWS::Region>:"
+                "<AWS::AccountId>:finding-aggregator/*]",
+                reason="The aggregator id is generated when it is created; only this "
+                "account's aggregators in this region",
+            ),
+        )
+        resource = CustomResource(
+            self,
+            "FindingAggregator",
+            service_token=handler.function.function_arn,
+            resource_type=FINDING_AGGREGATOR_TYPE,
+            properties={"RegionLinkingMode": "NO_REGIONS"},
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        return resource.node.default_child  # type: ignore[return-value]
 
 
 def add_configuration_policies(
