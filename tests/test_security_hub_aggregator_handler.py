@@ -8,6 +8,7 @@ code the StackSet ships is exercised too. The calls are the grants.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +18,10 @@ from landing_zone.detection_services import FINDING_AGGREGATOR_GRANTS, FINDING_A
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
 from landing_zone.guardrails.evaluate import FULL_ACCESS, Decision, Request, evaluate
 from landing_zone.guardrails.model import render
+from landing_zone.lambdas import security_hub_aggregator as handler_module
 from tests.conftest import EXAMPLE
 from tests.custom_resources import Captured, Run, StubbedClients, cfn_event, load_inline
-from tests.test_detection_services import LAMBDAS, api_calls, needed
+from tests.test_detection_services import api_calls, needed
 from tests.variants import SINGLE_REGION, minimal_variant
 
 #: The home region, the only governed one: where the function runs.
@@ -206,7 +208,7 @@ def test_the_inline_code_creates_the_aggregator(
 
 
 def test_the_grants_are_exactly_the_calls() -> None:
-    calls = api_calls(LAMBDAS / "security_hub_aggregator.py")
+    calls = api_calls(Path(handler_module.__file__))
     granted = {action for grant in FINDING_AGGREGATOR_GRANTS for action in grant.actions}
     assert set(calls) == {"securityhub"}
     assert granted == needed(calls["securityhub"])
@@ -215,7 +217,7 @@ def test_the_grants_are_exactly_the_calls() -> None:
 # ---- the guardrail lets the handler, and only it, change the aggregator ----------------------
 
 
-def decision(config_path: Any, principal: str, action: str) -> Decision:
+def decision(config_path: Path, principal: str, action: str) -> Decision:
     inputs = guardrail_inputs(load_config(config_path))
     statements = [
         render(statement, kind="scp", inputs=inputs)
@@ -233,7 +235,7 @@ def decision(config_path: Any, principal: str, action: str) -> Decision:
     "action", ["securityhub:UpdateFindingAggregator", "securityhub:DeleteFindingAggregator"]
 )
 def test_only_the_handler_changes_the_aggregator_and_only_with_one_region(
-    tmp_path: Any, action: str
+    tmp_path: Path, action: str
 ) -> None:
     single = minimal_variant(tmp_path, replace=SINGLE_REGION)
     handler = "Tiny-DetectionHandler-FindingAggregator"
