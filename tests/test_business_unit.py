@@ -51,11 +51,6 @@ def payments_config(directory: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def logistics_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return synthesize(BUSINESS_UNIT, tmp_path_factory.mktemp("logistics.out"))
-
-
-@pytest.fixture(scope="module")
 def payments_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     directory = tmp_path_factory.mktemp("payments")
     return synthesize(payments_config(directory), directory / "cdk.out")
