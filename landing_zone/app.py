@@ -73,6 +73,12 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     created.include(organization.tree.account_ids)
     if config.organization.account_stacks > 1:
         for shard in range(config.organization.account_stacks):
+            if not config.account_stack_accounts(shard):
+                # No created account hashes here (yet): no stack rather than
+                # an empty one, which CloudFormation refuses. The shard's name
+                # stays Accounts-<n> for when one does.
+                # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-guide.html
+                continue
             name = stack_id(config.prefix, f"Accounts-{shard + 1}")
             accounts = AccountsStack(
                 app,

@@ -27,7 +27,7 @@ from landing_zone.quotas import (
 )
 from tests.conftest import Synth
 from tests.templates import cfn_lint_errors
-from tests.test_privileged import escalations, privileged_denied
+from tests.test_privileged import escalations, privileged_denied, scp_levels
 
 
 def limit_problems(synth: Synth) -> list[str]:
@@ -59,18 +59,44 @@ def limit_problems(synth: Synth) -> list[str]:
     return problems
 
 
+def exempting_units(config: LandingZoneConfig) -> set[str]:
+    """OUs where an SCP, attached there or above, exempts the privileged principals.
+
+    Only there does a privileged name pass anything: an SCP limits only the
+    principals of the accounts it governs, and no RCP exempts anyone (the
+    catalog's RCP statements carry no principal exemption), so a role named
+    like a privileged one in an OU no exempting SCP reaches passes nothing
+    its admin could not already do.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+    """
+    return {
+        unit
+        for unit, levels in scp_levels(config).items()
+        if any(
+            "ArnNotLike" in statement.get("Condition", {})
+            for level in levels
+            for policy in level
+            for statement in policy["Statement"]
+        )
+    }
+
+
 def guardrail_problems(config: LandingZoneConfig) -> list[str]:
     """Every breach of the guardrail invariants in ``config``'s packed policies.
 
     Nobody but the privileged principals can take or change a privileged
-    name (``escalations``) and they keep those rights (``privileged_denied``);
+    name wherever an SCP exempts it (``escalations`` in
+    :func:`exempting_units`) and they keep those rights (``privileged_denied``);
     every guardrail of every pack attached to a target is in that target's
     policies or a parent's (so the root carries the core pack wherever the
     config attaches it, and nothing when the config deliberately empties the
     root); every policy and target within its quota.
     """
     plan = plan_guardrails(config)
-    problems = [f"escalation: {line}" for line in escalations(config)]
+    exempting = exempting_units(config)
+    problems = [
+        f"escalation: {line}" for line in escalations(config) if line.split()[0] in exempting
+    ]
     problems += [f"privileged denied: {line}" for line in privileged_denied(config)]
     paths = config.tree.paths()
     carried: dict[str, set[str]] = {}

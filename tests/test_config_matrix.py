@@ -10,16 +10,20 @@ within CloudFormation's limits; and the guardrail invariants
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from aws_cdk import App
 
+from landing_zone.app import build_landing_zone
+from landing_zone.config import load_config
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.guardrails.packs import BY_ID as PACKS
 from landing_zone.org_tree import ROOT
-from tests.conftest import Synth
+from tests.conftest import Synth, cdk_context
 from tests.invariants import guardrail_problems, limit_problems, lint_errors
 from tests.templates import nag_failures, resources_of
-from tests.variants import MATRIX
+from tests.variants import MATRIX, minimal_variant
 
 # The account stacks of a sharded organization are one construct over
 # disjoint sets of account keys: the same resource shape, hundreds of times.
@@ -85,3 +89,19 @@ def test_the_root_carries_the_core_pack_unless_deliberately_emptied(synth: Synth
 
 
 KINDS = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp"}
+
+
+def test_an_account_stack_no_created_account_hashes_to_is_not_built(tmp_path: Path) -> None:
+    """CloudFormation refuses a template without resources; found by the generated configs."""
+    path = minimal_variant(
+        tmp_path,
+        replace=(
+            "  management_account_id: '111111111111'\n",
+            "  management_account_id: '111111111111'\n  account_stacks: 2\n",
+        ),
+    )
+    config = load_config(path)
+    shard = config.account_stack("app-prod")
+    stacks = build_landing_zone(App(context=cdk_context()), config=config)
+    built = sorted(s.stack_name for s in stacks.values() if "-Accounts-" in s.stack_name)
+    assert built == [f"Tiny-Accounts-{shard + 1}"]
