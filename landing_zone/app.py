@@ -10,6 +10,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
+from landing_zone.detection_services import home_services, regional_services
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
@@ -72,6 +73,12 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
     created.include(organization.tree.account_ids)
     if config.organization.account_stacks > 1:
         for shard in range(config.organization.account_stacks):
+            if not config.account_stack_accounts(shard):
+                # No created account hashes here (yet): no stack rather than
+                # an empty one, which CloudFormation refuses. The shard's name
+                # stays Accounts-<n> for when one does.
+                # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-guide.html
+                continue
             name = stack_id(config.prefix, f"Accounts-{shard + 1}")
             accounts = AccountsStack(
                 app,
@@ -319,6 +326,12 @@ def _core_stacks(
         detection_admins.append(detection_admin)
         stacks[f"detection_admin/{region}"] = detection_admin
 
+    if not (regional_services(config.detection) or home_services(config.detection)):
+        # Nothing for the audit account: no stack rather than an empty one,
+        # which CloudFormation refuses ("At least one Resources member must
+        # be defined") and the CDK CLI skips, or deletes if it exists.
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-guide.html
+        return
     name = stack_id(config.prefix, "Audit")
     audit = AuditStack(
         app,

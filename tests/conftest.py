@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from landing_zone.config import LandingZoneConfig
     from tests.custom_resources import Captured, Run, StubbedClients
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,8 @@ class Synth:
     stacks: dict[str, Any]
     #: StackSet content by "<stack name>/<construct id>" (e.g. "Acme-LogArchive/Template").
     stackset_templates: dict[str, dict[str, Any]]
+    #: The config it was synthesized from.
+    config: LandingZoneConfig
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
@@ -83,7 +86,11 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
         if isinstance(construct, StackSetTemplate)
     }
     return Synth(
-        outdir=outdir, templates=templates, stacks=stacks, stackset_templates=stackset_templates
+        outdir=outdir,
+        templates=templates,
+        stacks=stacks,
+        stackset_templates=stackset_templates,
+        config=config,
     )
 
 
@@ -107,16 +114,42 @@ def single_region_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The minimal fixture governing its home region alone, Security Hub on (its default):
     the finding aggregator that links no Region. Synthesized once, without the built-in
     validator (cfn-lint checks the templates that matter)."""
-    from tests.variants import SINGLE_REGION, minimal_variant
+    from tests.variants import single_region
 
-    path = minimal_variant(tmp_path_factory.mktemp("single-region"), replace=SINGLE_REGION)
+    path = single_region(tmp_path_factory.mktemp("single-region"))
     return synthesize(path, tmp_path_factory.mktemp("single-region.out"), validation=False)
 
 
 @pytest.fixture(scope="session")
+def everything_off_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The minimal fixture with every optional part off (``tests.variants.EVERYTHING_OFF``)."""
+    from tests.variants import everything_off
+
+    path = everything_off(tmp_path_factory.mktemp("everything-off"))
+    return synthesize(path, tmp_path_factory.mktemp("everything-off.out"), validation=False)
+
+
+@pytest.fixture(scope="session")
 def logistics_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The business-unit example (AcmeLogistics), synthesized once per session."""
-    return synthesize(BUSINESS_UNIT_EXAMPLE, tmp_path_factory.mktemp("logistics.out"))
+    """The business-unit example (``config/example-business-unit.yaml``)."""
+    from tests.variants import BUSINESS_UNIT
+
+    return synthesize(BUSINESS_UNIT, tmp_path_factory.mktemp("logistics.out"))
+
+
+@pytest.fixture(scope="session")
+def large_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``bench/make_org.py``'s 1,000 accounts in 50 business units."""
+    from tests.variants import write_org
+
+    return write_org(tmp_path_factory.mktemp("org") / "org.yaml", accounts=1000, units=50)
+
+
+@pytest.fixture(scope="session")
+def large_synth(large_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """``large_config`` synthesized without aws-cdk-lib's built-in validator (which does not
+    change a byte of the templates and takes seconds at this size)."""
+    return synthesize(large_config, tmp_path_factory.mktemp("org.out"), validation=False)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from landing_zone.references import LogArchiveRef
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from tests.conftest import Synth, cdk_context
 from tests.templates import cfn_lint_errors, nag_failures, one, resources_of, written
-from tests.variants import minimal_variant
+from tests.variants import BASELINE_OFF, minimal_variant
 
 
 def member_stack_set(synth: Synth) -> dict[str, Any]:
@@ -256,14 +256,7 @@ baseline:
   remove_default_vpc: true
 """
 
-NOTHING = """\
-baseline:
-  ebs_encryption_by_default: false
-  s3_block_public_access: false
-  password_policy:
-    enabled: false
-  account_access_analyzer: false
-"""
+NOTHING = BASELINE_OFF
 
 
 def synth_variant(config: LandingZoneConfig, outdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:

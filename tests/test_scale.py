@@ -1,7 +1,7 @@
 """A 1,000-account, 50-business-unit organization: every template within CloudFormation limits.
 
 The organization comes from ``bench/make_org.py`` (the generator the scale
-benchmark uses). It is synthesized once for this module, without aws-cdk-lib's
+benchmark uses). It is synthesized once per session (conftest.py), without aws-cdk-lib's
 built-in validator (which does not change a byte of the templates; the
 example's synth keeps it on) to keep the suite fast.
 """
@@ -21,33 +21,12 @@ from landing_zone.cli import main as cli_main
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.quotas import (
-    MAX_OUTPUTS,
-    MAX_PARAMETERS,
-    MAX_RESOURCES,
-    MAX_TEMPLATE_BODY_BYTES,
-    MAX_TEMPLATE_BYTES,
     organization_stack_outputs,
     organization_stack_resources,
 )
-from tests.conftest import EXAMPLE, Synth, synthesize
-from tests.variants import write_yaml
-
-
-def write_org(path: Path, *, accounts: int, units: int, account_stacks: int | None = None) -> Path:
-    data = make_org(accounts=accounts, business_units=units)
-    if account_stacks is not None:
-        data["organization"]["account_stacks"] = account_stacks
-    return write_yaml(path, data)
-
-
-@pytest.fixture(scope="module")
-def large_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_org(tmp_path_factory.mktemp("org") / "org.yaml", accounts=1000, units=50)
-
-
-@pytest.fixture(scope="module")
-def large_synth(large_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return synthesize(large_config, tmp_path_factory.mktemp("org.out"), validation=False)
+from tests.conftest import EXAMPLE, Synth
+from tests.invariants import limit_problems
+from tests.variants import write_org, write_yaml
 
 
 def test_generated_organization_has_the_requested_shape(large_config: Path) -> None:
@@ -61,16 +40,7 @@ def test_generated_organization_has_the_requested_shape(large_config: Path) -> N
 
 def test_every_template_is_within_cloudformation_limits(large_synth: Synth) -> None:
     assert "Acme-Accounts-3" in large_synth.templates
-    for name, template in large_synth.templates.items():
-        size = (large_synth.outdir / f"{name}.template.json").stat().st_size
-        assert len(template["Resources"]) <= MAX_RESOURCES, name
-        assert size <= MAX_TEMPLATE_BYTES, name
-        assert len(template.get("Outputs", {})) <= MAX_OUTPUTS, name
-        assert len(template.get("Parameters", {})) <= MAX_PARAMETERS, name
-        for resource in template["Resources"].values():
-            body = resource.get("Properties", {}).get("TemplateBody")
-            if resource["Type"] == "AWS::CloudFormation::StackSet":
-                assert len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES, name
+    assert limit_problems(large_synth) == []
     largest = max(len(t["Resources"]) for t in large_synth.templates.values())
     assert largest > 250  # the check has real stacks to look at
 

@@ -133,3 +133,88 @@ def problems_of(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     return raised.value.lines
+
+
+# ---- the config matrix: named variants, each synthesized once per session -------------
+
+# Everything the config lets a core fork switch off: no guardrail on any
+# target (the root deliberately emptied: a warning, not a refusal), every
+# detection service, every optional part of the baseline (whose targets
+# cannot be empty in a core fork), no alarm or findings recipients, and only
+# the policy types and trusted services nothing then needs.
+# Every optional part of the baseline off.
+BASELINE_OFF = """\
+baseline:
+  ebs_encryption_by_default: false
+  s3_block_public_access: false
+  password_policy:
+    enabled: false
+  account_access_analyzer: false
+"""
+
+EVERYTHING_OFF = (
+    """\
+organization_features:
+  policy_types: []
+  trusted_services: [member.org.stacksets.cloudformation.amazonaws.com]
+guardrails:
+  attachments: {}
+"""
+    + BASELINE_OFF
+    + """\
+detection:
+  guardduty:
+    enabled: false
+  security_hub:
+    enabled: false
+  conformance_pack:
+    enabled: false
+  config_aggregator: false
+  access_analyzer:
+    organization: false
+  inspector:
+    enabled: false
+  macie:
+    enabled: false
+  detective:
+    enabled: false
+"""
+)
+
+
+def single_region(directory: Path) -> Path:
+    """The minimal fixture governing its home region only (Security Hub on: the finding
+    aggregator that links no Region)."""
+    return variant(MINIMAL, directory, replace=[SINGLE_REGION], name="single-region.yaml")
+
+
+def everything_off(directory: Path) -> Path:
+    """The minimal fixture with every optional part off."""
+    return minimal_variant(directory, append=EVERYTHING_OFF)
+
+
+def write_org(path: Path, *, accounts: int, units: int, account_stacks: int | None = None) -> Path:
+    """``bench/make_org.py``'s organization: ``accounts`` accounts, ``units`` business units."""
+    from bench.make_org import make_org
+
+    data = make_org(accounts=accounts, business_units=units)
+    if account_stacks is not None:
+        data["organization"]["account_stacks"] = account_stacks
+    return write_yaml(path, data)
+
+
+#: The config matrix: each named variant and the session fixture (conftest.py)
+#: that synthesizes it once per test session. tests/test_config_matrix.py runs
+#: cfn-lint, cdk-nag and the guardrail and CloudFormation-limit invariants on each.
+MATRIX: dict[str, str] = {
+    # The home region alone, Security Hub off.
+    "single-region": "single_region_synth",
+    # EVERYTHING: every detection service on, COMPLIANCE Object Lock.
+    "every-service-compliance-lock": "everything_synth",
+    # EVERYTHING_OFF: no guardrails, detection or optional baseline part.
+    "everything-off": "everything_off_synth",
+    # config/example-business-unit.yaml.
+    "business-unit": "logistics_synth",
+    # 1,000 accounts in 50 business units, over 3 account stacks.
+    "1000-accounts": "large_synth",
+}
