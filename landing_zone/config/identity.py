@@ -1,0 +1,81 @@
+"""The `identity` section: how people get in, and how the security team investigates.
+
+- ``root_access``: centralized root access for member accounts (root
+  credentials management and task-scoped root sessions from the management
+  account), so no member keeps a root password or access key;
+- ``investigation_role``: a read-only role in every account that only the
+  audit account can assume;
+- ``break_glass``: one or two emergency roles in every account, trusting only
+  named principals of one named account, with MFA, alarmed on every use.
+
+Identity Center permission sets and assignments come later in this section.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from landing_zone.config.types import AccountId, Check, Key, Model
+
+
+class RootAccessConfig(Model):
+    """Centralized root access for member accounts.
+
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management
+    """
+
+    enabled: bool = Field(
+        default=True,
+        description="Enable root credentials management and root sessions for member accounts "
+        "(trusted access for iam.amazonaws.com); the management account can then delete a "
+        "member's root credentials and take task-scoped root sessions (sts:AssumeRoot)",
+    )
+
+
+class InvestigationRoleConfig(Model):
+    """A read-only role in every account, assumable only from the audit account."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Deploy <Prefix>-Investigation (SecurityAudit and ViewOnlyAccess) to every "
+        "account the baseline reaches, trusting only the audit account",
+    )
+    max_session_hours: int = Field(
+        default=1, ge=1, le=12, description="Maximum session duration of the role, in hours"
+    )
+
+
+class BreakGlassRoleConfig(Model):
+    """An emergency role deployed to every account: <Prefix>-BreakGlass-<Key>."""
+
+    trusted_account: AccountId = Field(
+        description="The one account whose principals may assume the role (the management "
+        "account, or a security tooling account)"
+    )
+    trusted_principals: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="IAM role or user ARNs in trusted_account that may assume the role, with MFA",
+    )
+    max_session_hours: int = Field(
+        default=1, ge=1, le=12, description="Maximum session duration of the role, in hours"
+    )
+
+
+class IdentityConfig(Model):
+    """Identity and access: root access, the investigation role, break-glass roles."""
+
+    root_access: RootAccessConfig = Field(default_factory=RootAccessConfig)
+    investigation_role: InvestigationRoleConfig = Field(default_factory=InvestigationRoleConfig)
+    break_glass: dict[Key, BreakGlassRoleConfig] = Field(
+        default_factory=dict,
+        max_length=2,
+        description="Break-glass roles by key: each becomes <Prefix>-BreakGlass-<Key> in every "
+        "account and a privileged principal; every use raises an alarm",
+    )
+
+
+# ---- checks -----------------------------------------------------------------------
+
+
+CHECKS: tuple[Check, ...] = ()
