@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
+from botocore.stub import Stubber
 
-from landing_zone.config import load_config
+from landing_zone import preflight
+from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
 from landing_zone.config.organization import DEFAULT_TRUSTED_SERVICES
 from landing_zone.guardrails.packer import plan_guardrails
@@ -164,3 +167,96 @@ def test_turned_off_root_access_is_neither_enabled_nor_granted(tmp_path: Path) -
     template = Template.from_stack(stack).to_json()
     assert resources_of(template, "Custom::OrganizationRootAccess") == {}
     assert _features_role_iam_actions(template) == set()
+
+
+# ---- the preflight's report -----------------------------------------------------------
+
+
+class IamSession:
+    """A session whose one client is a stubbed IAM client in the region the preflight asks."""
+
+    def __init__(self) -> None:
+        self.iam = boto3.client("iam", region_name="us-east-1")
+        self.stub = Stubber(self.iam)
+        self.regions: list[str] = []
+
+    def client(self, name: str, *, region_name: str) -> Any:
+        assert name == "iam"
+        self.regions.append(region_name)
+        return self.iam
+
+
+def _status(config: LandingZoneConfig, answer: dict[str, Any] | str) -> str | None:
+    session = IamSession()
+    if isinstance(answer, str):
+        session.stub.add_client_error("list_organizations_features", answer, "no")
+    else:
+        session.stub.add_response("list_organizations_features", answer)
+    with session.stub:
+        status = preflight.root_access_status(config, session)
+    assert session.regions in ([], ["us-east-1"])
+    return status
+
+
+ORG = {"OrganizationId": "o-a1b2c3d4e5"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            {**ORG, "EnabledFeatures": ["RootSessions", "RootCredentialsManagement"]},
+            "Centralized root access: root credentials management on, root sessions on.",
+        ),
+        (
+            {**ORG, "EnabledFeatures": ["RootSessions"]},
+            "Centralized root access: root credentials management off, root sessions on; "
+            "this deploy turns the rest on.",
+        ),
+        (
+            "ServiceAccessNotEnabledException",
+            "Centralized root access: root credentials management off, root sessions off; "
+            "this deploy turns the rest on.",
+        ),
+    ],
+)
+def test_preflight_reports_which_feature_is_on(answer: dict[str, Any] | str, expected: str) -> None:
+    assert _status(load_config(EXAMPLE), answer) == expected
+
+
+def test_preflight_says_turning_off_is_by_hand(tmp_path: Path) -> None:
+    path = variant(
+        EXAMPLE, tmp_path, replace=[(EXAMPLE_ROOT_ACCESS, "  root_access: {enabled: false}\n")]
+    )
+    status = _status(load_config(path), {**ORG, "EnabledFeatures": ["RootSessions"]})
+    assert status is not None
+    assert "identity.root_access.enabled is false, but the landing zone never turns them off" in (
+        status
+    )
+
+
+def test_preflight_reports_an_unreadable_state_without_failing() -> None:
+    status = _status(load_config(EXAMPLE), "AccessDenied")
+    assert status is not None
+    assert status.startswith("Centralized root access: could not be read (")
+
+
+def test_business_unit_preflight_does_not_ask() -> None:
+    assert preflight.root_access_status(load_config(BUSINESS_UNIT), IamSession()) is None
+
+
+def test_make_deploy_prints_the_report_after_the_checks_pass(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = IamSession()
+    session.stub.add_response(
+        "list_organizations_features", {**ORG, "EnabledFeatures": ["RootCredentialsManagement"]}
+    )
+    monkeypatch.setattr(preflight, "check", lambda config, session: [])
+    monkeypatch.setattr(preflight.boto3, "Session", lambda: session)
+    with session.stub:
+        assert preflight.main([str(EXAMPLE)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "Centralized root access: root credentials management on, root sessions off; "
+        "this deploy turns the rest on."
+    )
