@@ -7,7 +7,8 @@ is the configured root id right, is every governed region CDK-bootstrapped
 management account already run an AWS Config recorder the baseline would
 clash with, does the organization's account quota leave room for the
 accounts the config creates, and would the organization conformance pack
-reach an account without a recorder.
+reach an account without a recorder. It also reports, as information,
+which centralized root access features the organization has on.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from landing_zone.config import ConfigError, CoreReference, LandingZoneConfig, load_config
+from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
 from landing_zone.detection_services import BY_KEY as SERVICE
 from landing_zone.naming import resource_name, stack_id
 from landing_zone.org_tree import ROOT
 
 BOOTSTRAP_STACK = "CDKToolkit"
+# How the preflight names the centralized root access features.
+ROOT_ACCESS_NAMES = {
+    "RootCredentialsManagement": "root credentials management",
+    "RootSessions": "root sessions",
+}
 
 # The Service Quotas name of the organization's account quota. Quota codes
 # may change over time, names do not: the quota is looked up by name.
@@ -134,6 +141,42 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
                     f"--region {region}); its history stays in its bucket"
                 )
     return problems
+
+
+def root_access_status(config: LandingZoneConfig, session: Any) -> str | None:
+    """Which centralized root access features the organization has on: information only.
+
+    Core mode only (a business unit does not own them). Read with IAM's
+    ListOrganizationsFeatures, which fails with ServiceAccessNotEnabled while
+    IAM has no trusted access in the organization.
+    See: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html
+    """
+    if config.business_unit:
+        return None
+    wanted = root_access_enabled(config)
+    try:
+        listed = (
+            session.client("iam", region_name=global_region(config))
+            .list_organizations_features()
+            .get("EnabledFeatures", [])
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ServiceAccessNotEnabledException":
+            return f"Centralized root access: could not be read ({error})"
+        listed = []
+    on = [feature for feature in ROOT_ACCESS_FEATURES if feature in listed]
+    state = ", ".join(
+        f"{ROOT_ACCESS_NAMES[feature]} {'on' if feature in on else 'off'}"
+        for feature in ROOT_ACCESS_FEATURES
+    )
+    if wanted and len(on) < len(ROOT_ACCESS_FEATURES):
+        return f"Centralized root access: {state}; this deploy turns the rest on."
+    if not wanted and on:
+        return (
+            f"Centralized root access: {state}; identity.root_access.enabled is false, but "
+            "the landing zone never turns them off (docs/identity.md says how, by hand)."
+        )
+    return f"Centralized root access: {state}."
 
 
 def global_region(config: LandingZoneConfig) -> str:
@@ -456,6 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else ", no other Config recorder."
         )
     )
+    status = root_access_status(config, session)
+    if status is not None:
+        print(status)
     return 0
 
 

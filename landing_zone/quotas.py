@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
 from landing_zone.references import cross_stack_references
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ MAX_PARAMETERS = 200
 MAX_TEMPLATE_BYTES = 1_000_000  # uploaded to S3 (CDK always uploads): 1 MB
 
 # The organization-features custom resource: its function, role, policy and
-# log group, besides one resource per policy type and trusted service.
+# log group, besides one resource per policy type, trusted service and
+# centralized root access feature.
 _FEATURE_HANDLER_RESOURCES = 4
 
 
@@ -52,7 +54,10 @@ def organization_stack_resources(config: LandingZoneConfig, plan: GuardrailPlan)
     if not config.business_unit:
         features = config.organization_features
         counts["organization features"] = (
-            _FEATURE_HANDLER_RESOURCES + len(features.policy_types) + len(features.trusted_services)
+            _FEATURE_HANDLER_RESOURCES
+            + len(features.policy_types)
+            + len(features.trusted_services)
+            + (len(ROOT_ACCESS_FEATURES) if root_access_enabled(config) else 0)
         )
         counts["S3 policy"] = int(config.baseline.s3_block_public_access)
     return counts

@@ -1234,9 +1234,88 @@ def _region_deny_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
+# -- generated: centralized root access. Each action of each AWS managed task
+# policy an sts:AssumeRoot session can be scoped to, with the resource it
+# acts on in the member account. IAM is global: its requests carry us-east-1.
+# The lists are AWS's managed policies, of which a session takes one.
+# See: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html
+# See: https://docs.aws.amazon.com/IAM/latest/UserGuide/security-iam-awsmanpol.html
+# See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/IAMDeleteRootUserCredentials.html
+ROOT_MFA = f"arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device"
+QUEUE = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:retail-orders"
+_IAM_READS = (
+    ("iam:GetAccessKeyLastUsed", ROOT_ARN),
+    ("iam:GetLoginProfile", ROOT_ARN),
+    ("iam:GetUser", ROOT_ARN),
+    ("iam:ListAccessKeys", ROOT_ARN),
+    ("iam:ListMFADevices", ROOT_ARN),
+    ("iam:ListSigningCertificates", ROOT_ARN),
+)
+ROOT_TASK_POLICIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "IAMAuditRootUserCredentials": _IAM_READS,
+    "IAMCreateRootUserPassword": (
+        ("iam:CreateLoginProfile", ROOT_ARN),
+        ("iam:GetLoginProfile", ROOT_ARN),
+    ),
+    "IAMDeleteRootUserCredentials": (
+        *_IAM_READS,
+        ("iam:DeactivateMFADevice", ROOT_ARN),
+        ("iam:DeleteAccessKey", ROOT_ARN),
+        ("iam:DeleteLoginProfile", ROOT_ARN),
+        ("iam:DeleteSigningCertificate", ROOT_ARN),
+        ("iam:DeleteVirtualMFADevice", ROOT_MFA),
+    ),
+    "S3UnlockBucketPolicy": (
+        ("s3:DeleteBucketPolicy", WORKLOAD_BUCKET),
+        ("s3:GetBucketPolicy", WORKLOAD_BUCKET),
+        ("s3:ListAllMyBuckets", "*"),
+        ("s3:PutBucketPolicy", WORKLOAD_BUCKET),
+    ),
+    "SQSUnlockQueuePolicy": (
+        ("sqs:GetQueueAttributes", QUEUE),
+        ("sqs:GetQueueUrl", QUEUE),
+        ("sqs:ListQueues", "*"),
+        ("sqs:SetQueueAttributes", QUEUE),
+    ),
+}
+
+
+# Where another pack denies a root session's task action too: Payments-Prod's
+# identity-center-only pack denies iam:CreateLoginProfile to all but the
+# privileged roles, so no root password comes back there without moving the
+# account out first (docs/identity.md).
+_ROOT_TASK_DENIED_ELSEWHERE = {"iam:CreateLoginProfile": "payments-prod+suspended"}
+
+
+def _root_task_cases() -> tuple[Case, ...]:
+    """Each task action: a root session may do it in every OU but Suspended (whose deny-all
+    exempts only the privileged roles, and a root session is none); the root user signed in
+    with a password or key may do it nowhere (deny-root-user)."""
+    cases = []
+    for policy, actions in ROOT_TASK_POLICIES.items():
+        for action, resource in actions:
+            region = "us-east-1" if action.startswith("iam:") else "eu-west-1"
+            name = action.replace(":", "-")
+            session_denied_in = _ROOT_TASK_DENIED_ELSEWHERE.get(action, "suspended")
+            for principal, denied_in in (("assumed-root", session_denied_in), ("root", "all")):
+                cases.append(
+                    Case(
+                        f"{principal}-task-{policy}-{name}",
+                        principal,
+                        action,
+                        resource,
+                        denied_in,
+                        region=region,
+                        context=TLS,
+                    )
+                )
+    return tuple(cases)
+
+
 LOG_ARCHIVE_CASES = _s3_log_archive_cases()
 REGION_DENY_CASES = _region_deny_cases()
-CASES: tuple[Case, ...] = (*_TABLE, *LOG_ARCHIVE_CASES, *REGION_DENY_CASES)
+ROOT_TASK_CASES = _root_task_cases()
+CASES: tuple[Case, ...] = (*_TABLE, *LOG_ARCHIVE_CASES, *REGION_DENY_CASES, *ROOT_TASK_CASES)
 
 # -- opt-in packs: evaluated against a variant of the example that attaches
 # these packs at the root (tests/test_guardrail_cases.py).
@@ -1476,6 +1555,7 @@ __all__ = [
     "CT_PACK_CASES",
     "EXAMPLE",
     "PRINCIPALS",
+    "ROOT_TASK_POLICIES",
     "Case",
     "Principal",
     "ou_sets",

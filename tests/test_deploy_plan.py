@@ -312,9 +312,11 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
 def test_example_plan_groups_custom_resources_in_creation_order(example_synth: Synth) -> None:
     lines = plan_lines(example_synth.outdir, load_config(EXAMPLE))
     organization = lines.index(next(line for line in lines if "Acme-Organization:" in line))
-    # Policy types first (the policies need them), then trusted access: one chain.
+    # Policy types first (the policies need them), then trusted access, then
+    # centralized root access (it needs IAM's trusted access): one chain.
     assert lines[organization + 1] == (
-        "      custom resources: OrganizationPolicyType x6 → OrganizationTrustedService x13"
+        "      custom resources: OrganizationPolicyType x6 → OrganizationTrustedService x14"
+        " → OrganizationRootAccess x2"
     )
     assert (
         "      custom resources: DelegatedAdministrator x4 (eu-west-1); "

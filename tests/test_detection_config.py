@@ -37,7 +37,8 @@ def test_each_enabled_service_needs_its_trusted_access(tmp_path: Path) -> None:
         tmp_path,
         append="organization_features:\n  trusted_services:\n"
         "    - member.org.stacksets.cloudformation.amazonaws.com\n"
-        "    - guardduty.amazonaws.com\n",
+        "    - guardduty.amazonaws.com\n"
+        "    - iam.amazonaws.com\n",
     )
     problems = problems_of(path)
     assert any(

@@ -190,7 +190,7 @@ def test_malformed_properties_fail_instead_of_hanging(responses: Captured) -> No
     bad = event("Create", "Nonsense", "x")
     handler_module.handler(bad, Context())
     assert responses.last["Status"] == "FAILED"
-    assert "Feature (PolicyType | TrustedService)" in responses.last["Reason"]
+    assert "Feature (PolicyType | TrustedService | RootAccess)" in responses.last["Reason"]
     assert responses.last["PhysicalResourceId"] == "failed/req-1"
 
 
@@ -205,3 +205,105 @@ def test_crash_in_client_creation_still_answers(
     handler_module.handler(event("Create", "PolicyType", "TAG_POLICY"), Context())
     assert responses.last["Status"] == "FAILED"
     assert "RuntimeError: no credentials" in responses.last["Reason"]
+
+
+# ---- centralized root access ---------------------------------------------------------
+
+ORG = "o-a1b2c3d4e5"
+
+
+def features(*enabled: str) -> dict[str, Any]:
+    """A ListOrganizationsFeatures (or Enable...) answer listing ``enabled``."""
+    return {"OrganizationId": ORG, "EnabledFeatures": list(enabled)}
+
+
+@pytest.mark.parametrize(
+    ("feature", "call"),
+    [
+        ("RootCredentialsManagement", "enable_organizations_root_credentials_management"),
+        ("RootSessions", "enable_organizations_root_sessions"),
+    ],
+)
+def test_root_access_feature_is_enabled_when_missing(
+    aws: StubbedClients, responses: Captured, feature: str, call: str
+) -> None:
+    iam = aws("iam")
+    iam.add_response("list_organizations_features", features())
+    iam.add_response(call, features(feature))
+    handler_module.handler(event("Create", "RootAccess", feature), Context())
+    aws.verify()
+    assert responses.last["Status"] == "SUCCESS"
+    assert responses.last["PhysicalResourceId"] == f"RootAccess/{feature}"
+    assert responses.last["Data"] == {"Status": "ENABLED"}
+
+
+def test_root_access_feature_already_on_makes_no_change(
+    aws: StubbedClients, responses: Captured
+) -> None:
+    # Only the listing is queued: an Enable call would find no answer and FAIL.
+    aws("iam").add_response(
+        "list_organizations_features", features("RootCredentialsManagement", "RootSessions")
+    )
+    handler_module.handler(event("Create", "RootAccess", "RootSessions"), Context())
+    aws.verify()
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_root_access_waits_for_iam_trusted_access_to_arrive(
+    aws: StubbedClients, responses: Captured
+) -> None:
+    iam = aws("iam")
+    iam.add_client_error(
+        "list_organizations_features",
+        "ServiceAccessNotEnabledException",
+        "trusted access is not enabled for IAM in AWS Organizations",
+    )
+    iam.add_response("list_organizations_features", features("RootSessions"))
+    iam.add_response(
+        "enable_organizations_root_credentials_management",
+        features("RootSessions", "RootCredentialsManagement"),
+    )
+    handler_module.handler(event("Create", "RootAccess", "RootCredentialsManagement"), Context())
+    aws.verify()
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_root_access_without_trusted_access_fails_with_the_reason(
+    aws: StubbedClients, responses: Captured
+) -> None:
+    aws("iam").add_client_error(
+        "list_organizations_features",
+        "ServiceAccessNotEnabledException",
+        "trusted access is not enabled for IAM in AWS Organizations",
+    )
+    # 21 s left: the 20 s response margin leaves no time to retry.
+    handler_module.handler(event("Create", "RootAccess", "RootSessions"), Context(21_000))
+    assert responses.last["Status"] == "FAILED"
+    assert "ServiceAccessNotEnabledException" in responses.last["Reason"]
+
+
+def test_root_access_enable_that_does_not_take_fails(
+    aws: StubbedClients, responses: Captured
+) -> None:
+    iam = aws("iam")
+    iam.add_response("list_organizations_features", features())
+    iam.add_response("enable_organizations_root_sessions", features())
+    handler_module.handler(event("Create", "RootAccess", "RootSessions"), Context())
+    assert responses.last["Status"] == "FAILED"
+    assert "after enabling RootSessions" in responses.last["Reason"]
+
+
+def test_root_access_delete_leaves_it_on(aws: StubbedClients, responses: Captured) -> None:
+    # No responses queued: any IAM call (a Disable...) would FAIL the Delete.
+    aws("iam")
+    delete = event(
+        "Delete", "RootAccess", "RootSessions", PhysicalResourceId="RootAccess/RootSessions"
+    )
+    handler_module.handler(delete, Context())
+    assert responses.last["Status"] == "SUCCESS"
+
+
+def test_unknown_root_access_feature_fails(responses: Captured) -> None:
+    handler_module.handler(event("Create", "RootAccess", "RootEverything"), Context())
+    assert responses.last["Status"] == "FAILED"
+    assert "RootCredentialsManagement, RootSessions" in responses.last["Reason"]

@@ -253,12 +253,14 @@ DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
 )
 
 # On by default: what the core needs (account management, the organization
-# trail, StackSets, Identity Center) and every detection service's principals.
+# trail, StackSets, Identity Center, IAM for centralized root access) and
+# every detection service's principals.
 DEFAULT_TRUSTED_SERVICES: tuple[str, ...] = tuple(
     sorted(
         {
             "account.amazonaws.com",
             "cloudtrail.amazonaws.com",
+            "iam.amazonaws.com",
             "member.org.stacksets.cloudformation.amazonaws.com",
             "sso.amazonaws.com",
             *_DETECTION_PRINCIPALS,

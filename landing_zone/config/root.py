@@ -15,10 +15,19 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from landing_zone.config import baseline, detection, guardrails, logging, organization, privileged
+from landing_zone.config import (
+    baseline,
+    detection,
+    guardrails,
+    identity,
+    logging,
+    organization,
+    privileged,
+)
 from landing_zone.config.baseline import BaselineConfig
 from landing_zone.config.detection import DetectionConfig
 from landing_zone.config.guardrails import GuardrailsConfig
+from landing_zone.config.identity import IdentityConfig
 from landing_zone.config.logging import LogArchiveConfig, MonitoringConfig, OrganizationTrailConfig
 from landing_zone.config.organization import (
     AccountConfig,
@@ -73,6 +82,7 @@ class LandingZoneConfig(Model):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -245,6 +255,7 @@ CHECKS: tuple[Check, ...] = (
     *logging.CHECKS,
     *baseline.CHECKS,
     *detection.CHECKS,
+    *identity.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 

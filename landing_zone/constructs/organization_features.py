@@ -18,7 +18,14 @@ HANDLER_FILES = ("custom_resource.py", "organization_features.py")
 
 
 class OrganizationFeatures(Construct):
-    """Enables policy types on the root and trusted service access (management account)."""
+    """Enables policy types on the root, trusted service access and centralized root access.
+
+    All in the management account. ``root_access`` lists the centralized
+    root access features to enable (``RootCredentialsManagement``,
+    ``RootSessions``); they come after every trusted service, so after
+    trusted access for iam.amazonaws.com, which AWS requires first.
+    See: https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html
+    """
 
     def __init__(
         self,
@@ -32,6 +39,7 @@ class OrganizationFeatures(Construct):
         root_id: str,
         policy_types: Sequence[str],
         trusted_services: Sequence[str],
+        root_access: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         account = management_account_id
@@ -42,7 +50,8 @@ class OrganizationFeatures(Construct):
             self,
             ids=HANDLER_IDS,
             description="Landing zone: enable Organizations policy types and trusted access",
-            role_description="Enables Organizations policy types and trusted service access",
+            role_description="Enables Organizations policy types, trusted service access and "
+            "centralized root access",
             code=lambda_.Code.from_asset(
                 str(HANDLER_DIR), exclude=["*", *(f"!{name}" for name in HANDLER_FILES)]
             ),
@@ -73,6 +82,18 @@ class OrganizationFeatures(Construct):
                 resources=["*"],
             )
         )
+        if root_access:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    # No resource types: these IAM actions take "*".
+                    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+                    actions=[
+                        "iam:ListOrganizationsFeatures",
+                        *(f"iam:EnableOrganizations{feature}" for feature in root_access),
+                    ],
+                    resources=["*"],
+                )
+            )
         role.add_to_policy(
             iam.PolicyStatement(
                 # Trusted access creates the services' roles in the management account.
@@ -83,8 +104,8 @@ class OrganizationFeatures(Construct):
         Validations.of(role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
-                reason="EnableAWSServiceAccess, ListRoots, ActivateOrganizationsAccess and "
-                "friends support no resource-level permissions",
+                reason="EnableAWSServiceAccess, ListRoots, ActivateOrganizationsAccess, "
+                "the IAM root access features and friends support no resource-level permissions",
             ),
             Acknowledgment(
                 id=f"AwsSolutions-IAM5[Resource::{service_linked_roles}]",
@@ -100,8 +121,11 @@ class OrganizationFeatures(Construct):
         # must depend on it.
         self.policy_types: dict[str, CustomResource] = {}
         previous: CustomResource | None = None
-        features = [("PolicyType", v) for v in policy_types] + [
-            ("TrustedService", v) for v in trusted_services
+        features = [
+            *(("PolicyType", v) for v in policy_types),
+            *(("TrustedService", v) for v in trusted_services),
+            # Last: AWS requires trusted access for iam.amazonaws.com first.
+            *(("RootAccess", v) for v in root_access),
         ]
         for feature, value in features:
             resource = CustomResource(

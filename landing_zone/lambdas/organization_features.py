@@ -7,6 +7,10 @@ One resource enables one thing, named by two properties:
 - ``Feature: TrustedService``, ``Value: guardduty.amazonaws.com`` -> EnableAWSServiceAccess
   (for ``member.org.stacksets.cloudformation.amazonaws.com`` AWS requires
   cloudformation:ActivateOrganizationsAccess instead)
+- ``Feature: RootAccess``, ``Value: RootCredentialsManagement | RootSessions`` ->
+  iam:EnableOrganizationsRootCredentialsManagement / EnableOrganizationsRootSessions
+  (centralized root access for member accounts; needs trusted access for
+  ``iam.amazonaws.com`` first, which the TrustedService resource before it enables)
 
 Rules (those of every handler, ``custom_resource.py``, which answers CloudFormation):
 - Idempotent: "already enabled" is success; Create twice is a no-op.
@@ -14,6 +18,11 @@ Rules (those of every handler, ``custom_resource.py``, which answers CloudFormat
 - Delete is deliberately a no-op. Disabling a policy type detaches every policy
   of that type across the organization, and disabling trusted access breaks the
   service's delegated administration; both are done by hand, on purpose.
+  Disabling root credentials management would let a member's root user
+  recover a password again (and hide the root credentials the management
+  account can see and delete), and disabling root sessions takes away the
+  one way to unlock a bucket or queue whose policy denies everyone; also
+  done by hand, on purpose.
 """
 
 from __future__ import annotations
@@ -48,6 +57,13 @@ except ImportError:  # the Lambda asset: both files at the root of the zip
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 # Organizations serialises changes; parallel calls fail with this and are safe to retry.
 RETRYABLE = {"ConcurrentModificationException", "TooManyRequestsException"}
+FEATURES = ("PolicyType", "TrustedService", "RootAccess")
+# The centralized root access features, as ListOrganizationsFeatures names them.
+# See: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html
+ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
+# IAM answers ServiceAccessNotEnabled until trusted access for
+# iam.amazonaws.com, enabled by the resource before this one, has reached it.
+ROOT_ACCESS_RETRYABLE = {*RETRYABLE, "ServiceAccessNotEnabledException"}
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -63,9 +79,13 @@ def _keep_enabled(properties: dict[str, Any], physical_id: str, deadline: float)
 def _physical_id(properties: dict[str, Any]) -> str:
     feature = properties.get("Feature")
     value = properties.get("Value")
-    if feature not in ("PolicyType", "TrustedService") or not isinstance(value, str) or not value:
+    if feature not in FEATURES or not isinstance(value, str) or not value:
         raise CustomResourceError(
-            "ResourceProperties need Feature (PolicyType | TrustedService) and a non-empty Value"
+            f"ResourceProperties need Feature ({' | '.join(FEATURES)}) and a non-empty Value"
+        )
+    if feature == "RootAccess" and value not in ROOT_ACCESS_FEATURES:
+        raise CustomResourceError(
+            f"RootAccess Value must be one of {', '.join(ROOT_ACCESS_FEATURES)}, not {value!r}"
         )
     return f"{feature}/{value}"
 
@@ -75,6 +95,8 @@ def enable(properties: dict[str, Any], deadline: float) -> dict[str, str]:
     feature, value = properties["Feature"], properties["Value"]
     if feature == "PolicyType":
         return {"Status": _enable_policy_type(value, deadline=deadline)}
+    if feature == "RootAccess":
+        return {"Status": _enable_root_access(value, deadline=deadline)}
     if value == STACKSETS_PRINCIPAL:
         retrying(
             lambda: client(
@@ -135,3 +157,25 @@ def _policy_type_status(root: dict[str, Any], policy_type: str) -> str | None:
         if entry.get("Type") == policy_type:
             return str(entry.get("Status"))
     return None
+
+
+def _enable_root_access(feature: str, *, deadline: float) -> str:
+    """Enable one centralized root access feature unless ListOrganizationsFeatures lists it."""
+    iam = client("iam", region_name=own_region())
+    enabled = retrying(iam.list_organizations_features, deadline, ROOT_ACCESS_RETRYABLE)
+    if feature in enabled.get("EnabledFeatures", []):
+        LOG.info("%s already enabled", feature)
+        return "ENABLED"
+    enable = {
+        # See: https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootCredentialsManagement.html
+        "RootCredentialsManagement": iam.enable_organizations_root_credentials_management,
+        # See: https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html
+        "RootSessions": iam.enable_organizations_root_sessions,
+    }[feature]
+    response = retrying(enable, deadline, ROOT_ACCESS_RETRYABLE)
+    if feature not in response.get("EnabledFeatures", []):
+        raise CustomResourceError(
+            f"IAM answered {response.get('EnabledFeatures')} after enabling {feature}"
+        )
+    LOG.info("%s enabled for %s", feature, response.get("OrganizationId"))
+    return "ENABLED"

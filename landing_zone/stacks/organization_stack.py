@@ -9,6 +9,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
 from landing_zone.constructs.guardrail_policies import GuardrailPolicies, S3BlockPublicAccessPolicy
 from landing_zone.constructs.organization_features import OrganizationFeatures
 from landing_zone.constructs.organization_tree import OrganizationTree, add_accounts
@@ -54,6 +55,7 @@ class OrganizationStack(Stack):
                 root_id=config.organization.root_id,
                 policy_types=config.organization_features.policy_types,
                 trusted_services=config.organization_features.trusted_services,
+                root_access=ROOT_ACCESS_FEATURES if root_access_enabled(config) else (),
             )
         self.tree = OrganizationTree(
             self,
