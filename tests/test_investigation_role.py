@@ -30,6 +30,7 @@ OUTSIDE = "999999999999"
 ORG = "o-a1b2c3d4e5"
 ROLE_ARN = f"arn:aws:iam::{MEMBER}:role/Acme-Investigation"
 # The security team's Identity Center role in the audit account.
+OTHER_SSO_ROLE = f"arn:aws:iam::{OTHER_ORG_ACCOUNT}:role/AWSReservedSSO_Admin_0123"
 AUDIT_SSO_ROLE = (
     f"arn:aws:iam::{AUDIT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
     "AWSReservedSSO_SecurityAudit_0123456789abcdef"
@@ -94,11 +95,8 @@ TRUST_CASES: list[tuple[str, str, str, dict[str, str], bool]] = [
      _principal(AUDIT, f"arn:aws:iam::{AUDIT}:role/Responder"), True),
     ("the member account's own administrator", f"arn:aws:iam::{MEMBER}:role/Admin",
      "sts:AssumeRole", _principal(MEMBER, f"arn:aws:iam::{MEMBER}:role/Admin"), False),
-    ("another account of the organization",
-     f"arn:aws:iam::{OTHER_ORG_ACCOUNT}:role/AWSReservedSSO_Admin_0123",
-     "sts:AssumeRole",
-     _principal(OTHER_ORG_ACCOUNT, f"arn:aws:iam::{OTHER_ORG_ACCOUNT}:role/AWSReservedSSO_Admin_0123"),
-     False),
+    ("another account of the organization", OTHER_SSO_ROLE, "sts:AssumeRole",
+     _principal(OTHER_ORG_ACCOUNT, OTHER_SSO_ROLE), False),
     ("an account outside the organization", f"arn:aws:iam::{OUTSIDE}:role/Attacker",
      "sts:AssumeRole",
      {"aws:PrincipalArn": f"arn:aws:iam::{OUTSIDE}:role/Attacker",

@@ -267,9 +267,7 @@ class AccountBaseline(Construct):
             else None
         )
 
-    def _investigation_role(
-        self, spec: InvestigationRoleSpec, *, partition: str
-    ) -> iam.CfnRole:
+    def _investigation_role(self, spec: InvestigationRoleSpec, *, partition: str) -> iam.CfnRole:
         """Read-only ``<Prefix>-Investigation`` for the audit account; IAM is global: home only."""
         role = iam.CfnRole(
             self,
