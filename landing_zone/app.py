@@ -139,7 +139,7 @@ class Shared:
     ou_ids: Mapping[str, str]
     #: Account key -> id, for the accounts other stacks refer to; a raw id maps to itself.
     account_ids: Mapping[str, str]
-    #: The delegated administrator of the detection services.
+    #: The delegated administrator of the detection services, trusted by the investigation role.
     audit_account_id: str
     #: Where logs go and the key they are encrypted with.
     log_archive: LogArchiveRef
@@ -202,6 +202,7 @@ def _member_baseline(
             shared.account_ids[account] for account in shared.references.baseline_exclusions
         ],
         log_archive=shared.log_archive,
+        audit_account_id=shared.audit_account_id,
         description=description,
         termination_protection=True,
     )
@@ -285,6 +286,7 @@ def _core_stacks(
             env=_management(config, region),
             config=config,
             log_archive=shared.log_archive,
+            audit_account_id=shared.audit_account_id,
             description=f"{config.prefix} landing zone: the management account's baseline "
             f"in {region} (AWS Config, EBS encryption, password policy, Access Analyzer)",
             termination_protection=True,

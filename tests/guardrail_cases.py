@@ -506,6 +506,25 @@ _TABLE: tuple[Case, ...] = (
         "all",
         region="us-east-1",
     ),
+    # The investigation role trusts only the audit account: re-trusting it
+    # (to the workload's own principals) or widening its permissions would
+    # turn the security team's read-only door into someone else's.
+    Case(
+        "admin-retrusts-investigation-role",
+        "workload-admin",
+        "iam:UpdateAssumeRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Investigation",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-widens-investigation-role",
+        "workload-admin",
+        "iam:AttachRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Investigation",
+        "all",
+        region="us-east-1",
+    ),
     # -- escalation through a privileged name: creating or re-trusting a role
     # whose ARN a guardrail exempts would pass every guardrail
     Case(

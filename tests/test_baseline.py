@@ -69,10 +69,16 @@ def test_stack_set_rolls_out_with_the_configured_preferences(example_synth: Synt
     }
 
 
-def test_stack_set_gets_the_log_archive_account_as_a_parameter(example_synth: Synth) -> None:
-    (parameter,) = member_stack_set(example_synth)["Parameters"]
-    assert parameter["ParameterKey"] == "LogArchiveAccountId"
-    assert "AccountLogArchive" in json.dumps(parameter["ParameterValue"])
+def test_stack_set_gets_the_log_archive_and_audit_accounts_as_parameters(
+    example_synth: Synth,
+) -> None:
+    parameters = {
+        p["ParameterKey"]: json.dumps(p["ParameterValue"])
+        for p in member_stack_set(example_synth)["Parameters"]
+    }
+    assert set(parameters) == {"LogArchiveAccountId", "AuditAccountId"}
+    assert "AccountLogArchive" in parameters["LogArchiveAccountId"]
+    assert "AccountAudit" in parameters["AuditAccountId"]
 
 
 def test_nothing_of_the_baseline_deploys_before_the_log_archive(example_synth: Synth) -> None:
@@ -188,7 +194,11 @@ def test_handler_code_is_inline_and_its_logs_are_kept(
     group = one(member_baseline_template, "AWS::Logs::LogGroup")
     assert group["DeletionPolicy"] == "Retain"
     assert "LogGroupName" not in group["Properties"]
-    role = one(member_baseline_template, "AWS::IAM::Role")["Properties"]
+    (role,) = [
+        r["Properties"]
+        for r in resources_of(member_baseline_template, "AWS::IAM::Role").values()
+        if "Acme-BaselineHandler-" in json.dumps(r["Properties"]["RoleName"])
+    ]
     assert role["RoleName"] == {"Fn::Join": ["", ["Acme-BaselineHandler-", {"Ref": "AWS::Region"}]]}
 
 
@@ -256,7 +266,14 @@ baseline:
   remove_default_vpc: true
 """
 
-NOTHING = BASELINE_OFF
+NOTHING = (
+    BASELINE_OFF
+    + """\
+identity:
+  investigation_role:
+    enabled: false
+"""
+)
 
 
 def synth_variant(config: LandingZoneConfig, outdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -272,6 +289,7 @@ def synth_variant(config: LandingZoneConfig, outdir: Path) -> tuple[dict[str, An
             : len(config.baseline.excluded_accounts)
         ],
         log_archive=LogArchiveRef.of(config, account_id="333333333333"),
+        audit_account_id="444444444444",
     )
     ManagementBaselineStack(
         app,
@@ -279,6 +297,7 @@ def synth_variant(config: LandingZoneConfig, outdir: Path) -> tuple[dict[str, An
         env=Environment(account="111111111111", region="eu-central-1"),
         config=config,
         log_archive=LogArchiveRef.of(config, account_id="333333333333"),
+        audit_account_id="444444444444",
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()
@@ -316,6 +335,11 @@ def test_switched_off_items_are_absent_and_their_permissions_too(
     policy = json.dumps(one(template, "AWS::IAM::Policy")["Properties"]["PolicyDocument"])
     for action in ("ec2:", "iam:UpdateAccountPasswordPolicy"):
         assert action not in policy
+    # No investigation role, and no audit account parameter it would need.
+    assert "Investigation" not in json.dumps(template["Resources"])
+    assert "AuditAccountId" not in template.get("Parameters", {})
+    properties, _ = nothing
+    assert [p["ParameterKey"] for p in properties["Parameters"]] == ["LogArchiveAccountId"]
 
 
 def test_everything_on_adds_the_default_vpc_removal_with_scoped_deletes(

@@ -111,8 +111,13 @@ def test_core_and_two_business_units_synthesize_disjoint_names(
     assert "StackSetName AcmePayments-MemberBaseline" in names["payments"]
     assert "OU ou-a1b2-w0rkl0ad/Logistics" in names["logistics"]
     assert len(names["core"]) > 100
+    # One name on purpose: a business unit's baseline deploys the core's
+    # investigation role (<Core>-Investigation) to accounts the core's
+    # baseline does not reach, so no account holds two.
+    shared_on_purpose = {"RoleName Acme-Investigation"}
+    assert shared_on_purpose <= names["core"] & names["payments"]
     for first, second in (("core", "logistics"), ("core", "payments"), ("logistics", "payments")):
-        shared = names[first] & names[second]
+        shared = names[first] & names[second] - shared_on_purpose
         assert shared == set(), f"{first} and {second} both name {sorted(shared)}"
 
 
@@ -229,6 +234,17 @@ def test_business_unit_baseline_delivers_to_the_cores_log_archive(payments_synth
     targets = stack_set["StackInstancesGroup"][0]["DeploymentTargets"]["OrganizationalUnitIds"]
     assert len(targets) == 1
     assert not isinstance(targets[0], str)
+
+
+def test_business_unit_baseline_trusts_the_cores_audit_account(payments_synth: Synth) -> None:
+    stack = payments_synth.templates["AcmePayments-MemberBaseline"]["Resources"]
+    (stack_set,) = (
+        r["Properties"] for r in stack.values() if r["Type"] == "AWS::CloudFormation::StackSet"
+    )
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack_set["Parameters"]}
+    config = load_config(BUSINESS_UNIT)
+    assert config.core is not None
+    assert parameters["AuditAccountId"] == config.core.audit_account_id
 
 
 def test_business_unit_templates_pass_cfn_lint_and_cdk_nag(

@@ -202,3 +202,29 @@ def test_resource_policy_matches_service_and_account_principals() -> None:
     assert decide("s3:GetObject", ("AWS", "arn:aws:iam::222222222222:role/Reader")) == "allow"
     assert decide("s3:GetObject", ("AWS", "arn:aws:iam::333333333333:role/Reader")) == "none"
     assert decide("s3:DeleteObject", ("Service", "config.amazonaws.com")) == "deny"
+
+
+def test_a_trust_policy_names_no_resource_and_applies_to_its_role() -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = "arn:aws:iam::555555555555:role/Acme-Investigation"
+    audit = Request(
+        "sts:AssumeRole", role, principal=("AWS", "arn:aws:iam::444444444444:role/Responder")
+    )
+    other = Request(
+        "sts:AssumeRole", role, principal=("AWS", "arn:aws:iam::555555555555:role/Admin")
+    )
+    assert resource_policy_decision(trust, audit) == "allow"
+    assert resource_policy_decision(trust, other) == "none"
+    # An organization policy without Resource is malformed, not "everything".
+    scp = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*"}]}
+    with pytest.raises(UnsupportedPolicy):
+        evaluate([[scp]], Request("s3:GetObject", "arn:aws:s3:::b/k"))

@@ -178,6 +178,11 @@ detection:
     enabled: false
   detective:
     enabled: false
+identity:
+  root_access:
+    enabled: false
+  investigation_role:
+    enabled: false
 """
 )
 

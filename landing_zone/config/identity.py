@@ -58,7 +58,12 @@ def root_access_enabled(config: LandingZoneConfig) -> bool:
 
 
 class InvestigationRoleConfig(Model):
-    """A read-only role in every account, assumable only from the audit account."""
+    """A read-only role in every account, assumable only from the audit account.
+
+    Named with the core's prefix in every fork (``<Core>-Investigation``): one
+    name for the security team in every account, the name the core's findings
+    alerts link to, and one the core's guardrails protect everywhere.
+    """
 
     enabled: bool = Field(
         default=True,
@@ -66,8 +71,19 @@ class InvestigationRoleConfig(Model):
         "account the baseline reaches, trusting only the audit account",
     )
     max_session_hours: int = Field(
-        default=1, ge=1, le=12, description="Maximum session duration of the role, in hours"
+        default=1,
+        ge=1,
+        le=12,
+        description="Maximum session duration of the role, in hours (console switch-role "
+        "sessions; CLI and API sessions assumed from another role are capped at 1 hour)",
     )
+
+
+def investigation_role_name(config: LandingZoneConfig) -> str:
+    """``<Prefix>-Investigation``, with the core's prefix in a business-unit fork."""
+    core = config.core
+    prefix = core.prefix if config.business_unit and core is not None else config.prefix
+    return f"{prefix}-Investigation"
 
 
 class BreakGlassRoleConfig(Model):
@@ -126,7 +142,26 @@ def business_unit_leaves_root_access(config: LandingZoneConfig) -> Iterator[Prob
         )
 
 
+def business_unit_investigation_role_with_own_baseline(
+    config: LandingZoneConfig,
+) -> Iterator[Problem]:
+    """A business unit sets the investigation role only if its own baseline deploys it."""
+    if (
+        config.business_unit
+        and not config.baseline.targets
+        and "investigation_role" in config.identity.model_fields_set
+    ):
+        yield Problem(
+            ("identity", "investigation_role"),
+            "this fork deploys no baseline (baseline.targets is []): the core's baseline "
+            "deploys the investigation role to this business unit's accounts, from the "
+            "core's config. Remove this field, or list this fork's OU keys in "
+            "baseline.targets",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     root_access_needs_iam_trusted_access,
     business_unit_leaves_root_access,
+    business_unit_investigation_role_with_own_baseline,
 )

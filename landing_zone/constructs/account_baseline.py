@@ -14,6 +14,7 @@ StackSets as the engine").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import (
@@ -85,6 +86,52 @@ def recording_mode(*, daily: list[str], home: bool) -> dict[str, Any]:
     return mode
 
 
+# Read-only, and maintained by AWS as services are added: SecurityAudit reads
+# security configuration metadata, ViewOnlyAccess lists resources and their
+# basic metadata in every service. Neither reads data (objects, items,
+# secrets, log events).
+# See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/SecurityAudit.html
+# See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/ViewOnlyAccess.html
+INVESTIGATION_POLICIES = ("SecurityAudit", "job-function/ViewOnlyAccess")
+
+
+@dataclass(frozen=True)
+class InvestigationRoleSpec:
+    """The investigation role of one baseline: its name, who may assume it, for how long."""
+
+    role_name: str
+    #: The audit account (a literal, or a StackSet parameter in the member template).
+    audit_account_id: str
+    max_session_hours: int
+
+
+def investigation_trust_policy(*, audit_account_id: str, partition: str) -> dict[str, Any]:
+    """Only principals of the audit account may assume the role.
+
+    The account principal delegates to the audit account's own IAM policies
+    (who there may call sts:AssumeRole on this role); aws:PrincipalAccount
+    says the same thing as a condition, so the statement cannot be widened
+    by editing the principal alone. No MFA condition: the security team
+    signs in through IAM Identity Center, whose AWSReservedSSO_* role
+    sessions carry no MFA context a trust policy could test (Identity Center
+    enforces MFA at sign-in).
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalaccount
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AuditAccountOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{audit_account_id}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": audit_account_id}},
+            }
+        ],
+    }
+
+
 def _per_region(condition: CfnCondition, home: dict[str, Any], other: dict[str, Any]) -> Any:
     return home if home == other else Fn.condition_if(condition.logical_id, home, other)
 
@@ -106,6 +153,7 @@ class AccountBaseline(Construct):
         home_region: str,
         config_bucket_name: str,
         key_arn: str,
+        investigation_role: InvestigationRoleSpec | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # Pseudo parameters, not synth-time values: the same ARNs (and cdk-nag
@@ -213,6 +261,56 @@ class AccountBaseline(Construct):
             self.analyzer = None
         if remove_default_vpc:
             self._setting("DefaultVpcRemoval", "DefaultVpcRemoval")
+        self.investigation_role = (
+            self._investigation_role(investigation_role, partition=partition)
+            if investigation_role is not None
+            else None
+        )
+
+    def _investigation_role(self, spec: InvestigationRoleSpec, *, partition: str) -> iam.CfnRole:
+        """Read-only ``<Prefix>-Investigation`` for the audit account; IAM is global: home only."""
+        role = iam.CfnRole(
+            self,
+            "InvestigationRole",
+            role_name=spec.role_name,
+            description="Landing zone: read-only investigation by the audit account "
+            "(SecurityAudit, ViewOnlyAccess)",
+            assume_role_policy_document=investigation_trust_policy(
+                audit_account_id=spec.audit_account_id, partition=partition
+            ),
+            managed_policy_arns=[
+                f"arn:{partition}:iam::aws:policy/{policy}" for policy in INVESTIGATION_POLICIES
+            ],
+            # Applies to console switch-role sessions; CLI and API sessions
+            # assumed with another role's credentials are capped at one hour
+            # (role chaining) whatever this says.
+            # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html
+            max_session_duration=spec.max_session_hours * 3600,
+        )
+        role.cfn_options.condition = self.is_home_region
+        Validations.of(role).acknowledge(
+            *(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]",
+                    reason=reason,
+                )
+                for policy, reason in (
+                    (
+                        "SecurityAudit",
+                        "AWS maintains SecurityAudit as services are added: the read-only "
+                        "security configuration an investigator needs, which a customer "
+                        "managed copy would let fall behind",
+                    ),
+                    (
+                        "job-function/ViewOnlyAccess",
+                        "AWS maintains ViewOnlyAccess as services are added: list and describe "
+                        "every resource without reading its data, which a customer managed "
+                        "copy would let fall behind",
+                    ),
+                )
+            )
+        )
+        return role
 
     def _setting(self, construct_id: str, setting: str, **properties: str) -> CustomResource:
         resource = CustomResource(

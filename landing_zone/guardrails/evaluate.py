@@ -1,5 +1,6 @@
 """Evaluate a request against organization policies (SCPs or RCPs) along an OU path,
-or against one resource policy (bucket and key policies of the log archive).
+or against one resource policy (bucket and key policies of the log archive, role
+trust policies).
 
 Semantics, per the IAM and Organizations documentation:
 
@@ -162,8 +163,13 @@ def statement_matches(statement: Mapping[str, object], request: Request) -> bool
     if "Resource" in statement:
         if not any(_glob(p, request.resource) for p in listed(statement["Resource"])):
             return False
-    elif any(_glob(p, request.resource) for p in listed(statement["NotResource"])):
-        return False
+    elif "NotResource" in statement:
+        if any(_glob(p, request.resource) for p in listed(statement["NotResource"])):
+            return False
+    elif request.principal is None:
+        raise UnsupportedPolicy("an organization policy statement needs Resource or NotResource")
+    # Otherwise a role's trust policy: it names no resource, the role it belongs to.
+    # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
     condition = statement.get("Condition", {})
     if not isinstance(condition, Mapping):
         raise UnsupportedPolicy(f"Condition must be an object, not {condition!r}")

@@ -9,7 +9,8 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.constructs.account_baseline import AccountBaseline
+from landing_zone.config.identity import investigation_role_name
+from landing_zone.constructs.account_baseline import AccountBaseline, InvestigationRoleSpec
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -20,9 +21,14 @@ from landing_zone.references import LogArchiveRef
 
 
 def _baseline(
-    scope: Construct, *, config: LandingZoneConfig, log_archive: LogArchiveRef
+    scope: Construct,
+    *,
+    config: LandingZoneConfig,
+    log_archive: LogArchiveRef,
+    audit_account_id: str,
 ) -> AccountBaseline:
     baseline = config.baseline
+    investigation = config.identity.investigation_role
     return AccountBaseline(
         scope,
         "Baseline",
@@ -35,6 +41,13 @@ def _baseline(
         home_region=config.regions.home,
         config_bucket_name=log_archive.config_bucket_name,
         key_arn=log_archive.key_arn,
+        investigation_role=InvestigationRoleSpec(
+            role_name=investigation_role_name(config),
+            audit_account_id=audit_account_id,
+            max_session_hours=investigation.max_session_hours,
+        )
+        if investigation.enabled
+        else None,
     )
 
 
@@ -48,6 +61,7 @@ class MemberBaselineTemplate(StackSetTemplate):
         *,
         config: LandingZoneConfig,
         log_archive: LogArchiveRef,
+        audit_account_id: str,
     ) -> None:
         super().__init__(
             scope,
@@ -63,7 +77,23 @@ class MemberBaselineTemplate(StackSetTemplate):
             description="Account holding the Config bucket and the log-archive key",
             pattern=r"^\d{12}$",
         )
-        self.baseline = _baseline(self, config=config, log_archive=log_archive.in_account(account))
+        # The audit account likewise (or the core's, in a business unit),
+        # trusted by the investigation role.
+        audit = (
+            self.parameter(
+                "AuditAccountId",
+                description="Account whose principals may assume the investigation role",
+                pattern=r"^\d{12}$",
+            )
+            if config.identity.investigation_role.enabled
+            else ""
+        )
+        self.baseline = _baseline(
+            self,
+            config=config,
+            log_archive=log_archive.in_account(account),
+            audit_account_id=audit,
+        )
 
 
 class MemberBaselineStack(Stack):
@@ -85,14 +115,22 @@ class MemberBaselineStack(Stack):
         organizational_unit_ids: Sequence[str],
         excluded_account_ids: Sequence[str],
         log_archive: LogArchiveRef,
+        audit_account_id: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         baseline = config.baseline
         preferences = baseline.operation_preferences
         self.template = MemberBaselineTemplate(
-            self, "Template", config=config, log_archive=log_archive
+            self,
+            "Template",
+            config=config,
+            log_archive=log_archive,
+            audit_account_id=audit_account_id,
         )
+        parameters = {"LogArchiveAccountId": log_archive.account_id}
+        if config.identity.investigation_role.enabled:
+            parameters["AuditAccountId"] = audit_account_id
         self.stack_set = ServiceManagedStackSet(
             self,
             "StackSet",
@@ -105,7 +143,7 @@ class MemberBaselineStack(Stack):
             regions=config.baseline_region_order,
             auto_deployment=True,
             retain_stacks_on_account_removal=baseline.retain_stacks_on_account_removal,
-            parameters={"LogArchiveAccountId": log_archive.account_id},
+            parameters=parameters,
             operation_preferences=OperationPreferences(
                 max_concurrent_percentage=preferences.max_concurrent_percentage,
                 failure_tolerance_percentage=preferences.failure_tolerance_percentage,
@@ -113,7 +151,8 @@ class MemberBaselineStack(Stack):
                 region_order=config.baseline_region_order,
                 concurrency_mode=preferences.concurrency_mode,
             ),
-            # The handler's role is named <Prefix>-... so the guardrails protect it.
+            # The handler's and the investigation roles are named <Prefix>-...
+            # so the guardrails protect them.
             capabilities=["CAPABILITY_NAMED_IAM"],
         )
 
@@ -128,7 +167,10 @@ class ManagementBaselineStack(Stack):
         *,
         config: LandingZoneConfig,
         log_archive: LogArchiveRef,
+        audit_account_id: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.baseline = _baseline(self, config=config, log_archive=log_archive)
+        self.baseline = _baseline(
+            self, config=config, log_archive=log_archive, audit_account_id=audit_account_id
+        )
