@@ -226,6 +226,7 @@ def organization_problems(config: LandingZoneConfig, session: Any) -> list[str]:
     problems = account_quota_problems(
         config,
         accounts=accounts,
+        organizations=organizations,
         quotas=session.client("service-quotas", region_name=global_region(config)),
     )
     if not config.business_unit and SERVICE["conformance_pack"].enabled(config.detection):
@@ -253,14 +254,21 @@ def accounts_to_create(config: LandingZoneConfig, accounts: Sequence[OrgAccount]
 
 
 def account_quota_problems(
-    config: LandingZoneConfig, *, accounts: Sequence[OrgAccount], quotas: Any
+    config: LandingZoneConfig,
+    *,
+    accounts: Sequence[OrgAccount],
+    organizations: Any,
+    quotas: Any,
 ) -> list[str]:
-    """The organization's account quota holds its accounts plus those this config creates.
+    """The organization's account quota holds its accounts, its pending invitations and
+    the accounts this config creates.
 
-    New organizations may start below the default of 10, and every account
-    counts until it is permanently closed. CloudFormation creates accounts
-    one after another: without this check, a deploy stops at the first one
-    over the quota with the ones before it created and retained.
+    New organizations may start below the default of 10, every account
+    counts until it is permanently closed, and "Invitations sent to accounts
+    count against this quota" until the account declines, the management
+    account cancels or the invitation expires. CloudFormation creates
+    accounts one after another: without this check, a deploy stops at the
+    first one over the quota with the ones before it created and retained.
     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
     """
     new = accounts_to_create(config, accounts)
@@ -273,14 +281,22 @@ def account_quota_problems(
             f"cannot read the organization's account quota from Service Quotas ({error}); "
             f"this config creates {len(new)} account(s)"
         ]
+    try:
+        invited = pending_invitations(organizations)
+    except (ClientError, BotoCoreError) as error:
+        return [
+            f"cannot list the organization's pending invitations ({error}), which count "
+            f"against its account quota; this config creates {len(new)} account(s)"
+        ]
     limit = int(quota["Value"]) if quota else DEFAULT_ACCOUNT_QUOTA
-    needed = len(accounts) + len(new)
+    needed = len(accounts) + invited + len(new)
     if needed <= limit:
         return []
     code = quota["QuotaCode"] if quota else "<quota-code>"
     region = global_region(config)
+    pending = f", {invited} pending invitation(s)" if invited else ""
     return [
-        f"the organization has {len(accounts)} account(s) and this config creates "
+        f"the organization has {len(accounts)} account(s){pending} and this config creates "
         f"{len(new)} more ({', '.join(new)}): {needed} in all, over its quota of {limit} "
         f"('{ACCOUNT_QUOTA_NAME}'{'' if quota else ', documented default'}). The deploy "
         "would stop at the first account over it, with the ones before it created. Raise "
@@ -290,6 +306,26 @@ def account_quota_problems(
         f"--desired-value {needed} --region {region}` (only the management account can "
         "ask; AWS Support can help), or create fewer accounts"
     ]
+
+
+#: Handshake states of an invitation still waiting for an answer: it counts
+#: against the account quota until it is declined, canceled or expires.
+#: See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_Handshake.html
+PENDING_HANDSHAKE_STATES = frozenset({"REQUESTED", "OPEN"})
+
+
+def pending_invitations(organizations: Any) -> int:
+    """How many invitations to join the organization are still unanswered.
+
+    See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListHandshakesForOrganization.html
+    """
+    paginator = organizations.get_paginator("list_handshakes_for_organization")
+    return sum(
+        1
+        for page in paginator.paginate(Filter={"ActionType": "INVITE"})
+        for handshake in page["Handshakes"]
+        if handshake.get("State") in PENDING_HANDSHAKE_STATES
+    )
 
 
 def account_quota(quotas: Any) -> Mapping[str, Any] | None:

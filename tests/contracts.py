@@ -12,13 +12,24 @@ synthesized policies (Allow expected) and forged variants of it (another
 organization, another account, no source) that must not be allowed, and
 fails when a policy appears in a template with no row.
 
-A key in ``omits`` is one the service's pages do not list for that request:
-a policy must not require it (a missing key makes ``StringEquals`` false
-and ``StringNotEquals`` true). Where AWS documents that a service sends
-``aws:SourceOrgID`` (CloudTrail's and Config's deliveries, in AWS Control
-Tower's log-archive policy) it is in ``context``; GuardDuty's export, S3
-server access logging, CloudWatch alarms and EventBridge document
-``aws:SourceAccount`` and ``aws:SourceArn`` only.
+A key in ``omits`` is one the service does not send on that request: a
+policy must not require it (a missing key makes ``StringEquals`` false and
+``StringNotEquals`` true).
+
+``aws:SourceOrgID`` follows one model, AWS's own: a service that sends
+``aws:SourceAccount`` for an account in an organization also sends
+``aws:SourceOrgID``. AWS's RCP examples build on it (their confused-deputy
+statement "applies controls only on requests that have aws:SourceAccount
+present", where the ``Null`` condition on ``aws:SourceAccount`` causes "the
+aws:SourceOrgID key to be enforced"), and so does the landing zone's root
+RCP: a row that sent ``aws:SourceAccount`` without ``aws:SourceOrgID`` would
+be denied by it. So every row with ``aws:SourceAccount`` carries
+``aws:SourceOrgID`` (``tests/test_contracts.py`` checks), and a request
+without ``aws:SourceAccount`` (CloudWatch Logs' KMS calls, Lambda and
+Config assuming their roles) omits all the ``aws:Source*`` keys.
+docs/assumptions.md lists the model with what a user would see if a
+service broke it. Rows are evaluated against the resource policy and the
+synthesized RCPs along the owning account's OU path (``ACCOUNT_OUS``).
 """
 
 from __future__ import annotations
@@ -35,11 +46,24 @@ HOME = "eu-west-1"
 OTHER_REGION = "eu-central-1"
 PREFIX = "acme"
 
+OPT_IN_REGION = "me-central-1"
+
 #: Where each template with resource policies deploys: account, region, parameters.
 DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
     "Acme-Trail": (MANAGEMENT, HOME, {}),
     "stackset:Acme-LogArchive/Template": (LOG_ARCHIVE, HOME, {"ReaderAccountId": AUDIT}),
     "stackset:Acme-Audit/HomeTemplate": (AUDIT, HOME, {}),
+    "stackset:Acme-Audit/RegionalTemplate": (AUDIT, OTHER_REGION, {}),
+}
+
+#: The OU (config key) of each account; ``None`` for the management
+#: account, whose resources no RCP governs.
+#: See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+ACCOUNT_OUS: dict[str, str | None] = {
+    MANAGEMENT: None,
+    LOG_ARCHIVE: "security",
+    AUDIT: "security",
+    MEMBER: "prod",
 }
 
 LOGS_BUCKET = f"{PREFIX}-log-archive-logs-{LOG_ARCHIVE}-{HOME}"
@@ -81,6 +105,18 @@ EVENTBRIDGE_SNS = (
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
 )
 EVENTBRIDGE_KMS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html"
+CLOUDTRAIL_LOGS_ROLE = (
+    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/"
+    "cloudtrail-required-policy-for-cloudwatch-logs.html"
+)
+EVENTBRIDGE_ROLE = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/"
+    "cross-service-confused-deputy-prevention.html"
+)
+CONFIG_AGGREGATOR_ROLE = (
+    "https://docs.aws.amazon.com/config/latest/developerguide/set-up-aggregator-cli.html"
+)
+LAMBDA_ROLE = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
 CROSS_ACCOUNT = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
     "reference_policies_evaluation-logic-cross-account.html"
@@ -89,9 +125,21 @@ CROSS_ACCOUNT = (
 TLS = {"aws:SecureTransport": "true"}
 OWNER_ACL = {"s3:x-amz-acl": "bucket-owner-full-control"}
 CLOUDTRAIL_CONTEXT = {"kms:EncryptionContext:aws:cloudtrail:arn": TRAIL}
-FROM_TRAIL = {**TLS, "aws:SourceArn": TRAIL, "aws:SourceAccount": MANAGEMENT}
+FROM_TRAIL = {
+    **TLS,
+    "aws:SourceArn": TRAIL,
+    "aws:SourceAccount": MANAGEMENT,
+    "aws:SourceOrgID": ORG,
+}
 FROM_CONFIG = {**TLS, "aws:SourceAccount": MEMBER, "aws:SourceOrgID": ORG}
-FROM_DETECTOR = {**TLS, "aws:SourceArn": DETECTOR, "aws:SourceAccount": AUDIT}
+FROM_DETECTOR = {
+    **TLS,
+    "aws:SourceArn": DETECTOR,
+    "aws:SourceAccount": AUDIT,
+    "aws:SourceOrgID": ORG,
+}
+#: The keys a service sends without aws:SourceAccount: none of the aws:Source* keys.
+NO_SOURCE = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID")
 
 
 def _key(account: str) -> str:
@@ -120,51 +168,83 @@ class Contract:
     note: str = field(default="")
 
 
+#: The name under which every Lambda execution role's trust policy is one contract.
+LAMBDA_EXECUTION = "lambda-execution"
+
+
 def service(name: str) -> tuple[str, str]:
     return ("Service", name)
 
 
 INVESTIGATOR = ("AWS", f"arn:aws:iam::{AUDIT}:role/Investigator")
 DETECTION_HANDLER = ("AWS", f"arn:aws:iam::{AUDIT}:role/Acme-DetectionHandler-{OTHER_REGION}")
-AS_INVESTIGATOR = {**TLS, "s3:TlsVersion": "1.3", "aws:PrincipalArn": INVESTIGATOR[1]}
+#: What every IAM principal of the organization's accounts carries.
+#: See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+IN_THE_ORGANIZATION = {"aws:PrincipalOrgID": ORG, "aws:PrincipalAccount": AUDIT}
+AS_INVESTIGATOR = {
+    **TLS,
+    **IN_THE_ORGANIZATION,
+    "s3:TlsVersion": "1.3",
+    "aws:PrincipalArn": INVESTIGATOR[1],
+}
+AS_DETECTION_HANDLER = {**IN_THE_ORGANIZATION, "aws:PrincipalArn": DETECTION_HANDLER[1]}
+ALARM = f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X"
+FROM_ALARM = {"aws:SourceAccount": MANAGEMENT, "aws:SourceArn": ALARM, "aws:SourceOrgID": ORG}
+GUARDDUTY_RULE = f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings"
+FORWARDER_RULE = f"arn:aws:events:{OTHER_REGION}:{AUDIT}:rule/Acme-GuardDutyFindingsToHome"
+FORWARDER_ROLE = f"Acme-FindingsForwarder-{OTHER_REGION}"
+
+
+def from_rule(rule: str) -> dict[str, str]:
+    """What EventBridge sends for a rule of the audit account."""
+    return {"aws:SourceAccount": AUDIT, "aws:SourceArn": rule, "aws:SourceOrgID": ORG}
+
+
+def from_bucket(bucket: str) -> dict[str, str]:
+    """What S3 server access logging sends for a bucket of the log-archive account."""
+    return {
+        "aws:SourceArn": f"arn:aws:s3:::{bucket}",
+        "aws:SourceAccount": LOG_ARCHIVE,
+        "aws:SourceOrgID": ORG,
+    }
+
 
 CONTRACTS: tuple[Contract, ...] = (
     # ---- CloudTrail: the organization trail into the log bucket, encrypted with the key ----
     Contract(
         "CloudTrail checks the bucket ACL", f"bucket:{LOGS_BUCKET}",
         service("cloudtrail.amazonaws.com"), "s3:GetBucketAcl", f"arn:aws:s3:::{LOGS_BUCKET}",
-        {**FROM_TRAIL, "aws:SourceOrgID": ORG}, (), CLOUDTRAIL_S3,
+        FROM_TRAIL, (), CLOUDTRAIL_S3,
     ),
     Contract(
         "CloudTrail writes a member account's events", f"bucket:{LOGS_BUCKET}",
         service("cloudtrail.amazonaws.com"), "s3:PutObject",
         f"arn:aws:s3:::{LOGS_BUCKET}/AWSLogs/{ORG}/{MEMBER}/CloudTrail/{HOME}/2026/f.json.gz",
-        {**FROM_TRAIL, **OWNER_ACL, "aws:SourceOrgID": ORG}, (), CLOUDTRAIL_S3,
+        {**FROM_TRAIL, **OWNER_ACL}, (), CLOUDTRAIL_S3,
         note=f"aws:SourceOrgID on the delivery: {CONTROL_TOWER_ORG}",
     ),
     Contract(
         "CloudTrail writes the management account's events", f"bucket:{LOGS_BUCKET}",
         service("cloudtrail.amazonaws.com"), "s3:PutObject",
         f"arn:aws:s3:::{LOGS_BUCKET}/AWSLogs/{MANAGEMENT}/CloudTrail/{HOME}/2026/f.json.gz",
-        {**FROM_TRAIL, **OWNER_ACL, "aws:SourceOrgID": ORG}, (), CLOUDTRAIL_S3,
+        {**FROM_TRAIL, **OWNER_ACL}, (), CLOUDTRAIL_S3,
     ),
     Contract(
         "CloudTrail describes the key (no encryption context)", f"key:{LOG_ARCHIVE_KEY}",
         service("cloudtrail.amazonaws.com"), "kms:DescribeKey",
         _key(LOG_ARCHIVE), FROM_TRAIL,
-        ("kms:EncryptionContext:aws:cloudtrail:arn", "aws:SourceOrgID"), CLOUDTRAIL_KMS,
+        ("kms:EncryptionContext:aws:cloudtrail:arn",), CLOUDTRAIL_KMS,
     ),
     Contract(
         "CloudTrail generates a data key for a log file", f"key:{LOG_ARCHIVE_KEY}",
         service("cloudtrail.amazonaws.com"), "kms:GenerateDataKey",
-        _key(LOG_ARCHIVE), {**FROM_TRAIL, **CLOUDTRAIL_CONTEXT},
-        ("aws:SourceOrgID",), CLOUDTRAIL_KMS,
+        _key(LOG_ARCHIVE), {**FROM_TRAIL, **CLOUDTRAIL_CONTEXT}, (), CLOUDTRAIL_KMS,
     ),
     Contract(
         "CloudTrail decrypts for the S3 Bucket Key", f"key:{LOG_ARCHIVE_KEY}",
         service("cloudtrail.amazonaws.com"), "kms:Decrypt",
         _key(LOG_ARCHIVE), FROM_TRAIL,
-        ("kms:EncryptionContext:aws:cloudtrail:arn", "aws:SourceOrgID"), CLOUDTRAIL_KMS,
+        ("kms:EncryptionContext:aws:cloudtrail:arn",), CLOUDTRAIL_KMS,
         note="the S3 Bucket Key's encryption context is the bucket's, not the trail's",
     ),
     # ---- AWS Config: every account's delivery channel into the Config bucket ----
@@ -208,34 +288,31 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(
         "GuardDuty locates the bucket", f"bucket:{CONFIG_BUCKET}",
         service("guardduty.amazonaws.com"), "s3:GetBucketLocation",
-        f"arn:aws:s3:::{CONFIG_BUCKET}", FROM_DETECTOR, ("aws:SourceOrgID",), GUARDDUTY_EXPORT,
+        f"arn:aws:s3:::{CONFIG_BUCKET}", FROM_DETECTOR, (), GUARDDUTY_EXPORT,
     ),
     Contract(
         "GuardDuty exports findings (no ACL header)", f"bucket:{CONFIG_BUCKET}",
         service("guardduty.amazonaws.com"), "s3:PutObject",
         f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{AUDIT}/GuardDuty/{OTHER_REGION}/2026/f.jsonl.gz",
-        FROM_DETECTOR, ("aws:SourceOrgID", "s3:x-amz-acl"), GUARDDUTY_EXPORT,
+        FROM_DETECTOR, ("s3:x-amz-acl",), GUARDDUTY_EXPORT,
     ),
     Contract(
         "GuardDuty generates a data key", f"key:{LOG_ARCHIVE_KEY}",
         service("guardduty.amazonaws.com"), "kms:GenerateDataKey",
-        _key(LOG_ARCHIVE), FROM_DETECTOR, ("aws:SourceOrgID",),
-        GUARDDUTY_EXPORT,
+        _key(LOG_ARCHIVE), FROM_DETECTOR, (), GUARDDUTY_EXPORT,
     ),
     # ---- S3 server access logging: the archive buckets log into the access-log bucket ----
     Contract(
         "S3 logs the log bucket's requests", f"bucket:{ACCESS_LOGS_BUCKET}",
         service("logging.s3.amazonaws.com"), "s3:PutObject",
         f"arn:aws:s3:::{ACCESS_LOGS_BUCKET}/logs/2026-11-23-10-00-00-0123456789ABCDEF",
-        {**TLS, "aws:SourceArn": f"arn:aws:s3:::{LOGS_BUCKET}", "aws:SourceAccount": LOG_ARCHIVE},
-        ("aws:SourceOrgID",), ACCESS_LOGGING,
+        {**TLS, **from_bucket(LOGS_BUCKET)}, (), ACCESS_LOGGING,
     ),
     Contract(
         "S3 logs the Config bucket's requests", f"bucket:{ACCESS_LOGS_BUCKET}",
         service("logging.s3.amazonaws.com"), "s3:PutObject",
         f"arn:aws:s3:::{ACCESS_LOGS_BUCKET}/config/2026-11-23-10-00-00-0123456789ABCDEF",
-        {**TLS, "aws:SourceArn": f"arn:aws:s3:::{CONFIG_BUCKET}", "aws:SourceAccount": LOG_ARCHIVE},
-        ("aws:SourceOrgID",), ACCESS_LOGGING,
+        {**TLS, **from_bucket(CONFIG_BUCKET)}, (), ACCESS_LOGGING,
     ),
     # ---- the audit account's investigation reads ----
     Contract(
@@ -254,13 +331,13 @@ CONTRACTS: tuple[Contract, ...] = (
     ),
     Contract(
         "the audit account decrypts", f"key:{LOG_ARCHIVE_KEY}", INVESTIGATOR, "kms:Decrypt",
-        _key(LOG_ARCHIVE), {"aws:PrincipalArn": INVESTIGATOR[1]}, (),
+        _key(LOG_ARCHIVE), {**IN_THE_ORGANIZATION, "aws:PrincipalArn": INVESTIGATOR[1]}, (),
         CROSS_ACCOUNT,
     ),
     Contract(
         "the detection handler resolves the key alias (GuardDuty export)",
         f"key:{LOG_ARCHIVE_KEY}", DETECTION_HANDLER, "kms:DescribeKey",
-        _key(LOG_ARCHIVE), {"aws:PrincipalArn": DETECTION_HANDLER[1]}, (),
+        _key(LOG_ARCHIVE), AS_DETECTION_HANDLER, (),
         "https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html",
     ),
     # ---- the management account's monitoring: trail log group and alarm topic ----
@@ -268,72 +345,105 @@ CONTRACTS: tuple[Contract, ...] = (
         "CloudWatch Logs encrypts the trail's log group", f"key:{MONITORING_KEY}",
         service(f"logs.{HOME}.amazonaws.com"), "kms:GenerateDataKey",
         _key(MANAGEMENT), {"kms:EncryptionContext:aws:logs:arn": TRAIL_LOG_GROUP},
-        ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID"), LOGS_KMS,
+        NO_SOURCE, LOGS_KMS,
     ),
     Contract(
         "CloudWatch Logs decrypts the trail's log group", f"key:{MONITORING_KEY}",
         service(f"logs.{HOME}.amazonaws.com"), "kms:Decrypt",
         _key(MANAGEMENT), {"kms:EncryptionContext:aws:logs:arn": TRAIL_LOG_GROUP},
-        ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID"), LOGS_KMS,
+        NO_SOURCE, LOGS_KMS,
     ),
     Contract(
         "a CloudWatch alarm publishes to the alarm topic", f"topic:{ALARM_TOPIC}",
         service("cloudwatch.amazonaws.com"), "sns:Publish",
         f"arn:aws:sns:{HOME}:{MANAGEMENT}:{ALARM_TOPIC}",
-        {
-            **TLS,
-            "aws:SourceAccount": MANAGEMENT,
-            "aws:SourceArn": f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X",
-        },
-        ("aws:SourceOrgID",), ALARMS_SNS,
+        {**TLS, **FROM_ALARM}, (), ALARMS_SNS,
     ),
     Contract(
         "a CloudWatch alarm encrypts for the alarm topic", f"key:{MONITORING_KEY}",
         service("cloudwatch.amazonaws.com"), "kms:GenerateDataKey",
         _key(MANAGEMENT),
-        {
-            "aws:SourceAccount": MANAGEMENT,
-            "aws:SourceArn": f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X",
-        },
-        ("aws:SourceOrgID",), ALARMS_SNS,
+        FROM_ALARM, (), ALARMS_SNS,
     ),
     Contract(
         "a CloudWatch alarm decrypts for the alarm topic", f"key:{MONITORING_KEY}",
         service("cloudwatch.amazonaws.com"), "kms:Decrypt", _key(MANAGEMENT),
-        {
-            "aws:SourceAccount": MANAGEMENT,
-            "aws:SourceArn": f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X",
-        },
-        ("aws:SourceOrgID",), ALARMS_SNS,
+        FROM_ALARM, (), ALARMS_SNS,
     ),
     # ---- the audit account's findings: EventBridge rules to the findings topic ----
     Contract(
         "an EventBridge rule publishes a finding", f"topic:{FINDINGS_TOPIC}",
         service("events.amazonaws.com"), "sns:Publish",
         f"arn:aws:sns:{HOME}:{AUDIT}:{FINDINGS_TOPIC}",
-        {
-            **TLS,
-            "aws:SourceAccount": AUDIT,
-            "aws:SourceArn": f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings",
-        },
-        ("aws:SourceOrgID",), EVENTBRIDGE_SNS,
+        {**TLS, **from_rule(GUARDDUTY_RULE)}, (), EVENTBRIDGE_SNS,
     ),
     Contract(
         "an EventBridge rule encrypts for the findings topic", f"key:{FINDINGS_KEY}",
         service("events.amazonaws.com"), "kms:GenerateDataKey", _key(AUDIT),
-        {
-            "aws:SourceAccount": AUDIT,
-            "aws:SourceArn": f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings",
-        },
-        ("aws:SourceOrgID",), EVENTBRIDGE_KMS,
+        from_rule(GUARDDUTY_RULE), (), EVENTBRIDGE_KMS,
     ),
     Contract(
         "an EventBridge rule decrypts for the findings topic", f"key:{FINDINGS_KEY}",
         service("events.amazonaws.com"), "kms:Decrypt", _key(AUDIT),
-        {
-            "aws:SourceAccount": AUDIT,
-            "aws:SourceArn": f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-SecurityHubFindings",
-        },
-        ("aws:SourceOrgID",), EVENTBRIDGE_KMS,
+        from_rule(f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-SecurityHubFindings"), (),
+        EVENTBRIDGE_KMS,
+    ),
+    # ---- role trust policies: services that assume the landing zone's roles ----
+    Contract(
+        "CloudTrail assumes the role that delivers to CloudWatch Logs",
+        "role:Acme-OrganizationTrailLogs", service("cloudtrail.amazonaws.com"), "sts:AssumeRole",
+        "arn:aws:iam::111111111111:role/Acme-OrganizationTrailLogs",
+        {"aws:SourceArn": TRAIL, "aws:SourceAccount": MANAGEMENT, "aws:SourceOrgID": ORG}, (),
+        CLOUDTRAIL_LOGS_ROLE,
+    ),
+    Contract(
+        "EventBridge assumes the role that forwards GuardDuty findings home",
+        f"role:{FORWARDER_ROLE}", service("events.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{AUDIT}:role/{FORWARDER_ROLE}", from_rule(FORWARDER_RULE), (),
+        EVENTBRIDGE_ROLE,
+    ),
+    Contract(
+        "Config assumes the organization aggregator's role", "role:Acme-ConfigAggregator",
+        service("config.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{AUDIT}:role/Acme-ConfigAggregator", {}, NO_SOURCE,
+        CONFIG_AGGREGATOR_ROLE,
+        note="Config's organization-aggregator page shows the trust policy with no condition "
+        "and documents no aws:Source* key on the AssumeRole; docs/assumptions.md",
+    ),
+    Contract(
+        "Lambda assumes a function's execution role", f"role:{LAMBDA_EXECUTION}",
+        service("lambda.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{AUDIT}:role/Acme-DetectionHandler-{OTHER_REGION}", {}, NO_SOURCE,
+        LAMBDA_ROLE,
+        note="one trust policy, the same in every template (tests/test_contracts.py checks)",
+    ),
+)  # fmt: skip
+
+# ---- GuardDuty in an opt-in governed region: its regional service principal ----
+# Evaluated against the log archive of the example with OPT_IN_REGION governed.
+OPT_IN_DETECTOR = f"arn:aws:guardduty:{OPT_IN_REGION}:{AUDIT}:detector/12abc34d567e8fa901bc2d3"
+FROM_OPT_IN_DETECTOR = {
+    **TLS,
+    "aws:SourceArn": OPT_IN_DETECTOR,
+    "aws:SourceAccount": AUDIT,
+    "aws:SourceOrgID": ORG,
+}
+REGIONAL_GUARDDUTY = service(f"guardduty.{OPT_IN_REGION}.amazonaws.com")
+OPT_IN_CONTRACTS: tuple[Contract, ...] = (
+    Contract(
+        "GuardDuty in an opt-in region locates the bucket", f"bucket:{CONFIG_BUCKET}",
+        REGIONAL_GUARDDUTY, "s3:GetBucketLocation", f"arn:aws:s3:::{CONFIG_BUCKET}",
+        FROM_OPT_IN_DETECTOR, (), GUARDDUTY_EXPORT,
+    ),
+    Contract(
+        "GuardDuty in an opt-in region exports findings", f"bucket:{CONFIG_BUCKET}",
+        REGIONAL_GUARDDUTY, "s3:PutObject",
+        f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{AUDIT}/GuardDuty/{OPT_IN_REGION}/2026/f.jsonl.gz",
+        FROM_OPT_IN_DETECTOR, ("s3:x-amz-acl",), GUARDDUTY_EXPORT,
+    ),
+    Contract(
+        "GuardDuty in an opt-in region generates a data key", f"key:{LOG_ARCHIVE_KEY}",
+        REGIONAL_GUARDDUTY, "kms:GenerateDataKey", _key(LOG_ARCHIVE), FROM_OPT_IN_DETECTOR, (),
+        GUARDDUTY_EXPORT,
     ),
 )  # fmt: skip

@@ -1,38 +1,58 @@
 """Every resource policy the landing zone writes serves the requests AWS services really make.
 
-The rows are ``tests/contracts.py``; the policies are read from every
-synthesized template and StackSet template body, resolved as deployed
-(``tests/cfn_resolve.py``) and decided by the project's evaluator.
+The rows are ``tests/contracts.py``; the policies (resource policies and
+role trust policies) are read from every synthesized template and StackSet
+template body, resolved as deployed (``tests/cfn_resolve.py``) and decided
+by the project's evaluator, together with the RCPs the organization
+template attaches along the owning account's OU path: a documented request
+must pass both, a forged one at least one of them must stop.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from typing import Any
 
+import botocore.session
 import pytest
+from aws_cdk import App
 
+from landing_zone.config import load_config
+from landing_zone.guardrails.catalog import PERIMETER_ACTIONS
 from landing_zone.guardrails.evaluate import (
+    FULL_ACCESS,
+    Decision,
     Request,
+    evaluate,
     resource_policy_decision,
     statement_matches,
     statements_of,
 )
+from landing_zone.guardrails.packer import target_paths
+from landing_zone.regions import DEFAULT_REGIONS, OPT_IN_REGIONS
+from landing_zone.stacks.log_archive_stack import LogArchiveTemplate
 from tests.cfn_resolve import Resolver
-from tests.conftest import Synth
+from tests.conftest import EXAMPLE, Synth, cdk_context
 from tests.contracts import (
+    ACCOUNT_OUS,
     AUDIT,
     CONTRACTS,
     DEPLOYMENTS,
+    LAMBDA_EXECUTION,
     LOG_ARCHIVE,
     MANAGEMENT,
     MEMBER,
+    OPT_IN_CONTRACTS,
+    OPT_IN_REGION,
     ORG,
     Contract,
 )
 from tests.templates import resources_of
+from tests.test_guardrail_cases import attached_policies
+from tests.variants import variant
 
 #: Resource types that carry a resource policy, and the property that holds it.
 POLICY_PROPERTIES = {
@@ -43,6 +63,19 @@ POLICY_PROPERTIES = {
     "AWS::SQS::QueuePolicy": "PolicyDocument",
     "AWS::Logs::ResourcePolicy": "PolicyDocument",
     "AWS::Lambda::Permission": "Principal",
+    "AWS::IAM::Role": "AssumeRolePolicyDocument",
+}
+#: The trust policy of every Lambda execution role (``HandlerFunction``):
+#: one contract, whichever template holds the role.
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+        }
+    ],
 }
 FOREIGN_ACCOUNT = "999999999999"
 FOREIGN_ORG = "o-zz9999zz99"
@@ -66,8 +99,31 @@ def _target(value: Any) -> str:
     raise AssertionError(f"expected a Ref or Fn::GetAtt, not {value!r}")
 
 
+def is_lambda_execution_role(resource: Mapping[str, Any]) -> bool:
+    return (
+        resource["Type"] == "AWS::IAM::Role"
+        and resource["Properties"]["AssumeRolePolicyDocument"] == LAMBDA_TRUST
+    )
+
+
+def trust_policy(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A role's trust policy as a resource policy: it names no Resource, the role is it."""
+    return {
+        **document,
+        "Statement": [{**s, "Resource": "*"} for s in statements_of(document)],
+    }
+
+
+def deploys_policies(template: Mapping[str, Any]) -> bool:
+    """Whether ``template`` holds a policy whose contract depends on where it deploys."""
+    return any(
+        r["Type"] in POLICY_PROPERTIES and not is_lambda_execution_role(r)
+        for r in template.get("Resources", {}).values()
+    )
+
+
 def policies_in(template: Mapping[str, Any], resolve: Resolver) -> Iterator[tuple[str, Any]]:
-    """``(name, resolved policy document)`` of every resource policy in ``template``."""
+    """``(name, resolved policy document)`` of every resource and trust policy in ``template``."""
     aliases = {
         _target(a["Properties"]["TargetKeyId"]): a["Properties"]["AliasName"]
         for a in resources_of(template, "AWS::KMS::Alias").values()
@@ -88,6 +144,11 @@ def policies_in(template: Mapping[str, Any], resolve: Resolver) -> Iterator[tupl
         elif kind == "AWS::Events::EventBusPolicy":
             bus = properties.get("EventBusName", "default")
             yield f"bus:{bus}", {"Statement": [resolve(properties["Statement"])]}
+        elif is_lambda_execution_role(resource):
+            yield f"role:{LAMBDA_EXECUTION}", trust_policy(LAMBDA_TRUST)
+        elif kind == "AWS::IAM::Role":
+            name = resolve(properties["RoleName"]) if "RoleName" in properties else logical_id
+            yield f"role:{name}", trust_policy(resolve(properties["AssumeRolePolicyDocument"]))
         else:
             raise AssertionError(
                 f"{logical_id} ({kind}) is a resource policy tests/contracts.py cannot read "
@@ -95,35 +156,75 @@ def policies_in(template: Mapping[str, Any], resolve: Resolver) -> Iterator[tupl
             )
 
 
-@pytest.fixture(scope="module")
-def policies(example_synth: Synth) -> dict[str, Any]:
-    """Every resource policy of every template, by name, as deployed."""
-    found: dict[str, Any] = {}
-    for name, template in all_templates(example_synth).items():
-        kinds = {r["Type"] for r in template.get("Resources", {}).values()}
-        if not kinds & set(POLICY_PROPERTIES):
+@dataclass(frozen=True)
+class Deployed:
+    """A policy as deployed: the account that owns its resource, and its document."""
+
+    account: str
+    document: Any
+
+
+def deployed_policies(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, Deployed]:
+    """Every resource and trust policy of ``templates``, by name, as deployed."""
+    found: dict[str, Deployed] = {}
+    for name, template in templates.items():
+        if not deploys_policies(template):
             continue
         assert name in DEPLOYMENTS, (
-            f"{name} writes resource policies; say in tests/contracts.py DEPLOYMENTS "
+            f"{name} writes resource or trust policies; say in tests/contracts.py DEPLOYMENTS "
             "which account and region it deploys to"
         )
         account, region, parameters = DEPLOYMENTS[name]
         resolve = Resolver(template, account=account, region=region, parameters=parameters)
         for policy, document in policies_in(template, resolve):
+            if policy == f"role:{LAMBDA_EXECUTION}":
+                # One trust policy in many accounts; Lambda sends no aws:Source*
+                # key, so no RCP statement reaches it wherever it is.
+                found[policy] = Deployed(account, document)
+                continue
             assert policy not in found, f"two policies named {policy}"
-            found[policy] = document
+            found[policy] = Deployed(account, document)
     return found
 
 
-def test_every_resource_policy_has_contract_rows(policies: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def policies(example_synth: Synth) -> dict[str, Deployed]:
+    """Every resource and trust policy of every template, by name, as deployed."""
+    return deployed_policies(all_templates(example_synth))
+
+
+Rcps = dict[tuple[str, str], list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def rcps(organization_template: dict[str, Any]) -> Rcps:
+    """The SCPs and RCPs the organization template attaches, by target."""
+    return attached_policies(organization_template)
+
+
+def test_every_resource_policy_has_contract_rows(policies: dict[str, Deployed]) -> None:
     covered = {c.policy for c in CONTRACTS}
     assert set(policies) - covered == set(), "resource policies with no contract rows"
     assert covered - set(policies) == set(), "contract rows for policies no template writes"
 
 
-def test_every_service_grant_is_some_services_contract(policies: dict[str, Any]) -> None:
+def test_every_lambda_role_trusts_lambda_alone(example_synth: Synth) -> None:
+    """The roles read as one contract really are one trust policy: Lambda, no more."""
+    lambda_roles = [
+        f"{name}: {logical_id}"
+        for name, template in all_templates(example_synth).items()
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource["Type"] == "AWS::IAM::Role"
+        and "lambda.amazonaws.com" in str(resource["Properties"]["AssumeRolePolicyDocument"])
+        and not is_lambda_execution_role(resource)
+    ]
+    assert lambda_roles == []
+
+
+def test_every_service_grant_is_some_services_contract(policies: dict[str, Deployed]) -> None:
     """An Allow to a service principal no row exercises is unexplained (or dead)."""
-    for name, document in policies.items():
+    for name, deployed in policies.items():
+        document = deployed.document
         for statement in statements_of(document):
             principal = statement.get("Principal")
             if statement["Effect"] != "Allow" or not isinstance(principal, dict):
@@ -136,20 +237,66 @@ def test_every_service_grant_is_some_services_contract(policies: dict[str, Any])
 
 
 def request(contract: Contract) -> Request:
-    return Request(
-        contract.action, contract.resource, dict(contract.context), principal=contract.principal
-    )
+    """The row's request, with the key IAM sets on every signed request.
+
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+    """
+    is_service = "true" if contract.principal[0] == "Service" else "false"
+    context = {**contract.context, "aws:PrincipalIsAWSService": is_service}
+    return Request(contract.action, contract.resource, context, principal=contract.principal)
 
 
-@pytest.mark.parametrize("contract", CONTRACTS, ids=[c.what for c in CONTRACTS])
-def test_the_documented_request_is_allowed(policies: dict[str, Any], contract: Contract) -> None:
+PATHS = target_paths(load_config(EXAMPLE))
+ALL_CONTRACTS = (*CONTRACTS, *OPT_IN_CONTRACTS)
+
+
+def rcp_decision(rcps: Rcps, account: str, contract: Contract) -> Decision:
+    """What the RCPs along ``account``'s OU path decide (the management account: exempt)."""
+    ou = ACCOUNT_OUS[account]
+    if ou is None:
+        return "allow"
+    full = FULL_ACCESS["RESOURCE_CONTROL_POLICY"]
+    levels = [[full, *rcps.get((target, "RESOURCE_CONTROL_POLICY"), [])] for target in PATHS[ou]]
+    return evaluate([*levels, [full]], request(contract))
+
+
+def test_the_accounts_sit_where_the_example_puts_them() -> None:
+    config = load_config(EXAMPLE)
+    ous = {key: account.ou for key, account in config.all_accounts()}
+    assert ACCOUNT_OUS[LOG_ARCHIVE] == ous["log-archive"]
+    assert ACCOUNT_OUS[AUDIT] == ous["audit"]
+    assert ACCOUNT_OUS[MEMBER] in PATHS
+
+
+def test_a_source_account_comes_with_its_organization() -> None:
+    """The model the RCP relies on: aws:SourceAccount for one of ours -> aws:SourceOrgID too."""
+    lone = [
+        c.what
+        for c in ALL_CONTRACTS
+        if "aws:SourceAccount" in c.context and c.context.get("aws:SourceOrgID") != ORG
+    ]
+    assert lone == []
+
+
+def assert_allowed(deployed: Deployed, rcps: Rcps, contract: Contract) -> None:
     assert not set(contract.omits) & set(contract.context), "a row cannot send what it omits"
     assert contract.url.startswith("https://docs.aws.amazon.com/")
-    decision = resource_policy_decision(policies[contract.policy], request(contract))
+    decision = resource_policy_decision(deployed.document, request(contract))
     assert decision == "allow", (
         f"{contract.principal[1]} {contract.action} on {contract.policy} is {decision}, "
         f"as documented at {contract.url}"
     )
+    assert rcp_decision(rcps, deployed.account, contract) == "allow", (
+        f"the RCPs over {deployed.account} deny {contract.principal[1]} {contract.action} "
+        f"on {contract.policy}, documented at {contract.url}"
+    )
+
+
+@pytest.mark.parametrize("contract", ALL_CONTRACTS, ids=[c.what for c in ALL_CONTRACTS])
+def test_the_documented_request_is_allowed(
+    request: pytest.FixtureRequest, rcps: Rcps, contract: Contract
+) -> None:
+    assert_allowed(policies_for(contract, request)[contract.policy], rcps, contract)
 
 
 def _foreign(value: str) -> str:
@@ -166,8 +313,18 @@ def forged(contract: Contract, variant: str) -> Contract | None:
         if variant != "another account":
             return None
         role = _foreign(contract.principal[1])
-        context["aws:PrincipalArn"] = role
+        context.update(
+            {
+                "aws:PrincipalArn": role,
+                "aws:PrincipalAccount": FOREIGN_ACCOUNT,
+                "aws:PrincipalOrgID": FOREIGN_ORG,
+            }
+        )
         return replace(contract, principal=("AWS", role), context=context)
+    if not context:
+        # Nothing in the request says whose it is (Lambda's and Config's
+        # AssumeRole): no forgery to try; the row's note says what protects it.
+        return None
     if variant == "no source":
         if not source:
             return None
@@ -185,26 +342,90 @@ def forged(contract: Contract, variant: str) -> Contract | None:
     return replace(contract, context=foreign)
 
 
-FORGED = [
-    (f"{c.what}, for {variant}", f)
-    for c in CONTRACTS
-    for variant in VARIANTS
-    if (f := forged(c, variant)) is not None
-]
+def forgeries(rows: tuple[Contract, ...]) -> list[tuple[str, Contract]]:
+    return [
+        (f"{c.what}, for {variant}", f)
+        for c in rows
+        for variant in VARIANTS
+        if (f := forged(c, variant)) is not None
+    ]
 
 
-@pytest.mark.parametrize("case", FORGED, ids=[name for name, _ in FORGED])
+FORGED = forgeries(CONTRACTS)
+
+
+def assert_not_allowed(deployed: Deployed, rcps: Rcps, contract: Contract) -> None:
+    """The resource policy alone stops it; where it names a source, the RCP stops it too."""
+    assert resource_policy_decision(deployed.document, request(contract)) != "allow"
+    governed = ACCOUNT_OUS[deployed.account] is not None
+    perimeter = any(fnmatchcase(contract.action, action) for action in PERIMETER_ACTIONS)
+    if governed and perimeter and "aws:SourceAccount" in contract.context:
+        assert rcp_decision(rcps, deployed.account, contract) == "deny"
+
+
+def policies_for(contract: Contract, request: pytest.FixtureRequest) -> dict[str, Deployed]:
+    """The example's policies, or for an opt-in row those with OPT_IN_REGION governed."""
+    opt_in = OPT_IN_REGION in contract.principal[1] or OPT_IN_REGION in contract.resource
+    policies: dict[str, Deployed] = request.getfixturevalue(
+        "opt_in_policies" if opt_in else "policies"
+    )
+    return policies
+
+
+ALL_FORGED = [*FORGED, *forgeries(OPT_IN_CONTRACTS)]
+
+
+@pytest.mark.parametrize("case", ALL_FORGED, ids=[name for name, _ in ALL_FORGED])
 def test_the_forged_request_is_not_allowed(
-    policies: dict[str, Any], case: tuple[str, Contract]
+    request: pytest.FixtureRequest, rcps: Rcps, case: tuple[str, Contract]
 ) -> None:
     _, contract = case
-    assert resource_policy_decision(policies[contract.policy], request(contract)) != "allow"
+    assert_not_allowed(policies_for(contract, request)[contract.policy], rcps, contract)
 
 
 def test_every_row_has_forged_variants() -> None:
     named = {name.split(", for ")[0] for name, _ in FORGED}
-    assert {c.what for c in CONTRACTS} == named
+    unforgeable = {c.what for c in CONTRACTS if not c.context}
+    assert {c.what for c in CONTRACTS} - unforgeable == named
+    assert all(c.note for c in CONTRACTS if c.what in unforgeable)
     foreign_orgs = {
         c.context.get("aws:SourceOrgID") for name, c in FORGED if "organization" in name
     }
     assert ORG not in foreign_orgs
+
+
+# ---- GuardDuty's regional principal, with an opt-in region governed ----
+
+
+@pytest.fixture(scope="module")
+def opt_in_policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Deployed]:
+    """The log archive's policies with OPT_IN_REGION governed (its template alone: fast)."""
+    directory = tmp_path_factory.mktemp("opt-in")
+    governed = "  governed:\n    - eu-west-1\n"
+    path = variant(EXAMPLE, directory, replace=[(governed, f"{governed}    - {OPT_IN_REGION}\n")])
+    app = App(outdir=str(directory / "cdk.out"), context=cdk_context(config=str(path)))
+    template = LogArchiveTemplate(app, "Template", config=load_config(path))
+    app.synth()
+    return deployed_policies({"stackset:Acme-LogArchive/Template": template.template})
+
+
+def test_the_opt_in_variant_governs_an_opt_in_region() -> None:
+    assert OPT_IN_REGION in OPT_IN_REGIONS
+
+
+@pytest.mark.parametrize("contract", OPT_IN_CONTRACTS, ids=[c.what for c in OPT_IN_CONTRACTS])
+def test_the_regional_principal_is_granted_only_where_governed(
+    policies: dict[str, Deployed], contract: Contract
+) -> None:
+    """The example governs no opt-in region: no regional GuardDuty name in its grants."""
+    decision = resource_policy_decision(policies[contract.policy].document, request(contract))
+    assert decision != "allow"
+
+
+def test_every_region_botocore_knows_is_classified() -> None:
+    """A new Region fails here until landing_zone/regions.py says whether it is opt-in."""
+    known = set(botocore.session.get_session().get_available_regions("s3"))
+    partition = botocore.session.get_session().get_data("endpoints")["partitions"][0]
+    known |= set(partition["regions"])
+    assert DEFAULT_REGIONS.isdisjoint(OPT_IN_REGIONS)
+    assert known - DEFAULT_REGIONS - OPT_IN_REGIONS == set()

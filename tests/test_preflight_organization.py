@@ -42,9 +42,10 @@ def organizations(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 class Session:
-    """moto's clients, but Service Quotas and CloudFormation stubbed.
+    """moto's clients, but Service Quotas, CloudFormation and handshakes stubbed.
 
-    Queue Service Quotas answers on ``quotas``. CloudFormation (moto's needs
+    Queue Service Quotas answers on ``quotas`` and Organizations' handshakes
+    (moto serves none) on ``handshakes``. CloudFormation (moto's needs
     packages this project does not install) answers that CDK is bootstrapped.
     """
 
@@ -52,6 +53,9 @@ class Session:
         self.quota_client = boto3.client("service-quotas", region_name="us-east-1")
         self.quotas = Stubber(self.quota_client)
         self.quotas.activate()
+        self.handshake_client = boto3.client("organizations", region_name="us-east-1")
+        self.handshakes = Stubber(self.handshake_client)
+        self.handshakes.activate()
         self.cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
         stub = Stubber(self.cloudformation)
         for _ in range(3):
@@ -64,7 +68,24 @@ class Session:
             return self.quota_client
         if name == "cloudformation":
             return self.cloudformation
-        return boto3.client(name, region_name=region_name)  # type: ignore[call-overload]
+        client = boto3.client(name, region_name=region_name)  # type: ignore[call-overload]
+        if name == "organizations":
+            return _WithHandshakes(client, self.handshake_client)
+        return client
+
+
+class _WithHandshakes:
+    """moto's Organizations client, its handshake listing answered by a stubbed one."""
+
+    def __init__(self, client: Any, handshakes: Any) -> None:
+        self._client, self._handshakes = client, handshakes
+
+    def get_paginator(self, operation: str) -> Any:
+        owner = self._handshakes if "handshakes" in operation else self._client
+        return owner.get_paginator(operation)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
 
 
 BOOTSTRAPPED = {
@@ -226,12 +247,22 @@ def fresh_example(organizations: Any, tmp_path: Path) -> LandingZoneConfig:
     return config
 
 
-def answering(**quotas: list[dict[str, Any]]) -> Session:
-    """A session whose Service Quotas answers each operation with its list, in order."""
+def answering(*, handshakes: tuple[str, ...] = (), **quotas: list[dict[str, Any]]) -> Session:
+    """A session whose Service Quotas answers each operation with its list, in order, and
+    whose organization has invitations in the ``handshakes`` states."""
     session = Session()
     for operation, answer in quotas.items():
         session.quotas.add_response(operation, {"Quotas": answer}, {"ServiceCode": "organizations"})
+    session.handshakes.add_response(
+        "list_handshakes_for_organization",
+        {"Handshakes": [invitation(state, n) for n, state in enumerate(handshakes)]},
+        {"Filter": {"ActionType": "INVITE"}},
+    )
     return session
+
+
+def invitation(state: str, n: int) -> dict[str, Any]:
+    return {"Id": f"h-{n:032d}", "Action": "INVITE", "State": state}
 
 
 def test_an_account_quota_too_small_is_refused_with_how_to_raise_it(
@@ -267,3 +298,34 @@ def test_an_unreadable_quota_is_reported(organizations: Any, tmp_path: Path) -> 
     session.quotas.add_client_error("list_service_quotas", "AccessDeniedException")
     (problem,) = organization_problems(config, session)
     assert problem.startswith("cannot read the organization's account quota from Service Quotas")
+
+
+def test_pending_invitations_count_against_the_quota(organizations: Any, tmp_path: Path) -> None:
+    """ "Invitations sent to accounts count against this quota" until answered or expired."""
+    config = fresh_example(organizations, tmp_path)
+    answered = ("ACCEPTED", "DECLINED", "CANCELED", "EXPIRED")
+    pending = ("OPEN", "REQUESTED")
+    session = answering(list_service_quotas=[quota(13)], handshakes=(*pending, *answered))
+    (problem,) = organization_problems(config, session)
+    assert problem.startswith(
+        "the organization has 2 account(s), 2 pending invitation(s) and this config creates 10"
+    )
+    assert "14 in all, over its quota of 13" in problem
+    session.handshakes.assert_no_pending_responses()
+
+
+def test_answered_invitations_do_not_count(organizations: Any, tmp_path: Path) -> None:
+    config = fresh_example(organizations, tmp_path)
+    session = answering(list_service_quotas=[quota(12)], handshakes=("ACCEPTED", "EXPIRED"))
+    assert organization_problems(config, session) == []
+
+
+def test_unlisted_invitations_are_reported(organizations: Any, tmp_path: Path) -> None:
+    config = fresh_example(organizations, tmp_path)
+    session = Session()
+    session.quotas.add_response(
+        "list_service_quotas", {"Quotas": [quota(50)]}, {"ServiceCode": "organizations"}
+    )
+    session.handshakes.add_client_error("list_handshakes_for_organization", "AccessDeniedException")
+    (problem,) = organization_problems(config, session)
+    assert problem.startswith("cannot list the organization's pending invitations")

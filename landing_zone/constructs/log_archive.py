@@ -31,6 +31,7 @@ from landing_zone.naming import (
     kms_alias_name,
     log_archive_bucket_name,
 )
+from landing_zone.regions import is_opt_in
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class LogArchiveTrust:
     reader_account_id: str
     #: IAM role ARN patterns exempt from the deletion and policy-change denials.
     privileged_principal_arns: Sequence[str]
+    #: The governed regions: a writer with a regional principal in opt-in
+    #: regions is granted under that name too.
+    governed_regions: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,26 @@ class LogWriter:
     #: The service sends x-amz-acl: bucket-owner-full-control (CloudTrail and
     #: Config do); the bucket policy then insists on it.
     sends_owner_acl: bool = True
+    #: In opt-in regions the service calls as ``<name>.<region>.amazonaws.com``.
+    regional_in_opt_in: bool = False
+
+    def principals(self, trust: LogArchiveTrust) -> list[iam.IPrincipal]:
+        """The service principal, and its regional names in the governed opt-in regions."""
+        names = [self.service]
+        if self.regional_in_opt_in:
+            name, _, domain = self.service.partition(".")
+            names += [f"{name}.{r}.{domain}" for r in trust.governed_regions if is_opt_in(r)]
+        return [iam.ServicePrincipal(n) for n in names]
 
 
-# Where a writer's documentation does not promise aws:SourceOrgID, a grant
-# must not require it; where it is sent it must still be this organization.
+# Where a writer's own pages do not show aws:SourceOrgID, a grant does not
+# require it (a key the service does not send makes StringEquals false);
+# where it is sent it must be this organization's. AWS's RCP examples rely
+# on services that send aws:SourceAccount for an account in an organization
+# sending aws:SourceOrgID with it (docs/assumptions.md), and the root RCP
+# denies those that do not: the grants here need not insist again.
 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_examples.html
 ORGANIZATION_IF_SENT = {"StringEqualsIfExists": {"aws:SourceOrgID": "{org}"}}
 
 LOG_WRITERS: tuple[LogWriter, ...] = (
@@ -145,7 +164,11 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
     # default retention (which requires a checksum on every PutObject), and a
     # failed export is silent until someone reads the destination's status.
     # Its documentation pins aws:SourceAccount and aws:SourceArn (the
-    # exporting detector) and does not mention aws:SourceOrgID.
+    # exporting detector) and does not mention aws:SourceOrgID. In a
+    # manually-enabled (opt-in) region GuardDuty calls as
+    # guardduty.<region>.amazonaws.com: "If you're using GuardDuty in a
+    # manually-enabled Region, replace the value for the 'Service' with the
+    # service endpoint for the Region".
     # See: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html
     LogWriter(
         sid="GuardDuty",
@@ -160,6 +183,7 @@ LOG_WRITERS: tuple[LogWriter, ...] = (
             **ORGANIZATION_IF_SENT,
         },
         sends_owner_acl=False,
+        regional_in_opt_in=True,
     ),
 )
 
@@ -249,7 +273,7 @@ class LogArchiveKey(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}Encrypt",
-                    principals=[iam.ServicePrincipal(writer.service)],
+                    principals=writer.principals(trust),
                     actions=list(writer.key_actions),
                     resources=["*"],
                     conditions=_conditions(writer.source, writer.encryption_context, trust=trust),
@@ -260,7 +284,7 @@ class LogArchiveKey(Construct):
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"{writer.sid}DescribeKey",
-                        principals=[iam.ServicePrincipal(writer.service)],
+                        principals=writer.principals(trust),
                         actions=["kms:DescribeKey"],
                         resources=["*"],
                         conditions=source,
@@ -271,7 +295,7 @@ class LogArchiveKey(Construct):
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"{writer.sid}BucketKeyDecrypt",
-                        principals=[iam.ServicePrincipal(writer.service)],
+                        principals=writer.principals(trust),
                         actions=["kms:Decrypt"],
                         resources=["*"],
                         conditions=source,
@@ -370,7 +394,7 @@ class LogArchiveBuckets(Construct):
             target.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}BucketCheck",
-                    principals=[iam.ServicePrincipal(writer.service)],
+                    principals=writer.principals(trust),
                     actions=list(writer.bucket_actions),
                     resources=[target.bucket_arn],
                     conditions=_conditions(writer.source, trust=trust),
@@ -379,7 +403,7 @@ class LogArchiveBuckets(Construct):
             target.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"{writer.sid}Write",
-                    principals=[iam.ServicePrincipal(writer.service)],
+                    principals=writer.principals(trust),
                     actions=["s3:PutObject"],
                     resources=[
                         target.arn_for_objects(_fill(p, trust)) for p in writer.key_patterns
@@ -502,11 +526,11 @@ def _protect(bucket: s3.Bucket, trust: LogArchiveTrust, account: str) -> None:
             conditions=exempt,
         )
     )
-    # Only AWS services delivering on behalf of a resource write logs. The
-    # writers do not all send aws:SourceOrgID (GuardDuty's export and S3
-    # server access logging document aws:SourceAccount and aws:SourceArn
-    # only), and a missing key satisfies StringNotEquals, so the two denials
-    # are guarded with Null as AWS's data-perimeter examples do: a write with
+    # Only AWS services delivering on behalf of a resource write logs. Not
+    # every writer's page shows aws:SourceOrgID (GuardDuty's export and S3
+    # server access logging show aws:SourceAccount and aws:SourceArn), and
+    # a missing key satisfies StringNotEquals, so the two denials are
+    # guarded with Null as AWS's data-perimeter examples do: a write with
     # no aws:SourceAccount is not a service delivery (IAM principals of the
     # log-archive account never carry it), and aws:SourceOrgID, where it is
     # sent, must be this organization's. Which delivery is allowed is then

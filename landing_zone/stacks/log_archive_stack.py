@@ -48,6 +48,7 @@ class LogArchiveTemplate(StackSetTemplate):
             ),
             reader_account_id=reader,
             privileged_principal_arns=[p.arn for p in config.privileged_principals.values()],
+            governed_regions=tuple(config.regions.governed),
         )
         self.key = LogArchiveKey(self, "Key", prefix=config.prefix, trust=trust)
         self.buckets = LogArchiveBuckets(
