@@ -88,6 +88,25 @@ def policies_in(template: Mapping[str, Any], resolve: Resolver) -> Iterator[tupl
         elif kind == "AWS::Events::EventBusPolicy":
             bus = properties.get("EventBusName", "default")
             yield f"bus:{bus}", {"Statement": [resolve(properties["Statement"])]}
+        elif kind == "AWS::Lambda::Permission":
+            # Lambda writes AddPermission into the function's policy: SourceArn
+            # becomes ArnLike and SourceAccount StringEquals on AWS:Source*.
+            # See: https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+            function = template["Resources"][_target(properties["FunctionName"])]
+            conditions: dict[str, dict[str, str]] = {}
+            if "SourceArn" in properties:
+                conditions["ArnLike"] = {"AWS:SourceArn": resolve(properties["SourceArn"])}
+            if "SourceAccount" in properties:
+                conditions["StringEquals"] = {"AWS:SourceAccount": properties["SourceAccount"]}
+            statement = {
+                "Effect": "Allow",
+                "Principal": {"Service": properties["Principal"]},
+                "Action": properties["Action"],
+                "Resource": resolve(properties["FunctionName"]),
+                **({"Condition": conditions} if conditions else {}),
+            }
+            name = function["Properties"]["FunctionName"]
+            yield f"function:{name}", {"Statement": [statement]}
         else:
             raise AssertionError(
                 f"{logical_id} ({kind}) is a resource policy tests/contracts.py cannot read "

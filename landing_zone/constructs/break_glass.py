@@ -133,6 +133,8 @@ class BreakGlassAlarm(Construct):
             description="Landing zone: publish who used a break-glass role, where and when",
             code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["*", f"!{HANDLER_FILE}"]),
             handler="break_glass_alert.handler",
+            role_name=resource_name(prefix, "BreakGlassAlert"),
+            function_name=resource_name(prefix, "BreakGlassAlert"),
             timeout=Duration.minutes(1),
         )
         self.handler.function.add_environment("TOPIC_ARN", topic.topic_arn)
