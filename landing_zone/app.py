@@ -20,6 +20,7 @@ from landing_zone.references import (
     cross_stack_references,
 )
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
+from landing_zone.stacks.break_glass_stack import BreakGlassStack
 from landing_zone.stacks.detection_stack import (
     AuditStack,
     BusinessUnitDetectionStack,
@@ -354,3 +355,18 @@ def _core_stacks(
     # GuardDuty exports into the log archive, with its key.
     audit.add_stack_dependency(log_archive, "the GuardDuty export bucket and key")
     stacks["audit"] = audit
+
+    if config.identity.break_glass:
+        name = stack_id(config.prefix, "BreakGlass")
+        break_glass = BreakGlassStack(
+            app,
+            name,
+            stack_name=name,
+            env=management,
+            config=config,
+            description=f"{config.prefix} landing zone: break-glass roles in every account "
+            "(a StackSet for the members, this stack for the management account)",
+            termination_protection=True,
+        )
+        break_glass.add_stack_dependency(organization, "StackSets trusted access")
+        stacks["break_glass"] = break_glass

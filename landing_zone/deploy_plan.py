@@ -630,6 +630,8 @@ def _stack_set_line(stack_set: StackSet, config: LandingZoneConfig) -> str:
             f"{accounts} member accounts (of {targets} target OU{'s' * (targets != 1)}) x {where} "
             f"= {accounts * regions} stack instances"
         )
+    elif stack_set.organizational_units == (config.organization.root_id,):
+        how = f"every member account (the root) x {where}"
     else:
         units = len(stack_set.organizational_units)
         how = f"every account of {units} OU{'s' * (units != 1)} x {where}"

@@ -36,6 +36,15 @@ def resource_name(prefix: str, name: str) -> str:
     return f"{prefix}-{name}"
 
 
+def break_glass_role_name(prefix: str, key: str) -> str:
+    """``Acme-BreakGlass-Primary``: the break-glass role of ``identity.break_glass.<key>``.
+
+    Under ``<Prefix>-``, so protect-landing-zone-resources reserves it like
+    every other landing-zone role, besides protect-privileged-roles.
+    """
+    return resource_name(prefix, f"BreakGlass-{pascal(key)}")
+
+
 def log_group_name(prefix: str, name: str) -> str:
     """``/acme/landing-zone/<name>``: every landing-zone log group lives under this path."""
     return f"/{prefix.lower()}/landing-zone/{name}"

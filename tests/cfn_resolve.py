@@ -1,8 +1,9 @@
 """Resolve the few CloudFormation intrinsics our policies use, to evaluate them as deployed.
 
 Only Ref (pseudo parameters, template parameters, buckets, keys and topics), Fn::GetAtt
-``Arn`` and Fn::Join; anything else raises, so a policy that grows a new
-intrinsic fails the test instead of being evaluated wrongly.
+``Arn`` (buckets, keys, roles, functions, log groups) and Fn::Join; anything else
+raises, so a policy that grows a new intrinsic fails the test instead of being
+evaluated wrongly.
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ class Resolver:
             return f"arn:{self.partition}:s3:::{self._ref(logical_id)}"
         if resource["Type"] == "AWS::KMS::Key":
             return f"arn:{self.partition}:kms:{self.region}:{self.account}:key/{logical_id}"
+        if resource["Type"] == "AWS::Lambda::Function":
+            name = self(resource["Properties"]["FunctionName"])
+            return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{name}"
+        if resource["Type"] == "AWS::Logs::LogGroup":
+            name = self(resource["Properties"]["LogGroupName"])
+            return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{name}:*"
+        if resource["Type"] == "AWS::IAM::Role":
+            # An unnamed role gets a generated name: the logical id stands in for it.
+            name = self(resource["Properties"].get("RoleName", logical_id))
+            return f"arn:{self.partition}:iam::{self.account}:role/{name}"
         return self._unsupported({"Fn::GetAtt": [logical_id, "Arn"]})
 
     @staticmethod

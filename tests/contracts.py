@@ -1,7 +1,7 @@
 """The service contracts: what each AWS service asks of the landing zone's resource policies.
 
 Every resource policy the landing zone writes (KMS key policies, bucket
-policies, SNS topic policies, event bus policies, in every template and
+policies, SNS topic policies, event bus policies, Lambda function policies, in every template and
 StackSet template body) is there for requests an AWS service makes on the
 user's behalf. Each row here is one such request as the service's own
 documentation describes it: the principal, the action, the resource, the
@@ -73,6 +73,7 @@ LOG_ARCHIVE_KEY = "alias/acme/landing-zone/log-archive"
 MONITORING_KEY = "alias/acme/landing-zone/monitoring"
 FINDINGS_KEY = "alias/acme/landing-zone/findings"
 ALARM_TOPIC = "Acme-SecurityAlarms"
+BREAK_GLASS_ALERT = "Acme-BreakGlassAlert"
 FINDINGS_TOPIC = "Acme-SecurityFindings"
 
 TRAIL = f"arn:aws:cloudtrail:{HOME}:{MANAGEMENT}:trail/Acme-OrganizationTrail"
@@ -101,6 +102,8 @@ ACCESS_LOGGING = (
 )
 LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/encrypt-log-data-kms.html"
 ALARMS_SNS = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
+LOGS_LAMBDA = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html"
+SNS_KMS_PUBLISHER = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
 EVENTBRIDGE_SNS = (
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
 )
@@ -152,7 +155,7 @@ class Contract:
     """One request an AWS service (or the audit account) makes against a resource policy."""
 
     what: str
-    #: ``key:<alias>``, ``bucket:<name>``, ``topic:<name>`` or ``bus:<name>``.
+    #: ``key:<alias>``, ``bucket:<name>``, ``topic:<name>``, ``bus:<name>`` or ``function:<name>``.
     policy: str
     #: ``("Service", "<principal>")`` or ``("AWS", "<role ARN>")``.
     principal: tuple[str, str]
@@ -369,6 +372,35 @@ CONTRACTS: tuple[Contract, ...] = (
         "a CloudWatch alarm decrypts for the alarm topic", f"key:{MONITORING_KEY}",
         service("cloudwatch.amazonaws.com"), "kms:Decrypt", _key(MANAGEMENT),
         FROM_ALARM, (), ALARMS_SNS,
+    ),
+    # ---- the break-glass alert: the trail's log group feeds a function that publishes ----
+    Contract(
+        "CloudWatch Logs delivers break-glass events to the alert function",
+        f"function:{BREAK_GLASS_ALERT}",
+        service("logs.amazonaws.com"), "lambda:InvokeFunction",
+        f"arn:aws:lambda:{HOME}:{MANAGEMENT}:function:{BREAK_GLASS_ALERT}",
+        {
+            "aws:SourceArn": f"{TRAIL_LOG_GROUP}:*",
+            "aws:SourceAccount": MANAGEMENT,
+            "aws:SourceOrgID": ORG,
+        },
+        (), LOGS_LAMBDA,
+        note="the page's add-permission example names the log group ARN with :* as "
+        "--source-arn; that the request's aws:SourceArn is that same string is assumed",
+    ),
+    Contract(
+        "the break-glass alert function encrypts for the alarm topic", f"key:{MONITORING_KEY}",
+        ("AWS", f"arn:aws:iam::{MANAGEMENT}:role/{BREAK_GLASS_ALERT}"), "kms:GenerateDataKey",
+        _key(MANAGEMENT),
+        {"aws:PrincipalArn": f"arn:aws:iam::{MANAGEMENT}:role/{BREAK_GLASS_ALERT}"},
+        (), SNS_KMS_PUBLISHER,
+    ),
+    Contract(
+        "the break-glass alert function decrypts for the alarm topic", f"key:{MONITORING_KEY}",
+        ("AWS", f"arn:aws:iam::{MANAGEMENT}:role/{BREAK_GLASS_ALERT}"), "kms:Decrypt",
+        _key(MANAGEMENT),
+        {"aws:PrincipalArn": f"arn:aws:iam::{MANAGEMENT}:role/{BREAK_GLASS_ALERT}"},
+        (), SNS_KMS_PUBLISHER,
     ),
     # ---- the audit account's findings: EventBridge rules to the findings topic ----
     Contract(

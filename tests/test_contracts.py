@@ -10,6 +10,7 @@ must pass both, a forged one at least one of them must stop.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -114,10 +115,24 @@ def trust_policy(document: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def trusts_people_only(resource: Mapping[str, Any]) -> bool:
+    """A role whose trust names no AWS service: no service contract applies to it.
+
+    The break-glass and investigation roles trust IAM principals; their trust
+    policies are proven in tests/test_break_glass.py and
+    tests/test_investigation_role.py.
+    """
+    return resource["Type"] == "AWS::IAM::Role" and '"Service"' not in json.dumps(
+        resource["Properties"]["AssumeRolePolicyDocument"]
+    )
+
+
 def deploys_policies(template: Mapping[str, Any]) -> bool:
     """Whether ``template`` holds a policy whose contract depends on where it deploys."""
     return any(
-        r["Type"] in POLICY_PROPERTIES and not is_lambda_execution_role(r)
+        r["Type"] in POLICY_PROPERTIES
+        and not is_lambda_execution_role(r)
+        and not trusts_people_only(r)
         for r in template.get("Resources", {}).values()
     )
 
@@ -146,9 +161,28 @@ def policies_in(template: Mapping[str, Any], resolve: Resolver) -> Iterator[tupl
             yield f"bus:{bus}", {"Statement": [resolve(properties["Statement"])]}
         elif is_lambda_execution_role(resource):
             yield f"role:{LAMBDA_EXECUTION}", trust_policy(LAMBDA_TRUST)
-        elif kind == "AWS::IAM::Role":
+        elif kind == "AWS::IAM::Role" and not trusts_people_only(resource):
             name = resolve(properties["RoleName"]) if "RoleName" in properties else logical_id
             yield f"role:{name}", trust_policy(resolve(properties["AssumeRolePolicyDocument"]))
+        elif kind == "AWS::Lambda::Permission":
+            # Lambda writes AddPermission into the function's policy: SourceArn
+            # becomes ArnLike and SourceAccount StringEquals on AWS:Source*.
+            # See: https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+            function = template["Resources"][_target(properties["FunctionName"])]
+            conditions: dict[str, dict[str, str]] = {}
+            if "SourceArn" in properties:
+                conditions["ArnLike"] = {"AWS:SourceArn": resolve(properties["SourceArn"])}
+            if "SourceAccount" in properties:
+                conditions["StringEquals"] = {"AWS:SourceAccount": properties["SourceAccount"]}
+            statement = {
+                "Effect": "Allow",
+                "Principal": {"Service": properties["Principal"]},
+                "Action": properties["Action"],
+                "Resource": resolve(properties["FunctionName"]),
+                **({"Condition": conditions} if conditions else {}),
+            }
+            name = function["Properties"]["FunctionName"]
+            yield f"function:{name}", {"Statement": [statement]}
         else:
             raise AssertionError(
                 f"{logical_id} ({kind}) is a resource policy tests/contracts.py cannot read "

@@ -145,7 +145,7 @@ def test_merging_changes_no_decision() -> None:
     for action in actions:
         for principal in (
             "arn:aws:iam::222222222222:role/Dev",
-            "arn:aws:iam::222222222222:role/AcmeBreakGlass",
+            "arn:aws:iam::222222222222:role/Acme-BreakGlass-Primary",
         ):
             request = Request(
                 action, "*", {"aws:PrincipalArn": principal, "aws:RequestedRegion": "eu-west-1"}

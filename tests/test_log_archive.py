@@ -115,7 +115,7 @@ def test_compliance_mode_keeps_the_governance_bucket_policy_decisions(
     privileged roles may try to remove, shorten or relabel a log (and Object Lock then
     refuses them as well until the days pass)."""
     modes = {
-        "GOVERNANCE": (log_archive_template, AUDIT, "acme", "AcmeBreakGlass"),
+        "GOVERNANCE": (log_archive_template, AUDIT, "acme", "Acme-BreakGlass-Primary"),
         "COMPLIANCE": (compliance_template, TINY_AUDIT, "tiny", TINY_PRIVILEGED),
     }
     decisions = {}
@@ -291,7 +291,7 @@ FROM_TRAIL = {
 }
 WRITE = {"s3:x-amz-acl": "bucket-owner-full-control"}
 ADMIN = role(LOG_ARCHIVE, "Admin")
-BREAK_GLASS = role(LOG_ARCHIVE, "AcmeBreakGlass")
+BREAK_GLASS = role(LOG_ARCHIVE, "Acme-BreakGlass-Primary")
 STACKSET = role(LOG_ARCHIVE, "stacksets-exec-0123456789abcdef")
 ARN_OF = {"admin": ADMIN, "break-glass": BREAK_GLASS, "stackset": STACKSET}
 

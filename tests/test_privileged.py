@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from landing_zone.config import LandingZoneConfig, load_config
+from landing_zone.config.guardrails import guardrail_inputs
 from landing_zone.config.privileged import MIN_LITERAL_PREFIX, unprotectable
 from landing_zone.guardrails.catalog import ROLE_PROTECTION_ACTIONS
 from landing_zone.guardrails.evaluate import FULL_ACCESS, Request, evaluate
@@ -95,8 +96,8 @@ def privileged_denied(config: LandingZoneConfig) -> list[str]:
     """``ou action`` for every role change a privileged principal is denied on its own name."""
     levels = scp_levels(config)
     found = []
-    for principal in config.privileged_principals.values():
-        role = role_matching(principal.arn)
+    for arn in guardrail_inputs(config).privileged_arns:
+        role = role_matching(arn)
         for ou, path_levels in levels.items():
             for action in ROLE_PROTECTION_ACTIONS:
                 asked = request(principal=role, action=action, resource=role)
@@ -110,7 +111,8 @@ def test_no_principal_can_take_a_privileged_name_in_any_ou(path: Path) -> None:
     config = load_config(path)
     patterns = exempted_patterns(config)
     # The example's own names, the StackSets and the detection handler at least.
-    assert "arn:aws:iam::*:role/AcmeBreakGlass" in patterns
+    # identity.break_glass (example) or the core's, listed (business unit).
+    assert "arn:aws:iam::*:role/Acme-BreakGlass-Primary" in patterns
     assert "arn:aws:iam::*:role/stacksets-exec-*" in patterns
     assert escalations(config) == []
     assert privileged_denied(config) == []
@@ -138,7 +140,7 @@ def test_the_check_fails_without_the_protection(tmp_path: Path) -> None:
             )
         }
     )
-    assert any("AcmeBreakGlass" in line for line in escalations(unprotected))
+    assert any("Acme-BreakGlass-Primary" in line for line in escalations(unprotected))
 
 
 # ---- patterns that cannot be protected -------------------------------------------
@@ -170,9 +172,9 @@ REFUSED = {
 @pytest.mark.parametrize("arn", sorted(REFUSED))
 def test_unprotectable_patterns_are_refused_with_the_reason(tmp_path: Path, arn: str) -> None:
     path = variant(
-        EXAMPLE,
+        BUSINESS_UNIT,
         tmp_path,
-        replace=[("arn:aws:iam::*:role/AcmeBreakGlass", json.dumps(arn))],
+        replace=[("arn:aws:iam::*:role/Acme-BreakGlass-Primary", json.dumps(arn))],
     )
     (line,) = problems_of(path)
     assert "privileged_principals.break-glass.arn:" in line

@@ -24,6 +24,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
     )
     assert deployable == [
         "Acme-Audit",
+        "Acme-BreakGlass",
         "Acme-DetectionAdmin-eu-central-1",
         "Acme-DetectionAdmin-eu-west-1",
         "Acme-DetectionAdmin-us-east-1",
@@ -38,6 +39,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
     assert set(example_synth.stackset_templates) == {
         "Acme-Audit/HomeTemplate",
         "Acme-Audit/RegionalTemplate",
+        "Acme-BreakGlass/Template",
         "Acme-LogArchive/Template",
         "Acme-MemberBaseline/Template",
     }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from landing_zone.config.identity import break_glass_role_arns
 from landing_zone.config.types import (
     AccountId,
     Check,
@@ -207,6 +208,16 @@ class GuardrailsConfig(Model):
     quotas: GuardrailQuotas = Field(default_factory=GuardrailQuotas)
 
 
+def privileged_arns(config: LandingZoneConfig) -> tuple[str, ...]:
+    """Every privileged principal: the config's list, then the break-glass roles.
+
+    The guardrails exempt these (and reserve their names), and the log
+    archive's bucket and key policies let them repair what others cannot.
+    """
+    listed = (p.arn for p in config.privileged_principals.values())
+    return tuple(dict.fromkeys((*listed, *break_glass_role_arns(config))))
+
+
 def guardrail_inputs(config: LandingZoneConfig) -> GuardrailInputs:
     """The config values guardrail statements are rendered from."""
     return GuardrailInputs(
@@ -214,7 +225,7 @@ def guardrail_inputs(config: LandingZoneConfig) -> GuardrailInputs:
         prefix=config.prefix,
         organization_id=config.organization.id,
         governed_regions=tuple(config.regions.governed),
-        privileged_arns=tuple(p.arn for p in config.privileged_principals.values()),
+        privileged_arns=privileged_arns(config),
         sandbox_instance_types=tuple(config.guardrails.sandbox_instance_types),
         trusted_external_accounts=tuple(config.guardrails.trusted_external_accounts),
         account_access_role_name=config.account_access_role_name,

@@ -13,12 +13,15 @@ Identity Center permission sets and assignments come later in this section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
-from landing_zone.config.types import AccountId, Check, Key, Model, Problem
+from landing_zone.config.types import AccountId, Check, Key, Model, Problem, repeats
+from landing_zone.naming import break_glass_role_name
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -86,6 +89,48 @@ def investigation_role_name(config: LandingZoneConfig) -> str:
     return f"{prefix}-Investigation"
 
 
+# An IAM user or role, by its exact ARN: arn:<partition>:iam::<account>:<user|role>/<path/>name.
+# Names and paths are alphanumerics and +=,.@_- (paths add /).
+# See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
+_TRUSTED_ARN = re.compile(
+    r"arn:(?P<partition>aws[\w-]*):iam::(?P<account>\d{12}):(?P<kind>user|role)/"
+    r"(?P<name>(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64})",
+    re.ASCII,
+)
+_TRUSTED_EXAMPLE = "arn:aws:iam::111111111111:role/AcmeSecurityOncall"
+
+
+def _trusted_principal(value: str) -> str:
+    """Field validator: one exact IAM user or role ARN (no wildcards, no account root)."""
+    if "*" in value or "?" in value:
+        problem = (
+            "a break-glass role trusts named principals only: a wildcard would let whoever "
+            "creates a matching user or role assume it; name each user or role exactly"
+        )
+    elif re.fullmatch(r"arn:[\w-]+:iam::\d{12}:root|\d{12}", value):
+        problem = (
+            "trusting an account lets every principal there that an IAM policy allows "
+            "sts:AssumeRole assume the role; name the users or roles that may"
+        )
+    elif value.startswith("arn:") and ":sts::" in value:
+        problem = (
+            "an assumed-role session ARN names one session, not who may assume the role; "
+            "name the role (arn:...:iam::<account>:role/<name>)"
+        )
+    elif _TRUSTED_ARN.fullmatch(value) is None:
+        problem = f"'{value}' is not an IAM user or role ARN; write it like {_TRUSTED_EXAMPLE}"
+    else:
+        return value
+    raise PydanticCustomError("break_glass_trusted_principal", "{problem}", {"problem": problem})
+
+
+TrustedPrincipal = Annotated[
+    str,
+    AfterValidator(_trusted_principal),
+    Field(description="An IAM user or role ARN, exactly (no wildcards)"),
+]
+
+
 class BreakGlassRoleConfig(Model):
     """An emergency role deployed to every account: <Prefix>-BreakGlass-<Key>."""
 
@@ -93,10 +138,12 @@ class BreakGlassRoleConfig(Model):
         description="The one account whose principals may assume the role (the management "
         "account, or a security tooling account)"
     )
-    trusted_principals: list[str] = Field(
+    trusted_principals: list[TrustedPrincipal] = Field(
         min_length=1,
         max_length=10,
-        description="IAM role or user ARNs in trusted_account that may assume the role, with MFA",
+        description="IAM role or user ARNs in trusted_account that may assume the role, with "
+        "MFA: IAM users calling AssumeRole with their MFA device, or roles whose own session "
+        "was created with MFA (docs/identity.md, Break-glass)",
     )
     max_session_hours: int = Field(
         default=1, ge=1, le=12, description="Maximum session duration of the role, in hours"
@@ -160,8 +207,79 @@ def business_unit_investigation_role_with_own_baseline(
         )
 
 
+def break_glass_role_arns(config: LandingZoneConfig) -> tuple[str, ...]:
+    """The ARN pattern of each break-glass role in every account: privileged principals.
+
+    Every guardrail that exempts the privileged principals exempts these
+    too (and protect-privileged-roles reserves their names), so a config
+    need not list them in ``privileged_principals``.
+    """
+    return tuple(
+        f"arn:{config.partition}:iam::*:role/{break_glass_role_name(config.prefix, key)}"
+        for key in config.identity.break_glass
+    )
+
+
+# IAM role names are at most 64 characters.
+# See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+MAX_ROLE_NAME = 64
+
+
+def break_glass_core_only(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A business unit defines no break-glass roles: the core's reach every account already."""
+    if config.business_unit and config.identity.break_glass:
+        yield Problem(
+            ("identity", "break_glass"),
+            "break-glass roles belong to the core fork: its StackSet deploys them to every "
+            "account of the organization, this fork's included. Remove them here and list "
+            "the core's role (arn:...:iam::*:role/<CorePrefix>-BreakGlass-<Key>) in "
+            "privileged_principals so this fork's guardrails exempt it too",
+        )
+
+
+def break_glass_role_names_fit(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Each break-glass role name fits IAM's 64 characters."""
+    for key in config.identity.break_glass:
+        name = break_glass_role_name(config.prefix, key)
+        if len(name) > MAX_ROLE_NAME:
+            yield Problem(
+                ("identity", "break_glass", key),
+                f"the role would be named '{name}' ({len(name)} characters); IAM allows "
+                f"{MAX_ROLE_NAME}. Use a shorter key",
+            )
+
+
+def break_glass_principals_in_trusted_account(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every trusted principal lives in trusted_account, in the home region's partition."""
+    for key, role in config.identity.break_glass.items():
+        for index, arn in enumerate(role.trusted_principals):
+            location = ("identity", "break_glass", key, "trusted_principals", index)
+            partition, account = arn.split(":")[1], arn.split(":")[4]
+            if account != role.trusted_account:
+                yield Problem(
+                    location,
+                    f"'{arn}' is in account {account}, but trusted_account is "
+                    f"{role.trusted_account}: a break-glass role trusts principals of one "
+                    "account only; move the principal there or change trusted_account",
+                )
+            if partition != config.partition:
+                yield Problem(
+                    location,
+                    f"ARN partition '{partition}' differs from the home region's partition "
+                    f"'{config.partition}'; write arn:{config.partition}:iam::...",
+                )
+        for index, arn in repeats(role.trusted_principals):
+            yield Problem(
+                ("identity", "break_glass", key, "trusted_principals", index),
+                f"'{arn}' is listed twice; remove the repeat",
+            )
+
+
 CHECKS: tuple[Check, ...] = (
     root_access_needs_iam_trusted_access,
     business_unit_leaves_root_access,
     business_unit_investigation_role_with_own_baseline,
+    break_glass_core_only,
+    break_glass_role_names_fit,
+    break_glass_principals_in_trusted_account,
 )

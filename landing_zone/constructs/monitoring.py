@@ -161,29 +161,56 @@ class CisAlarms(Construct):
         for row in alarms:
             if row.cis_id in disabled:
                 continue
-            metric_filter = logs.MetricFilter(
+            self.alarms[row.cis_id] = log_alarm(
                 self,
-                f"{row.key}Filter",
+                row.key,
                 log_group=log_group,
-                filter_name=resource_name(prefix, f"CIS-{row.cis_id}-{row.key}"),
-                filter_pattern=logs.FilterPattern.literal(row.pattern),
-                metric_namespace=namespace,
-                metric_name=row.key,
-                metric_value="1",
-            )
-            alarm = cloudwatch.Alarm(
-                self,
-                f"{row.key}Alarm",
-                alarm_name=resource_name(prefix, f"CIS-{row.cis_id}-{row.key}"),
-                alarm_description=f"CIS AWS Foundations v3.0 {row.cis_id}: {row.title} "
+                name=resource_name(prefix, f"CIS-{row.cis_id}-{row.key}"),
+                pattern=row.pattern,
+                namespace=namespace,
+                description=f"CIS AWS Foundations v3.0 {row.cis_id}: {row.title} "
                 "in any account of the organization (organization trail)",
-                metric=metric_filter.metric(statistic="Sum", period=Duration.minutes(5)),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=(
-                    cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-                ),
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                action=action,
             )
-            alarm.add_alarm_action(action)
-            self.alarms[row.cis_id] = (metric_filter, alarm)
+
+
+def log_alarm(
+    scope: Construct,
+    key: str,
+    *,
+    log_group: logs.ILogGroup,
+    name: str,
+    pattern: str,
+    namespace: str,
+    description: str,
+    action: cloudwatch.IAlarmAction,
+) -> tuple[logs.MetricFilter, cloudwatch.Alarm]:
+    """A metric filter counting ``pattern`` in ``log_group`` and an alarm on any match.
+
+    Children ``<key>Filter`` and ``<key>Alarm`` of ``scope``, both named
+    ``name``; the metric is ``<namespace>/<key>``. The alarm fires on any
+    match in a 5-minute period (as CIS asks) and stays OK when no events arrive.
+    """
+    metric_filter = logs.MetricFilter(
+        scope,
+        f"{key}Filter",
+        log_group=log_group,
+        filter_name=name,
+        filter_pattern=logs.FilterPattern.literal(pattern),
+        metric_namespace=namespace,
+        metric_name=key,
+        metric_value="1",
+    )
+    alarm = cloudwatch.Alarm(
+        scope,
+        f"{key}Alarm",
+        alarm_name=name,
+        alarm_description=description,
+        metric=metric_filter.metric(statistic="Sum", period=Duration.minutes(5)),
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(action)
+    return metric_filter, alarm

@@ -500,7 +500,8 @@ def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
         f"{sum(g.kind == 'rcp' for g in GUARDRAILS)} RCP) in {len(PACKS)} packs. The config "
         "(`guardrails.attachments`) attaches packs to the root or to OUs; policies inherit "
         "down the tree. Every Deny that a workload could need to be exempt from carries "
-        "`ArnNotLike aws:PrincipalArn` with the config's `privileged_principals`; the few "
+        "`ArnNotLike aws:PrincipalArn` with the config's `privileged_principals` and its "
+        "`identity.break_glass` roles; the few "
         "that exempt nobody say so below. SCPs never restrict the management account or "
         "service-linked roles; RCPs never restrict the management account's resources.",
         "",

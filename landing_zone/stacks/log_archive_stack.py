@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.guardrails import privileged_arns
 from landing_zone.constructs.log_archive import LogArchiveBuckets, LogArchiveKey, LogArchiveTrust
 from landing_zone.constructs.organization_trail import organization_trail_arn
 from landing_zone.constructs.stack_set import (
@@ -47,7 +48,7 @@ class LogArchiveTemplate(StackSetTemplate):
                 prefix=config.prefix,
             ),
             reader_account_id=reader,
-            privileged_principal_arns=[p.arn for p in config.privileged_principals.values()],
+            privileged_principal_arns=list(privileged_arns(config)),
             governed_regions=tuple(config.regions.governed),
         )
         self.key = LogArchiveKey(self, "Key", prefix=config.prefix, trust=trust)

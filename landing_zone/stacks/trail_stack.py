@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.constructs.break_glass import BreakGlassAlarm
 from landing_zone.constructs.monitoring import (
     AlarmTopic,
     CisAlarms,
@@ -16,7 +17,7 @@ from landing_zone.constructs.monitoring import (
 )
 from landing_zone.constructs.organization_trail import OrganizationTrail, trail_log_group_arn
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS
-from landing_zone.naming import resource_name
+from landing_zone.naming import break_glass_role_name, resource_name
 from landing_zone.references import LogArchiveRef
 
 
@@ -86,3 +87,16 @@ class TrailStack(Stack):
             alarms=CIS_ALARMS,
             disabled=config.monitoring.disabled_cis_alarms,
         )
+        # Every use of a break-glass role, in any account (docs/identity.md).
+        if config.identity.break_glass:
+            self.break_glass_alarm = BreakGlassAlarm(
+                self,
+                "BreakGlassAlarm",
+                prefix=prefix,
+                role_names=[
+                    break_glass_role_name(prefix, key) for key in config.identity.break_glass
+                ],
+                log_group=self.trail.log_group,
+                topic=self.topic.topic,
+                key=self.key.key,
+            )
