@@ -329,6 +329,23 @@ def _core_stacks(
         detection_admins.append(detection_admin)
         stacks[f"detection_admin/{region}"] = detection_admin
 
+    if config.identity.break_glass:
+        name = stack_id(config.prefix, "BreakGlass")
+        break_glass = BreakGlassStack(
+            app,
+            name,
+            stack_name=name,
+            env=management,
+            config=config,
+            description=f"{config.prefix} landing zone: break-glass roles in every account "
+            "(a StackSet for the members, this stack for the management account)",
+            termination_protection=True,
+        )
+        break_glass.add_stack_dependency(organization, "StackSets trusted access")
+        # The alarm on every use exists before the roles do.
+        break_glass.add_stack_dependency(stacks["trail"], "the break-glass alarm on the trail")
+        stacks["break_glass"] = break_glass
+
     if not (regional_services(config.detection) or home_services(config.detection)):
         # Nothing for the audit account: no stack rather than an empty one,
         # which CloudFormation refuses ("At least one Resources member must
@@ -355,18 +372,3 @@ def _core_stacks(
     # GuardDuty exports into the log archive, with its key.
     audit.add_stack_dependency(log_archive, "the GuardDuty export bucket and key")
     stacks["audit"] = audit
-
-    if config.identity.break_glass:
-        name = stack_id(config.prefix, "BreakGlass")
-        break_glass = BreakGlassStack(
-            app,
-            name,
-            stack_name=name,
-            env=management,
-            config=config,
-            description=f"{config.prefix} landing zone: break-glass roles in every account "
-            "(a StackSet for the members, this stack for the management account)",
-            termination_protection=True,
-        )
-        break_glass.add_stack_dependency(organization, "StackSets trusted access")
-        stacks["break_glass"] = break_glass

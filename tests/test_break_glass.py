@@ -23,8 +23,9 @@ import pytest
 from landing_zone.break_glass import insights_query, use_pattern
 from landing_zone.config import load_config
 from landing_zone.config.guardrails import guardrail_inputs, privileged_arns
+from landing_zone.guardrails.evaluate import Request, resource_policy_decision
 from landing_zone.lambdas import break_glass_alert
-from tests.conftest import EXAMPLE, Synth
+from tests.conftest import EXAMPLE, Synth, synthesize
 from tests.log_patterns import matches
 from tests.test_detection_services import LAMBDAS, api_calls
 from tests.variants import BUSINESS_UNIT, MINIMAL, minimal_variant, problems_of, variant
@@ -87,6 +88,42 @@ def test_trusted_principals_are_exact_users_and_roles(tmp_path: Path, arn: str) 
     (line,) = problems_of(path)
     assert "identity.break_glass.primary.trusted_principals[0]:" in line
     assert REFUSED[arn] in line
+
+
+def test_only_the_management_account_may_be_trusted(tmp_path: Path) -> None:
+    """Admins of a trusted member account could re-trust its principals to themselves."""
+    member = BREAK_GLASS.replace("111111111111", "222222222222")
+    (line,) = problems_of(minimal_variant(tmp_path, append=member))
+    assert "identity.break_glass.primary.trusted_account:" in line
+    assert "must trust the management account (111111111111)" in line
+
+
+def test_the_role_refuses_stale_or_absent_mfa(example_synth: Synth) -> None:
+    role = next(
+        r
+        for r in _resources(example_synth.templates["Acme-BreakGlass"], "AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == ROLE
+    )
+    trust = role["Properties"]["AssumeRolePolicyDocument"]
+
+    def decide(**context: str) -> str:
+        context = {"aws:PrincipalArn": ONCALL, "aws:PrincipalAccount": MANAGEMENT, **context}
+        asked = Request("sts:AssumeRole", ROLE_ARN, context, principal=("AWS", ONCALL))
+        return resource_policy_decision(trust, asked)
+
+    fresh = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "120"}
+    assert decide(**fresh) == "allow"
+    assert decide(**{**fresh, "aws:MultiFactorAuthAge": "7200"}) != "allow"
+    assert decide() != "allow"
+
+
+def test_the_roles_deploy_with_every_detection_service_off(tmp_path: Path) -> None:
+    from tests.variants import EVERYTHING_OFF
+
+    path = minimal_variant(tmp_path, append=EVERYTHING_OFF.replace("identity:\n", BREAK_GLASS, 1))
+    synth = synthesize(path, tmp_path / "out", validation=False)
+    assert "Tiny-BreakGlass" in synth.templates
+    assert "Tiny-Audit" not in synth.templates
 
 
 def test_trusted_principals_live_in_the_trusted_account(tmp_path: Path) -> None:
@@ -193,7 +230,10 @@ def _check_role(role: dict[str, Any]) -> None:
     (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
     assert statement == {
         "Action": "sts:AssumeRole",
-        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        "Condition": {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+        },
         "Effect": "Allow",
         "Principal": {"AWS": ONCALL},
     }

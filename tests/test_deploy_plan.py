@@ -276,19 +276,18 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
     assert [line.split(". ", 1)[1].split(":")[0] for line in steps] == [
         "Acme-Organization",
         "Acme-LogArchive",
-        "Acme-BreakGlass",
         "Acme-Trail",
         "Acme-MemberBaseline",
         "Acme-ManagementBaseline-<region>",
         "Acme-DetectionAdmin-<region>",
+        "Acme-BreakGlass",
         "Acme-Audit",
     ]
-    # The break-glass roles need only StackSets trusted access: early, so the
-    # way back in exists before anything else can lock anyone out.
-    assert steps[2].endswith("management account, eu-west-1 (after 1)")
-    assert steps[3].endswith("management account, eu-west-1 (after 2)")
-    assert steps[5].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
-    assert steps[6].endswith("(after 5, 6)")
+    assert steps[2].endswith("management account, eu-west-1 (after 2)")
+    assert steps[4].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
+    assert steps[5].endswith("(after 4, 5)")
+    # The alarm on every use (in the Trail stack) exists before the roles.
+    assert steps[6].endswith("management account, eu-west-1 (after 3)")
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
@@ -301,7 +300,7 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
     regions = len(config.baseline_region_order)
     assert (accounts, regions) == (11, 3)
     assert (
-        "5.1 StackSet Acme-MemberBaseline: 11 member accounts (of 6 target OUs) x 3 governed "
+        "4.1 StackSet Acme-MemberBaseline: 11 member accounts (of 6 target OUs) x 3 governed "
         "regions = 33 stack instances (new accounts automatically)"
     ) in text
     assert (
@@ -311,7 +310,7 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
         "8.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
     ) in text
     assert (
-        "3.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
+        "7.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
         "(new accounts automatically)"
     ) in text
     assert "8.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text

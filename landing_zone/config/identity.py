@@ -135,8 +135,9 @@ class BreakGlassRoleConfig(Model):
     """An emergency role deployed to every account: <Prefix>-BreakGlass-<Key>."""
 
     trusted_account: AccountId = Field(
-        description="The one account whose principals may assume the role (the management "
-        "account, or a security tooling account)"
+        description="The account whose principals may assume the role: the management "
+        "account (whoever administers the trusted principals can become administrator of "
+        "every account, so they must live where only the CCoE is administrator)"
     )
     trusted_principals: list[TrustedPrincipal] = Field(
         min_length=1,
@@ -249,6 +250,30 @@ def break_glass_role_names_fit(config: LandingZoneConfig) -> Iterator[Problem]:
             )
 
 
+def break_glass_trusted_by_the_management_account(
+    config: LandingZoneConfig,
+) -> Iterator[Problem]:
+    """Break-glass roles trust principals of the management account only.
+
+    Whoever administers the trusted principals can re-trust a role or give a
+    user a new key and MFA device, then become administrator of every
+    account. In a member account, that is every admin of that account; the
+    management account's admins already hold the organization. An account
+    outside the organization would also be refused by the data-perimeter RCP
+    in every member account.
+    """
+    management = config.organization.management_account_id
+    for key, role in config.identity.break_glass.items():
+        if role.trusted_account != management:
+            yield Problem(
+                ("identity", "break_glass", key, "trusted_account"),
+                f"break-glass roles must trust the management account ({management}): the "
+                f"admins of {role.trusted_account} could re-trust a trusted principal to "
+                "themselves and become administrator of every account; name principals of "
+                "the management account",
+            )
+
+
 def break_glass_principals_in_trusted_account(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every trusted principal lives in trusted_account, in the home region's partition."""
     for key, role in config.identity.break_glass.items():
@@ -280,6 +305,7 @@ CHECKS: tuple[Check, ...] = (
     business_unit_leaves_root_access,
     business_unit_investigation_role_with_own_baseline,
     break_glass_core_only,
+    break_glass_trusted_by_the_management_account,
     break_glass_role_names_fit,
     break_glass_principals_in_trusted_account,
 )

@@ -36,7 +36,14 @@ HANDLER_FILE = "break_glass_alert.py"
 # long-term access keys, so Bool (not BoolIfExists) refuses those.
 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent
 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_configure-api-require.html
-MFA_CONDITION = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+# MultiFactorAuthAge bounds how old that MFA check may be: an IAM user's
+# GetSessionToken credentials last up to 36 hours, an emergency needs one.
+# See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthage
+MFA_MAX_AGE_SECONDS = 3600
+MFA_CONDITION = {
+    "Bool": {"aws:MultiFactorAuthPresent": "true"},
+    "NumericLessThan": {"aws:MultiFactorAuthAge": str(MFA_MAX_AGE_SECONDS)},
+}
 
 # Break-glass is the way back in when everything else fails (a broken
 # permission set, a guardrail that locks out the CCoE, a lost identity
