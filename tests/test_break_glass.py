@@ -539,3 +539,12 @@ def test_a_console_switch_names_who_switched() -> None:
 def test_a_reachability_check_publishes_nothing(aws: Any, topic: str) -> None:
     aws("sns", REGION)  # no response queued: any publish would fail
     assert break_glass_alert.handler(delivery(kind="CONTROL_MESSAGE"), None) == 0
+
+
+def test_one_failing_account_does_not_fail_the_organizations_rollout(example_synth: Synth) -> None:
+    template = example_synth.templates["Acme-BreakGlass"]
+    (stack_set,) = _resources(template, "AWS::CloudFormation::StackSet").values()
+    preferences = stack_set["Properties"]["OperationPreferences"]
+    rollout = load_config(EXAMPLE).baseline.operation_preferences
+    assert preferences["FailureTolerancePercentage"] == rollout.failure_tolerance_percentage > 0
+    assert preferences["MaxConcurrentPercentage"] == rollout.max_concurrent_percentage

@@ -51,6 +51,7 @@ class BreakGlassStack(Stack):
             self, "BreakGlass", prefix=config.prefix, roles=config.identity.break_glass
         )
         self.template = BreakGlassTemplate(self, "Template", config=config)
+        rollout = config.baseline.operation_preferences
         self.stack_set = ServiceManagedStackSet(
             self,
             "StackSet",
@@ -63,6 +64,14 @@ class BreakGlassStack(Stack):
             # An account that leaves the organization must not keep an
             # administrator role that the organization's principals can assume.
             retain_stacks_on_account_removal=False,
-            operation_preferences=OperationPreferences(region_concurrency="SEQUENTIAL"),
+            # The baseline's rollout knobs (the defaults suit 1,000 accounts):
+            # with no failure tolerance, one account holding a role of the
+            # same name would fail, and roll back, the whole organization's.
+            operation_preferences=OperationPreferences(
+                max_concurrent_percentage=rollout.max_concurrent_percentage,
+                failure_tolerance_percentage=rollout.failure_tolerance_percentage,
+                region_concurrency="SEQUENTIAL",
+                concurrency_mode=rollout.concurrency_mode,
+            ),
             capabilities=["CAPABILITY_NAMED_IAM"],
         )
