@@ -3,14 +3,23 @@ the group resolver handler."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bench.make_org import make_org
+from landing_zone.cli import identity_center_lines
 from landing_zone.config import load_config
 from landing_zone.config.identity import MAX_POLICIES_PER_PERMISSION_SET
-from tests.conftest import EXAMPLE
-from tests.variants import BUSINESS_UNIT, problems_of, variant
+from landing_zone.guardrails.packer import plan_guardrails
+from landing_zone.identity_center import assignment_stack, assignments, shards, stack_resources
+from landing_zone.quotas import StackLimitError, check_stack_limits
+from tests.conftest import EXAMPLE, Synth
+from tests.templates import resources_of
+from tests.test_detection_services import LAMBDAS, api_calls, needed
+from tests.variants import BUSINESS_UNIT, problems_of, variant, write_yaml
 
 # ---- config -------------------------------------------------------------------------
 
@@ -191,3 +200,180 @@ def test_a_business_unit_refuses_identity_center(tmp_path: Path) -> None:
         "identity.identity_center: IAM Identity Center has one organization instance" in line
         for line in problems_of(path)
     )
+
+
+# ---- synthesized ---------------------------------------------------------------------
+
+
+def _granted_actions(template: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for policy in resources_of(template, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            listed = statement["Action"]
+            actions.update([listed] if isinstance(listed, str) else listed)
+    return {a for a in actions if not a.startswith("logs:")}
+
+
+def synthesized_assignments(templates: dict[str, dict[str, Any]]) -> set[tuple[str, str, str]]:
+    """``(group display name, permission set name, account id or email)`` of every
+    ``AWS::SSO::Assignment``, resolved through the stacks' own resources."""
+    main = templates["Acme-IdentityCenter"]
+    names = {
+        logical: resource["Properties"]["Name"]
+        for logical, resource in resources_of(main, "AWS::SSO::PermissionSet").items()
+    }
+    found = set()
+    for name, template in templates.items():
+        if not name.startswith("Acme-IdentityCenter"):
+            continue
+        resources = template["Resources"]
+        for resource in resources_of(template, "AWS::SSO::Assignment").values():
+            properties = resource["Properties"]
+            assert properties["PrincipalType"] == "GROUP"
+            assert properties["TargetType"] == "AWS_ACCOUNT"
+            group_logical = properties["PrincipalId"]["Fn::GetAtt"][0]
+            group = resources[group_logical]["Properties"]["DisplayName"]
+            arn = properties["PermissionSetArn"]
+            if "Fn::GetAtt" in arn:
+                permission_set = names[arn["Fn::GetAtt"][0]]
+            else:  # the main stack's output, named after the permission set
+                export = json.dumps(arn)
+                (permission_set,) = (n for logical, n in names.items() if logical in export)
+            target = properties["TargetId"]
+            if isinstance(target, dict):
+                resolver, attribute = target["Fn::GetAtt"]
+                target = resources[resolver]["Properties"]["Emails"][int(attribute[1:])]
+            found.add((group, permission_set, target))
+    return found
+
+
+def test_the_example_permission_sets(example_synth: Synth) -> None:
+    template = example_synth.templates["Acme-IdentityCenter"]
+    sets = {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in resources_of(template, "AWS::SSO::PermissionSet").values()
+    }
+    assert set(sets) == {
+        "AcmeAdministrator",
+        "AcmePowerUser",
+        "AcmeReadOnly",
+        "AcmeSecurityAudit",
+        "AcmeBilling",
+        "AcmeBreakGlassEligible",
+    }
+    assert sets["AcmeBilling"]["ManagedPolicies"] == [
+        "arn:aws:iam::aws:policy/job-function/Billing"
+    ]
+    assert sets["AcmeSecurityAudit"]["ManagedPolicies"] == [
+        "arn:aws:iam::aws:policy/SecurityAudit",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    ]
+    assert sets["AcmePowerUser"]["SessionDuration"] == "PT8H"
+    policy = json.loads((EXAMPLE.parent / "policies" / "break-glass-eligible.json").read_text())
+    assert sets["AcmeBreakGlassEligible"]["InlinePolicy"] == policy
+    assert all(
+        p["InstanceArn"] == "arn:aws:sso:::instance/ssoins-0123456789abcdef" for p in sets.values()
+    )
+
+
+def test_each_group_gets_its_permission_set_in_exactly_the_accounts_its_targets_reach(
+    example_synth: Synth,
+) -> None:
+    email = {key: account.email for key, account in example_synth.config.all_accounts()}
+    every = set(email)
+    expected = {
+        ("aws-platform-admins", "AcmeAdministrator"): {
+            "network",
+            "shared-services",
+            "platform-prod",
+            "platform-dev",
+        },
+        ("aws-developers", "AcmePowerUser"): {
+            "platform-dev",
+            "retail-web-staging",
+            "payments-api-dev",
+        },
+        ("aws-developers", "AcmeReadOnly"): {
+            "platform-prod",
+            "retail-web-prod",
+            "payments-api-prod",
+        },
+        ("aws-security-auditors", "AcmeSecurityAudit"): every,
+        ("aws-finops", "AcmeBilling"): every,
+        ("aws-break-glass-eligible", "AcmeBreakGlassEligible"): {"audit"},
+    }
+    ids = {
+        key: account.account_id or account.email
+        for key, account in example_synth.config.all_accounts()
+    }
+    wanted = {(g, p, ids[a]) for (g, p), accounts in expected.items() for a in accounts}
+    found = synthesized_assignments(example_synth.templates)
+    assert found == wanted
+    # The management account is never a target.
+    assert not any(t == "111111111111" for _, _, t in found)
+
+
+def test_one_lookup_per_group_and_the_plan_counts_what_is_synthesized(
+    example_synth: Synth,
+) -> None:
+    template = example_synth.templates["Acme-IdentityCenter"]
+    groups = resources_of(template, "Custom::IdentityStoreGroup")
+    assert sorted(g["Properties"]["DisplayName"] for g in groups.values()) == [
+        "aws-break-glass-eligible",
+        "aws-developers",
+        "aws-finops",
+        "aws-platform-admins",
+        "aws-security-auditors",
+    ]
+    assert all(g["Properties"]["IdentityStoreId"] == "d-0123456789" for g in groups.values())
+    (counts,) = stack_resources(example_synth.config).values()
+    assert sum(counts.values()) == len(template["Resources"])
+    assert example_synth.stacks["identity_center"].region == "eu-west-1"
+
+
+def test_the_resolver_is_granted_exactly_the_calls_it_makes(example_synth: Synth) -> None:
+    calls = api_calls(LAMBDAS / "identity_center.py")
+    made = {action for service in calls.values() for action in needed(service)}
+    assert _granted_actions(example_synth.templates["Acme-IdentityCenter"]) == made
+
+
+def test_1000_accounts_spread_over_stacks_within_the_limits(
+    large_synth: Synth, large_config: Path
+) -> None:
+    config = load_config(large_config)
+    counts = stack_resources(config)
+    assert len(counts) == 1 + config.identity.identity_center.assignment_stacks  # type: ignore[union-attr]
+    for stack, kinds in counts.items():
+        assert sum(kinds.values()) == len(large_synth.templates[stack]["Resources"]), stack
+        assert sum(kinds.values()) <= 500, (stack, kinds)
+    # Five assignments per workload account (four per core account, in neither an SDLC
+    # nor a Prod OU), each in the stack its account hashes to.
+    planned = assignments(config)
+    assert len(planned) == 5 * 998 + 4 * 2
+    for shard in shards(config):
+        assert {assignment_stack(config, a.account) for a in shard.assignments} == {shard.index}
+    found = synthesized_assignments(large_synth.templates)
+    assert len(found) == len(planned)
+
+
+def test_too_many_assignments_for_one_stack_fail_before_synth(tmp_path: Path) -> None:
+    data = make_org(accounts=200, business_units=5)
+    data["identity"]["identity_center"]["assignment_stacks"] = 1
+    config = load_config(write_yaml(tmp_path / "org.yaml", data))
+    with pytest.raises(StackLimitError) as raised:
+        check_stack_limits(config, plan_guardrails(config))
+    (line,) = raised.value.lines
+    assert line.startswith(
+        "the Acme-IdentityCenter stack would hold 1014 resources (5 permission sets, "
+        "4 resolver function, 5 group lookups, 2 account id lookups, 998 assignments)"
+    )
+    assert "identity.identity_center.assignment_stacks (now 1" in line
+
+
+def test_the_summary_says_who_can_reach_what() -> None:
+    lines = identity_center_lines(load_config(EXAMPLE))
+    assert "aws-security-auditors    -> AcmeSecurityAudit on root (11 accounts)" in "\n".join(lines)
+    assert "aws-break-glass-eligible -> AcmeBreakGlassEligible on audit (1 account)" in "\n".join(
+        lines
+    )
+    assert lines[-1] == "  resources per stack: Acme-IdentityCenter 49"
