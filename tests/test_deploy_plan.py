@@ -277,6 +277,7 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
         "Acme-Organization",
         "Acme-LogArchive",
         "Acme-BreakGlass",
+        "Acme-IdentityCenter",
         "Acme-Trail",
         "Acme-MemberBaseline",
         "Acme-ManagementBaseline-<region>",
@@ -286,9 +287,11 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
     # The break-glass roles need only StackSets trusted access: early, so the
     # way back in exists before anything else can lock anyone out.
     assert steps[2].endswith("management account, eu-west-1 (after 1)")
-    assert steps[3].endswith("management account, eu-west-1 (after 2)")
-    assert steps[5].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
-    assert steps[6].endswith("(after 5, 6)")
+    # Identity Center waits only for the accounts its assignments name.
+    assert steps[3].endswith("management account, eu-west-1 (after 1)")
+    assert steps[4].endswith("management account, eu-west-1 (after 2)")
+    assert steps[6].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
+    assert steps[7].endswith("(after 6, 7)")
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
@@ -301,20 +304,20 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
     regions = len(config.baseline_region_order)
     assert (accounts, regions) == (11, 3)
     assert (
-        "5.1 StackSet Acme-MemberBaseline: 11 member accounts (of 6 target OUs) x 3 governed "
+        "6.1 StackSet Acme-MemberBaseline: 11 member accounts (of 6 target OUs) x 3 governed "
         "regions = 33 stack instances (new accounts automatically)"
     ) in text
     assert (
         "2.1 StackSet Acme-LogArchive: log-archive account x eu-west-1 = 1 stack instance" in text
     )
     assert (
-        "8.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
+        "9.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
     ) in text
     assert (
         "3.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
         "(new accounts automatically)"
     ) in text
-    assert "8.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
+    assert "9.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
 
 
 def test_example_plan_groups_custom_resources_in_creation_order(example_synth: Synth) -> None:
