@@ -12,6 +12,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.detection_services import home_services, regional_services
 from landing_zone.guardrails.packer import plan_guardrails
+from landing_zone.identity_center import center_of, main_stack, shards
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
 from landing_zone.references import (
@@ -26,6 +27,7 @@ from landing_zone.stacks.detection_stack import (
     BusinessUnitDetectionStack,
     DetectionAdminStack,
 )
+from landing_zone.stacks.identity_center_stack import IdentityCenterStack
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import AccountsStack, OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
@@ -116,6 +118,7 @@ def build_landing_zone(app: App, *, config: LandingZoneConfig) -> dict[str, Stac
         _business_unit_stacks(app, config=config, stacks=stacks, shared=shared)
     else:
         _core_stacks(app, config=config, stacks=stacks, shared=shared)
+        _identity_center_stacks(app, config=config, stacks=stacks)
 
     # cdk-nag v3 runs as a validation plugin: any unacknowledged finding fails
     # synth, and every acknowledgement in the code carries its reason.
@@ -372,3 +375,52 @@ def _core_stacks(
     # GuardDuty exports into the log archive, with its key.
     audit.add_stack_dependency(log_archive, "the GuardDuty export bucket and key")
     stacks["audit"] = audit
+
+
+def _identity_center_stacks(
+    app: App, *, config: LandingZoneConfig, stacks: dict[str, Stack]
+) -> None:
+    """Permission sets and assignments, in the management account and the instance's region."""
+    center = center_of(config)
+    if center is None:
+        return
+    environment = _management(config, center.region)
+    planned = shards(config)
+    unsharded = center.assignment_stacks == 1
+    name = main_stack(config)
+    main = IdentityCenterStack(
+        app,
+        name,
+        stack_name=name,
+        env=environment,
+        config=config,
+        center=center,
+        shard=planned[0] if unsharded else None,
+        description=f"{config.prefix} landing zone: IAM Identity Center permission sets"
+        + (" and group assignments" if unsharded else ""),
+        termination_protection=True,
+    )
+    # The assignments resolve the accounts' ids from the organization.
+    _after_accounts(main, stacks)
+    stacks["identity_center"] = main
+    if unsharded:
+        return
+    for shard in planned:
+        if not shard.assignments:
+            continue
+        part = IdentityCenterStack(
+            app,
+            shard.stack,
+            stack_name=shard.stack,
+            env=environment,
+            config=config,
+            center=center,
+            shard=shard,
+            permission_set_arns=main.permission_set_arns,
+            description=f"{config.prefix} landing zone: IAM Identity Center group "
+            f"assignments, stack {shard.index + 1} of {center.assignment_stacks}",
+            termination_protection=True,
+        )
+        part.add_stack_dependency(main, "the permission sets")
+        _after_accounts(part, stacks)
+        stacks[f"identity_center/{shard.index + 1}"] = part

@@ -181,6 +181,32 @@ def baseline_lines(config: LandingZoneConfig) -> list[str]:
     ]
 
 
+def identity_center_lines(config: LandingZoneConfig) -> list[str]:
+    """Who can reach what: group x targets -> permission set, and the stacks holding them."""
+    from landing_zone.identity_center import center_of, stack_resources, who_can_reach_what
+
+    center = center_of(config)
+    if center is None:
+        return []
+    rows = who_can_reach_what(config)
+    width = max((len(group) for group, *_ in rows), default=0)
+    lines = [
+        f"Who can reach what (IAM Identity Center in {center.region}; never the management "
+        "account):"
+    ]
+    lines += [
+        f"  {group:<{width}} -> {permission_set} on {targets} ({count} account{'s' * (count != 1)})"
+        for group, targets, permission_set, count in rows
+    ]
+    if not rows:
+        lines.append("  no assignments")
+    counts = ", ".join(
+        f"{stack} {sum(kinds.values())}" for stack, kinds in stack_resources(config).items()
+    )
+    lines.append(f"  resources per stack: {counts}")
+    return ["", *lines]
+
+
 def detection_lines(config: LandingZoneConfig) -> list[str]:
     """Which detection services run, administered from where, and the detective rules."""
     from landing_zone.guardrails.detective import rules_for_region
@@ -269,6 +295,7 @@ def summary(config: LandingZoneConfig, outdir: Path, *, warnings: Sequence[str] 
         *baseline_lines(config),
         "",
         *detection_lines(config),
+        *identity_center_lines(config),
         "",
         "Stacks:",
         *stack_lines(outdir),

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
+from landing_zone.identity_center import center_of, shards, stack_resources
 from landing_zone.references import cross_stack_references
 
 if TYPE_CHECKING:
@@ -115,5 +116,35 @@ def check_stack_limits(config: LandingZoneConfig, plan: GuardrailPlan) -> None:
                     f"the {config.prefix}-Accounts-{shard + 1} stack would hold {created} "
                     f"accounts; CloudFormation allows {MAX_RESOURCES} resources. {fix}"
                 )
+    problems.extend(identity_center_problems(config))
     if problems:
         raise StackLimitError(problems)
+
+
+def identity_center_problems(config: LandingZoneConfig) -> list[str]:
+    """Identity Center stacks over CloudFormation's resource or output quota, and the fix."""
+    center = center_of(config)
+    if center is None:
+        return []
+    problems = []
+    for stack, counts in stack_resources(config).items():
+        total = sum(counts.values())
+        if total > MAX_RESOURCES:
+            parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+            problems.append(
+                f"the {stack} stack would hold {total} resources ({parts}); CloudFormation "
+                f"allows {MAX_RESOURCES}. Spread the assignments over more stacks with "
+                "identity.identity_center.assignment_stacks (now "
+                f"{center.assignment_stacks}; raising it moves assignments between stacks, "
+                "so each is deleted and created again: docs/identity.md)"
+            )
+    if center.assignment_stacks > 1:
+        # Each assignment stack refers to the permission sets it uses: one
+        # output of the main stack per permission set referenced.
+        used = {a.permission_set for shard in shards(config) for a in shard.assignments}
+        if len(used) > MAX_OUTPUTS:
+            problems.append(
+                f"the assignment stacks refer to {len(used)} permission sets, each an output "
+                f"of {config.prefix}-IdentityCenter; CloudFormation allows {MAX_OUTPUTS}"
+            )
+    return problems

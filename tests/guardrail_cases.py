@@ -579,6 +579,17 @@ _TABLE: tuple[Case, ...] = (
         region="us-east-1",
         proves=("AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",),
     ),
+    # The example's own permission set role: re-trusting it would hand the
+    # platform admins' access to whoever it then trusts.
+    Case(
+        "admin-retrusts-example-permission-set-role",
+        "workload-admin",
+        "iam:UpdateAssumeRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+        "AWSReservedSSO_AcmeAdministrator_0123456789abcdef",
+        "all",
+        region="us-east-1",
+    ),
     # Lending an exempt role to one's own code, or feeding its function a
     # forged event, would act with its exemptions.
     Case(

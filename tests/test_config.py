@@ -28,7 +28,7 @@ from landing_zone.config import (
     types,
 )
 from tests.conftest import EXAMPLE, FIXTURES, ROOT
-from tests.variants import minimal_variant, problems_of
+from tests.variants import copy_policy_files, minimal_variant, problems_of
 
 BAD = FIXTURES / "bad"
 
@@ -419,6 +419,7 @@ def test_makefile_quotes_the_config_path(tmp_path: Path) -> None:
     spaced = tmp_path / "my configs" / "bu one.yaml"
     spaced.parent.mkdir()
     spaced.write_text(EXAMPLE.read_text())
+    copy_policy_files(EXAMPLE.parent, spaced.parent)
     result = _run([make, "-s", "validate", f"CONFIG={spaced}"])
     assert result.returncode == 0, result.stderr
     assert f"{spaced}: ok" in result.stdout

@@ -276,6 +276,7 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
     assert [line.split(". ", 1)[1].split(":")[0] for line in steps] == [
         "Acme-Organization",
         "Acme-LogArchive",
+        "Acme-IdentityCenter",
         "Acme-Trail",
         "Acme-MemberBaseline",
         "Acme-ManagementBaseline-<region>",
@@ -283,11 +284,13 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
         "Acme-BreakGlass",
         "Acme-Audit",
     ]
-    assert steps[2].endswith("management account, eu-west-1 (after 2)")
-    assert steps[4].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
-    assert steps[5].endswith("(after 4, 5)")
+    # Identity Center waits only for the accounts its assignments name.
+    assert steps[2].endswith("management account, eu-west-1 (after 1)")
+    assert steps[3].endswith("management account, eu-west-1 (after 2)")
+    assert steps[5].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
+    assert steps[6].endswith("(after 5, 6)")
     # The alarm on every use (in the Trail stack) exists before the roles.
-    assert steps[6].endswith("management account, eu-west-1 (after 3)")
+    assert steps[7].endswith("management account, eu-west-1 (after 4)")
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
@@ -300,20 +303,20 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
     regions = len(config.baseline_region_order)
     assert (accounts, regions) == (11, 3)
     assert (
-        "4.1 StackSet Acme-MemberBaseline: 11 member accounts (of 6 target OUs) x 3 governed "
+        "5.1 StackSet Acme-MemberBaseline: 11 member accounts (of 6 target OUs) x 3 governed "
         "regions = 33 stack instances (new accounts automatically)"
     ) in text
     assert (
         "2.1 StackSet Acme-LogArchive: log-archive account x eu-west-1 = 1 stack instance" in text
     )
     assert (
-        "8.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
+        "9.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
     ) in text
     assert (
-        "7.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
+        "8.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
         "(new accounts automatically)"
     ) in text
-    assert "8.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
+    assert "9.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
 
 
 def test_example_plan_groups_custom_resources_in_creation_order(example_synth: Synth) -> None:

@@ -13,6 +13,7 @@ from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.stacks.organization_stack import OrganizationStack
 from tests.conftest import EXAMPLE, cdk_context
 from tests.templates import resources_of
+from tests.variants import copy_policy_files
 
 
 def _ou_tree(template: dict[str, Any]) -> dict[str, str | None]:
@@ -193,6 +194,7 @@ def test_renaming_an_ou_or_reordering_keeps_logical_ids(tmp_path: Path) -> None:
     assert renamed != original
     path = tmp_path / "renamed.yaml"
     path.write_text(renamed)
+    copy_policy_files(EXAMPLE.parent, tmp_path)
     before = _organization_template(load_config(EXAMPLE))
     after = _organization_template(load_config(path))
     assert set(before["Resources"]) == set(after["Resources"])

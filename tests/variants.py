@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,15 @@ def variant(
         text = text[:first] + insert + text[last:]
     path = directory / name
     path.write_text(text + append)
+    copy_policy_files(base.parent, directory)
     return path
+
+
+def copy_policy_files(source: Path, directory: Path) -> None:
+    """The files a config names relative to itself (``policies/``), beside its copy."""
+    policies = source / "policies"
+    if policies.is_dir() and source.resolve() != directory.resolve():
+        shutil.copytree(policies, directory / "policies", dirs_exist_ok=True)
 
 
 def minimal_variant(

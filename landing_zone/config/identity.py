@@ -8,19 +8,32 @@
 - ``break_glass``: one or two emergency roles in every account, trusting only
   named principals of one named account, with MFA, alarmed on every use.
 
-Identity Center permission sets and assignments come later in this section.
+- ``identity_center``: IAM Identity Center permission sets, and which
+  groups get which of them in which accounts of the config.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from landing_zone.config.types import AccountId, Check, Key, Model, Problem, repeats
+from landing_zone.config.types import (
+    AccountId,
+    Check,
+    Key,
+    Model,
+    Problem,
+    Region,
+    partition_of,
+    repeats,
+)
 from landing_zone.naming import break_glass_role_name
 
 if TYPE_CHECKING:
@@ -151,6 +164,251 @@ class BreakGlassRoleConfig(Model):
     )
 
 
+# ---- IAM Identity Center: permission sets and assignments -------------------------
+
+# The instance and identity store, as the sso-admin and identitystore APIs
+# spell them (botocore's service models carry the same patterns).
+# See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_PermissionSet.html
+# See: https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_GetGroupId.html
+INSTANCE_ARN_PATTERN = r"^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"
+IDENTITY_STORE_ID_PATTERN = r"^d-[0-9a-f]{10}$"
+# Permission set names: 1-32 characters of [\w+=,.@-]; descriptions up to 700.
+# See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html
+PERMISSION_SET_NAME_PATTERN = r"^[\w+=,.@-]{1,32}$"
+# An AWS managed policy: arn:<partition>:iam::aws:policy/<path/>name.
+# See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_AttachManagedPolicyToPermissionSet.html
+_MANAGED_POLICY_ARN = re.compile(
+    r"arn:(?P<partition>aws(-[a-z]{1,5}){0,3}):iam::aws:policy((/[A-Za-z0-9.,+@=_-]+)*)/"
+    r"[A-Za-z0-9.,+=@_-]+",
+    re.ASCII,
+)
+_MANAGED_POLICY_NAME = re.compile(r"([A-Za-z0-9.,+@=_-]+/)*[A-Za-z0-9.,+=@_-]+", re.ASCII)
+# Customer managed policy references: a name and a path.
+# See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CustomerManagedPolicyReference.html
+_CUSTOMER_POLICY_PATH = r"^((/[A-Za-z0-9.,+@=_-]+)*)/$"
+
+# IAM Identity Center quotas (none adjustable but the first): permission sets
+# per instance, AWS managed plus customer managed policies per permission set
+# (IAM's own default is 10 per role, raisable to 20 in each account), and the
+# one inline policy's size: 32,768 bytes, at most 10,240 of them
+# non-whitespace.
+# See: https://docs.aws.amazon.com/singlesignon/latest/userguide/limits.html
+MAX_PERMISSION_SETS = 3500
+MAX_POLICIES_PER_PERMISSION_SET = 20
+IAM_DEFAULT_POLICIES_PER_ROLE = 10
+MAX_INLINE_POLICY_BYTES = 32_768
+MAX_INLINE_POLICY_NON_WHITESPACE = 10_240
+# Session duration: 1 to 12 hours, ISO-8601.
+# See: https://docs.aws.amazon.com/singlesignon/latest/userguide/howtosessionduration.html
+_SESSION_DURATION = re.compile(r"PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?")
+# How many stacks the assignments may be spread over (see quotas.py).
+MAX_ASSIGNMENT_STACKS = 20
+
+
+def _managed_policy(value: str) -> str:
+    """Field validator: an AWS managed policy name (``ReadOnlyAccess``, ``job-function/Billing``)
+    or its ARN (``arn:aws:iam::aws:policy/ReadOnlyAccess``)."""
+    if value.startswith("arn:"):
+        if _MANAGED_POLICY_ARN.fullmatch(value) is None:
+            raise PydanticCustomError(
+                "managed_policy_arn",
+                "'{value}' is not an AWS managed policy ARN; write it like "
+                "arn:aws:iam::aws:policy/ReadOnlyAccess, or give the name alone. A policy of "
+                "your own goes in customer_managed_policies",
+                {"value": value},
+            )
+    elif _MANAGED_POLICY_NAME.fullmatch(value) is None:
+        raise PydanticCustomError(
+            "managed_policy_name",
+            "'{value}' is not an AWS managed policy name; write it like ReadOnlyAccess or "
+            "job-function/Billing",
+            {"value": value},
+        )
+    return value
+
+
+ManagedPolicy = Annotated[
+    str,
+    AfterValidator(_managed_policy),
+    Field(
+        description="An AWS managed policy name (e.g. ReadOnlyAccess, job-function/Billing) or ARN"
+    ),
+]
+
+
+def _session_duration(value: str) -> str:
+    """Field validator: ISO-8601 ``PT<h>H[<m>M]`` from 1 to 12 hours."""
+    match = _SESSION_DURATION.fullmatch(value)
+    minutes = (
+        int(match["hours"] or 0) * 60 + int(match["minutes"] or 0) if match and value != "PT" else 0
+    )
+    if not 60 <= minutes <= 720:
+        raise PydanticCustomError(
+            "session_duration",
+            "'{value}' is not a session duration IAM Identity Center accepts: write an ISO-8601 "
+            "duration from PT1H to PT12H, e.g. PT4H or PT1H30M",
+            {"value": value},
+        )
+    return value
+
+
+class CustomerManagedPolicyRef(Model):
+    """A customer managed policy, by name and path, that must exist in every assigned account."""
+
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[\w+=,.@-]+$")
+    path: str = Field(default="/", min_length=1, max_length=512, pattern=_CUSTOMER_POLICY_PATH)
+
+
+class PermissionsBoundaryConfig(Model):
+    """A permission set's permissions boundary: one AWS managed or one customer managed policy."""
+
+    managed_policy: ManagedPolicy | None = None
+    customer_managed_policy: CustomerManagedPolicyRef | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> PermissionsBoundaryConfig:
+        if (self.managed_policy is None) == (self.customer_managed_policy is None):
+            raise PydanticCustomError(
+                "permissions_boundary",
+                "set exactly one of 'managed_policy' or 'customer_managed_policy'",
+            )
+        return self
+
+
+def config_directory(info: ValidationInfo) -> Path:
+    """Where files a config names live: its own directory (``config/`` when run from the repo)."""
+    context = info.context if isinstance(info.context, dict) else {}
+    directory = context.get("config_dir")
+    return Path(directory) if directory is not None else Path("config")
+
+
+def _inline_policy_problem(path: str, directory: Path) -> tuple[str, dict[str, Any] | None]:
+    """Why ``path`` (relative to ``directory``) is not a usable inline policy, or its document."""
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts:
+        return (
+            f"'{path}' must be a path relative to the config file's directory, inside it "
+            "(e.g. policies/break-glass-eligible.json)",
+            None,
+        )
+    file = directory / relative
+    if not file.is_file():
+        return f"no such file '{file}'; create it or fix the path", None
+    text = file.read_text(encoding="utf-8")
+    size = len(text.encode())
+    non_whitespace = len("".join(text.split()).encode())
+    if size > MAX_INLINE_POLICY_BYTES or non_whitespace > MAX_INLINE_POLICY_NON_WHITESPACE:
+        return (
+            f"'{file}' is {size} bytes, {non_whitespace} of them not whitespace; IAM Identity "
+            f"Center allows {MAX_INLINE_POLICY_BYTES} and {MAX_INLINE_POLICY_NON_WHITESPACE}. "
+            "Move statements to a customer managed policy",
+            None,
+        )
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"'{file}' is not JSON ({error}); write an IAM policy document", None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if not (
+        isinstance(document, dict)
+        and document.get("Version") == "2012-10-17"
+        and isinstance(statements, (list, dict))
+        and statements
+    ):
+        return (
+            f'\'{file}\' is not an IAM policy document: it needs "Version": "2012-10-17" and a '
+            'non-empty "Statement"',
+            None,
+        )
+    return "", document
+
+
+class PermissionSetConfig(Model):
+    """An IAM Identity Center permission set: the role its users get in each assigned account."""
+
+    name: str = Field(
+        pattern=PERMISSION_SET_NAME_PATTERN,
+        description="The permission set's name (1-32 of letters, digits and +=,.@_-); its role "
+        "in each account is AWSReservedSSO_<name>_<suffix>",
+    )
+    description: str | None = Field(default=None, min_length=1, max_length=700)
+    managed_policies: list[ManagedPolicy] = Field(
+        default_factory=list, description="AWS managed policies, by name or ARN"
+    )
+    customer_managed_policies: list[CustomerManagedPolicyRef] = Field(
+        default_factory=list,
+        description="Customer managed policies by name and path; each must exist in every "
+        "account the permission set is assigned in before the assignment",
+    )
+    inline_policy: str | None = Field(
+        default=None,
+        description="A JSON IAM policy file, relative to the config file's directory (e.g. "
+        "policies/break-glass-eligible.json)",
+    )
+    permissions_boundary: PermissionsBoundaryConfig | None = None
+    session_duration: Annotated[str, AfterValidator(_session_duration)] = Field(
+        default="PT1H", description="How long a session lasts: ISO-8601, PT1H to PT12H"
+    )
+    _inline_document: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _read_inline_policy(self, info: ValidationInfo) -> PermissionSetConfig:
+        if self.inline_policy is not None:
+            problem, document = _inline_policy_problem(self.inline_policy, config_directory(info))
+            if document is None:
+                raise PydanticCustomError("inline_policy", "{problem}", {"problem": problem})
+            self._inline_document = document
+        return self
+
+    @property
+    def inline_document(self) -> dict[str, Any] | None:
+        """The inline policy, parsed (read and checked when the config was loaded)."""
+        return self._inline_document
+
+
+class AssignmentConfig(Model):
+    """One group given one permission set in every config account its targets reach."""
+
+    group: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="The group's display name in the identity store (synced from your IdP "
+        "by SCIM, or created in Identity Center); resolved to its id at deploy time",
+    )
+    permission_set: Key = Field(description="A key of identity_center.permission_sets")
+    targets: list[str] = Field(
+        min_length=1,
+        description="'root' (every account of the config), OU keys (every account in the "
+        "subtree) or account keys",
+    )
+
+
+class IdentityCenterConfig(Model):
+    """IAM Identity Center permission sets and group assignments (core fork only)."""
+
+    instance_arn: str = Field(
+        pattern=INSTANCE_ARN_PATTERN,
+        description="The organization instance: `aws sso-admin list-instances` in its region",
+    )
+    identity_store_id: str = Field(
+        pattern=IDENTITY_STORE_ID_PATTERN,
+        description="The instance's identity store (d-xxxxxxxxxx): `aws sso-admin list-instances`",
+    )
+    region: Region = Field(description="The region the Identity Center instance lives in")
+    permission_sets: dict[Key, PermissionSetConfig] = Field(
+        default_factory=dict, max_length=MAX_PERMISSION_SETS
+    )
+    assignments: list[AssignmentConfig] = Field(default_factory=list)
+    assignment_stacks: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_ASSIGNMENT_STACKS,
+        description="Stacks the account assignments are spread over, by a stable hash of the "
+        "account key (1: they live in <Prefix>-IdentityCenter). Raise it when `make synth` "
+        "says a stack would hold too many resources",
+    )
+
+
 class IdentityConfig(Model):
     """Identity and access: root access, the investigation role, break-glass roles."""
 
@@ -161,6 +419,12 @@ class IdentityConfig(Model):
         max_length=2,
         description="Break-glass roles by key: each becomes <Prefix>-BreakGlass-<Key> in every "
         "account and a privileged principal; every use raises an alarm",
+    )
+    identity_center: IdentityCenterConfig | None = Field(
+        default=None,
+        description="IAM Identity Center permission sets and group assignments (core fork "
+        "only); the instance, its identity source and the groups are set up by hand once "
+        "(docs/identity.md)",
     )
 
 
@@ -300,6 +564,157 @@ def break_glass_principals_in_trusted_account(config: LandingZoneConfig) -> Iter
             )
 
 
+# ---- Identity Center checks ---------------------------------------------------------
+
+_IDC = ("identity", "identity_center")
+
+
+def identity_center_core_only(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A business unit leaves Identity Center to the core (one instance per organization)."""
+    if config.business_unit and config.identity.identity_center is not None:
+        yield Problem(
+            _IDC,
+            "IAM Identity Center has one organization instance, administered from the "
+            "management account, which the core fork deploys from: ask the core to add this "
+            "business unit's permission sets and assignments (targets may name this fork's "
+            "OUs), and remove this field",
+        )
+
+
+def identity_center_in_home_partition(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The instance, its region and every managed policy ARN are in the home region's partition."""
+    center = config.identity.identity_center
+    if center is None:
+        return
+    wanted = config.partition
+    instance_partition = center.instance_arn.split(":")[1]
+    if instance_partition != wanted:
+        yield Problem(
+            (*_IDC, "instance_arn"),
+            f"the instance ARN is in partition '{instance_partition}' but the home region is "
+            f"in '{wanted}'; write arn:{wanted}:sso:::instance/...",
+        )
+    if partition_of(center.region) != wanted:
+        yield Problem(
+            (*_IDC, "region"),
+            f"'{center.region}' is not in the home region's partition '{wanted}'; give the "
+            "region your Identity Center instance lives in (the console's Settings page)",
+        )
+    for key, permission_set in center.permission_sets.items():
+        boundary = permission_set.permissions_boundary
+        policies = [*permission_set.managed_policies]
+        if boundary is not None and boundary.managed_policy is not None:
+            policies.append(boundary.managed_policy)
+        for policy in policies:
+            match = _MANAGED_POLICY_ARN.fullmatch(policy)
+            if match is not None and match["partition"] != wanted:
+                yield Problem(
+                    (*_IDC, "permission_sets", key),
+                    f"'{policy}' is in partition '{match['partition']}', the home region in "
+                    f"'{wanted}'; write arn:{wanted}:iam::aws:policy/... or the name alone",
+                )
+
+
+def permission_sets_fit_quotas(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Each permission set has at most 20 managed policies and a name no other one has."""
+    center = config.identity.identity_center
+    if center is None:
+        return
+    seen: dict[str, str] = {}
+    for key, permission_set in center.permission_sets.items():
+        count = len(permission_set.managed_policies) + len(permission_set.customer_managed_policies)
+        if count > MAX_POLICIES_PER_PERMISSION_SET:
+            yield Problem(
+                (*_IDC, "permission_sets", key),
+                f"{count} managed policies; IAM Identity Center allows "
+                f"{MAX_POLICIES_PER_PERMISSION_SET} per permission set (and IAM "
+                f"{IAM_DEFAULT_POLICIES_PER_ROLE} per role unless raised in each account). "
+                "Combine them into a customer managed policy or the inline policy",
+            )
+        for index, policy in repeats([*permission_set.managed_policies]):
+            yield Problem(
+                (*_IDC, "permission_sets", key, "managed_policies", index),
+                f"'{policy}' is listed twice; remove the repeat",
+            )
+        other = seen.setdefault(permission_set.name.lower(), key)
+        if other != key:
+            yield Problem(
+                (*_IDC, "permission_sets", key, "name"),
+                f"permission set '{other}' is already named '{permission_set.name}' (names are "
+                "unique per instance, whatever their case); choose another name",
+            )
+
+
+def assignments_name_known_permission_sets(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every assignment names a permission set of the config."""
+    center = config.identity.identity_center
+    if center is None:
+        return
+    known = sorted(center.permission_sets)
+    for index, assignment in enumerate(center.assignments):
+        if assignment.permission_set not in center.permission_sets:
+            close = difflib.get_close_matches(assignment.permission_set, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            yield Problem(
+                (*_IDC, "assignments", index, "permission_set"),
+                f"unknown permission set '{assignment.permission_set}'; {hint}"
+                f"keys of identity_center.permission_sets: {', '.join(known) or '(none)'}",
+            )
+
+
+def assignment_targets_known(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every assignment target is 'root', an OU key or an account key, and none repeats."""
+    center = config.identity.identity_center
+    if center is None:
+        return
+    ous = set(config.tree.parents)
+    accounts = {key for key, _ in config.all_accounts()}
+    choices = sorted({"root", *ous, *accounts})
+    for index, assignment in enumerate(center.assignments):
+        location = (*_IDC, "assignments", index, "targets")
+        for position, target in enumerate(assignment.targets):
+            if target in choices:
+                continue
+            close = difflib.get_close_matches(target, choices, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            management = (
+                "the management account is not assignable here (docs/identity.md); "
+                if target == config.organization.management_account_id
+                else ""
+            )
+            yield Problem(
+                (*location, position),
+                f"unknown target '{target}'; {hint}{management}a target is 'root', an OU key "
+                "or an account key of this config",
+            )
+        for position, target in repeats(assignment.targets):
+            yield Problem((*location, position), f"'{target}' is listed twice; remove the repeat")
+
+
+def assignments_not_repeated(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No (group, permission set) pair is listed twice: merge the targets into one entry."""
+    center = config.identity.identity_center
+    if center is None:
+        return
+    pairs = [(a.group, a.permission_set) for a in center.assignments]
+    for index, (group, permission_set) in repeats(pairs):
+        yield Problem(
+            (*_IDC, "assignments", index),
+            f"group '{group}' already has permission set '{permission_set}' in an earlier "
+            "entry; merge the targets into that one",
+        )
+
+
+IDENTITY_CENTER_CHECKS: tuple[Check, ...] = (
+    identity_center_core_only,
+    identity_center_in_home_partition,
+    permission_sets_fit_quotas,
+    assignments_name_known_permission_sets,
+    assignment_targets_known,
+    assignments_not_repeated,
+)
+
+
 CHECKS: tuple[Check, ...] = (
     root_access_needs_iam_trusted_access,
     business_unit_leaves_root_access,
@@ -308,4 +723,5 @@ CHECKS: tuple[Check, ...] = (
     break_glass_trusted_by_the_management_account,
     break_glass_role_names_fit,
     break_glass_principals_in_trusted_account,
+    *IDENTITY_CENTER_CHECKS,
 )

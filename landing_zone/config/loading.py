@@ -104,7 +104,9 @@ def _load(path: Path) -> tuple[YamlDocument, LandingZoneConfig]:
             ],
         ) from None
     try:
-        return document, LandingZoneConfig.model_validate(document.data)
+        # Files the config names (an inline policy) are relative to its directory.
+        context = {"config_dir": path.parent}
+        return document, LandingZoneConfig.model_validate(document.data, context=context)
     except ValidationError as error:
         raise ConfigError(path, _pydantic_lines(path, document, error)) from None
     except CrossFieldProblems as error:
