@@ -71,6 +71,7 @@ class IdentityCenterReconcilerStack(Stack):
             "config, by OU",
             code=lambda_.Code.from_inline(inline_handler("identity_center_reconciler")),
             handler="index.handler",
+            function_name=f"{config.prefix}-IdentityCenterReconciler",
             # Lambda's longest: the daily run walks every account of the organization.
             # See: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
             timeout=Duration.minutes(15),
@@ -123,7 +124,6 @@ class IdentityCenterReconcilerStack(Stack):
             self,
             "Failures",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
             retention_period=Duration.days(14),
         )
         handler.function.configure_async_invoke(
@@ -154,11 +154,17 @@ class IdentityCenterReconcilerStack(Stack):
                 id="AwsSolutions-SQS3",
                 reason="this queue is the dead-letter destination of the reconciler itself",
             ),
+            Acknowledgment(
+                id="AwsSolutions-SQS4",
+                reason="no queue policy: only principals of this account granted by IAM reach "
+                "it (Lambda's destination writes with the function's role, over HTTPS)",
+            ),
         )
         for rule in (
             events.Rule(
                 self,
                 "OrganizationsEvents",
+                rule_name=f"{config.prefix}-IdentityCenterAccountEvents",
                 description="Landing zone: an account created or moved: reconcile its Identity "
                 "Center assignments",
                 event_pattern=events.EventPattern(
@@ -170,6 +176,7 @@ class IdentityCenterReconcilerStack(Stack):
             events.Rule(
                 self,
                 "Daily",
+                rule_name=f"{config.prefix}-IdentityCenterDaily",
                 description="Landing zone: reconcile every account's Identity Center "
                 "assignments (missed events, config changes, invited accounts)",
                 schedule=events.Schedule.rate(Duration.days(1)),
