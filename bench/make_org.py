@@ -123,6 +123,9 @@ def _identity_center(config: dict[str, Any], *, business_units: int, accounts: i
     ]
     # About 400 resources per assignment stack, like the account stacks.
     center["assignment_stacks"] = min(20, max(1, math.ceil(accounts * 5 / 400)))
+    # The reconciler's input lists every account of the config it leaves to
+    # CloudFormation: a thousand do not fit Lambda's 4 KB of environment.
+    center["reconcile_other_accounts"] = False
 
 
 def main() -> int:

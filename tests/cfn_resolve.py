@@ -1,7 +1,7 @@
 """Resolve the few CloudFormation intrinsics our policies use, to evaluate them as deployed.
 
 Only Ref (pseudo parameters, template parameters, buckets, keys and topics), Fn::GetAtt
-``Arn`` (buckets, keys, roles, functions, log groups) and Fn::Join; anything else
+``Arn`` (buckets, keys, roles, functions, log groups, rules) and Fn::Join; anything else
 raises, so a policy that grows a new intrinsic fails the test instead of being
 evaluated wrongly.
 """
@@ -69,11 +69,15 @@ class Resolver:
         if resource["Type"] == "AWS::KMS::Key":
             return f"arn:{self.partition}:kms:{self.region}:{self.account}:key/{logical_id}"
         if resource["Type"] == "AWS::Lambda::Function":
-            name = self(resource["Properties"]["FunctionName"])
+            name = self(resource["Properties"].get("FunctionName", logical_id))
             return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{name}"
         if resource["Type"] == "AWS::Logs::LogGroup":
             name = self(resource["Properties"]["LogGroupName"])
             return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{name}:*"
+        if resource["Type"] == "AWS::Events::Rule":
+            # An unnamed rule gets a generated name: the logical id stands in for it.
+            name = self(resource["Properties"].get("Name", logical_id))
+            return f"arn:{self.partition}:events:{self.region}:{self.account}:rule/{name}"
         if resource["Type"] == "AWS::IAM::Role":
             # An unnamed role gets a generated name: the logical id stands in for it.
             name = self(resource["Properties"].get("RoleName", logical_id))

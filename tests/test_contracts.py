@@ -216,6 +216,13 @@ def deployed_policies(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, D
                 # key, so no RCP statement reaches it wherever it is.
                 found[policy] = Deployed(account, document)
                 continue
+            if policy.startswith("function:") and policy in found:
+                # Each AWS::Lambda::Permission adds a statement to the function's
+                # one resource policy.
+                # See: https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+                statements = [*found[policy].document["Statement"], *document["Statement"]]
+                found[policy] = Deployed(account, {"Statement": statements})
+                continue
             assert policy not in found, f"two policies named {policy}"
             found[policy] = Deployed(account, document)
     return found

@@ -51,9 +51,9 @@ def _client_service(node: ast.AST) -> str | None:
 def api_calls(module: Path) -> dict[str, set[str]]:
     """IAM action prefix -> the operations the handler calls, read from its source.
 
-    A client is ``name = client("<service>")`` or ``client("<service>")``
-    used directly; a call is any attribute of it. botocore's own model turns
-    the method into the operation (the IAM action name).
+    A client is ``name = client("<service>")``, ``self.name = client(...)``
+    or ``client("<service>")`` used directly; a call is any attribute of it.
+    botocore's own model turns the method into the operation (the IAM action name).
     """
     tree = ast.parse(module.read_text())
     clients: dict[str, str] = {}
@@ -62,6 +62,8 @@ def api_calls(module: Path) -> dict[str, set[str]]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     clients[target.id] = service
+                elif isinstance(target, ast.Attribute):  # self.<name> = client(...)
+                    clients[f"self.{target.attr}"] = service
     session = botocore.session.get_session()
     calls: dict[str, set[str]] = {}
     for node in ast.walk(tree):
@@ -69,6 +71,13 @@ def api_calls(module: Path) -> dict[str, set[str]]:
             continue
         if isinstance(node.value, ast.Name) and node.value.id in clients:
             service = clients[node.value.id]
+        elif (
+            isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "self"
+            and f"self.{node.value.attr}" in clients
+        ):
+            service = clients[f"self.{node.value.attr}"]
         elif (direct := _client_service(node.value)) is not None:
             service = direct
         else:
