@@ -12,7 +12,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.detection_services import home_services, regional_services
 from landing_zone.guardrails.packer import plan_guardrails
-from landing_zone.identity_center import center_of, main_stack, shards
+from landing_zone.identity_center import center_of, main_stack, slots
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
 from landing_zone.references import (
@@ -385,8 +385,6 @@ def _identity_center_stacks(
     if center is None:
         return
     environment = _management(config, center.region)
-    planned = shards(config)
-    unsharded = center.assignment_stacks == 1
     name = main_stack(config)
     main = IdentityCenterStack(
         app,
@@ -395,32 +393,11 @@ def _identity_center_stacks(
         env=environment,
         config=config,
         center=center,
-        shard=planned[0] if unsharded else None,
-        description=f"{config.prefix} landing zone: IAM Identity Center permission sets"
-        + (" and group assignments" if unsharded else ""),
+        slots=slots(config),
+        description=f"{config.prefix} landing zone: IAM Identity Center permission sets and "
+        "group assignments",
         termination_protection=True,
     )
     # The assignments resolve the accounts' ids from the organization.
     _after_accounts(main, stacks)
     stacks["identity_center"] = main
-    if unsharded:
-        return
-    for shard in planned:
-        if not shard.assignments:
-            continue
-        part = IdentityCenterStack(
-            app,
-            shard.stack,
-            stack_name=shard.stack,
-            env=environment,
-            config=config,
-            center=center,
-            shard=shard,
-            permission_set_arns=main.permission_set_arns,
-            description=f"{config.prefix} landing zone: IAM Identity Center group "
-            f"assignments, stack {shard.index + 1} of {center.assignment_stacks}",
-            termination_protection=True,
-        )
-        part.add_stack_dependency(main, "the permission sets")
-        _after_accounts(part, stacks)
-        stacks[f"identity_center/{shard.index + 1}"] = part
