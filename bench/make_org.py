@@ -100,16 +100,16 @@ def make_org(*, accounts: int, business_units: int) -> dict[str, Any]:
 
 def _identity_center(config: dict[str, Any], *, business_units: int, accounts: int) -> None:
     """Five group assignments per account: three on the root, a developer and a reader
-    permission set by the account's SDLC or Prod OU; spread so each stack keeps under 500."""
+    permission set by the account's SDLC or Prod OU."""
     center = config["identity"]["identity_center"]
     # The example's inline policy file is relative to the example; the rest is the same.
-    center["permission_sets"].pop("break-glass-eligible")
+    center["permission_sets"]["view-only"].pop("inline_policy")
     bus = [business_unit_key(i) for i in range(business_units)]
     center["assignments"] = [
         {"group": "aws-platform-admins", "permission_set": "admin", "targets": ["root"]},
         {"group": "aws-security-auditors", "permission_set": "security-audit", "targets": ["root"]},
         {"group": "aws-finops", "permission_set": "billing", "targets": ["root"]},
-        {"group": "aws-readers", "permission_set": "read-only", "targets": ["root"]},
+        {"group": "aws-readers", "permission_set": "view-only", "targets": ["root"]},
         {
             "group": "aws-developers",
             "permission_set": "power-user",
@@ -117,12 +117,10 @@ def _identity_center(config: dict[str, Any], *, business_units: int, accounts: i
         },
         {
             "group": "aws-developers",
-            "permission_set": "read-only",
+            "permission_set": "view-only",
             "targets": ["prod", *(f"{bu}-prod" for bu in bus)],
         },
     ]
-    # About 400 resources per assignment stack, like the account stacks.
-    center["assignment_stacks"] = min(20, max(1, math.ceil(accounts * 5 / 400)))
     # The reconciler's input lists every account of the config it leaves to
     # CloudFormation: a thousand do not fit Lambda's 4 KB of environment.
     center["reconcile_other_accounts"] = False

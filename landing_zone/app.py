@@ -17,7 +17,7 @@ from landing_zone.identity_center import (
     center_of,
     main_stack,
     reconciler_stack,
-    shards,
+    slots,
 )
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
@@ -392,8 +392,6 @@ def _identity_center_stacks(
     if center is None:
         return
     environment = _management(config, center.region)
-    planned = shards(config)
-    unsharded = center.assignment_stacks == 1
     name = main_stack(config)
     main = IdentityCenterStack(
         app,
@@ -402,9 +400,9 @@ def _identity_center_stacks(
         env=environment,
         config=config,
         center=center,
-        shard=planned[0] if unsharded else None,
-        description=f"{config.prefix} landing zone: IAM Identity Center permission sets"
-        + (" and group assignments" if unsharded else ""),
+        slots=slots(config),
+        description=f"{config.prefix} landing zone: IAM Identity Center permission sets and "
+        "group assignments",
         termination_protection=True,
     )
     # The assignments resolve the accounts' ids from the organization.
@@ -426,24 +424,3 @@ def _identity_center_stacks(
         # It assigns the permission sets the main stack creates (found by name).
         reconciler.add_stack_dependency(main, "the permission sets")
         stacks["identity_center_reconciler"] = reconciler
-    if unsharded:
-        return
-    for shard in planned:
-        if not shard.assignments:
-            continue
-        part = IdentityCenterStack(
-            app,
-            shard.stack,
-            stack_name=shard.stack,
-            env=environment,
-            config=config,
-            center=center,
-            shard=shard,
-            permission_set_arns=main.permission_set_arns,
-            description=f"{config.prefix} landing zone: IAM Identity Center group "
-            f"assignments, stack {shard.index + 1} of {center.assignment_stacks}",
-            termination_protection=True,
-        )
-        part.add_stack_dependency(main, "the permission sets")
-        _after_accounts(part, stacks)
-        stacks[f"identity_center/{shard.index + 1}"] = part

@@ -183,7 +183,13 @@ def baseline_lines(config: LandingZoneConfig) -> list[str]:
 
 def identity_center_lines(config: LandingZoneConfig) -> list[str]:
     """Who can reach what: group x targets -> permission set, and the stacks holding them."""
-    from landing_zone.identity_center import center_of, stack_resources, who_can_reach_what
+    from landing_zone.identity_center import (
+        center_of,
+        main_stack,
+        stack_resources,
+        who_can_reach_what,
+    )
+    from landing_zone.quotas import MAX_RESOURCES
 
     center = center_of(config)
     if center is None:
@@ -200,10 +206,16 @@ def identity_center_lines(config: LandingZoneConfig) -> list[str]:
     ]
     if not rows:
         lines.append("  no assignments")
-    counts = ", ".join(
-        f"{stack} {sum(kinds.values())}" for stack, kinds in stack_resources(config).items()
-    )
-    lines.append(f"  resources per stack: {counts}")
+    main = main_stack(config)
+    counts = {stack: sum(kinds.values()) for stack, kinds in stack_resources(config).items()}
+    parent = counts.pop(main)
+    lines.append(f"  resources: {main} {parent}")
+    if counts:
+        nested = ", ".join(f"{stack.rsplit('/', 1)[1]} {n}" for stack, n in counts.items())
+        lines.append(
+            f"  resources per nested stack (of {MAX_RESOURCES}; fullest {max(counts.values())}): "
+            f"{nested}"
+        )
     return ["", *lines]
 
 

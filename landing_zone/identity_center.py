@@ -13,9 +13,13 @@ permission sets provisioned to it cannot be managed by a delegated
 administrator, and AWS recommends keeping access to it to the fewest people.
 See: https://docs.aws.amazon.com/singlesignon/latest/userguide/delegated-admin.html
 
-Assignments are spread over ``assignment_stacks`` stacks by a stable hash of
-the account key, like created accounts over the account stacks: adding or
-removing other accounts never moves an account's assignments between stacks.
+The assignments live in nested stacks of ``<Prefix>-IdentityCenter``, one per
+*slot*: an account's slot is CRC-32 of its key modulo :data:`SLOTS`, fixed
+forever, so adding or removing other accounts never moves an account's
+assignments (a move would create an assignment that still exists in another
+nested stack). A slot with no assignments is not synthesized: the parent's
+update then deletes that nested stack, and with it its assignments.
+See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-nested-stacks.html
 """
 
 from __future__ import annotations
@@ -36,9 +40,16 @@ if TYPE_CHECKING:
 #: bytes a custom resource response may have.
 #: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
 ACCOUNTS_PER_RESOLVER = 100
-#: The resolver function of each stack with assignments: log group, role, its
-#: policy, the function.
+#: The resolver function of the parent stack: log group, role, its policy, the function.
 HANDLER_RESOURCES = 4
+#: Nested stacks the assignments are spread over. A constant, never a setting:
+#: changing it moves almost every account to another slot. 20 slots of up to
+#: 500 resources hold about 20 x 480 = 9,600 assignments with the hash's
+#: unevenness (1,000 accounts x 5 assignments fill the fullest slot to about
+#: 300); more slots would only add nested stacks (each a stack to create and
+#: update, counted in the account's stack quota) to every small organization.
+#: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+SLOTS = 20
 
 
 @dataclass(frozen=True)
@@ -51,18 +62,23 @@ class Assignment:
 
 
 @dataclass(frozen=True)
-class AssignmentShard:
-    """What one stack of assignments holds."""
+class Slot:
+    """What one nested stack of assignments holds."""
 
-    #: 0-based shard number.
+    #: 0-based slot number: ``crc32(account key) % SLOTS``.
     index: int
-    #: The stack's id (``<Prefix>-IdentityCenter`` alone when unsharded).
-    stack: str
     assignments: tuple[Assignment, ...]
     #: Display names of the groups its assignments give, sorted.
     groups: tuple[str, ...]
+    #: Keys of the permission sets its assignments give, sorted.
+    permission_sets: tuple[str, ...]
     #: ``(account key, email)`` of the created accounts its assignments name, in order.
     created: tuple[tuple[str, str], ...]
+
+    @property
+    def construct_id(self) -> str:
+        """The nested stack's construct id (and logical id prefix) in the parent."""
+        return f"Assignments{self.index + 1:02d}"
 
     @property
     def resolvers(self) -> int:
@@ -70,15 +86,13 @@ class AssignmentShard:
         return -(-len(self.created) // ACCOUNTS_PER_RESOLVER)
 
     def resources(self) -> dict[str, int]:
-        """Its resources by kind (without the permission sets of the unsharded stack)."""
-        if not self.assignments:
-            return {}
-        return {
-            "resolver function": HANDLER_RESOURCES,
-            "group lookups": len(self.groups),
-            "account id lookups": self.resolvers,
-            "assignments": len(self.assignments),
-        }
+        """Its resources by kind."""
+        return {"account id lookups": self.resolvers, "assignments": len(self.assignments)}
+
+    def parameters(self) -> int:
+        """Parameters the parent passes: each permission set ARN and group id it uses, and
+        the resolver's ARN when it looks accounts up."""
+        return len(self.permission_sets) + len(self.groups) + (1 if self.created else 0)
 
 
 def center_of(config: LandingZoneConfig) -> IdentityCenterConfig | None:
@@ -107,57 +121,69 @@ def assignments(config: LandingZoneConfig) -> tuple[Assignment, ...]:
     return tuple(seen)
 
 
-def assignment_stack(config: LandingZoneConfig, account: str) -> int:
-    """The assignment stack (0-based) of an account: CRC-32 of its key, stable across runs."""
-    center = center_of(config)
-    stacks = center.assignment_stacks if center is not None else 1
-    return zlib.crc32(account.encode()) % stacks
+def slot_of(account: str) -> int:
+    """The slot (0-based) of an account: CRC-32 of its key, stable across runs and configs."""
+    return zlib.crc32(account.encode()) % SLOTS
 
 
 def main_stack(config: LandingZoneConfig) -> str:
     return stack_id(config.prefix, "IdentityCenter")
 
 
-def shards(config: LandingZoneConfig) -> tuple[AssignmentShard, ...]:
-    """Each assignment stack's content; one shard (the main stack) when unsharded."""
+def slots(config: LandingZoneConfig) -> tuple[Slot, ...]:
+    """The slots with assignments, by index (empty ones are not synthesized)."""
     center = center_of(config)
     if center is None:
         return ()
     accounts = dict(config.all_accounts())
     planned = assignments(config)
     result = []
-    for index in range(center.assignment_stacks):
-        mine = tuple(a for a in planned if assignment_stack(config, a.account) == index)
+    for index in range(SLOTS):
+        mine = tuple(a for a in planned if slot_of(a.account) == index)
+        if not mine:
+            continue
         created = {
             a.account: accounts[a.account].email
             for a in mine
             if accounts[a.account].email is not None
         }
         result.append(
-            AssignmentShard(
+            Slot(
                 index=index,
-                stack=main_stack(config)
-                if center.assignment_stacks == 1
-                else stack_id(config.prefix, f"IdentityCenter-{index + 1}"),
                 assignments=mine,
                 groups=tuple(sorted({a.group for a in mine})),
+                permission_sets=tuple(sorted({a.permission_set for a in mine})),
                 created=tuple((key, str(email)) for key, email in created.items()),
             )
         )
     return tuple(result)
 
 
-def stack_resources(config: LandingZoneConfig) -> dict[str, dict[str, int]]:
-    """Resources by kind of every Identity Center stack, computed from config alone."""
+def parent_resources(config: LandingZoneConfig) -> dict[str, int]:
+    """Resources by kind of ``<Prefix>-IdentityCenter`` itself (not its nested stacks)."""
     center = center_of(config)
     if center is None:
         return {}
-    counts: dict[str, dict[str, int]] = {
-        main_stack(config): {"permission sets": len(center.permission_sets)}
+    planned = slots(config)
+    groups = {a.group for slot in planned for a in slot.assignments}
+    return {
+        "permission sets": len(center.permission_sets),
+        "resolver function": HANDLER_RESOURCES if planned else 0,
+        "group lookups": len(groups),
+        "nested stacks": len(planned),
     }
-    for shard in shards(config):
-        if shard.assignments:
-            counts.setdefault(shard.stack, {}).update(shard.resources())
+
+
+def stack_resources(config: LandingZoneConfig) -> dict[str, dict[str, int]]:
+    """Resources by kind of the Identity Center stack and of each nested stack
+    (``<Prefix>-IdentityCenter/Assignments<nn>``), computed from config alone."""
+    center = center_of(config)
+    if center is None:
+        return {}
+    main = main_stack(config)
+    counts = {main: parent_resources(config)}
+    for slot in slots(config):
+        counts[f"{main}/{slot.construct_id}"] = slot.resources()
     return counts
 
 

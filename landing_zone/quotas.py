@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
-from landing_zone.identity_center import center_of, shards, stack_resources
+from landing_zone.identity_center import center_of, main_stack, slots, stack_resources
 from landing_zone.references import cross_stack_references
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ MAX_TEMPLATE_BODY_BYTES = 51_200
 # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
 MAX_RESOURCES = 500
 MAX_OUTPUTS = 200
+MAX_PARAMETERS = 200
 MAX_PARAMETERS = 200
 MAX_TEMPLATE_BYTES = 1_000_000  # uploaded to S3 (CDK always uploads): 1 MB
 
@@ -122,29 +123,41 @@ def check_stack_limits(config: LandingZoneConfig, plan: GuardrailPlan) -> None:
 
 
 def identity_center_problems(config: LandingZoneConfig) -> list[str]:
-    """Identity Center stacks over CloudFormation's resource or output quota, and the fix."""
+    """The Identity Center stack or one of its nested stacks over CloudFormation's resource
+    or parameter quota, and the fix."""
     center = center_of(config)
     if center is None:
         return []
     problems = []
+    main = main_stack(config)
     for stack, counts in stack_resources(config).items():
         total = sum(counts.values())
-        if total > MAX_RESOURCES:
-            parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
-            problems.append(
-                f"the {stack} stack would hold {total} resources ({parts}); CloudFormation "
-                f"allows {MAX_RESOURCES}. Spread the assignments over more stacks with "
-                "identity.identity_center.assignment_stacks (now "
-                f"{center.assignment_stacks}; raising it moves assignments between stacks, "
-                "so each is deleted and created again: docs/identity.md)"
+        if total <= MAX_RESOURCES:
+            continue
+        parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+        if stack == main:
+            fix = (
+                "Give fewer permission sets (identity.identity_center.permission_sets) or "
+                "assign fewer distinct groups (identity.identity_center.assignments)"
             )
-    if center.assignment_stacks > 1:
-        # Each assignment stack refers to the permission sets it uses: one
-        # output of the main stack per permission set referenced.
-        used = {a.permission_set for shard in shards(config) for a in shard.assignments}
-        if len(used) > MAX_OUTPUTS:
+        else:
+            # The slots are fixed (landing_zone/identity_center.py): no setting spreads them.
+            fix = (
+                "No setting spreads the accounts over more nested stacks: assign fewer "
+                "(group, permission set) pairs per account in identity.identity_center."
+                "assignments (e.g. one group per job function rather than per team), or split "
+                "the organization into business-unit forks (docs/forking.md)"
+            )
+        problems.append(
+            f"the {stack} stack would hold {total} resources ({parts}); CloudFormation allows "
+            f"{MAX_RESOURCES}. {fix}"
+        )
+    for slot in slots(config):
+        if slot.parameters() > MAX_PARAMETERS:
             problems.append(
-                f"the assignment stacks refer to {len(used)} permission sets, each an output "
-                f"of {config.prefix}-IdentityCenter; CloudFormation allows {MAX_OUTPUTS}"
+                f"the {main}/{slot.construct_id} stack would need {slot.parameters()} "
+                f"parameters ({len(slot.permission_sets)} permission sets, {len(slot.groups)} "
+                f"groups); CloudFormation allows {MAX_PARAMETERS}. Assign fewer distinct "
+                "groups and permission sets per account in identity.identity_center.assignments"
             )
     return problems

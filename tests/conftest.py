@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,9 @@ class Synth:
     stackset_templates: dict[str, dict[str, Any]]
     #: The config it was synthesized from.
     config: LandingZoneConfig
+    #: Nested stack templates by "<parent stack name>/<construct id>"
+    #: (e.g. "Acme-IdentityCenter/Assignments01"): separate files of the assembly.
+    nested_templates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
@@ -65,7 +68,7 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
     ``validation=False`` skips aws-cdk-lib's built-in CloudFormation validator
     (about 4 s, and more for large templates); the templates are the same.
     """
-    from aws_cdk import App
+    from aws_cdk import App, NestedStack
 
     from landing_zone.app import build_landing_zone
     from landing_zone.config import load_config
@@ -85,12 +88,20 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
         for construct in app.node.find_all()
         if isinstance(construct, StackSetTemplate)
     }
+    nested_templates = {
+        f"{construct.nested_stack_parent.stack_name}/{construct.node.id}": json.loads(
+            (outdir / construct.template_file).read_text()
+        )
+        for construct in app.node.find_all()
+        if isinstance(construct, NestedStack) and construct.nested_stack_parent is not None
+    }
     return Synth(
         outdir=outdir,
         templates=templates,
         stacks=stacks,
         stackset_templates=stackset_templates,
         config=config,
+        nested_templates=nested_templates,
     )
 
 

@@ -88,6 +88,7 @@ def all_templates(synth: Synth) -> dict[str, dict[str, Any]]:
     return {
         **synth.templates,
         **{f"stackset:{name}": body for name, body in synth.stackset_templates.items()},
+        **{f"nested:{name}": body for name, body in synth.nested_templates.items()},
     }
 
 

@@ -297,6 +297,22 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
+def test_the_plan_reads_the_nested_stack_templates(example_synth: Synth) -> None:
+    stack = load_assembly(example_synth.outdir).stacks["Acme-IdentityCenter"]
+    assert len(stack.nested) == len(example_synth.nested_templates)
+    assert all(
+        any(stack.nested[n].type_of(r) == "AWS::SSO::Assignment" for r in stack.nested[n].resources)
+        for n in stack.nested
+    )
+    lines = plan_lines(example_synth.outdir, load_config(EXAMPLE))
+    at = next(i for i, line in enumerate(lines) if ". Acme-IdentityCenter:" in line)
+    assert any(
+        f"{len(stack.nested)} nested stacks (each after the resources it takes as parameters); "
+        "custom resources in them: AccountIds" in line
+        for line in lines[at : at + 3]
+    ), lines[at : at + 3]
+
+
 def test_example_plan_counts_stack_instances_like_the_baseline_summary(
     example_synth: Synth,
 ) -> None:

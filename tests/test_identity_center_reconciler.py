@@ -415,8 +415,15 @@ def test_too_big_an_input_is_refused_and_off_means_no_check(tmp_path: Path) -> N
 
 
 def test_the_input_leaves_account_targets_to_cloudformation() -> None:
-    carried = reconciler_input(load_config(EXAMPLE))
-    # aws-break-glass-eligible targets the audit account only: no rule, but an owned pair.
-    assert not [r for r in carried["rules"] if r[1] == "aws-break-glass-eligible"]
-    assert ("aws-break-glass-eligible", "AcmeBreakGlassEligible") in carried["owned"]
-    assert [["Workloads", "Prod"], "aws-developers", "AcmeReadOnly"] in carried["rules"]
+    config = load_config(EXAMPLE)
+    center = config.identity.identity_center
+    assert center is not None
+    # An assignment that targets a config account only: no rule, but an owned pair.
+    center.assignments.append(
+        center.assignments[0].model_copy(update={"group": "aws-audit-only", "targets": ["audit"]})
+    )
+    carried = reconciler_input(config)
+    name = center.permission_sets[center.assignments[0].permission_set].name
+    assert not [r for r in carried["rules"] if r[1] == "aws-audit-only"]
+    assert ("aws-audit-only", name) in carried["owned"]
+    assert [["Workloads", "Prod"], "aws-developers", "AcmeViewOnly"] in carried["rules"]

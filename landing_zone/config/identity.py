@@ -172,9 +172,13 @@ class BreakGlassRoleConfig(Model):
 # See: https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_GetGroupId.html
 INSTANCE_ARN_PATTERN = r"^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"
 IDENTITY_STORE_ID_PATTERN = r"^d-[0-9a-f]{10}$"
-# Permission set names: 1-32 characters of [\w+=,.@-]; descriptions up to 700.
+# Permission set names: 1-32 characters of [\w+=,.@-], ASCII only (pydantic's
+# regex engine reads \w as any Unicode letter, which the API refuses);
+# descriptions up to 700 characters of tab, newline, carriage return, printable
+# ASCII and Latin-1 (U+00A1-U+00FF).
 # See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html
-PERMISSION_SET_NAME_PATTERN = r"^[\w+=,.@-]{1,32}$"
+PERMISSION_SET_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,32}$"
+PERMISSION_SET_DESCRIPTION_PATTERN = r"^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$"
 # An AWS managed policy: arn:<partition>:iam::aws:policy/<path/>name.
 # See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_AttachManagedPolicyToPermissionSet.html
 _MANAGED_POLICY_ARN = re.compile(
@@ -201,8 +205,6 @@ MAX_INLINE_POLICY_NON_WHITESPACE = 10_240
 # Session duration: 1 to 12 hours, ISO-8601.
 # See: https://docs.aws.amazon.com/singlesignon/latest/userguide/howtosessionduration.html
 _SESSION_DURATION = re.compile(r"PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?")
-# How many stacks the assignments may be spread over (see quotas.py).
-MAX_ASSIGNMENT_STACKS = 20
 
 
 def _managed_policy(value: str) -> str:
@@ -236,6 +238,12 @@ ManagedPolicy = Annotated[
 ]
 
 
+def managed_policy_name(policy: str) -> str:
+    """An AWS managed policy's name with its path (``job-function/Billing``), from name or ARN."""
+    match = _MANAGED_POLICY_ARN.fullmatch(policy)
+    return policy.split(":policy/", 1)[1] if match is not None else policy
+
+
 def _session_duration(value: str) -> str:
     """Field validator: ISO-8601 ``PT<h>H[<m>M]`` from 1 to 12 hours."""
     match = _SESSION_DURATION.fullmatch(value)
@@ -255,7 +263,8 @@ def _session_duration(value: str) -> str:
 class CustomerManagedPolicyRef(Model):
     """A customer managed policy, by name and path, that must exist in every assigned account."""
 
-    name: str = Field(min_length=1, max_length=128, pattern=r"^[\w+=,.@-]+$")
+    # See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CustomerManagedPolicyReference.html
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_+=,.@-]+$")
     path: str = Field(default="/", min_length=1, max_length=512, pattern=_CUSTOMER_POLICY_PATH)
 
 
@@ -288,12 +297,19 @@ def _inline_policy_problem(path: str, directory: Path) -> tuple[str, dict[str, A
     if relative.is_absolute() or ".." in relative.parts:
         return (
             f"'{path}' must be a path relative to the config file's directory, inside it "
-            "(e.g. policies/break-glass-eligible.json)",
+            "(e.g. policies/read-logs.json)",
             None,
         )
     file = directory / relative
     if not file.is_file():
         return f"no such file '{file}'; create it or fix the path", None
+    # A symlink may point anywhere: what counts is where it leads.
+    if not file.resolve().is_relative_to(directory.resolve()):
+        return (
+            f"'{file}' leads outside the config file's directory (to '{file.resolve()}'); "
+            "copy the policy next to the config",
+            None,
+        )
     text = file.read_text(encoding="utf-8")
     size = len(text.encode())
     non_whitespace = len("".join(text.split()).encode())
@@ -305,9 +321,12 @@ def _inline_policy_problem(path: str, directory: Path) -> tuple[str, dict[str, A
             None,
         )
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as error:
         return f"'{file}' is not JSON ({error}); write an IAM policy document", None
+    except _DuplicateKeyError as error:
+        # json.loads keeps the last of two equal keys silently; IAM may read another.
+        return f"'{file}' has the key '{error.key}' twice in one object; keep one", None
     statements = document.get("Statement") if isinstance(document, dict) else None
     if not (
         isinstance(document, dict)
@@ -320,7 +339,33 @@ def _inline_policy_problem(path: str, directory: Path) -> tuple[str, dict[str, A
             'non-empty "Statement"',
             None,
         )
+    for position, statement in enumerate(
+        statements if isinstance(statements, list) else [statements]
+    ):
+        if not (
+            isinstance(statement, dict)
+            and statement.get("Effect") in ("Allow", "Deny")
+            and ("Action" in statement or "NotAction" in statement)
+        ):
+            return (
+                f"'{file}': statement {position} is not an IAM statement: each needs "
+                '"Effect" ("Allow" or "Deny") and "Action" or "NotAction"',
+                None,
+            )
     return "", document
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: the object, or :class:`_DuplicateKeyError` on a repeated key."""
+    for _, key in repeats([key for key, _ in pairs]):
+        raise _DuplicateKeyError(key)
+    return dict(pairs)
 
 
 class PermissionSetConfig(Model):
@@ -331,7 +376,9 @@ class PermissionSetConfig(Model):
         description="The permission set's name (1-32 of letters, digits and +=,.@_-); its role "
         "in each account is AWSReservedSSO_<name>_<suffix>",
     )
-    description: str | None = Field(default=None, min_length=1, max_length=700)
+    description: str | None = Field(
+        default=None, min_length=1, max_length=700, pattern=PERMISSION_SET_DESCRIPTION_PATTERN
+    )
     managed_policies: list[ManagedPolicy] = Field(
         default_factory=list, description="AWS managed policies, by name or ARN"
     )
@@ -343,7 +390,7 @@ class PermissionSetConfig(Model):
     inline_policy: str | None = Field(
         default=None,
         description="A JSON IAM policy file, relative to the config file's directory (e.g. "
-        "policies/break-glass-eligible.json)",
+        "policies/read-logs.json)",
     )
     permissions_boundary: PermissionsBoundaryConfig | None = None
     session_duration: Annotated[str, AfterValidator(_session_duration)] = Field(
@@ -366,10 +413,19 @@ class PermissionSetConfig(Model):
         return self._inline_document
 
 
+def _not_blank(value: str) -> str:
+    """Field validator: not only whitespace."""
+    if not value.strip():
+        raise PydanticCustomError(
+            "blank", "a group's display name cannot be blank; copy it from Identity Center"
+        )
+    return value
+
+
 class AssignmentConfig(Model):
     """One group given one permission set in every config account its targets reach."""
 
-    group: str = Field(
+    group: Annotated[str, AfterValidator(_not_blank)] = Field(
         min_length=1,
         max_length=1024,
         description="The group's display name in the identity store (synced from your IdP "
@@ -399,14 +455,6 @@ class IdentityCenterConfig(Model):
         default_factory=dict, max_length=MAX_PERMISSION_SETS
     )
     assignments: list[AssignmentConfig] = Field(default_factory=list)
-    assignment_stacks: int = Field(
-        default=1,
-        ge=1,
-        le=MAX_ASSIGNMENT_STACKS,
-        description="Stacks the account assignments are spread over, by a stable hash of the "
-        "account key (1: they live in <Prefix>-IdentityCenter). Raise it when `make synth` "
-        "says a stack would hold too many resources",
-    )
     reconcile_other_accounts: bool = Field(
         default=False,
         description="Also give the assignments of 'root' and OU targets to accounts outside "
@@ -638,10 +686,12 @@ def permission_sets_fit_quotas(config: LandingZoneConfig) -> Iterator[Problem]:
                 f"{IAM_DEFAULT_POLICIES_PER_ROLE} per role unless raised in each account). "
                 "Combine them into a customer managed policy or the inline policy",
             )
-        for index, policy in repeats([*permission_set.managed_policies]):
+        names = [managed_policy_name(p) for p in permission_set.managed_policies]
+        for index, name in repeats(names):
             yield Problem(
                 (*_IDC, "permission_sets", key, "managed_policies", index),
-                f"'{policy}' is listed twice; remove the repeat",
+                f"'{permission_set.managed_policies[index]}' is policy '{name}', listed "
+                "already (by name or ARN); remove the repeat",
             )
         other = seen.setdefault(permission_set.name.lower(), key)
         if other != key:
@@ -744,6 +794,25 @@ def reconciler_input_fits(config: LandingZoneConfig) -> Iterator[Problem]:
         )
 
 
+# See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+def permission_sets_within_iam_default_policies(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Each permission set has at most 10 managed policies (AWS plus customer managed): IAM's
+    default per role. Up to 20 are legal once the quota is raised in every assigned account;
+    until then provisioning the permission set fails there."""
+    center = config.identity.identity_center
+    if center is None:
+        return
+    for key, permission_set in center.permission_sets.items():
+        count = len(permission_set.managed_policies) + len(permission_set.customer_managed_policies)
+        if IAM_DEFAULT_POLICIES_PER_ROLE < count <= MAX_POLICIES_PER_PERMISSION_SET:
+            yield Problem(
+                (*_IDC, "permission_sets", key),
+                f"{count} managed policies; IAM allows {IAM_DEFAULT_POLICIES_PER_ROLE} per role "
+                "unless the 'Managed policies per role' quota is raised in every account it is "
+                "assigned in (Service Quotas). Raise it there first, or combine policies",
+            )
+
+
 IDENTITY_CENTER_CHECKS: tuple[Check, ...] = (
     identity_center_core_only,
     identity_center_in_home_partition,
@@ -766,3 +835,6 @@ CHECKS: tuple[Check, ...] = (
     break_glass_principals_in_trusted_account,
     *IDENTITY_CENTER_CHECKS,
 )
+
+#: Legal but dangerous settings (reported as warnings by root.WARNINGS).
+WARNINGS: tuple[Check, ...] = (permission_sets_within_iam_default_policies,)

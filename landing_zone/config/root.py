@@ -268,6 +268,7 @@ WARNINGS: tuple[Check, ...] = (
     *logging.WARNINGS,
     *baseline.WARNINGS,
     *detection.WARNINGS,
+    *identity.WARNINGS,
 )
 
 
