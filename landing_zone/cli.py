@@ -219,6 +219,20 @@ def identity_center_lines(config: LandingZoneConfig) -> list[str]:
     return ["", *lines]
 
 
+def break_glass_lines(config: LandingZoneConfig) -> list[str]:
+    """Who can become administrator of every account in an emergency."""
+    from landing_zone.naming import break_glass_role_name
+
+    roles = config.identity.break_glass
+    if not roles:
+        return []
+    lines = ["Break-glass (AdministratorAccess in every account, MFA, alarmed on every use):"]
+    for key, role in roles.items():
+        name = break_glass_role_name(config.prefix, key)
+        lines.append(f"  {name} <- {', '.join(role.trusted_principals)}")
+    return ["", *lines]
+
+
 def detection_lines(config: LandingZoneConfig) -> list[str]:
     """Which detection services run, administered from where, and the detective rules."""
     from landing_zone.guardrails.detective import rules_for_region
@@ -308,6 +322,7 @@ def summary(config: LandingZoneConfig, outdir: Path, *, warnings: Sequence[str] 
         "",
         *detection_lines(config),
         *identity_center_lines(config),
+        *break_glass_lines(config),
         "",
         "Stacks:",
         *stack_lines(outdir),

@@ -110,3 +110,9 @@ def test_summary_ends_with_the_deployment_plan(example_synth: Synth) -> None:
     assert lines[start + 1].startswith(" 1. Acme-Organization: management account")
     assert lines[start + 1 + len(plan)] == ""
     assert lines[start + 2 + len(plan)].startswith("Templates are in")
+
+
+def test_summary_names_who_can_break_glass(example_synth: Synth) -> None:
+    text = summary(load_config(EXAMPLE), example_synth.outdir)
+    assert "Break-glass (AdministratorAccess in every account, MFA, alarmed on every use):" in text
+    assert "  Acme-BreakGlass-Primary <- arn:aws:iam::111111111111:role/AcmeSecurityOncall" in text
