@@ -504,31 +504,6 @@ def test_nested_assignments_take_permission_sets_and_groups_as_parameters(
     ]
 
 
-def test_1000_accounts_spread_over_nested_stacks_within_the_limits(
-    large_synth: Synth, large_config: Path
-) -> None:
-    config = load_config(large_config)
-    counts = stack_resources(config)
-    assert counts.keys() == {"Acme-IdentityCenter", *large_synth.nested_templates}
-    assert len(large_synth.nested_templates) == SLOTS
-    main = large_synth.templates["Acme-IdentityCenter"]
-    assert sum(counts.pop("Acme-IdentityCenter").values()) == len(main["Resources"])
-    for stack, kinds in counts.items():
-        template = large_synth.nested_templates[stack]
-        assert sum(kinds.values()) == len(template["Resources"]), stack
-        assert sum(kinds.values()) <= 500, (stack, kinds)
-        assert len(template["Parameters"]) <= 200
-    # Five assignments per workload account (four per core account, in neither an SDLC
-    # nor a Prod OU), each in the nested stack of its account's slot.
-    planned = assignments(config)
-    assert len(planned) == 5 * 998 + 4 * 2
-    for slot in slots(config):
-        assert {slot_of(a.account) for a in slot.assignments} == {slot.index}
-    assert len(synthesized_assignments(large_synth)) == len(planned)
-    lines = identity_center_lines(config)
-    assert lines[-1].startswith("  resources per nested stack (of 500; fullest ")
-
-
 def _org_with_groups(groups: int, *, accounts: int) -> dict[str, Any]:
     data = make_org(accounts=accounts, business_units=2)
     data["identity"]["identity_center"]["assignments"] = [
