@@ -121,9 +121,6 @@ def _identity_center(config: dict[str, Any], *, business_units: int, accounts: i
             "targets": ["prod", *(f"{bu}-prod" for bu in bus)],
         },
     ]
-    # The reconciler's input lists every account of the config it leaves to
-    # CloudFormation: a thousand do not fit Lambda's 4 KB of environment.
-    center["reconcile_other_accounts"] = False
 
 
 def main() -> int:

@@ -12,13 +12,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.detection_services import home_services, regional_services
 from landing_zone.guardrails.packer import plan_guardrails
-from landing_zone.identity_center import (
-    EVENTS_REGION,
-    center_of,
-    main_stack,
-    reconciler_stack,
-    slots,
-)
+from landing_zone.identity_center import center_of, main_stack, slots
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
 from landing_zone.references import (
@@ -33,7 +27,6 @@ from landing_zone.stacks.detection_stack import (
     BusinessUnitDetectionStack,
     DetectionAdminStack,
 )
-from landing_zone.stacks.identity_center_reconciler_stack import IdentityCenterReconcilerStack
 from landing_zone.stacks.identity_center_stack import IdentityCenterStack
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import AccountsStack, OrganizationStack
@@ -408,19 +401,3 @@ def _identity_center_stacks(
     # The assignments resolve the accounts' ids from the organization.
     _after_accounts(main, stacks)
     stacks["identity_center"] = main
-    if center.reconcile_other_accounts:
-        name = reconciler_stack(config)
-        reconciler = IdentityCenterReconcilerStack(
-            app,
-            name,
-            stack_name=name,
-            env=_management(config, EVENTS_REGION),
-            config=config,
-            center=center,
-            description=f"{config.prefix} landing zone: IAM Identity Center assignments of "
-            "accounts outside the config, by OU, on Organizations' events and daily",
-            termination_protection=True,
-        )
-        # It assigns the permission sets the main stack creates (found by name).
-        reconciler.add_stack_dependency(main, "the permission sets")
-        stacks["identity_center_reconciler"] = reconciler

@@ -24,7 +24,6 @@ See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-ne
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -201,66 +200,3 @@ def who_can_reach_what(config: LandingZoneConfig) -> list[tuple[str, str, str, i
         )
         for entry in center.assignments
     ]
-
-
-# ---- the reconciler: assignments of accounts outside the config ----------------------------
-
-#: Lambda allows 4 KB for all of a function's environment variables together
-#: (names and values): the reconciler's whole input is one of them.
-#: See: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
-ENVIRONMENT_BYTES = 4096
-#: The environment variable that carries :func:`reconciler_input`.
-RECONCILER_VARIABLE = "DESIRED"
-#: Organizations is a global service: its CloudTrail events reach EventBridge
-#: only in US East (N. Virginia), so the rule and its function live there.
-#: See: https://repost.aws/knowledge-center/eventbridge-rule-triggers-iam-single-region
-EVENTS_REGION = "us-east-1"
-
-
-def reconciler_input(config: LandingZoneConfig) -> dict[str, object]:
-    """What the reconciler needs, literals from the config only (it runs in another region
-    than the permission sets and cannot read their ARNs): the instance, the config's
-    accounts to leave to CloudFormation, and each rule as (OU names from the root, group
-    display name, permission set name). A rule ``[[], g, p]`` is ``root``: every account.
-    Account-key targets give no rule: they name config accounts, which CloudFormation owns.
-    """
-    center = center_of(config)
-    if center is None:
-        return {}
-    names = {key: unit.name for key, unit, _, _ in config.walk_units()}
-    rules: list[list[object]] = []
-    known = [e for e in center.assignments if e.permission_set in center.permission_sets]
-    for entry in known:
-        permission_set = center.permission_sets[entry.permission_set].name
-        for target in entry.targets:
-            if target == "root":
-                rules.append([[], entry.group, permission_set])
-            elif target in names:
-                path = [names[key] for key in config.tree.path(target)[1:]]
-                rules.append([path, entry.group, permission_set])
-    return {
-        "instance": center.instance_arn,
-        "store": center.identity_store_id,
-        "region": center.region,
-        "management": config.organization.management_account_id,
-        "ids": sorted(a.account_id for _, a in config.all_accounts() if a.account_id),
-        "emails": sorted(str(a.email).lower() for _, a in config.all_accounts() if a.email),
-        # Every (group, permission set) pair of the config: the reconciler owns these
-        # pairs, and no other, on the accounts outside the config.
-        "owned": sorted({(e.group, center.permission_sets[e.permission_set].name) for e in known}),
-        "rules": rules,
-    }
-
-
-def reconciler_environment(config: LandingZoneConfig) -> str:
-    """:func:`reconciler_input` as compact JSON, the environment variable's value."""
-    return json.dumps(reconciler_input(config), separators=(",", ":"), sort_keys=True)
-
-
-def reconciler_environment_bytes(config: LandingZoneConfig) -> int:
-    """Bytes the reconciler's environment takes (name and value, UTF-8)."""
-    return len(RECONCILER_VARIABLE.encode()) + len(reconciler_environment(config).encode())
-
-
-def reconciler_stack(config: LandingZoneConfig) -> str:
-    return stack_id(config.prefix, "IdentityCenterReconciler")

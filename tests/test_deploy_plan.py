@@ -280,7 +280,6 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
         "Acme-Trail",
         "Acme-MemberBaseline",
         "Acme-ManagementBaseline-<region>",
-        "Acme-IdentityCenterReconciler",
         "Acme-DetectionAdmin-<region>",
         "Acme-BreakGlass",
         "Acme-Audit",
@@ -289,11 +288,9 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
     assert steps[2].endswith("management account, eu-west-1 (after 1)")
     assert steps[3].endswith("management account, eu-west-1 (after 2)")
     assert steps[5].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
-    # The reconciler listens where Organizations' events arrive, after the permission sets.
-    assert steps[6].endswith("management account, us-east-1 (after 3)")
-    assert steps[7].endswith("(after 5, 6)")
+    assert steps[6].endswith("(after 5, 6)")
     # The alarm on every use (in the Trail stack) exists before the roles.
-    assert steps[8].endswith("management account, eu-west-1 (after 4)")
+    assert steps[7].endswith("management account, eu-west-1 (after 4)")
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
@@ -329,13 +326,13 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
         "2.1 StackSet Acme-LogArchive: log-archive account x eu-west-1 = 1 stack instance" in text
     )
     assert (
-        "10.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
+        "9.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
     ) in text
     assert (
-        "9.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
+        "8.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
         "(new accounts automatically)"
     ) in text
-    assert "10.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
+    assert "9.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
 
 
 def test_example_plan_groups_custom_resources_in_creation_order(example_synth: Synth) -> None:

@@ -496,11 +496,9 @@ def test_nested_assignments_take_permission_sets_and_groups_as_parameters(
                     "Custom::IdentityStoreGroup",
                 )
     assert "Fn::GetStackOutput" not in json.dumps(main)
-    # One stack of assignments (the reconciler's stack holds none): nothing for
-    # `cdk deploy --all` to leave behind.
+    # One stack: nothing for `cdk deploy --all` to leave behind.
     assert [n for n in example_synth.templates if n.startswith("Acme-IdentityCenter")] == [
-        "Acme-IdentityCenter",
-        "Acme-IdentityCenterReconciler",
+        "Acme-IdentityCenter"
     ]
 
 

@@ -455,13 +455,6 @@ class IdentityCenterConfig(Model):
         default_factory=dict, max_length=MAX_PERMISSION_SETS
     )
     assignments: list[AssignmentConfig] = Field(default_factory=list)
-    reconcile_other_accounts: bool = Field(
-        default=False,
-        description="Also give the assignments of 'root' and OU targets to accounts outside "
-        "this config (created or moved later, by Account Factory or by hand), with no "
-        "redeploy: <Prefix>-IdentityCenterReconciler in us-east-1 reacts to Organizations' "
-        "CreateAccountResult and MoveAccount events and runs daily (docs/identity.md)",
-    )
 
 
 class IdentityConfig(Model):
@@ -762,38 +755,6 @@ def assignments_not_repeated(config: LandingZoneConfig) -> Iterator[Problem]:
         )
 
 
-def reconciler_in_the_aws_partition(config: LandingZoneConfig) -> Iterator[Problem]:
-    """The reconciler is asked for only in the aws partition, where Organizations' events
-    reach EventBridge in us-east-1."""
-    center = config.identity.identity_center
-    if center is not None and center.reconcile_other_accounts and config.partition != "aws":
-        yield Problem(
-            (*_IDC, "reconcile_other_accounts"),
-            f"the reconciler listens to Organizations' events in us-east-1, a region of the "
-            f"'aws' partition, not '{config.partition}'; set this to false",
-        )
-
-
-def reconciler_input_fits(config: LandingZoneConfig) -> Iterator[Problem]:
-    """The reconciler's input (rules, the config's account ids and emails) fits in Lambda's
-    4 KB of environment variables."""
-    from landing_zone.identity_center import ENVIRONMENT_BYTES, reconciler_environment_bytes
-
-    center = config.identity.identity_center
-    if center is None or not center.reconcile_other_accounts or config.business_unit:
-        return
-    size = reconciler_environment_bytes(config)
-    accounts = len(list(config.all_accounts()))
-    if size > ENVIRONMENT_BYTES:
-        yield Problem(
-            (*_IDC, "reconcile_other_accounts"),
-            f"the reconciler's input (its rules and the {accounts} account ids and emails "
-            f"of the config it leaves alone) is {size} bytes; Lambda allows "
-            f"{ENVIRONMENT_BYTES} bytes of environment variables. Set this to false (new accounts "
-            "then get their assignments when added to the config), or target fewer OUs",
-        )
-
-
 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 def permission_sets_within_iam_default_policies(config: LandingZoneConfig) -> Iterator[Problem]:
     """Each permission set has at most 10 managed policies (AWS plus customer managed): IAM's
@@ -820,8 +781,6 @@ IDENTITY_CENTER_CHECKS: tuple[Check, ...] = (
     assignments_name_known_permission_sets,
     assignment_targets_known,
     assignments_not_repeated,
-    reconciler_in_the_aws_partition,
-    reconciler_input_fits,
 )
 
 
