@@ -372,7 +372,7 @@ class SecurityHubCentralConfiguration(Construct):
             auto_enable=False,
             auto_enable_standards="NONE",
         )
-        self.organization.add_dependency(self.aggregator)
+        self.organization.add_resource_dependency(self.aggregator)
         self.policies, self.associations = add_configuration_policies(
             self,
             prefix=prefix,
@@ -470,7 +470,7 @@ def add_configuration_policies(
             ),
         )
         if after is not None:
-            resource.add_dependency(after)
+            resource.add_resource_dependency(after)
         resources[key] = resource
         for target in policy.targets:
             association = securityhub.CfnPolicyAssociation(

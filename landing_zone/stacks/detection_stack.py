@@ -224,7 +224,7 @@ class AuditStack(Stack):
         if self.home is not None and self.regional is not None:
             # Security Hub's aggregator links regions whose hubs the regional
             # designation created, and the alerts need GuardDuty forwarding.
-            self.home.resource.add_dependency(self.regional.resource)
+            self.home.resource.add_resource_dependency(self.regional.resource)
 
     def _regional(
         self, config: LandingZoneConfig, audit_account_id: str, log_archive: LogArchiveRef
