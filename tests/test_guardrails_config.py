@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landing_zone.config import LandingZoneConfig, load_config, load_config_and_warnings
-from landing_zone.config.guardrails import ec2_instance_types, instance_types_like, string_like
+from landing_zone.config.guardrails import ec2_instance_types, instance_types_like
+from landing_zone.guardrails.evaluate import string_like
 from tests.variants import minimal_variant, problems_of
 
 

@@ -20,6 +20,7 @@ from landing_zone.config.types import (
     service_enum,
 )
 from landing_zone.guardrails.catalog import BY_ID as GUARDRAILS
+from landing_zone.guardrails.evaluate import string_like
 from landing_zone.guardrails.model import GuardrailInputs
 from landing_zone.guardrails.packs import BY_ID as PACKS
 from landing_zone.guardrails.packs import PACK_IDS
@@ -133,36 +134,6 @@ def instance_types_like(pattern: str) -> frozenset[str]:
     See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
     """
     return frozenset(t for t in ec2_instance_types() if string_like(pattern, t))
-
-
-def string_like(pattern: str, text: str) -> bool:
-    """Whether IAM's ``StringLike`` ``pattern`` matches ``text``, in time linear in both.
-
-    Written here, not a regex: ``.*`` per ``*`` backtracks exponentially on
-    patterns like ``*********z`` (validation hung), and fnmatch reads ``[``
-    as a class. The pieces between stars are fixed-length, so matching each
-    at its leftmost place is exact.
-    """
-    pieces = pattern.split("*")
-    if len(pieces) == 1:
-        return len(text) == len(pattern) and _piece_at(pattern, text, 0)
-    first, *middle, last = pieces
-    end = len(text) - len(last)
-    if end < len(first) or not _piece_at(first, text, 0) or not _piece_at(last, text, end):
-        return False
-    position = len(first)
-    for piece in middle:
-        found = next(
-            (i for i in range(position, end - len(piece) + 1) if _piece_at(piece, text, i)), None
-        )
-        if found is None:
-            return False
-        position = found + len(piece)
-    return True
-
-
-def _piece_at(piece: str, text: str, start: int) -> bool:
-    return all(p in ("?", t) for p, t in zip(piece, text[start : start + len(piece)], strict=True))
 
 
 def _instance_type_pattern(value: str) -> str:

@@ -30,10 +30,9 @@ numbers, booleans and nulls; any other operator raises rather than guessing.
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Literal
 
 Decision = Literal["allow", "deny"]
@@ -292,13 +291,42 @@ def _arn_like(pattern: str, arn: str) -> bool:
 
 
 def _glob(pattern: str, text: str, *, fold: bool = False) -> bool:
-    return _compiled(pattern, fold).fullmatch(text) is not None
+    if fold:
+        return string_like(pattern.casefold(), text.casefold())
+    return string_like(pattern, text)
 
 
-@cache
-def _compiled(pattern: str, fold: bool) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, (re.IGNORECASE | re.DOTALL) if fold else re.DOTALL)
+@lru_cache(maxsize=1 << 16)
+def string_like(pattern: str, text: str) -> bool:
+    """Whether IAM's ``*`` / ``?`` wildcard ``pattern`` matches all of ``text``.
+
+    Written here, not a regex: one ``.*`` per ``*`` backtracks exponentially
+    on patterns like ``*********z`` (config validation hung on one), and
+    fnmatch reads ``[`` as a class. The pieces between stars have fixed
+    lengths, so matching each at its leftmost place is exact, in time linear
+    in both strings.
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+    """
+    pieces = pattern.split("*")
+    if len(pieces) == 1:
+        return len(text) == len(pattern) and _piece_at(pattern, text, 0)
+    first, *middle, last = pieces
+    end = len(text) - len(last)
+    if end < len(first) or not _piece_at(first, text, 0) or not _piece_at(last, text, end):
+        return False
+    position = len(first)
+    for piece in middle:
+        found = next(
+            (i for i in range(position, end - len(piece) + 1) if _piece_at(piece, text, i)), None
+        )
+        if found is None:
+            return False
+        position = found + len(piece)
+    return True
+
+
+def _piece_at(piece: str, text: str, start: int) -> bool:
+    return all(p in ("?", t) for p, t in zip(piece, text[start : start + len(piece)], strict=True))
 
 
 def _numbers_as_text(value: object) -> object:
