@@ -80,16 +80,16 @@ def test_create_makes_an_aggregator_that_links_no_region(aws: StubbedClients, ru
     aws.verify()
 
 
-def test_create_adopts_the_aggregator_already_in_the_home_region(
-    aws: StubbedClients, run: Run
-) -> None:
-    # One aggregator per account: creating a second one fails, so the one
-    # there (made by hand, say, linking regions) becomes this one, unlinked.
+def test_create_refuses_an_aggregator_it_did_not_make(aws: StubbedClients, run: Run) -> None:
+    # Taking it over would let a rollback's Delete remove a hand-made
+    # aggregator (and its linked regions): fail instead, as the native type.
     listed(aws, ARN)
-    updated(aws)
     answer = run(event("Create", physical_id=None))
-    assert answer["Status"] == "SUCCESS", answer["Reason"]
-    assert answer["Data"] == {"FindingAggregatorArn": ARN}
+    assert answer["Status"] == "FAILED"
+    assert "made outside this stack exists in eu-west-1" in answer["Reason"]
+    assert "delete-finding-aggregator" in answer["Reason"]
+    rollback = run(event("Delete", physical_id=answer["PhysicalResourceId"]))
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
     aws.verify()
 
 
@@ -234,12 +234,13 @@ def decision(config_path: Path, principal: str, action: str) -> Decision:
 @pytest.mark.parametrize(
     "action", ["securityhub:UpdateFindingAggregator", "securityhub:DeleteFindingAggregator"]
 )
-def test_only_the_handler_changes_the_aggregator_and_only_with_one_region(
+def test_only_the_handler_changes_the_aggregator_whatever_the_regions(
     tmp_path: Path, action: str
 ) -> None:
     single = minimal_variant(tmp_path, replace=SINGLE_REGION)
-    handler = "Tiny-DetectionHandler-FindingAggregator"
-    assert decision(single, handler, action) == "allow"
+    assert decision(single, "Tiny-DetectionHandler-FindingAggregator", action) == "allow"
     assert decision(single, "Admin", action) == "deny"
-    # With linked regions CloudFormation alone (the StackSet role) manages it.
-    assert decision(EXAMPLE, "Acme-DetectionHandler-FindingAggregator", action) == "deny"
+    # The same with linked regions: going from one region to several, the
+    # handler's Delete runs after the Organization stack's SCPs changed.
+    assert decision(EXAMPLE, "Acme-DetectionHandler-FindingAggregator", action) == "allow"
+    assert decision(EXAMPLE, "Admin", action) == "deny"

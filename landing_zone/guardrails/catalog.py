@@ -517,28 +517,24 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
-# Security Hub's finding aggregator: with other governed regions only
-# CloudFormation (the StackSet role) changes it; with the home region the only
-# governed one, the audit account's detection handler creates, adopts and
-# deletes the aggregator that links no Region (docs/detection.md).
+# Security Hub's finding aggregator: with other governed regions CloudFormation
+# (the StackSet role) changes it; with the home region the only governed one,
+# the audit account's detection handler creates and deletes the aggregator
+# that links no Region (docs/detection.md). Whatever the regions, only the
+# StackSets and the landing zone's own handlers may: the same statement for
+# every config, so going from one region to several (a handler's Delete runs
+# after the Organization stack's SCPs changed) is not refused.
 FINDING_AGGREGATOR_CHANGES = (
     "securityhub:DeleteFindingAggregator",
     "securityhub:UpdateFindingAggregator",
 )
 
 
-def _without(left_out: tuple[str, ...], *actions: str) -> tuple[str, ...]:
-    """``actions`` in their order, but those ``left_out``."""
-    return tuple(action for action in actions if action not in left_out)
-
-
 def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
-    handler_only = FINDING_AGGREGATOR_CHANGES if len(i.governed_regions) == 1 else ()
     return (
         Statement(
             sid="ProtectDetectionServices",
-            actions=_without(
-                handler_only,
+            actions=(
                 # GuardDuty: detector, membership, suppression (filters and
                 # trusted IP lists hide findings) and findings export.
                 "guardduty:CreateFilter",
@@ -558,14 +554,12 @@ def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "guardduty:UpdatePublishingDestination",
                 # Security Hub
                 "securityhub:BatchDisableStandards",
-                "securityhub:DeleteFindingAggregator",
                 "securityhub:DeleteMembers",
                 "securityhub:DisableImportFindingsForProduct",
                 "securityhub:DisableSecurityHub",
                 "securityhub:DisassociateFromAdministratorAccount",
                 "securityhub:DisassociateFromMasterAccount",
                 "securityhub:DisassociateMembers",
-                "securityhub:UpdateFindingAggregator",
                 "securityhub:UpdateSecurityHubConfiguration",
                 "securityhub:UpdateStandardsControl",
                 # Macie
@@ -597,7 +591,7 @@ def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "guardduty:UpdateDetector",
                 "inspector2:UpdateOrganizationConfiguration",
                 "macie2:UpdateMacieSession",
-                *handler_only,
+                *FINDING_AGGREGATOR_CHANGES,
             ),
             exempt_also=(f"arn:{i.partition}:iam::*:role/{i.prefix}-DetectionHandler-*",),
         ),

@@ -56,7 +56,14 @@ NO_REGIONS = "NO_REGIONS"
 
 def handler(event: dict[str, Any], context: Any) -> None:
     """Lambda entry point."""
-    run(event, context, physical_id=_physical_id, apply=apply, delete=delete)
+    creating = event.get("RequestType") == "Create"
+    run(
+        event,
+        context,
+        physical_id=_physical_id,
+        apply=lambda properties, deadline: apply(properties, deadline, creating=creating),
+        delete=delete,
+    )
 
 
 def _physical_id(properties: dict[str, Any]) -> str:
@@ -83,20 +90,32 @@ def _aggregators(region: str) -> list[str]:
             return arns
 
 
-def apply(properties: dict[str, Any], deadline: float) -> dict[str, str]:
-    """Create and Update (idempotent): this region's aggregator, linking no Region."""
+def apply(properties: dict[str, Any], deadline: float, *, creating: bool) -> dict[str, str]:
+    """Create and Update (idempotent): this region's aggregator, linking no Region.
+
+    A Create never takes over an aggregator someone else made, as the native
+    AWS::SecurityHub::FindingAggregator would not: this resource's Delete
+    (a stack rollback's too) removes the aggregator it holds.
+    """
     region = own_region()
     # UpdateFindingAggregator and CreateFindingAggregator act in the home
     # Region only, and this function runs there.
     securityhub = client("securityhub", region_name=region)
     existing = _aggregators(region)
     here = [arn for arn in existing if arn_region(arn) == region]
+    if here and creating:
+        raise CustomResourceError(
+            f"a finding aggregator made outside this stack exists in {region} ({here[0]}); an "
+            "account has one, and this resource would delete it on rollback: delete it "
+            f"(aws securityhub delete-finding-aggregator --finding-aggregator-arn {here[0]} "
+            f"--region {region}) and deploy again"
+        )
     if here:
         arn = here[0]
         securityhub.update_finding_aggregator(
             FindingAggregatorArn=arn, RegionLinkingMode=NO_REGIONS
         )
-        LOG.info("adopted %s, linking no Region", arn)
+        LOG.info("set %s to link no Region", arn)
         return {"FindingAggregatorArn": arn}
     if existing:
         other = arn_region(existing[0])
@@ -126,5 +145,7 @@ def delete(properties: dict[str, Any], physical_id: str, deadline: float) -> dic
         except ClientError as error:
             if error_code(error) != "ResourceNotFoundException":
                 raise
+            LOG.info("Delete: %s was already gone", arn)
+            continue
         LOG.info("Delete: removed %s", arn)
     return {}
