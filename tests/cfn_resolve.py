@@ -1,7 +1,8 @@
 """Resolve the few CloudFormation intrinsics our policies use, to evaluate them as deployed.
 
-Only Ref (pseudo parameters, template parameters, buckets, keys and topics), Fn::GetAtt
-``Arn`` (buckets, keys, roles, functions, log groups, rules) and Fn::Join; anything else
+Only Ref (pseudo parameters, template parameters, buckets, keys, topics and queues),
+Fn::GetAtt ``Arn`` (buckets, keys, roles, functions, log groups, rules, queues) and Fn::Join;
+anything else
 raises, so a policy that grows a new intrinsic fails the test instead of being
 evaluated wrongly.
 """
@@ -60,6 +61,10 @@ class Resolver:
         if resource["Type"] == "AWS::SNS::Topic":
             name = str(self(resource["Properties"]["TopicName"]))
             return f"arn:{self.partition}:sns:{self.region}:{self.account}:{name}"
+        if resource["Type"] == "AWS::SQS::Queue":
+            # A queue's Ref is its URL.
+            name = str(self(resource["Properties"]["QueueName"]))
+            return f"https://sqs.{self.region}.amazonaws.com/{self.account}/{name}"
         return self._unsupported({"Ref": name})
 
     def _arn(self, logical_id: str) -> str:
@@ -78,6 +83,9 @@ class Resolver:
             # An unnamed rule gets a generated name: the logical id stands in for it.
             name = self(resource["Properties"].get("Name", logical_id))
             return f"arn:{self.partition}:events:{self.region}:{self.account}:rule/{name}"
+        if resource["Type"] == "AWS::SQS::Queue":
+            name = self(resource["Properties"]["QueueName"])
+            return f"arn:{self.partition}:sqs:{self.region}:{self.account}:{name}"
         if resource["Type"] == "AWS::IAM::Role":
             # An unnamed role gets a generated name: the logical id stands in for it.
             name = self(resource["Properties"].get("RoleName", logical_id))

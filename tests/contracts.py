@@ -1,7 +1,8 @@
 """The service contracts: what each AWS service asks of the landing zone's resource policies.
 
 Every resource policy the landing zone writes (KMS key policies, bucket
-policies, SNS topic policies, event bus policies, Lambda function policies, in every template and
+policies, SNS topic policies, SQS queue policies, event bus policies, Lambda function policies,
+in every template and
 StackSet template body) is there for requests an AWS service makes on the
 user's behalf. Each row here is one such request as the service's own
 documentation describes it: the principal, the action, the resource, the
@@ -75,6 +76,10 @@ FINDINGS_KEY = "alias/acme/landing-zone/findings"
 ALARM_TOPIC = "Acme-SecurityAlarms"
 BREAK_GLASS_ALERT = "Acme-BreakGlassAlert"
 FINDINGS_TOPIC = "Acme-SecurityFindings"
+FORMATTER = "Acme-FindingsFormatter"
+FORMATTER_ARN = f"arn:aws:lambda:{HOME}:{AUDIT}:function:{FORMATTER}"
+UNDELIVERED = "Acme-FindingsUndelivered"
+UNDELIVERED_ARN = f"arn:aws:sqs:{HOME}:{AUDIT}:{UNDELIVERED}"
 
 TRAIL = f"arn:aws:cloudtrail:{HOME}:{MANAGEMENT}:trail/Acme-OrganizationTrail"
 DETECTOR = f"arn:aws:guardduty:{OTHER_REGION}:{AUDIT}:detector/12abc34d567e8fa901bc2d34e56789f0"
@@ -104,10 +109,13 @@ LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/encrypt
 ALARMS_SNS = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
 LOGS_LAMBDA = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html"
 SNS_KMS_PUBLISHER = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
-EVENTBRIDGE_SNS = (
+EVENTBRIDGE_TARGETS = (
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
 )
-EVENTBRIDGE_KMS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html"
+EVENTBRIDGE_DLQ = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
+LAMBDA_DESTINATIONS = (
+    "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
+)
 CLOUDTRAIL_LOGS_ROLE = (
     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/"
     "cloudtrail-required-policy-for-cloudwatch-logs.html"
@@ -155,7 +163,8 @@ class Contract:
     """One request an AWS service (or the audit account) makes against a resource policy."""
 
     what: str
-    #: ``key:<alias>``, ``bucket:<name>``, ``topic:<name>``, ``bus:<name>`` or ``function:<name>``.
+    #: ``key:<alias>``, ``bucket:<name>``, ``topic:<name>``, ``queue:<name>``, ``bus:<name>``
+    #: or ``function:<name>``.
     policy: str
     #: ``("Service", "<principal>")`` or ``("AWS", "<role ARN>")``.
     principal: tuple[str, str]
@@ -194,6 +203,15 @@ AS_DETECTION_HANDLER = {**IN_THE_ORGANIZATION, "aws:PrincipalArn": DETECTION_HAN
 ALARM = f"arn:aws:cloudwatch:{HOME}:{MANAGEMENT}:alarm:Acme-CIS-3.1-X"
 FROM_ALARM = {"aws:SourceAccount": MANAGEMENT, "aws:SourceArn": ALARM, "aws:SourceOrgID": ORG}
 GUARDDUTY_RULE = f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings"
+SECURITY_HUB_RULE = f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-SecurityHubFindings"
+FORMATTER_ROLE = ("AWS", f"arn:aws:iam::{AUDIT}:role/{FORMATTER}")
+AS_FORMATTER = {**IN_THE_ORGANIZATION, "aws:PrincipalArn": FORMATTER_ROLE[1]}
+AUDIT_ALARM = f"arn:aws:cloudwatch:{HOME}:{AUDIT}:alarm:Acme-FindingsFormatterFailed"
+FROM_AUDIT_ALARM = {
+    "aws:SourceAccount": AUDIT,
+    "aws:SourceArn": AUDIT_ALARM,
+    "aws:SourceOrgID": ORG,
+}
 FORWARDER_RULE = f"arn:aws:events:{OTHER_REGION}:{AUDIT}:rule/Acme-GuardDutyFindingsToHome"
 FORWARDER_ROLE = f"Acme-FindingsForwarder-{OTHER_REGION}"
 
@@ -402,23 +420,52 @@ CONTRACTS: tuple[Contract, ...] = (
         {"aws:PrincipalArn": f"arn:aws:iam::{MANAGEMENT}:role/{BREAK_GLASS_ALERT}"},
         (), SNS_KMS_PUBLISHER,
     ),
-    # ---- the audit account's findings: EventBridge rules to the findings topic ----
+    # ---- the audit account's findings: rules -> formatter -> topic; what fails, alarmed ----
     Contract(
-        "an EventBridge rule publishes a finding", f"topic:{FINDINGS_TOPIC}",
-        service("events.amazonaws.com"), "sns:Publish",
-        f"arn:aws:sns:{HOME}:{AUDIT}:{FINDINGS_TOPIC}",
-        {**TLS, **from_rule(GUARDDUTY_RULE)}, (), EVENTBRIDGE_SNS,
+        "the GuardDuty rule invokes the findings formatter", f"function:{FORMATTER}",
+        service("events.amazonaws.com"), "lambda:InvokeFunction", FORMATTER_ARN,
+        from_rule(GUARDDUTY_RULE), (), EVENTBRIDGE_TARGETS,
     ),
     Contract(
-        "an EventBridge rule encrypts for the findings topic", f"key:{FINDINGS_KEY}",
-        service("events.amazonaws.com"), "kms:GenerateDataKey", _key(AUDIT),
-        from_rule(GUARDDUTY_RULE), (), EVENTBRIDGE_KMS,
+        "the Security Hub rule invokes the findings formatter", f"function:{FORMATTER}",
+        service("events.amazonaws.com"), "lambda:InvokeFunction", FORMATTER_ARN,
+        from_rule(SECURITY_HUB_RULE), (), EVENTBRIDGE_TARGETS,
     ),
     Contract(
-        "an EventBridge rule decrypts for the findings topic", f"key:{FINDINGS_KEY}",
-        service("events.amazonaws.com"), "kms:Decrypt", _key(AUDIT),
-        from_rule(f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-SecurityHubFindings"), (),
-        EVENTBRIDGE_KMS,
+        "the GuardDuty rule dead-letters a finding the formatter did not get",
+        f"queue:{UNDELIVERED}", service("events.amazonaws.com"), "sqs:SendMessage",
+        UNDELIVERED_ARN, {**TLS, **from_rule(GUARDDUTY_RULE)}, (), EVENTBRIDGE_DLQ,
+    ),
+    Contract(
+        "the Security Hub rule dead-letters a finding the formatter did not get",
+        f"queue:{UNDELIVERED}", service("events.amazonaws.com"), "sqs:SendMessage",
+        UNDELIVERED_ARN, {**TLS, **from_rule(SECURITY_HUB_RULE)}, (), EVENTBRIDGE_DLQ,
+    ),
+    Contract(
+        "the findings formatter encrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        FORMATTER_ROLE, "kms:GenerateDataKey", _key(AUDIT), AS_FORMATTER, (), SNS_KMS_PUBLISHER,
+        note="the same role publishes Lambda's failure records (on-failure destination): "
+        f"{LAMBDA_DESTINATIONS}",
+    ),
+    Contract(
+        "the findings formatter decrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        FORMATTER_ROLE, "kms:Decrypt", _key(AUDIT), AS_FORMATTER, (), SNS_KMS_PUBLISHER,
+    ),
+    Contract(
+        "a formatter alarm publishes to the findings topic", f"topic:{FINDINGS_TOPIC}",
+        service("cloudwatch.amazonaws.com"), "sns:Publish",
+        f"arn:aws:sns:{HOME}:{AUDIT}:{FINDINGS_TOPIC}", {**TLS, **FROM_AUDIT_ALARM}, (),
+        ALARMS_SNS,
+    ),
+    Contract(
+        "a formatter alarm encrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        service("cloudwatch.amazonaws.com"), "kms:GenerateDataKey", _key(AUDIT),
+        FROM_AUDIT_ALARM, (), ALARMS_SNS,
+    ),
+    Contract(
+        "a formatter alarm decrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        service("cloudwatch.amazonaws.com"), "kms:Decrypt", _key(AUDIT),
+        FROM_AUDIT_ALARM, (), ALARMS_SNS,
     ),
     # ---- role trust policies: services that assume the landing zone's roles ----
     Contract(

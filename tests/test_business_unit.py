@@ -58,11 +58,13 @@ def payments_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 # Names that live inside something already prefixed, so they cannot collide:
 # the role Organizations creates in each new account, an inline policy of a
-# (prefixed) role, the AWS service a service-linked role is for.
+# (prefixed) role, the AWS service a service-linked role is for, the metric
+# an alarm (prefixed) watches.
 SCOPED_NAMES = {
     ("AWS::Organizations::Account", "RoleName"),
     ("AWS::IAM::Policy", "PolicyName"),
     ("Custom::ServiceLinkedRole", "ServiceName"),
+    ("AWS::CloudWatch::Alarm", "MetricName"),
 }
 
 

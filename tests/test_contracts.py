@@ -157,6 +157,10 @@ def policies_in(template: Mapping[str, Any], resolve: Resolver) -> Iterator[tupl
             (topic,) = properties["Topics"]
             name = template["Resources"][_target(topic)]["Properties"]["TopicName"]
             yield f"topic:{name}", resolve(properties["PolicyDocument"])
+        elif kind == "AWS::SQS::QueuePolicy":
+            (queue,) = properties["Queues"]
+            name = template["Resources"][_target(queue)]["Properties"]["QueueName"]
+            yield f"queue:{name}", resolve(properties["PolicyDocument"])
         elif kind == "AWS::Events::EventBusPolicy":
             bus = properties.get("EventBusName", "default")
             yield f"bus:{bus}", {"Statement": [resolve(properties["Statement"])]}

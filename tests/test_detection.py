@@ -17,9 +17,12 @@ from aws_cdk import App
 
 from landing_zone.app import build_landing_zone
 from landing_zone.config import LandingZoneConfig, load_config
+from landing_zone.constructs.findings_formatter import ACCOUNT_NAMES_BYTES, account_names_json
+from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.detection_services import FINDING_AGGREGATOR_GRANTS, FINDING_AGGREGATOR_TYPE
 from landing_zone.guardrails.detective import DETECTIVE_RULES, rules_for_region
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
+from landing_zone.stacks.detection_stack import alerted_role
 from tests.conftest import EXAMPLE, Synth, cdk_context
 from tests.templates import (
     cfn_lint_errors,
@@ -370,7 +373,11 @@ def test_config_aggregator_covers_the_organization_in_every_governed_region(
     source = aggregator["OrganizationAggregationSource"]
     assert source["AwsRegions"] == list(REGIONS)
     assert source["AllAwsRegions"] is False
-    role = one(audit_home_template, "AWS::IAM::Role")["Properties"]
+    (role,) = [
+        r["Properties"]
+        for r in resources_of(audit_home_template, "AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == "Acme-ConfigAggregator"
+    ]
     assert "AWSConfigRoleForOrganizations" in json.dumps(role["ManagedPolicyArns"])
 
 
@@ -409,19 +416,180 @@ def test_findings_go_to_an_encrypted_topic_with_email_subscriptions(
     (key_id,) = resources_of(audit_home_template, "AWS::KMS::Key")
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     assert topic["Properties"]["TopicName"] == "Acme-SecurityFindings"
-    (topic_id,) = resources_of(audit_home_template, "AWS::SNS::Topic")
-    for rule in rules_of(audit_home_template).values():
-        assert rule["Targets"] == [{"Arn": {"Ref": topic_id}, "Id": "FindingsTopic"}]
     (subscription,) = resources_of(audit_home_template, "AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Endpoint"] == "security-findings@acme.example"
-    key = one(audit_home_template, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
-    events = [s for s in key if s.get("Principal") == {"Service": "events.amazonaws.com"}]
-    assert events
-    assert events[0]["Condition"]["StringEquals"]["aws:SourceAccount"]
-    policy = one(audit_home_template, "AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
-    publish = [s for s in policy["Statement"] if s.get("Sid") == "EventBridgePublish"]
-    assert "rule/Acme-*" in json.dumps(publish[0]["Condition"]["ArnLike"])
     assert not resources_of(audit_home_template, "AWS::Chatbot::SlackChannelConfiguration")
+
+
+# ---- the formatter between the rules and the topic ----------------------------------------
+
+
+def logical_id(template: dict[str, Any], kind: str, name_property: str, name: str) -> str:
+    """The logical id of the ``kind`` resource whose ``name_property`` is ``name``."""
+    (found,) = [
+        k
+        for k, r in resources_of(template, kind).items()
+        if r["Properties"].get(name_property) == name
+    ]
+    return found
+
+
+def test_the_rules_invoke_the_formatter_and_dead_letter_what_they_cannot_deliver(
+    audit_home_template: dict[str, Any],
+) -> None:
+    template = audit_home_template
+    function = logical_id(
+        template, "AWS::Lambda::Function", "FunctionName", "Acme-FindingsFormatter"
+    )
+    queue = logical_id(template, "AWS::SQS::Queue", "QueueName", "Acme-FindingsUndelivered")
+    rules = resources_of(template, "AWS::Events::Rule")
+    assert len(rules) == 2
+    for rule in rules.values():
+        assert rule["Properties"]["Targets"] == [
+            {
+                "Arn": {"Fn::GetAtt": [function, "Arn"]},
+                "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [queue, "Arn"]}},
+                "Id": "FindingsFormatter",
+            }
+        ]
+    # One invoke permission per rule, scoped to that rule.
+    permissions = [
+        p["Properties"] for p in resources_of(template, "AWS::Lambda::Permission").values()
+    ]
+    assert sorted(json.dumps(p["SourceArn"]) for p in permissions) == sorted(
+        json.dumps({"Fn::GetAtt": [rule_id, "Arn"]}) for rule_id in rules
+    )
+    for permission in permissions:
+        assert permission["FunctionName"] == {"Fn::GetAtt": [function, "Arn"]}
+        assert permission["Principal"] == "events.amazonaws.com"
+        assert permission["Action"] == "lambda:InvokeFunction"
+    # The dead-letter queue takes messages from those two rules alone.
+    (policy,) = resources_of(template, "AWS::SQS::QueuePolicy").values()
+    sends = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"
+    ]
+    assert [(s["Principal"], s["Action"]) for s in sends] == [
+        ({"Service": "events.amazonaws.com"}, "sqs:SendMessage")
+    ] * 2
+    assert sorted(json.dumps(s["Condition"]) for s in sends) == sorted(
+        json.dumps({"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}})
+        for rule_id in rules
+    )
+    properties = resources_of(template, "AWS::SQS::Queue")[queue]["Properties"]
+    assert properties["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert properties["SqsManagedSseEnabled"] is True
+
+
+def test_a_failed_formatter_still_reaches_the_topic(audit_home_template: dict[str, Any]) -> None:
+    template = audit_home_template
+    topic = logical_id(template, "AWS::SNS::Topic", "TopicName", "Acme-SecurityFindings")
+    function = logical_id(
+        template, "AWS::Lambda::Function", "FunctionName", "Acme-FindingsFormatter"
+    )
+    role = logical_id(template, "AWS::IAM::Role", "RoleName", "Acme-FindingsFormatter")
+    ((_, config),) = resources_of(template, "AWS::Lambda::EventInvokeConfig").items()
+    assert config["Properties"] == {
+        "DestinationConfig": {"OnFailure": {"Destination": {"Ref": topic}}},
+        "FunctionName": {"Ref": function},
+        "MaximumEventAgeInSeconds": 6 * 3600,
+        "MaximumRetryAttempts": 2,
+        "Qualifier": "$LATEST",
+    }
+    # Lambda checks the role may publish when the configuration is written.
+    (policy_id,) = [
+        k
+        for k, p in resources_of(template, "AWS::IAM::Policy").items()
+        if {"Ref": role} in p["Properties"]["Roles"]
+    ]
+    assert {role, policy_id} <= set(config["DependsOn"])
+    # Both alarms (the function failed; events wait in the dead-letter queue) go to the topic.
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
+    }
+    assert set(alarms) == {"Acme-FindingsFormatterFailed", "Acme-FindingsUndelivered"}
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": topic}]
+        assert alarm["Threshold"] == 1
+        assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarms["Acme-FindingsFormatterFailed"]["MetricName"] == "Errors"
+    assert alarms["Acme-FindingsFormatterFailed"]["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": function}}
+    ]
+    assert alarms["Acme-FindingsUndelivered"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+
+
+def test_the_formatter_may_publish_to_the_topic_and_nothing_else(
+    audit_home_template: dict[str, Any],
+) -> None:
+    template = audit_home_template
+    topic = logical_id(template, "AWS::SNS::Topic", "TopicName", "Acme-SecurityFindings")
+    role = logical_id(template, "AWS::IAM::Role", "RoleName", "Acme-FindingsFormatter")
+    statements = [
+        statement
+        for p in resources_of(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for statement in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    # Its own log group, and sns:Publish on the topic: nothing else.
+    assert [s for s in statements if not s["Action"][0].startswith("logs:")] == [
+        {"Action": "sns:Publish", "Effect": "Allow", "Resource": {"Ref": topic}}
+    ]
+    key = one(template, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    (grant,) = [s for s in key if s.get("Sid") == "FindingsFormatterPublish"]
+    assert grant["Principal"] == {"AWS": {"Fn::GetAtt": [role, "Arn"]}}
+    assert grant["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # Nobody but the formatter and the alarms uses the key; EventBridge no longer publishes.
+    assert {s["Sid"] for s in key} == {
+        "KeyAdministration",
+        "CloudWatchAlarmsPublish",
+        "FindingsFormatterPublish",
+    }
+    policy = one(template, "AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    (allowed,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allowed["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    # The formatter's alarms only (<Prefix>-FindingsFormatterFailed, -FindingsUndelivered).
+    assert json.dumps(allowed["Condition"]["ArnLike"]).endswith(':alarm:Acme-Findings*"]]}}')
+
+
+def test_the_formatter_knows_the_role_and_the_account_names(
+    audit_home_template: dict[str, Any],
+) -> None:
+    function = next(
+        f["Properties"]
+        for f in resources_of(audit_home_template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("FunctionName") == "Acme-FindingsFormatter"
+    )
+    variables = function["Environment"]["Variables"]
+    assert variables["ROLE_NAME"] == "Acme-Investigation"
+    # The ids the config holds: the management account and the adopted one.
+    assert json.loads(variables["ACCOUNT_NAMES"]) == {
+        "111111111111": "management account",
+        "210987654321": "Acme-Payments-API-Prod",
+    }
+    assert function["Handler"] == "index.handler"
+    assert function["Code"]["ZipFile"] == inline_handler(
+        "findings_formatter", custom_resource=False
+    )
+    assert "def respond(" not in function["Code"]["ZipFile"]  # no custom-resource code
+
+
+def test_the_account_names_stay_within_their_budget() -> None:
+    names = {f"{n:012d}": f"Acme-Account-{n:04d}" for n in range(200)}
+    kept = json.loads(account_names_json(names))
+    assert len(json.dumps(kept, separators=(",", ":")).encode()) <= ACCOUNT_NAMES_BYTES
+    # The first ones, in the order given (the management account comes first).
+    assert list(kept) == list(names)[: len(kept)]
+    assert 40 < len(kept) < 200
+
+
+def test_alerts_say_when_the_investigation_role_is_off(tmp_path: Path) -> None:
+    config = load_config(
+        minimal_variant(tmp_path, append="identity:\n  investigation_role:\n    enabled: false\n")
+    )
+    assert alerted_role(config) is None
+    config = load_config(minimal_variant(tmp_path))
+    assert alerted_role(config) == "Tiny-Investigation"
 
 
 # ---- variants ---------------------------------------------------------------------------

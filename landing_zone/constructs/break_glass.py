@@ -23,7 +23,7 @@ from constructs import Construct
 from landing_zone.break_glass import MAX_DESCRIPTION_CHARS, insights_query, use_pattern
 from landing_zone.config.identity import BreakGlassRoleConfig
 from landing_zone.constructs.handler import HandlerFunction
-from landing_zone.constructs.monitoring import log_alarm
+from landing_zone.constructs.monitoring import allow_publish, log_alarm
 from landing_zone.naming import break_glass_role_name, pascal, resource_name
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas"
@@ -145,18 +145,7 @@ class BreakGlassAlarm(Construct):
             timeout=Duration.minutes(1),
         )
         self.handler.function.add_environment("TOPIC_ARN", topic.topic_arn)
-        self.handler.allow(["sns:Publish"], [topic.topic_arn])
-        # The topic is encrypted: a publisher needs the key too, and the key
-        # policy (administration only) lets nobody else use it.
-        # See: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="BreakGlassAlertPublish",
-                principals=[iam.ArnPrincipal(self.handler.role.role_arn)],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
-        )
+        allow_publish(self.handler, topic=topic, key=key, sid="BreakGlassAlertPublish")
         self.subscription = logs.SubscriptionFilter(
             self,
             "Subscription",

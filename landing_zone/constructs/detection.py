@@ -43,10 +43,11 @@ from landing_zone.config import (
     SecurityHubConfig,
     SecurityHubPolicyConfig,
 )
+from landing_zone.constructs.findings_formatter import FindingsFormatter
 from landing_zone.constructs.handler import SERVICE_TIMEOUT, HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.constructs.keys import AdministeredKey
-from landing_zone.constructs.monitoring import AlarmTopic, Publisher
+from landing_zone.constructs.monitoring import AlarmTopic, alarm_key_statement, alarm_publisher
 from landing_zone.detection_services import (
     FINDING_AGGREGATOR_GRANTS,
     FINDING_AGGREGATOR_TYPE,
@@ -549,13 +550,15 @@ class UnusedAccessAnalyzer(Construct):
 
 
 class FindingsAlerts(Construct):
-    """Findings reach people: EventBridge rules -> KMS-encrypted SNS topic -> email, Slack.
+    """Findings reach people: rules -> formatter -> KMS-encrypted SNS topic -> email, Slack.
 
     Home region of the audit account: Security Hub's aggregator brings every
     linked region's findings here, and :class:`GuardDutyForwarder` brings
-    GuardDuty's. Messages are the EventBridge events unchanged
-    (docs/detection.md shows one of each), which is also what AWS Chatbot
-    formats for Slack.
+    GuardDuty's. The rules invoke ``<Prefix>-FindingsFormatter``
+    (:class:`~landing_zone.constructs.findings_formatter.FindingsFormatter`),
+    which publishes one message per event: a summary with a switch-role link
+    to the investigation role of each affected account, for email and as an
+    AWS Chatbot custom notification (docs/detection.md shows both).
     """
 
     def __init__(
@@ -567,10 +570,14 @@ class FindingsAlerts(Construct):
         notifications: FindingsNotificationsConfig,
         security_hub: bool,
         guardduty: bool,
+        investigation_role: str | None,
+        account_names: Mapping[str, str],
         accounts: Sequence[str] | None = None,
     ) -> None:
         """Rules for the findings of the services that are on (``security_hub``, ``guardduty``).
 
+        ``investigation_role``: the role the alerts link to (``None``: not deployed).
+        ``account_names``: account id -> name, shown beside the ids.
         ``accounts``: only findings about these accounts (a business unit's); default all.
         """
         super().__init__(scope, construct_id)
@@ -580,26 +587,16 @@ class FindingsAlerts(Construct):
             if accounts is not None
             else "every account and"
         )
-        rule_arns = stack.format_arn(
-            service="events", resource="rule", resource_name=resource_name(prefix, "*")
-        )
-        # EventBridge publishes to an encrypted topic only with the key's use
-        # granted to it; the AWS managed aws/sns key cannot grant that.
-        # See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html#eb-sns-encrypted
+        # Publishers: the formatter's role (its messages and Lambda's failure
+        # records) and the formatter's CloudWatch alarms. The AWS managed
+        # aws/sns key cannot grant either, so the topic has its own key.
+        # See: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
         key = AdministeredKey(
             self,
             "Key",
             description="Landing zone: the security findings topic",
             alias=kms_alias_name(prefix, "findings"),
-            statements=[
-                iam.PolicyStatement(
-                    sid="EventBridgePublish",
-                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    resources=["*"],
-                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-                )
-            ],
+            statements=[alarm_key_statement(stack)],
         )
         self.topic = AlarmTopic(
             self,
@@ -608,10 +605,18 @@ class FindingsAlerts(Construct):
             display_name=f"{prefix} landing zone security findings",
             key=key.key,
             emails=notifications.emails,
-            publisher=Publisher(
-                sid="EventBridgePublish", service="events.amazonaws.com", source_arn=rule_arns
-            ),
+            # The formatter's alarms: <Prefix>-FindingsFormatterFailed, -FindingsUndelivered.
+            publisher=alarm_publisher(stack, names=resource_name(prefix, "Findings*")),
         ).topic
+        self.formatter = FindingsFormatter(
+            self,
+            "Formatter",
+            prefix=prefix,
+            topic=self.topic,
+            key=key.key,
+            investigation_role=investigation_role,
+            account_names=account_names,
+        )
         self.rules: dict[str, events.CfnRule] = {}
         if security_hub:
             self._rule(
@@ -656,15 +661,16 @@ class FindingsAlerts(Construct):
             )
 
     def _rule(self, prefix: str, name: str, description: str, pattern: dict[str, Any]) -> None:
-        self.rules[name] = events.CfnRule(
+        rule = events.CfnRule(
             self,
             name,
             name=resource_name(prefix, name),
             description=description,
             event_pattern=pattern,
             state="ENABLED",
-            targets=[events.CfnRule.TargetProperty(id="FindingsTopic", arn=self.topic.topic_arn)],
         )
+        rule.targets = [self.formatter.target(name, rule.attr_arn)]
+        self.rules[name] = rule
 
 
 def other_regions(regions: Sequence[str], home: str) -> list[str]:

@@ -57,14 +57,18 @@ def _defined_names(tree: ast.Module) -> set[str]:
 
 
 @cache
-def inline_handler(module: str) -> str:
+def inline_handler(module: str, *, custom_resource: bool = True) -> str:
     """The source of ``lambdas/<module>.py`` merged with ``custom_resource.py``, minified.
 
-    The Lambda handler is then ``index.handler`` (CloudFormation writes
-    ``ZipFile`` code to ``index.py``).
+    ``custom_resource=False``: the module alone (a function that answers no
+    CloudFormation request, such as the findings formatter). The Lambda
+    handler is then ``index.handler`` (CloudFormation writes ``ZipFile``
+    code to ``index.py``).
     """
-    shared = _without_docstrings(ast.parse((LAMBDAS / f"{SHARED}.py").read_text()))
     own = _without_docstrings(ast.parse((LAMBDAS / f"{module}.py").read_text()))
+    shared = ast.Module(body=[], type_ignores=[])
+    if custom_resource:
+        shared = _without_docstrings(ast.parse((LAMBDAS / f"{SHARED}.py").read_text()))
     clash = _defined_names(shared) & _defined_names(own)
     if clash:
         raise ValueError(f"{module}.py redefines {sorted(clash)} of {SHARED}.py; rename them")

@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from landing_zone.constructs.handler import HandlerFunction
 from landing_zone.constructs.keys import AdministeredKey
 from landing_zone.guardrails.cis_alarms import CisAlarm
 from landing_zone.naming import kms_alias_name, resource_name
@@ -55,16 +56,24 @@ class MonitoringKey(Construct):
                         "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": list(log_group_arns)}
                     },
                 ),
-                iam.PolicyStatement(
-                    sid="CloudWatchAlarmsPublish",
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    resources=["*"],
-                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-                ),
+                alarm_key_statement(stack),
             ],
         )
         self.key: kms.IKey = administered.key
+
+
+def alarm_key_statement(stack: Stack) -> iam.PolicyStatement:
+    """CloudWatch alarms of ``stack``'s account may publish to topics encrypted with the key.
+
+    See: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+    """
+    return iam.PolicyStatement(
+        sid="CloudWatchAlarmsPublish",
+        principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources=["*"],
+        conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+    )
 
 
 @dataclass(frozen=True)
@@ -120,15 +129,35 @@ class AlarmTopic(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
 
 
-def alarm_publisher(stack: Stack) -> Publisher:
-    """CloudWatch alarms of ``stack``'s account and region."""
+def allow_publish(handler: HandlerFunction, *, topic: sns.ITopic, key: kms.IKey, sid: str) -> None:
+    """``handler``'s role may publish to ``topic``, which ``key`` encrypts.
+
+    ``sns:Publish`` on the topic, and the key's use in the key policy
+    (statement ``sid``): a publisher to an encrypted topic needs
+    ``kms:GenerateDataKey*`` and ``kms:Decrypt``, and the key policy
+    (administration only) lets nobody else use it.
+    See: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    """
+    handler.allow(["sns:Publish"], [topic.topic_arn])
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid=sid,
+            principals=[iam.ArnPrincipal(handler.role.role_arn)],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],
+        )
+    )
+
+
+def alarm_publisher(stack: Stack, *, names: str = "*") -> Publisher:
+    """CloudWatch alarms of ``stack``'s account and region (those named like ``names``)."""
     return Publisher(
         sid="CloudWatchAlarmsPublish",
         service="cloudwatch.amazonaws.com",
         source_arn=stack.format_arn(
             service="cloudwatch",
             resource="alarm",
-            resource_name="*",
+            resource_name=names,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         ),
     )

@@ -22,6 +22,7 @@ from aws_cdk import CfnParameter, Fn, Stack
 from constructs import Construct
 
 from landing_zone.config import OU_ID_PATTERN, LandingZoneConfig
+from landing_zone.config.identity import investigation_role_name
 from landing_zone.constructs.detection import (
     FindingsAlerts,
     GuardDutyForwarder,
@@ -88,6 +89,33 @@ class DetectionAdminStack(Stack):
                 disabled_rules=sorted(detection.conformance_pack.disabled_rules),
                 excluded_accounts=excluded_account_ids,
             )
+
+
+def alerted_role(config: LandingZoneConfig) -> str | None:
+    """The investigation role the findings alerts link to; ``None`` when it is not deployed.
+
+    Every account the baseline reaches has it, the management account
+    included (its own baseline stack), under the core's prefix in every fork.
+    """
+    return investigation_role_name(config) if config.identity.investigation_role.enabled else None
+
+
+def alerted_account_names(config: LandingZoneConfig) -> dict[str, str]:
+    """Account id -> name, for the accounts whose ids the config itself holds.
+
+    The management account first, then the core's accounts (a business
+    unit's config names them by id), then adopted accounts. A created
+    account's id is known only once its stack has run: its alerts show the id.
+    """
+    names = {config.organization.management_account_id: "management account"}
+    core = config.core
+    if core is not None:
+        names[core.audit_account_id] = "audit account"
+        names[core.log_archive_account_id] = "log-archive account"
+    for _, account in config.all_accounts():
+        if account.account_id is not None:
+            names.setdefault(account.account_id, account.name)
+    return names
 
 
 class AuditRegionalTemplate(StackSetTemplate):
@@ -192,6 +220,8 @@ class AuditHomeTemplate(StackSetTemplate):
                 notifications=detection.notifications,
                 security_hub=SERVICE["security_hub"].enabled(detection),
                 guardduty=SERVICE["guardduty"].enabled(detection),
+                investigation_role=alerted_role(config),
+                account_names=alerted_account_names(config),
             )
 
 
@@ -343,6 +373,8 @@ class BusinessUnitDetectionTemplate(StackSetTemplate):
                 notifications=detection.notifications,
                 security_hub=SERVICE["security_hub"].enabled(detection),
                 guardduty=SERVICE["guardduty"].enabled(detection),
+                investigation_role=alerted_role(config),
+                account_names=alerted_account_names(config),
                 accounts=accounts.value_as_list,
             )
 
