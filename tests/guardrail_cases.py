@@ -39,6 +39,7 @@ INSTANCE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/*"
 # Config aggregator ARNs carry a generated id, not the name (Acme-Organization).
 AGGREGATOR = f"arn:aws:config:eu-west-1:{ACCOUNT}:config-aggregator/config-aggregator-a1b2c3d4"
 LZ_TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:Acme-SecurityFindings"
+LZ_QUEUE = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:Acme-FindingsUndelivered"
 
 
 @dataclass(frozen=True)
@@ -652,6 +653,55 @@ _TABLE: tuple[Case, ...] = (
         f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-Remediator",
         "all",
         proves=("AWS-GR_LAMBDA_CHANGE_PROHIBITED",),
+    ),
+    Case(
+        "admin-silences-findings-formatter-failures",
+        "workload-admin",
+        "lambda:DeleteFunctionEventInvokeConfig",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-FindingsFormatter",
+        "all",
+    ),
+    Case(
+        "admin-redirects-findings-formatter-failures",
+        "workload-admin",
+        "lambda:PutFunctionEventInvokeConfig",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-FindingsFormatter",
+        "all",
+    ),
+    Case(
+        "admin-configures-own-function-destinations",
+        "workload-admin",
+        "lambda:UpdateFunctionEventInvokeConfig",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:retail-api",
+        "suspended",
+    ),
+    Case(
+        "admin-purges-undelivered-findings",
+        "workload-admin",
+        "sqs:PurgeQueue",
+        LZ_QUEUE,
+        "all",
+    ),
+    Case(
+        "admin-opens-undelivered-findings-queue",
+        "workload-admin",
+        "sqs:SetQueueAttributes",
+        LZ_QUEUE,
+        "all",
+    ),
+    Case(
+        "admin-reads-undelivered-findings",
+        "workload-admin",
+        "sqs:ReceiveMessage",
+        LZ_QUEUE,
+        "suspended",
+    ),
+    Case(
+        "admin-purges-own-queue",
+        "workload-admin",
+        "sqs:PurgeQueue",
+        f"arn:aws:sqs:eu-west-1:{ACCOUNT}:retail-orders",
+        "suspended",
     ),
     Case(
         "admin-deletes-lz-topic",

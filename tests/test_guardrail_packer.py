@@ -7,6 +7,7 @@ import random
 import re
 import string
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -108,32 +109,37 @@ def test_guardrails_inherited_from_a_parent_are_not_attached_again() -> None:
     assert prod.policies[0].guardrails == ("deny-external-resource-shares",)
 
 
-def test_statements_with_the_same_resources_and_condition_are_merged() -> None:
+def root_statements() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The root SCPs' statements as packed, and every statement of their guardrails unpacked.
+
+    Packing may split a guardrail's statements over several policies, so
+    both sides take all of the root's SCPs.
+    """
+    inputs = guardrail_inputs(CONFIG)
     root = next(b for b in PLAN.budgets if b.target == "root" and b.kind == "scp")
-    statements = json.loads(root.policies[0].content)["Statement"]
-    rendered = [
-        s
-        for g in root.policies[0].guardrails
-        for s in next(x for x in GUARDRAILS if x.id == g).statements(guardrail_inputs(CONFIG))
+    packed = [s for p in root.policies for s in json.loads(p.content)["Statement"]]
+    names = {g for p in root.policies for g in p.guardrails}
+    unpacked = [
+        render(s, kind="scp", inputs=inputs)
+        for g in GUARDRAILS
+        if g.id in names
+        for s in g.statements(inputs)
     ]
-    assert len(statements) < len(rendered)
-    merged = [s for s in statements if "More" in s["Sid"]]
+    return packed, unpacked
+
+
+def test_statements_with_the_same_resources_and_condition_are_merged() -> None:
+    packed, unpacked = root_statements()
+    assert len(packed) < len(unpacked)
+    merged = [s for s in packed if "More" in s["Sid"]]
     assert merged, "the unconditioned Resource '*' statements should have merged"
 
 
 def test_merging_changes_no_decision() -> None:
-    """Evaluating the unmerged statements and the packed policy gives the same answers."""
-    inputs = guardrail_inputs(CONFIG)
-    root = next(b for b in PLAN.budgets if b.target == "root" and b.kind == "scp")
-    unmerged = {
-        "Statement": [
-            render(s, kind="scp", inputs=inputs)
-            for g in GUARDRAILS
-            if g.id in root.policies[0].guardrails
-            for s in g.statements(inputs)
-        ]
-    }
-    packed = json.loads(root.policies[0].content)
+    """Evaluating the unmerged statements and the packed policies gives the same answers."""
+    packed_statements, unpacked = root_statements()
+    unmerged = {"Statement": unpacked}
+    packed = {"Statement": packed_statements}
     actions = sorted(
         {
             a

@@ -429,7 +429,10 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
         # forged Delete event would turn detection off), and some of their
         # roles are exempt from guardrails. CloudFormation invokes them for
         # the StackSets (exempt); EventBridge and SNS invoke as service
-        # principals, which SCPs do not affect.
+        # principals, which SCPs do not affect. The asynchronous invocation
+        # configuration holds the findings formatter's on-failure destination
+        # (what makes its failures heard): it authorizes against the function.
+        # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
         Statement(
             sid="ProtectLandingZoneFunctions",
             actions=(
@@ -437,14 +440,17 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "lambda:CreateFunction",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
+                "lambda:DeleteFunctionEventInvokeConfig",
                 "lambda:InvokeFunction",
                 "lambda:PublishVersion",
                 "lambda:PutFunctionConcurrency",
+                "lambda:PutFunctionEventInvokeConfig",
                 "lambda:RemovePermission",
                 "lambda:TagResource",
                 "lambda:UntagResource",
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
+                "lambda:UpdateFunctionEventInvokeConfig",
             ),
             resources=(_arn(i, "lambda", f"function:{i.prefix}-*"),),
         ),
@@ -482,6 +488,25 @@ def _landing_zone_resources(i: GuardrailInputs) -> tuple[Statement, ...]:
                 "sns:UntagResource",
             ),
             resources=(_arn(i, "sns", f"{i.prefix}-*"),),
+        ),
+        # The findings rules' dead-letter queue: deleting or purging it, or
+        # changing its policy, loses the findings EventBridge could not
+        # deliver. Reading and deleting single messages (how the security team
+        # works through it) stay allowed.
+        # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
+        Statement(
+            sid="ProtectLandingZoneQueues",
+            actions=(
+                "sqs:AddPermission",
+                "sqs:CreateQueue",
+                "sqs:DeleteQueue",
+                "sqs:PurgeQueue",
+                "sqs:RemovePermission",
+                "sqs:SetQueueAttributes",
+                "sqs:TagQueue",
+                "sqs:UntagQueue",
+            ),
+            resources=(_arn(i, "sqs", f"{i.prefix}-*"),),
         ),
         Statement(
             sid="ProtectLandingZoneLogGroups",
@@ -1131,8 +1156,8 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         id="protect-landing-zone-resources",
         kind="scp",
         enforces="The landing zone's IAM roles (including StackSet execution and "
-        "organization-access roles), Lambda functions, SNS topics, log groups and EventBridge "
-        "rules cannot be changed by workload principals.",
+        "organization-access roles), Lambda functions, SNS topics, SQS queues, log groups and "
+        "EventBridge rules cannot be changed by workload principals.",
         rationale="These resources are the landing zone's hands and ears in every account; "
         "a workload admin who can edit them can disable any other control.",
         controls=Controls(
