@@ -127,7 +127,14 @@ SECURITY_HUB: dict[str, Any] = {
 
 
 def pretty(event: dict[str, Any]) -> str:
-    return json.dumps(event, indent=2, ensure_ascii=False) + "\n"
+    """The event as the email shows it: pretty JSON, a host name's dots escaped.
+
+    The examples' ASCII text: ``aws.guardduty`` and ``Exfiltration.OutsideAWS``
+    become ``aws\\u002eguardduty`` and ``Exfiltration\\u002eOutsideAWS``; ``S3.8``
+    and ``198.51.100.7`` stay.
+    """
+    text = json.dumps(event, indent=2, ensure_ascii=False)
+    return re.sub(r"(?<=[A-Za-z0-9])\.(?=[A-Za-z])", r"\\u002e", text) + "\n"
 
 
 GUARDDUTY_SUMMARY = f"""\
@@ -135,7 +142,7 @@ GUARDDUTY_SUMMARY = f"""\
 
 Severity:  HIGH (8)
 Title:     Credentials for instance role Acme-App used from external IP address.
-Product:   GuardDuty, UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS
+Product:   GuardDuty, UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration[.]OutsideAWS
 Account:   444444444444 (Acme-Retail-Web-Prod)
 Region:    eu-central-1
 Resources: AccessKey Acme-App
@@ -161,7 +168,7 @@ GUARDDUTY_CHAT = {
         "description": "*HIGH* (8) `Credentials for instance role Acme-App used from external "
         "IP address.`\n"
         "*Product:* `GuardDuty` "
-        "`UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS`\n"
+        "`UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration[.]OutsideAWS`\n"
         "*Account:* `444444444444 (Acme-Retail-Web-Prod)` *Region:* `eu-central-1`\n"
         "*Resources:* `AccessKey Acme-App`\n"
         "*Finding:* `64b9f3ae4f0e8c1b7cd3d2a1e5f6a7b8`",
@@ -461,9 +468,9 @@ def test_markdown_newlines_and_links_in_a_title_stay_one_line_of_text() -> None:
     ]
     (title,) = [line for line in summary.splitlines() if line.startswith("Title:")]
     assert title == (
-        "Title:     Check Go: hxxps[:]//signin.aws.amazon.com/switchrole?roleName=Evil"
-        "&account=999999999999 [x](hxxps[:]//evil.example) <hxxps[:]//evil.example|Open> *b* "
-        "`c` www[.]evil.example gnp.exe end"
+        "Title:     Check Go: hxxps[:]//signin[.]aws[.]amazon[.]com/switchrole?roleName=Evil"
+        "&account=999999999999 [x](hxxps[:]//evil[.]example) <hxxps[:]//evil[.]example|Open> "
+        "*b* `c` www[.]evil[.]example gnp[.]exe end"
     )
     assert "\u202e" not in made.message
     assert "\u200b" not in made.message
@@ -474,17 +481,18 @@ def test_markdown_newlines_and_links_in_a_title_stay_one_line_of_text() -> None:
     # Chat: the title is inline code, with no backtick, bracket or line break to end it.
     description = chat["content"]["description"]
     assert description.splitlines()[0] == (
-        "*HIGH* (8) `Check Go: hxxps[:]//signin.aws.amazon.com/switchrole?roleName=Evil"
-        "&account=999999999999 [x](hxxps[:]//evil.example) "
-        "\u2039hxxps[:]//evil.example\u00a6Open\u203a *b* 'c' www[.]evil.example gnp.exe end`"
+        "*HIGH* (8) `Check Go: hxxps[:]//signin[.]aws[.]amazon[.]com/switchrole?roleName=Evil"
+        "&account=999999999999 [x](hxxps[:]//evil[.]example) "
+        "\u2039hxxps[:]//evil[.]example\u00a6Open\u203a *b* 'c' www[.]evil[.]example "
+        "gnp[.]exe end`"
     )
     assert "*Resources:* `AccessKey x *bold* \u2039@here\u203a`" in description
     assert urls(description) == []
     assert [u for u in urls(json.dumps(chat)) if "Evil" in u or "evil" in u] == []
     # Subject: printable ASCII, no line break.
     assert made.subject == (
-        "[HIGH] GuardDuty in 444444444444: Check Go: hxxps[:]//signin.aws.amazon.com/switchrole?"
-        "roleName=..."
+        "[HIGH] GuardDuty in 444444444444: Check Go: hxxps[:]//signin[.]aws[.]amazon[.]com/"
+        "switchrole?rol..."
     )
 
 
@@ -613,7 +621,10 @@ def test_the_function_logs_every_event_whole(
 def test_the_docs_show_what_the_tests_publish() -> None:
     """docs/detection.md, "Message shape": the two examples, as published."""
     docs = (ROOT / "docs" / "detection.md").read_text()
-    assert GUARDDUTY_SUMMARY + HEADING + pretty(GUARDDUTY)[:60] in docs
+    # The event's first lines, as many as the page shows before it trims the rest.
+    shown = docs.split(GUARDDUTY_SUMMARY + HEADING, 1)[1].split("  ...the whole event", 1)[0]
+    assert len(shown.splitlines()) >= 5
+    assert pretty(GUARDDUTY).startswith(shown)
     assert SECURITY_HUB_SUMMARY.rstrip("\n") + "\n```" in docs
     (chat,) = [b for b in re.findall(r"```json\n(.*?)```", docs, re.S) if '"custom"' in b]
     assert json.loads(chat) == GUARDDUTY_CHAT
@@ -621,3 +632,195 @@ def test_the_docs_show_what_the_tests_publish() -> None:
     for event in (GUARDDUTY, SECURITY_HUB):
         findings = findings_formatter.findings_of(event)
         assert f"Subject `{findings_formatter.subject_of(event, findings)}`" in words
+
+
+# ---- what an attacker controls, beyond titles ------------------------------------------------
+
+#: What chat markdown makes a mention, a link or the end of inline code of.
+CHAT_MARKUP = set("`<>|")
+
+
+def test_an_account_name_or_id_from_the_finding_makes_no_mention_or_link_in_chat() -> None:
+    """The next steps are chat markdown outside code: no ``<!channel>``, no ``<url|text>``."""
+    event = copy.deepcopy(SECURITY_HUB)
+    name = "<!channel> <mailto:it@evil.example|Verify here>"
+    event["detail"]["findings"] = [
+        hub_finding("777777777777", "S3.8", S3_8, BUCKET, AwsAccountName=name),
+        hub_finding("<!here>", "S3.8", S3_8, BUCKET),
+    ]
+    summary, _, chat = parts(alert(event, partition="aws", role_name=ROLE, names=NAMES))
+    steps = chat["content"]["nextSteps"]
+    assert steps[0].startswith(
+        "Investigate 777777777777 (\u2039!channel\u203a \u2039mailto:it@evil[.]example"
+        "\u00a6Verify here\u203a) as the read-only investigation role: "
+    )
+    assert "No switch-role link for account \u2039!here\u203a: not a 12-digit id." in steps
+    for step in steps:
+        assert not set(step) & CHAT_MARKUP, step
+    # The email is plain text: it shows the name as received (defanged).
+    assert "777777777777 (<!channel> <mailto:it@evil[.]example|Verify here>)" in summary
+
+
+def test_any_number_of_findings_fits_one_message() -> None:
+    """Every part of the message is capped, the notes about accounts too."""
+    event = copy.deepcopy(SECURITY_HUB)
+    event["detail"]["findings"] = [{"AwsAccountId": f"x{n}"} for n in range(4_000)]
+    made = alert(event, partition="aws", role_name=ROLE, names=NAMES)
+    assert len(made.message.encode()) <= MAX_MESSAGE_BYTES
+    summary, _, chat = parts(made)
+    notes = [line for line in summary.splitlines() if line.startswith("No switch-role link")]
+    assert notes == [
+        *(f"No switch-role link for account x{n}: not a 12-digit id." for n in range(10)),
+        "No switch-role link for 3990 more accounts: not 12-digit ids.",
+    ]
+    assert chat["content"]["nextSteps"] == notes
+
+
+def test_a_finding_id_too_long_for_a_link_gets_none() -> None:
+    """The console link carries the id, encoded twice: its length is capped, not the id's."""
+    event = copy.deepcopy(SECURITY_HUB)
+    long_id = "\U0001f600" * 2_000
+    event["detail"]["findings"] = [
+        hub_finding(f"{n:012d}", "S3.8", S3_8, BUCKET, Id=f"{long_id}{n}") for n in range(10)
+    ] + [SECURITY_HUB["detail"]["findings"][0]]
+    made = alert(event, partition="aws", role_name=ROLE, names={})
+    assert len(made.message.encode()) <= MAX_MESSAGE_BYTES
+    _, _, chat = parts(made)
+    consoles = [s for s in chat["content"]["nextSteps"] if s.startswith("Open the finding")]
+    assert consoles == []  # the eleventh finding is past the ten described
+    event["detail"]["findings"].reverse()
+    _, _, chat = parts(alert(event, partition="aws", role_name=ROLE, names={}))
+    consoles = [s for s in chat["content"]["nextSteps"] if s.startswith("Open the finding")]
+    assert consoles == [
+        f"Open the finding in the audit account's console: {hub_link('444444444444', 'S3.8')}"
+    ]
+
+
+def own_links_removed(text: str) -> str:
+    return re.sub(r"https://(signin|console)\.aws\.amazon\.com/\S+", "", text)
+
+
+#: What mail and chat clients make a link of without a scheme: a host name (``evil.example``,
+#: ``www.evil.example``, an address ``it@evil.example``), ASCII dots or the ones IDNA reads as dots.
+HOST = re.compile(r"[^\W_][\w-]*[.\u3002\uff0e\uff61][^\W\d_]")
+
+
+def test_host_names_and_addresses_in_a_finding_are_defanged_too() -> None:
+    """Mail clients link ``evil.example/login`` and ``it@evil.example`` with no scheme."""
+    title = (
+        "Rotate your keys at aws-key-rotation.example/now or mail it@evil.example "
+        "(or evil\u3002example, EVIL.EXAMPLE, S3.8 stays, 198.51.100.7 too)"
+    )
+    event = guardduty_in("444444444444", title=title, description="see evil.example/why")
+    made = alert(event, partition="aws", role_name=ROLE, names=NAMES)
+    summary, event_text, chat = parts(made)
+    assert f"Title:     {findings_formatter.plain(title)}\n" in summary
+    assert findings_formatter.plain(title) == (
+        "Rotate your keys at aws-key-rotation[.]example/now or mail it@evil[.]example "
+        "(or evil[.]example, EVIL[.]EXAMPLE, S3.8 stays, 198.51.100.7 too)"
+    )
+    assert HOST.findall(own_links_removed(summary)) == []
+    assert HOST.findall(event_text) == []
+    assert json.loads(event_text) == event
+    assert HOST.findall(own_links_removed(json.dumps(chat, ensure_ascii=False))) == []
+
+
+def test_a_line_break_the_json_would_keep_is_escaped() -> None:
+    """NEL (U+0085) and the other C1 controls are line breaks or worse to some clients."""
+    event = guardduty_in("444444444444", title="one\x85Investigate: evil\x9b2J")
+    _, event_text, _ = parts(alert(event, partition="aws", role_name=ROLE, names=NAMES))
+    assert "\x85" not in event_text
+    assert "\x9b" not in event_text
+    assert json.loads(event_text) == event
+
+
+# ---- any event shape -------------------------------------------------------------------------
+
+#: Strings an attacker would try, and any text.
+HOSTILE = st.sampled_from(
+    [
+        "444444444444",
+        "https://evil.example/x",
+        "evil.example/login",
+        "it@evil.example",
+        "<!channel>",
+        "a`b|c>d<e",
+        "www.evil.example",
+        "\u2028\x85\u202e",
+        "CRITICAL",
+    ]
+)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40)
+    | HOSTILE,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=10) | HOSTILE, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+GUARDDUTY_FIELDS = ("accountId", "region", "id", "type", "severity", "title", "resource")
+FINDING_FIELDS = (
+    "AwsAccountId",
+    "AwsAccountName",
+    "Region",
+    "ProductName",
+    "GeneratorId",
+    "Id",
+    "Title",
+    "Severity",
+    "Types",
+    "Compliance",
+    "Resources",
+)
+ROLE_OFF_NOTE = "(identity.investigation_role.enabled is false)"
+
+
+@st.composite
+def events(draw: st.DrawFn) -> dict[str, Any]:
+    """One of the two examples, any of its fields (the event's own too) replaced by any JSON."""
+    event = copy.deepcopy(draw(st.sampled_from([GUARDDUTY, SECURITY_HUB])))
+    if event["source"] == "aws.guardduty":
+        for key in draw(st.lists(st.sampled_from(GUARDDUTY_FIELDS), max_size=4)):
+            event["detail"][key] = draw(JSON_VALUES)
+    else:
+        findings = []
+        for n in range(draw(st.integers(0, 14))):
+            finding = copy.deepcopy(SECURITY_HUB["detail"]["findings"][n % 3])
+            for key in draw(st.lists(st.sampled_from(FINDING_FIELDS), max_size=4)):
+                finding[key] = draw(JSON_VALUES)
+            findings.append(finding)
+        event["detail"]["findings"] = findings
+    for key in draw(st.lists(st.sampled_from(["id", "region", "source", "detail"]), max_size=2)):
+        event[key] = draw(JSON_VALUES)
+    return event
+
+
+@settings(max_examples=150, deadline=None)
+@given(event=events(), names=st.sampled_from([NAMES, {}]), role=st.sampled_from([ROLE, ""]))
+def test_any_event_makes_one_valid_message_whose_only_links_are_its_own(
+    event: dict[str, Any], names: dict[str, str], role: str
+) -> None:
+    made = alert(event, partition="aws", role_name=role, names=names)
+    assert re.fullmatch(r"\[[ -~]{1,98}", made.subject)
+    assert len(made.message.encode("utf-8")) <= MAX_MESSAGE_BYTES
+    envelope = json.loads(made.message)
+    assert set(envelope) == {"default", "email"}
+    summary, event_text, chat = parts(made)
+    assert json.loads(event_text) == event
+    for text in (summary, event_text, json.dumps(chat, ensure_ascii=False)):
+        text = own_links_removed(text).replace(ROLE_OFF_NOTE, "")
+        assert not re.findall(r"https?://|www\.", text, re.I)
+        assert HOST.findall(text) == []
+    content = chat["content"]
+    assert (chat["version"], chat["source"], content["textType"]) == (
+        "1.0",
+        "custom",
+        "client-markdown",
+    )
+    for line in (content["title"], *content["nextSteps"]):
+        assert not set(line) & (CHAT_MARKUP | set("\n\r\u2028\u2029")), line

@@ -17,13 +17,15 @@ message to the findings topic with ``MessageStructure=json``:
 Every field of a finding is input from whoever raised it: an account may
 import its own Security Hub findings (BatchImportFindings), titles and
 resource ids included. So every value taken from the event is one line of
-text with control and format characters removed, capped, its URLs defanged
-(``hxxps[:]//``) so that no mail or chat client makes a link of it, and, in
-chat, quoted as code with the characters that make links replaced. The only
-links are this function's own, built from a 12-digit account id and
-URL-encoded values. The original event follows the summary as JSON whose
-``://`` and ``www.`` are written ``:\\/\\/`` and ``www\\u002e`` (the same
-JSON, read back, with nothing a client would link).
+text with control and format characters removed, capped, its URLs and host
+names defanged (``hxxps[:]//``, ``evil[.]example``: mail clients link a bare
+``evil.example/login`` or ``it@evil.example`` too) so that no mail or chat
+client makes a link of it, and, in chat, quoted as code or with the
+characters that make links and mentions replaced. The only links are this
+function's own, built from a 12-digit account id and URL-encoded values. The
+original event follows the summary as JSON whose ``://`` and host names' dots
+are written ``:\\/\\/`` and ``\\u002e`` (the same JSON, read back, with
+nothing a client would link).
 
 If this function fails, Lambda retries it twice, then its on-failure
 destination publishes the invocation record (the event included) to the same
@@ -56,6 +58,10 @@ MAX_VALUE = 200
 MAX_FINDINGS = 10
 MAX_ACCOUNTS = 10
 MAX_RESOURCES = 5
+#: A console link, in characters: it carries the finding's id encoded twice, so
+#: an id of some hundred characters is fine, and a huge one gets no link (the
+#: message must stay within its size; the id is in the summary and the event).
+MAX_LINK = 2_000
 #: The chat notification's description: Slack shows a section's first 3,000
 #: characters; every chat client gets the same text.
 MAX_CHAT = 3_000
@@ -81,6 +87,11 @@ GUARDDUTY_LEVELS = ((9.0, "CRITICAL"), (7.0, "HIGH"), (4.0, "MEDIUM"), (1.0, "LO
 SERVICES = {"aws.guardduty": "GuardDuty", "aws.securityhub": "Security Hub"}
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+#: The dot of a host name (``evil.example``, ``it@evil.example``): a letter or digit, a dot,
+#: a letter. Mail clients link such names without a scheme; IDNA reads the ideographic and
+#: fullwidth full stops as dots too. ``S3.8`` and ``198.51.100.7`` are left alone.
+#: See: https://www.rfc-editor.org/rfc/rfc3490#section-3.1
+HOST_DOT = re.compile(r"(?<=[^\W_])[.\u3002\uff0e\uff61](?=[^\W\d_])")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 #: Keys of a GuardDuty resource's details that name it.
 GUARDDUTY_NAMES = (
@@ -118,18 +129,27 @@ def plain(value: Any, limit: int = MAX_VALUE) -> str:
             kept.append(character)
     text = " ".join("".join(kept).split())
     text = re.sub(r"(?i)www\.", "www[.]", text.replace("://", "[:]//"))
+    text = HOST_DOT.sub("[.]", text)
     text = re.sub(r"(?i)\bhttp(s?)\[:\]//", r"hxxp\1[:]//", text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text or "-"
 
 
+#: What ends inline code, or makes a link or a mention (``<!channel>``), in chat markdown.
+CHAT_MARKUP = (("`", "'"), ("<", "\u2039"), (">", "\u203a"), ("|", "\u00a6"))
+
+
+def unmarked(text: str) -> str:
+    """``text`` (already ``plain``) with none of the chat markup that links, mentions or quotes."""
+    for character, replacement in CHAT_MARKUP:
+        text = text.replace(character, replacement)
+    return text
+
+
 def code(value: Any, limit: int = MAX_VALUE) -> str:
     """``value`` quoted as code for chat markdown, with nothing that makes a link or ends it."""
-    text = plain(value, limit)
-    for character, replacement in (("`", "'"), ("<", "\u2039"), (">", "\u203a"), ("|", "\u00a6")):
-        text = text.replace(character, replacement)
-    return f"`{text}`"
+    return f"`{unmarked(plain(value, limit))}`"
 
 
 def ascii_line(text: str, limit: int = MAX_SUBJECT) -> str:
@@ -142,6 +162,9 @@ def ascii_line(text: str, limit: int = MAX_SUBJECT) -> str:
 #: Characters a JSON text keeps that change how the rest reads: format characters
 #: (bidirectional overrides, zero-width ones) and line and paragraph separators.
 INVISIBLE = ("Cf", "Zl", "Zp")
+#: The controls JSON does not escape itself (it escapes those below U+0020): DEL and the
+#: C1 controls, NEL (U+0085) among them, a line break to some readers.
+UNESCAPED_CONTROLS = ("\x7f", "\x9f")
 
 
 def _escaped(character: str) -> str:
@@ -156,17 +179,24 @@ def unlinked_json(value: Any, *, indent: int | None) -> str:
     """``value`` as JSON in which no client finds a link, and nothing is lost.
 
     Outside strings JSON has only numbers, literals and punctuation, so
-    ``://`` and ``www.`` occur only inside strings, where ``\\/`` and
-    ``\\u002e`` are the same characters escaped. Unpaired surrogates (valid
-    in JSON, not in UTF-8) and invisible characters (bidirectional overrides,
-    line separators) are written as their escapes too.
+    ``://``, ``www.`` and a host name's dots occur only inside strings, where
+    ``\\/`` and ``\\u002e`` are the same characters escaped. Unpaired
+    surrogates (valid in JSON, not in UTF-8), invisible characters
+    (bidirectional overrides, line separators) and C1 controls are written as
+    their escapes too.
     """
     separators = (",", ": ") if indent else (",", ":")
     text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=False, default=str)
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    text = "".join(_escaped(c) if unicodedata.category(c) in INVISIBLE else c for c in text)
+    low, high = UNESCAPED_CONTROLS
+    text = "".join(
+        _escaped(c) if unicodedata.category(c) in INVISIBLE or low <= c <= high else c for c in text
+    )
     text = text.replace("://", ":\\/\\/")
-    return re.sub(r"(?i)(www)\.", r"\1\\u002e", text)
+    text = re.sub(r"(?i)(www)\.", r"\1\\u002e", text)
+    # A dot between a letter or digit and a letter: only inside strings (a
+    # JSON number's dot has digits on both sides).
+    return HOST_DOT.sub(lambda dot: _escaped(dot.group()), text)
 
 
 def _get(value: Any, *path: str) -> Any:
@@ -344,7 +374,8 @@ def console_link(host: str, console: tuple[str, str, str]) -> str | None:
     else:
         twice = urllib.parse.quote(once, safe="")
         fragment = f"#/findings?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253A{twice}"
-    return f"{host}/{service}/home?region={region}{fragment}"
+    link = f"{host}/{service}/home?region={region}{fragment}"
+    return link if len(link) <= MAX_LINK else None
 
 
 def links(
@@ -362,13 +393,14 @@ def links(
     sign_in, console = hosts
     switch: list[tuple[str, str, str]] = []
     seen = set()
+    unlinked = []
     for finding in findings:
         account = finding.account
         if account in seen:
             continue
         seen.add(account)
         if not ACCOUNT_ID.match(account):
-            notes.append(f"No switch-role link for account {plain(account)}: not a 12-digit id.")
+            unlinked.append(account)
             continue
         if not role_name:
             continue
@@ -379,6 +411,17 @@ def links(
             quote_via=urllib.parse.quote,
         )
         switch.append((account, account_label(finding, names), f"{sign_in}/switchrole?{query}"))
+    # One note per account without an id, as many as there are links at most:
+    # the message stays within its size whatever the event holds.
+    notes += [
+        f"No switch-role link for account {plain(account)}: not a 12-digit id."
+        for account in unlinked[:MAX_ACCOUNTS]
+    ]
+    if len(unlinked) > MAX_ACCOUNTS:
+        notes.append(
+            f"No switch-role link for {len(unlinked) - MAX_ACCOUNTS} more accounts: "
+            "not 12-digit ids."
+        )
     if not role_name:
         notes.append(
             "No switch-role link: the investigation role is not deployed "
@@ -499,12 +542,14 @@ def chat_notification(
     if len(description) > MAX_CHAT or len(findings) > MAX_FINDINGS:
         description = description[: MAX_CHAT - 60].rsplit("\n", 1)[0]
         description += "\n\n_More in the email, which carries the whole event._"
+    # Outside code: the account's name (from the finding, when the config has
+    # none) and the notes' values lose the markup that makes mentions and links.
     steps = [
-        f"Investigate {label} as the read-only investigation role: {url}"
+        f"Investigate {unmarked(label)} as the read-only investigation role: {url}"
         for _, label, url in found.switch
     ]
     steps += [f"Open the finding in the audit account's console: {url}" for url in found.console]
-    steps += found.notes
+    steps += [unmarked(note) for note in found.notes]
     return {
         "version": "1.0",
         "source": "custom",
