@@ -271,7 +271,10 @@ def guardduty_findings(event: dict[str, Any]) -> list[Finding]:
 
 
 def security_hub_findings(event: dict[str, Any]) -> list[Finding]:
-    """The findings of a ``Security Hub Findings - Imported`` event (one or more).
+    """The findings of a ``Security Hub Findings - Imported`` event.
+
+    Security Hub sends one finding per event ("Each event sends a single
+    finding"); ``findings`` is a list all the same, so every item is read.
 
     Linked in the event's region: the aggregation Region, where the audit
     account sees every linked Region's findings.
