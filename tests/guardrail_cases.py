@@ -86,6 +86,9 @@ PRINCIPALS: dict[str, Principal] = {
     "stackset": _org_role("stacksets-exec-0123456789abcdef0123456789abcdef"),
     # The audit account's detection handler (organization configuration).
     "detection-handler": _org_role("Acme-DetectionHandler-eu-west-1"),
+    # The findings formatter's role: no guardrail exempts it, none may stop its
+    # publishing (Lambda's on-failure records go out with this role too).
+    "findings-formatter": _org_role("Acme-FindingsFormatter"),
     "root": _member(ROOT_ARN),
     # A task-scoped session from centralized root access (sts:AssumeRoot).
     "assumed-root": _member(ROOT_ARN, **{"aws:AssumedRoot": "true"}),
@@ -702,6 +705,47 @@ _TABLE: tuple[Case, ...] = (
         "sqs:PurgeQueue",
         f"arn:aws:sqs:eu-west-1:{ACCOUNT}:retail-orders",
         "suspended",
+    ),
+    # The StackSets deploy what the statements above protect.
+    Case(
+        "stackset-sets-findings-formatter-failure-destination",
+        "stackset",
+        "lambda:PutFunctionEventInvokeConfig",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Acme-FindingsFormatter",
+        "none",
+    ),
+    Case(
+        "stackset-sets-undelivered-findings-queue-policy",
+        "stackset",
+        "sqs:SetQueueAttributes",
+        LZ_QUEUE,
+        "none",
+    ),
+    # The formatter publishes to the encrypted topic: SNS uses the key with
+    # the publisher's credentials.
+    # See: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    Case(
+        "findings-formatter-publishes",
+        "findings-formatter",
+        "sns:Publish",
+        LZ_TOPIC,
+        "suspended",
+        context=TLS,
+    ),
+    Case(
+        "findings-formatter-encrypts-for-the-topic",
+        "findings-formatter",
+        "kms:GenerateDataKey",
+        f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "suspended",
+        context={"kms:ViaService": "sns.eu-west-1.amazonaws.com", **TLS},
+    ),
+    Case(
+        "findings-formatter-may-not-change-its-queue",
+        "findings-formatter",
+        "sqs:SetQueueAttributes",
+        LZ_QUEUE,
+        "all",
     ),
     Case(
         "admin-deletes-lz-topic",
