@@ -824,3 +824,14 @@ def test_any_event_makes_one_valid_message_whose_only_links_are_its_own(
     )
     for line in (content["title"], *content["nextSteps"]):
         assert not set(line) & (CHAT_MARKUP | set("\n\r\u2028\u2029")), line
+
+
+def test_a_fullwidth_url_is_defanged_like_an_ascii_one() -> None:
+    """The subject is made ASCII (NFKD), which turns fullwidth ``https://`` into ASCII."""
+    title = "Reset at \uff48\uff54\uff54\uff50\uff53\uff1a\uff0f\uff0fevil\uff0eexample/login"
+    made = alert(
+        guardduty_in("444444444444", title=title), partition="aws", role_name=ROLE, names={}
+    )
+    summary, _, _ = parts(made)
+    assert made.subject.endswith(": Reset at hxxps[:]//evil[.]example/login")
+    assert "Title:     Reset at hxxps[:]//evil[.]example/login\n" in summary

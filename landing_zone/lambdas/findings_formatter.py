@@ -117,6 +117,11 @@ def plain(value: Any, limit: int = MAX_VALUE) -> str:
     if value is None or value == "":
         return "-"
     text = value if isinstance(value, str) else json.dumps(value, default=str)
+    # Compatibility forms as their plain characters first (fullwidth letters,
+    # colon and solidus are "https://"), as the ASCII subject would make them
+    # anyway, so that what is defanged below is what any reader sees.
+    # See: https://unicode.org/reports/tr15/
+    text = unicodedata.normalize("NFKC", text)
     # Line and paragraph separators and control characters become spaces;
     # format characters (bidirectional overrides, zero-width joiners) and
     # unpaired surrogates go.
