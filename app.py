@@ -13,6 +13,7 @@ from aws_cdk import App
 
 from landing_zone.app import build_landing_zone
 from landing_zone.config import ConfigError, load_config
+from landing_zone.constructs.stack_set import TOO_LARGE
 from landing_zone.guardrails.packer import GuardrailBudgetError
 from landing_zone.quotas import StackLimitError
 
@@ -35,7 +36,15 @@ def main() -> int:
         print(f"{kind} error: {path}:", file=sys.stderr)
         print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
         return 2
-    app.synth()
+    try:
+        app.synth()
+    except Exception as error:  # CDK wraps what a lazy value raises; find ours in it
+        message = str(error)
+        if TOO_LARGE not in message:
+            raise
+        print(f"stack limit error: {path}:", file=sys.stderr)
+        print(f"  - {message[message.index(TOO_LARGE) :].splitlines()[0]}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -548,3 +548,10 @@ def test_one_failing_account_does_not_fail_the_organizations_rollout(example_syn
     rollout = load_config(EXAMPLE).baseline.operation_preferences
     assert preferences["FailureTolerancePercentage"] == rollout.failure_tolerance_percentage > 0
     assert preferences["MaxConcurrentPercentage"] == rollout.max_concurrent_percentage
+
+
+def test_a_subject_stays_under_the_100_characters_sns_allows() -> None:
+    """SNS wants subjects "less than 100 characters long": a long role name is cut to 99."""
+    described = break_glass_alert.describe(switch_role(session_role=ROLE + "A" * 120))
+    assert described is not None
+    assert len(described[0]) == 99

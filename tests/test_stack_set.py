@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
 
 from landing_zone.constructs.stack_set import StackSetTemplate
@@ -110,3 +110,55 @@ def test_stackset_template_rejects_file_assets(tmp_path: Path) -> None:
             handler="index.handler",
             code=code,
         )
+
+
+def test_an_oversized_template_names_what_the_config_can_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import landing_zone.constructs.stack_set as stack_set
+
+    monkeypatch.setattr(stack_set, "MAX_TEMPLATE_BODY_BYTES", 100)
+    app = App()
+    host = Stack(app, "Host")
+    template = StackSetTemplate(
+        host, "Template", description="a test template", too_large="Give fewer widgets"
+    )
+    lambda_.Function(
+        template,
+        "Function",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    )
+    CfnOutput(host, "Body", value=template.body)  # a StackSet's TemplateBody, in effect
+    with pytest.raises(
+        Exception,
+        match=r"StackSet template too large: Template is [\d,]+ "
+        r"bytes; inline TemplateBody allows 100\. Give fewer widgets",
+    ):
+        app.synth()
+
+
+def test_the_app_reports_an_oversized_template_as_a_stack_limit_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What CDK raises from synth (a lazy value's error, wrapped) exits 2 with one line."""
+    import app as entry
+    from landing_zone.constructs.stack_set import TOO_LARGE
+
+    def synth(self: App) -> None:
+        raise RuntimeError(
+            f"Error: resolving token\n  {TOO_LARGE} Acme-Audit/HomeTemplate is 51,300 bytes; "
+            "inline TemplateBody allows 51,200. Disable fewer controls\n    at produce (...)"
+        )
+
+    monkeypatch.setattr(entry, "build_landing_zone", lambda app, *, config: None)
+    monkeypatch.setattr(App, "synth", synth)
+    assert entry.main() == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "stack limit error: config/example.yaml:"
+    assert err[1] == (
+        f"  - {TOO_LARGE} Acme-Audit/HomeTemplate is 51,300 bytes; inline TemplateBody "
+        "allows 51,200. Disable fewer controls"
+    )
+    assert len(err) == 2

@@ -68,11 +68,17 @@ class _TemplateOnlySynthesizer(StackSynthesizer):
         self.template = json.loads(path.read_text())
 
 
+#: Starts the message of a StackSet template over the inline limit; app.py finds it in
+#: the error CDK raises from synth and reports it as a stack-limit error (exit 2).
+TOO_LARGE = "StackSet template too large:"
+
+
 @jsii.implements(IStringProducer)
 class _Body:
-    def __init__(self, synthesizer: _TemplateOnlySynthesizer, name: str) -> None:
+    def __init__(self, synthesizer: _TemplateOnlySynthesizer, name: str, fix: str) -> None:
         self._synthesizer = synthesizer
         self._name = name
+        self._fix = fix
 
     def produce(self, context: IResolveContext) -> str:
         template = self._synthesizer.template
@@ -86,8 +92,8 @@ class _Body:
         body = json.dumps(template, separators=(",", ":"))
         if len(body.encode()) > MAX_TEMPLATE_BODY_BYTES:
             raise ValueError(
-                f"StackSet template {self._name} is {len(body.encode()):,} bytes; inline "
-                f"TemplateBody allows {MAX_TEMPLATE_BODY_BYTES:,}. Split it into two StackSets"
+                f"{TOO_LARGE} {self._name} is {len(body.encode()):,} bytes; inline "
+                f"TemplateBody allows {MAX_TEMPLATE_BODY_BYTES:,}. {self._fix}"
             )
         return body
 
@@ -101,7 +107,16 @@ class StackSetTemplate(Stack):
     ``parameter()``s, never as direct references.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, description: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str,
+        too_large: str = "Report it: the template must be split into two StackSets",
+    ) -> None:
+        """``too_large``: what the user can change in the config when the template
+        outgrows the inline limit (the config decides what it holds)."""
         self._template_synthesizer = _TemplateOnlySynthesizer()
         super().__init__(
             scope,
@@ -109,7 +124,9 @@ class StackSetTemplate(Stack):
             synthesizer=self._template_synthesizer,
             description=description,
         )
-        self.body: str = Lazy.uncached_string(_Body(self._template_synthesizer, construct_id))
+        self.body: str = Lazy.uncached_string(
+            _Body(self._template_synthesizer, construct_id, too_large)
+        )
 
     def parameter(self, name: str, *, description: str, pattern: str | None = None) -> str:
         """A template parameter the StackSet fills in (``ServiceManagedStackSet(parameters=)``)."""

@@ -26,9 +26,9 @@ from typing import Any
 
 import boto3
 
-# SNS subjects: at most 100 printable ASCII characters.
+# SNS subjects: printable ASCII, "less than 100 characters long" (at most 99).
 # See: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
-MAX_SUBJECT = 100
+MAX_SUBJECT = 99
 
 
 def client(service: str, *, region_name: str) -> Any:

@@ -169,6 +169,16 @@ class AuditRegionalTemplate(StackSetTemplate):
             )
 
 
+#: What a user can change when an audit home template outgrows the inline limit:
+#: its size grows with the Security Hub policies (each control listed) and the
+#: alert recipients; the findings formatter's code is fixed (about 16 KB).
+ALERTS_TEMPLATE_TOO_LARGE = (
+    "Its size grows with detection.security_hub.policies (each disabled control is listed) "
+    "and notifications: disable fewer controls, merge policies with the same standards, or "
+    "give fewer recipients"
+)
+
+
 class AuditHomeTemplate(StackSetTemplate):
     """What the audit account runs in the home region only."""
 
@@ -179,6 +189,7 @@ class AuditHomeTemplate(StackSetTemplate):
             description=f"{config.prefix} landing zone: Security Hub central configuration, "
             "Config aggregator, unused-access analyzer and findings alerts (audit account, "
             "home region), deployed by the management account's StackSet",
+            too_large=ALERTS_TEMPLATE_TOO_LARGE,
         )
         detection = config.detection
         home = config.regions.home
@@ -340,6 +351,7 @@ class BusinessUnitDetectionTemplate(StackSetTemplate):
             description=f"{config.prefix} business unit: Security Hub configuration policies "
             "for its OUs and alerts on its accounts' findings (the core's audit account, "
             "home region), deployed by the management account's StackSet",
+            too_large=ALERTS_TEMPLATE_TOO_LARGE,
         )
         detection = config.detection
         target_ids = {
