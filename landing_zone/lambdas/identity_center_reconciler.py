@@ -1,0 +1,584 @@
+"""The Identity Center assignments of every member account, kept equal to the config's rules.
+
+Runs in the management account, in the Identity Center instance's region
+(every Identity Center call goes there). Four things start it:
+
+- the deploy-time custom resource ``Custom::IdentityCenterAssignments``
+  (Create, Update, Delete): a full run with the rules of its properties.
+  An Update also revokes what the previous rules gave (a group or
+  permission set removed from the config); a Delete revokes everything its
+  rules gave. It runs before CloudFormation's cleanup deletes a removed
+  permission set, so no assignment is left on a permission set that is
+  about to go;
+- AWS Organizations' ``CreateAccountResult`` and ``MoveAccount`` events
+  (forwarded from us-east-1): that one account;
+- an hourly schedule: a full run (an event missed, an account invited);
+- its own continuation: a full run that reaches its deadline hands the rest
+  to a new invocation of itself.
+
+What it owns (docs/identity.md, "Who owns which assignment"): the
+assignments of the rules' permission sets (by name) to the rules' groups (by
+display name) on ACTIVE member accounts. Each run creates the ones the rules
+ask for and deletes the other ones it owns. It never touches the management
+account, accounts that are not ACTIVE, users, other groups or other
+permission sets. The function's reserved concurrency is 1: runs never
+overlap, so two runs never race on one assignment.
+
+Both writes are asynchronous; at most :data:`MAX_OUTSTANDING` are in flight
+(Identity Center allows 15 outstanding, whoever makes them).
+See: https://docs.aws.amazon.com/IAM/latest/UserGuide/aam-quotas.html
+See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreateAccountAssignment.html
+See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_DeleteAccountAssignment.html
+See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_ListAccountAssignmentsForPrincipal.html
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+try:  # package import (tests, tools)
+    from landing_zone.lambdas.custom_resource import (
+        LOG,
+        CustomResourceError,
+        client,
+        error_code,
+        own_region,
+        remaining_seconds,
+        retrying,
+        run,
+        seconds_left,
+        sleep,
+    )
+except ImportError:  # the Lambda's inline code: both files merged
+    from custom_resource import (  # type: ignore[no-redef,import-not-found]
+        LOG,
+        CustomResourceError,
+        client,
+        error_code,
+        own_region,
+        remaining_seconds,
+        retrying,
+        run,
+        seconds_left,
+        sleep,
+    )
+
+RULES_VARIABLE = "RULES"
+#: Retried with backoff. ConflictException: Identity Center is still applying
+#: an earlier write on the same account or permission set.
+#: See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/CommonErrors.html
+THROTTLED = {
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "InternalServerException",
+    "ConflictException",
+    "ConcurrentModificationException",
+}
+#: Writes in flight at once: Identity Center allows 15 outstanding asynchronous
+#: writes per instance; 10 leaves room for other writers (the console, other
+#: tools), whose writes count too.
+MAX_OUTSTANDING = 10
+#: Seconds between two status checks of the writes in flight.
+POLL_SECONDS = 2.0
+#: No new write starts with less time left: the ones in flight must finish.
+SUBMIT_MARGIN_SECONDS = 60.0
+#: Runs one full run may hand over to (Lambda stops a recursive loop after
+#: about 16 invocations; 1,000 accounts x 5 assignments need about 4).
+#: See: https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html
+MAX_CONTINUATIONS = 8
+RESOURCE_TYPE = "Custom::IdentityCenterAssignments"
+
+#: (account id, permission set ARN, group id)
+Key = tuple[str, str, str]
+
+
+class ReconcileError(Exception):
+    """What failed: Lambda retries the event and then sends it to the failure queue;
+    a custom resource answers FAILED with it."""
+
+
+def decode(encoded: str) -> dict[str, Any]:
+    """The reconciler input the stack encoded (``landing_zone/identity_center.py``)."""
+    document: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(encoded)))
+    return document
+
+
+# ---- entry point ------------------------------------------------------------------
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """Lambda entry point: a custom-resource request, an Organizations event, the schedule
+    or a continuation."""
+    if "RequestType" in event:
+        _custom_resource(event, context)
+        return None
+    rules = decode(os.environ[RULES_VARIABLE])
+    deadline = time.monotonic() + remaining_seconds(context) - 10
+    reconciler = Reconciler(rules, deadline=deadline)
+    account = account_of(event)
+    if account is not None:
+        summary = reconciler.reconcile_account(account)
+    elif _is_organizations_event(event):
+        return {"skipped": "no account to reconcile in this event"}
+    else:
+        summary = reconciler.reconcile_all()
+        if summary["pending"]:
+            _continue(context, event, summary)
+    LOG.info("%s", json.dumps(summary))
+    if summary["failed"]:
+        raise ReconcileError("; ".join(summary["failed"])[:3000])
+    return summary
+
+
+def _is_organizations_event(event: dict[str, Any]) -> bool:
+    return event.get("source") == "aws.organizations"
+
+
+def account_of(event: dict[str, Any]) -> str | None:
+    """The account an Organizations event is about (``None``: not such an event, or one
+    that names no account to reconcile: a failed creation).
+
+    See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccountStatus.html
+    See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_MoveAccount.html
+    """
+    if not _is_organizations_event(event):
+        return None
+    detail = event.get("detail") or {}
+    name = detail.get("eventName")
+    if name == "CreateAccountResult":
+        status = (detail.get("serviceEventDetails") or {}).get("createAccountStatus") or {}
+        account = status.get("accountId")
+        if status.get("state") != "SUCCEEDED" or not account:
+            LOG.info("account creation %s: nothing to assign", status.get("state"))
+            return None
+        return str(account)
+    if name == "MoveAccount":
+        account = (detail.get("requestParameters") or {}).get("accountId")
+        return str(account) if account else None
+    return None
+
+
+def _continue(context: Any, event: dict[str, Any], summary: dict[str, Any]) -> None:
+    """Hand the rest of a full run to a new invocation of this function (asynchronous:
+    reserved concurrency 1 queues it until this one ends)."""
+    generation = int(event.get("continuation", 0)) + 1
+    if generation > MAX_CONTINUATIONS:
+        summary["failed"].append(
+            f"{summary['pending']} changes still pending after {MAX_CONTINUATIONS} runs; the "
+            "hourly run continues: check the function's log for throttling or failures"
+        )
+        return
+    arn = getattr(context, "invoked_function_arn", None)
+    if not arn:
+        summary["failed"].append("no function ARN to continue with")
+        return
+    lambda_client = client("lambda", region_name=own_region())
+    lambda_client.invoke(
+        FunctionName=arn,
+        InvocationType="Event",
+        Payload=json.dumps({"continuation": generation}).encode(),
+    )
+    LOG.info("%s changes pending: continuation %d started", summary["pending"], generation)
+
+
+# ---- the custom resource -----------------------------------------------------------
+
+
+def _custom_resource(event: dict[str, Any], context: Any) -> None:
+    """Create/Update: a full run with the properties' rules (an Update's scope includes the
+    previous rules, so what they gave and these do not is revoked); Delete: revoke all."""
+    previous = (event.get("OldResourceProperties") or {}).get("Rules")
+
+    def apply(properties: dict[str, Any], deadline: float) -> dict[str, str]:
+        rules = decode(str(properties["Rules"]))
+        scope = [rules, decode(str(previous))] if previous else [rules]
+        reconciler = Reconciler(rules, deadline=deadline, scope=scope)
+        summary = reconciler.reconcile_all()
+        LOG.info("%s", json.dumps(summary))
+        if summary["failed"]:
+            raise CustomResourceError("; ".join(summary["failed"]))
+        if summary["pending"]:
+            # The deployment goes on; the rest is done by continuations of the function,
+            # which read the same rules from its environment (updated before this ran).
+            _continue(context, {}, summary)
+        return {key: str(len(value)) for key, value in summary.items() if key != "pending"} | {
+            "pending": str(summary["pending"])
+        }
+
+    def delete(properties: dict[str, Any], physical_id: str, deadline: float) -> dict[str, str]:
+        rules = decode(str(properties["Rules"]))
+        reconciler = Reconciler({**rules, "rules": []}, deadline=deadline, scope=[rules])
+        summary = reconciler.reconcile_all()
+        LOG.info("%s", json.dumps(summary))
+        if summary["failed"] or summary["pending"]:
+            raise CustomResourceError(
+                f"{summary['pending']} revocations not done; "
+                + "; ".join(summary["failed"])
+                + " (delete again to retry)"
+            )
+        return {}
+
+    run(
+        event,
+        context,
+        physical_id=lambda properties: (
+            f"assignments/{decode(str(properties['Rules']))['instance']}"
+        ),
+        apply=apply,
+        delete=delete,
+    )
+
+
+# ---- the reconciler ----------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    """A member account as Organizations lists it, with its OU's names from the root."""
+
+    id: str
+    email: str
+    status: str
+    path: list[str]
+
+
+@dataclass
+class Change:
+    verb: str  # "create" | "delete"
+    key: Key
+    label: str
+    request: str = ""
+
+
+@dataclass
+class Reconciler:
+    """One run: the rules, the lookups it made (cached), what it changed."""
+
+    rules: dict[str, Any]
+    deadline: float
+    #: Rule sets whose groups and permission sets this run owns (default: the rules').
+    scope: list[dict[str, Any]] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    pending: int = 0
+
+    def __post_init__(self) -> None:
+        self.scope = self.scope or [self.rules]
+        self.instance = str(self.rules["instance"])
+        self.management = str(self.rules["management"])
+        region = str(self.rules["region"])
+        # Organizations is global: its endpoint answers from any region.
+        self.organizations = client("organizations", region_name=own_region())
+        self.sso = client("sso-admin", region_name=region)
+        self.identitystore = client("identitystore", region_name=region)
+        self._groups: dict[str, str | None] = {}
+        self._permission_sets: dict[str, str] | None = None
+        self._ou_names: dict[str, str] = {}
+
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        return retrying(partial(method, **kwargs), self.deadline, THROTTLED)
+
+    def _pages(self, method: Any, key: str, **kwargs: Any) -> Iterator[Any]:
+        token = None
+        while True:
+            page = self._call(method, **kwargs, **({"NextToken": token} if token else {}))
+            yield from page.get(key, [])
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "pending": self.pending,
+        }
+
+    # ---- names to ids ----
+
+    def group_id(self, name: str, *, required: bool) -> str | None:
+        """The id of the group named ``name``; a missing required group is an error (a
+        missing group of a previous rule set has nothing left to revoke)."""
+        if name not in self._groups:
+            try:
+                answer = self._call(
+                    self.identitystore.get_group_id,
+                    IdentityStoreId=self.rules["store"],
+                    AlternateIdentifier={
+                        "UniqueAttribute": {"AttributePath": "DisplayName", "AttributeValue": name}
+                    },
+                )
+                self._groups[name] = str(answer["GroupId"])
+            except ClientError as error:
+                if error_code(error) != "ResourceNotFoundException":
+                    raise
+                self._groups[name] = None
+        found = self._groups[name]
+        if found is None and required:
+            raise ReconcileError(
+                f"no group named '{name}' in identity store {self.rules['store']}: create or "
+                "sync the group in your identity source (SCIM), or fix the name in "
+                "identity.identity_center.assignments"
+            )
+        return found
+
+    def permission_set_arn(self, name: str, *, required: bool) -> str | None:
+        """The ARN of the instance's permission set named ``name`` (names are unique)."""
+        if self._permission_sets is None:
+            self._permission_sets = {}
+            for arn in self._pages(
+                self.sso.list_permission_sets, "PermissionSets", InstanceArn=self.instance
+            ):
+                described = self._call(
+                    self.sso.describe_permission_set,
+                    InstanceArn=self.instance,
+                    PermissionSetArn=arn,
+                )
+                self._permission_sets[described["PermissionSet"]["Name"]] = arn
+        found = self._permission_sets.get(name)
+        if found is None and required:
+            raise ReconcileError(
+                f"no permission set named '{name}' in {self.instance}: deploy the "
+                "IdentityCenter stack (it creates the permission sets)"
+            )
+        return found
+
+    def _owned(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Group ids by name and permission set ARNs by name this run owns: the current
+        rules' (which must exist) and the previous ones' (which may be gone already)."""
+        groups: dict[str, str] = {}
+        permission_sets: dict[str, str] = {}
+        for rule_set in self.scope:
+            required = rule_set is self.rules
+            for _, group, permission_set in rule_set["rules"]:
+                group_id = self.group_id(group, required=required)
+                arn = self.permission_set_arn(permission_set, required=required)
+                if group_id is not None:
+                    groups[group] = group_id
+                if arn is not None:
+                    permission_sets[permission_set] = arn
+        return groups, permission_sets
+
+    # ---- the organization ----
+
+    def accounts(self) -> list[Account]:
+        """Every member account (not the management account), with its OU name path."""
+        roots = self._call(self.organizations.list_roots)["Roots"]
+        found: list[Account] = []
+        queue: list[tuple[str, list[str]]] = [(roots[0]["Id"], [])]
+        while queue:
+            parent, path = queue.pop(0)
+            for account in self._pages(
+                self.organizations.list_accounts_for_parent, "Accounts", ParentId=parent
+            ):
+                if account["Id"] != self.management:
+                    found.append(Account(account["Id"], account["Email"], account["Status"], path))
+            for unit in self._pages(
+                self.organizations.list_organizational_units_for_parent,
+                "OrganizationalUnits",
+                ParentId=parent,
+            ):
+                queue.append((unit["Id"], [*path, unit["Name"]]))
+        return found
+
+    def account(self, account_id: str) -> Account:
+        """One account, its OU name path read upwards with ListParents."""
+        described = self._call(self.organizations.describe_account, AccountId=account_id)["Account"]
+        names: list[str] = []
+        child = account_id
+        while True:
+            parent = self._call(self.organizations.list_parents, ChildId=child)["Parents"][0]
+            if parent["Type"] == "ROOT":
+                break
+            if parent["Id"] not in self._ou_names:
+                unit = self._call(
+                    self.organizations.describe_organizational_unit,
+                    OrganizationalUnitId=parent["Id"],
+                )
+                self._ou_names[parent["Id"]] = unit["OrganizationalUnit"]["Name"]
+            names.append(self._ou_names[parent["Id"]])
+            child = parent["Id"]
+        return Account(account_id, described["Email"], described["Status"], names[::-1])
+
+    # ---- desired and actual ----
+
+    def wanted(self, account: Account) -> set[tuple[str, str]]:
+        """(group name, permission set name) pairs the rules give ``account``."""
+        pairs = set()
+        for target, group, permission_set in self.rules["rules"]:
+            if isinstance(target, list):
+                reached = account.path[: len(target)] == target
+            else:
+                reached = target in (account.id, account.email.lower())
+            if reached:
+                pairs.add((group, permission_set))
+        return pairs
+
+    def desired(
+        self, accounts: list[Account], groups: dict[str, str], permission_sets: dict[str, str]
+    ) -> dict[Key, str]:
+        keys: dict[Key, str] = {}
+        for account in accounts:
+            for group, permission_set in sorted(self.wanted(account)):
+                key = (account.id, permission_sets[permission_set], groups[group])
+                keys[key] = f"{group} / {permission_set} in {account.id}"
+        return keys
+
+    # ---- runs ----
+
+    def reconcile_all(self) -> dict[str, Any]:
+        """Every ACTIVE member account."""
+        groups, permission_sets = self._owned()
+        active = [a for a in self.accounts() if a.status == "ACTIVE"]
+        ids = {a.id for a in active}
+        arns = set(permission_sets.values())
+        actual: dict[Key, str] = {}
+        for name, group in sorted(groups.items()):
+            for item in self._pages(
+                self.sso.list_account_assignments_for_principal,
+                "AccountAssignments",
+                InstanceArn=self.instance,
+                PrincipalId=group,
+                PrincipalType="GROUP",
+            ):
+                if item["AccountId"] in ids and item["PermissionSetArn"] in arns:
+                    key = (item["AccountId"], item["PermissionSetArn"], group)
+                    actual[key] = f"{name} / {_name_of(permission_sets, key[1])} in {key[0]}"
+        self._apply(self.desired(active, groups, permission_sets), actual)
+        return self.summary()
+
+    def reconcile_account(self, account_id: str) -> dict[str, Any]:
+        """One account, after an Organizations event about it."""
+        if account_id == self.management:
+            LOG.info("%s is the management account: never assigned", account_id)
+            return self.summary()
+        account = self.account(account_id)
+        if account.status != "ACTIVE":
+            LOG.info("%s is %s: left as it is", account_id, account.status)
+            return self.summary()
+        groups, permission_sets = self._owned()
+        names = {group: name for name, group in groups.items()}
+        actual: dict[Key, str] = {}
+        for ps_name, arn in sorted(permission_sets.items()):
+            for item in self._pages(
+                self.sso.list_account_assignments,
+                "AccountAssignments",
+                InstanceArn=self.instance,
+                AccountId=account_id,
+                PermissionSetArn=arn,
+            ):
+                if item["PrincipalType"] == "GROUP" and item["PrincipalId"] in names:
+                    key = (account_id, arn, item["PrincipalId"])
+                    actual[key] = f"{names[item['PrincipalId']]} / {ps_name} in {account_id}"
+        self._apply(self.desired([account], groups, permission_sets), actual)
+        return self.summary()
+
+    # ---- writes ----
+
+    def _apply(self, desired: dict[Key, str], actual: dict[Key, str]) -> None:
+        """Revocations first (they remove access), then grants, at most MAX_OUTSTANDING in
+        flight; what the deadline leaves undone is counted as pending."""
+        changes = [Change("delete", key, actual[key]) for key in sorted(actual.keys() - desired)]
+        changes += [Change("create", key, desired[key]) for key in sorted(desired.keys() - actual)]
+        LOG.info(
+            "%d assignments wanted, %d present: %d to delete, %d to create",
+            len(desired),
+            len(actual),
+            sum(c.verb == "delete" for c in changes),
+            sum(c.verb == "create" for c in changes),
+        )
+        waiting = list(reversed(changes))
+        in_flight: list[Change] = []
+        while waiting or in_flight:
+            while (
+                waiting
+                and len(in_flight) < MAX_OUTSTANDING
+                and seconds_left(self.deadline) > SUBMIT_MARGIN_SECONDS
+            ):
+                change = waiting.pop()
+                try:
+                    status = self._submit(change)
+                except ClientError as error:
+                    self.failed.append(f"{change.verb} {change.label}: {error}")
+                    continue
+                self._settle(change, status, in_flight)
+            if not in_flight:
+                break
+            if seconds_left(self.deadline) < POLL_SECONDS:
+                break
+            sleep(POLL_SECONDS)
+            for change in list(in_flight):
+                in_flight.remove(change)
+                try:
+                    status = self._status(change)
+                except ClientError as error:
+                    self.failed.append(f"{change.verb} {change.label}: {error}")
+                    continue
+                self._settle(change, status, in_flight)
+        # Writes still in flight finish on their own; the next run sees their result.
+        self.pending = len(waiting) + len(in_flight)
+
+    def _request(self, key: Key) -> dict[str, str]:
+        account, arn, group = key
+        return {
+            "InstanceArn": self.instance,
+            "TargetId": account,
+            "TargetType": "AWS_ACCOUNT",
+            "PermissionSetArn": arn,
+            "PrincipalType": "GROUP",
+            "PrincipalId": group,
+        }
+
+    def _submit(self, change: Change) -> dict[str, Any]:
+        if change.verb == "create":
+            answer = self._call(self.sso.create_account_assignment, **self._request(change.key))
+            status: dict[str, Any] = answer["AccountAssignmentCreationStatus"]
+        else:
+            answer = self._call(self.sso.delete_account_assignment, **self._request(change.key))
+            status = answer["AccountAssignmentDeletionStatus"]
+        change.request = str(status.get("RequestId", ""))
+        return status
+
+    def _status(self, change: Change) -> dict[str, Any]:
+        """See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_DescribeAccountAssignmentCreationStatus.html"""
+        if change.verb == "create":
+            answer = self._call(
+                self.sso.describe_account_assignment_creation_status,
+                InstanceArn=self.instance,
+                AccountAssignmentCreationRequestId=change.request,
+            )
+            status: dict[str, Any] = answer["AccountAssignmentCreationStatus"]
+        else:
+            answer = self._call(
+                self.sso.describe_account_assignment_deletion_status,
+                InstanceArn=self.instance,
+                AccountAssignmentDeletionRequestId=change.request,
+            )
+            status = answer["AccountAssignmentDeletionStatus"]
+        return status
+
+    def _settle(self, change: Change, status: dict[str, Any], in_flight: list[Change]) -> None:
+        state = status.get("Status")
+        if state == "IN_PROGRESS":
+            in_flight.append(change)
+        elif state == "SUCCEEDED":
+            LOG.info("%sd %s", change.verb, change.label)
+            (self.created if change.verb == "create" else self.deleted).append(change.label)
+        else:
+            self.failed.append(f"{change.verb} {change.label}: {status.get('FailureReason')}")
+
+
+def _name_of(permission_sets: dict[str, str], arn: str) -> str:
+    return next((name for name, value in permission_sets.items() if value == arn), arn)
