@@ -158,7 +158,6 @@ class IdentityCenterStack(Stack):
             self,
             "ReconcilerFailures",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
             retention_period=Duration.days(14),
         )
         # EventBridge and the continuations invoke asynchronously: Lambda
@@ -202,6 +201,11 @@ class IdentityCenterStack(Stack):
             Acknowledgment(
                 id="AwsSolutions-SQS3",
                 reason="this queue is the failure destination of the reconciler itself",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-SQS4",
+                reason="no queue policy: only principals of this account granted by IAM reach "
+                "it, and Lambda's destination writes with the function's role over HTTPS",
             ),
         )
 
@@ -315,17 +319,30 @@ class IdentityCenterEventsStack(Stack):
             "InstanceRegionBus",
             f"arn:{config.partition}:events:{center.region}:{Aws.ACCOUNT_ID}:event-bus/default",
         )
+        rule_name = f"{config.prefix}-IdentityCenterAccountEventsForward"
+        # Only this rule of this account may have EventBridge act as the role.
+        # See: https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
         role = iam.Role(
             self,
             "ForwardRole",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            role_name=f"{config.prefix}-IdentityCenterEventsForwarder",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={
+                    "StringEquals": {
+                        "aws:SourceAccount": Aws.ACCOUNT_ID,
+                        "aws:SourceArn": f"arn:{config.partition}:events:"
+                        f"{ORGANIZATIONS_EVENTS_REGION}:{Aws.ACCOUNT_ID}:rule/{rule_name}",
+                    }
+                },
+            ),
             description="Landing zone: EventBridge forwards Organizations' account events to "
             "the Identity Center region",
         )
         events.Rule(
             self,
             "ForwardAccountEvents",
-            rule_name=f"{config.prefix}-IdentityCenterAccountEventsForward",
+            rule_name=rule_name,
             description=f"Landing zone: Organizations' account events to {center.region}, "
             "where the Identity Center reconciler runs",
             event_pattern=_organizations_pattern(),
