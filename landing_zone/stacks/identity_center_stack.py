@@ -147,9 +147,12 @@ class IdentityCenterStack(Stack):
         function = self.reconciler.function
         encoded = encoded_rules(config)
         function.add_environment(RULES_VARIABLE, encoded)
-        # One run at a time: two runs never race on one assignment, and a
-        # continuation waits in Lambda's asynchronous queue until the run before it ends.
+        # One run at a time: two runs never race on one assignment. Every caller
+        # invokes asynchronously (EventBridge, the continuation, and CloudFormation
+        # for a custom resource), so a run waits in Lambda's queue (up to six hours)
+        # until the one before it ends, rather than failing.
         # See: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        # See: https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html
         cast_function = function.node.default_child
         if not isinstance(cast_function, lambda_.CfnFunction):
             raise TypeError("the reconciler's L1 function was not found")
