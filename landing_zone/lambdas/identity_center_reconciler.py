@@ -97,6 +97,8 @@ SUBMIT_MARGIN_SECONDS = 60.0
 #: See: https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html
 MAX_CONTINUATIONS = 8
 RESOURCE_TYPE = "Custom::IdentityCenterAssignments"
+#: The key of a continuation's payload holding an Update's previous rules (encoded).
+PREVIOUS_KEY = "previous"
 
 #: (account id, permission set ARN, group id)
 Key = tuple[str, str, str]
@@ -124,8 +126,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
         return None
     rules = decode(os.environ[RULES_VARIABLE])
     deadline = time.monotonic() + remaining_seconds(context) - 10
-    reconciler = Reconciler(rules, deadline=deadline)
+    # A continuation of an Update's run also revokes what the previous rules gave.
+    previous = event.get(PREVIOUS_KEY)
+    scope = [rules, decode(str(previous))] if previous else [rules]
+    reconciler = Reconciler(rules, deadline=deadline, scope=scope)
     account = account_of(event)
+    continued = False
     if account is not None:
         summary = reconciler.reconcile_account(account)
     elif _is_organizations_event(event):
@@ -133,9 +139,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     else:
         summary = reconciler.reconcile_all()
         if summary["pending"]:
-            _continue(context, event, summary)
+            continued = _continue(context, event, summary)
     LOG.info("%s", json.dumps(summary))
-    if summary["failed"]:
+    if summary["failed"] and continued:
+        # Raising would make Lambda retry this event, and each retry would start one
+        # more continuation: chains would multiply. The continuation tries the failed
+        # changes again (they are still differences) and the last run raises.
+        # See: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+        LOG.error("failed, left to the continuation: %s", "; ".join(summary["failed"]))
+    elif summary["failed"]:
         raise ReconcileError("; ".join(summary["failed"])[:3000])
     return summary
 
@@ -168,27 +180,35 @@ def account_of(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _continue(context: Any, event: dict[str, Any], summary: dict[str, Any]) -> None:
+def _continue(context: Any, event: dict[str, Any], summary: dict[str, Any]) -> bool:
     """Hand the rest of a full run to a new invocation of this function (asynchronous:
-    reserved concurrency 1 queues it until this one ends)."""
+    reserved concurrency 1 queues it until this one ends). ``False``: not handed over, and
+    why is in ``summary["failed"]``.
+
+    The payload carries the previous rules of an Update: the continuation reads the
+    current ones from its environment, and revocations the deadline left undone would
+    otherwise be nobody's (a removed group keeps its access for good).
+    """
     generation = int(event.get("continuation", 0)) + 1
     if generation > MAX_CONTINUATIONS:
         summary["failed"].append(
             f"{summary['pending']} changes still pending after {MAX_CONTINUATIONS} runs; the "
             "hourly run continues: check the function's log for throttling or failures"
         )
-        return
+        return False
     arn = getattr(context, "invoked_function_arn", None)
     if not arn:
         summary["failed"].append("no function ARN to continue with")
-        return
+        return False
+    payload: dict[str, Any] = {"continuation": generation}
+    if event.get(PREVIOUS_KEY):
+        payload[PREVIOUS_KEY] = event[PREVIOUS_KEY]
     lambda_client = client("lambda", region_name=own_region())
     lambda_client.invoke(
-        FunctionName=arn,
-        InvocationType="Event",
-        Payload=json.dumps({"continuation": generation}).encode(),
+        FunctionName=arn, InvocationType="Event", Payload=json.dumps(payload).encode()
     )
     LOG.info("%s changes pending: continuation %d started", summary["pending"], generation)
+    return True
 
 
 # ---- the custom resource -----------------------------------------------------------
@@ -207,10 +227,13 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
         LOG.info("%s", json.dumps(summary))
         if summary["failed"]:
             raise CustomResourceError("; ".join(summary["failed"]))
-        if summary["pending"]:
-            # The deployment goes on; the rest is done by continuations of the function,
-            # which read the same rules from its environment (updated before this ran).
-            _continue(context, {}, summary)
+        # The deployment goes on; the rest is done by continuations of the function,
+        # which read the same rules from its environment (updated before this ran) and
+        # get the previous ones from here.
+        if summary["pending"] and not _continue(
+            context, {PREVIOUS_KEY: previous} if previous else {}, summary
+        ):
+            raise CustomResourceError("; ".join(summary["failed"]))
         return {key: str(len(value)) for key, value in summary.items() if key != "pending"} | {
             "pending": str(summary["pending"])
         }
@@ -248,8 +271,18 @@ class Account:
 
     id: str
     email: str
-    status: str
+    state: str
     path: list[str]
+
+    @classmethod
+    def of(cls, listed: dict[str, Any], path: list[str]) -> Account:
+        """From an Organizations ``Account``: its ``State`` (``Status`` is retired on
+        September 9, 2026; read where an older answer holds only it).
+
+        See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
+        """
+        state = listed.get("State") or listed.get("Status") or ""
+        return cls(str(listed["Id"]), str(listed["Email"]), str(state), path)
 
 
 @dataclass
@@ -285,6 +318,9 @@ class Reconciler:
         self._groups: dict[str, str | None] = {}
         self._permission_sets: dict[str, str] | None = None
         self._ou_names: dict[str, str] = {}
+        self._root_id: str | None = None
+        #: OU ids by name, by parent id: each parent listed once per run.
+        self._units: dict[str, dict[str, str]] = {}
 
     def _call(self, method: Any, **kwargs: Any) -> Any:
         return retrying(partial(method, **kwargs), self.deadline, THROTTLED)
@@ -373,25 +409,66 @@ class Reconciler:
 
     # ---- the organization ----
 
+    def root(self) -> str:
+        if self._root_id is None:
+            self._root_id = str(self._call(self.organizations.list_roots)["Roots"][0]["Id"])
+        return self._root_id
+
+    def units(self, parent: str) -> dict[str, str]:
+        """The OUs directly under ``parent``: id by name (unique among siblings).
+
+        See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganizationalUnit.html
+        """
+        if parent not in self._units:
+            self._units[parent] = {
+                str(unit["Name"]): str(unit["Id"])
+                for unit in self._pages(
+                    self.organizations.list_organizational_units_for_parent,
+                    "OrganizationalUnits",
+                    ParentId=parent,
+                )
+            }
+        return self._units[parent]
+
     def accounts(self) -> list[Account]:
         """Every member account (not the management account), with its OU name path."""
-        roots = self._call(self.organizations.list_roots)["Roots"]
         found: list[Account] = []
-        queue: list[tuple[str, list[str]]] = [(roots[0]["Id"], [])]
+        queue: list[tuple[str, list[str]]] = [(self.root(), [])]
         while queue:
             parent, path = queue.pop(0)
             for account in self._pages(
                 self.organizations.list_accounts_for_parent, "Accounts", ParentId=parent
             ):
                 if account["Id"] != self.management:
-                    found.append(Account(account["Id"], account["Email"], account["Status"], path))
-            for unit in self._pages(
-                self.organizations.list_organizational_units_for_parent,
-                "OrganizationalUnits",
-                ParentId=parent,
-            ):
-                queue.append((unit["Id"], [*path, unit["Name"]]))
+                    found.append(Account.of(account, path))
+            for name, unit in self.units(parent).items():
+                queue.append((unit, [*path, name]))
         return found
+
+    def check_targets(self) -> None:
+        """Every OU the rules name exists, found by its names from the root.
+
+        An OU renamed, moved or deleted outside the config reaches no account, so
+        the run would revoke what the rule gives each of its accounts. It changes
+        nothing instead, and says why: the OU's accounts keep their access until
+        the config and the organization agree again.
+        """
+        missing: dict[str, None] = {}
+        for target, _, _ in self.rules["rules"]:
+            if not isinstance(target, list):
+                continue
+            parent: str | None = self.root()
+            for name in target:
+                parent = self.units(parent).get(name) if parent else None
+            if parent is None:
+                missing["/".join(target)] = None
+        if missing:
+            raise ReconcileError(
+                f"no OU {', '.join(missing)} in the organization (renamed, moved or deleted "
+                "outside the config?): nothing was changed, so its accounts keep their "
+                "assignments. Give the OU its config name and place back, or change "
+                "organizational_units in the config and deploy"
+            )
 
     def account(self, account_id: str) -> Account:
         """One account, its OU name path read upwards with ListParents."""
@@ -410,7 +487,7 @@ class Reconciler:
                 self._ou_names[parent["Id"]] = unit["OrganizationalUnit"]["Name"]
             names.append(self._ou_names[parent["Id"]])
             child = parent["Id"]
-        return Account(account_id, described["Email"], described["Status"], names[::-1])
+        return Account.of(described, names[::-1])
 
     # ---- desired and actual ----
 
@@ -441,7 +518,8 @@ class Reconciler:
     def reconcile_all(self) -> dict[str, Any]:
         """Every ACTIVE member account."""
         groups, permission_sets = self._owned()
-        active = [a for a in self.accounts() if a.status == "ACTIVE"]
+        active = [a for a in self.accounts() if a.state == "ACTIVE"]
+        self.check_targets()
         ids = {a.id for a in active}
         arns = set(permission_sets.values())
         actual: dict[Key, str] = {}
@@ -464,10 +542,19 @@ class Reconciler:
         if account_id == self.management:
             LOG.info("%s is the management account: never assigned", account_id)
             return self.summary()
-        account = self.account(account_id)
-        if account.status != "ACTIVE":
-            LOG.info("%s is %s: left as it is", account_id, account.status)
+        try:
+            account = self.account(account_id)
+        except ClientError as error:
+            # Moved, then removed from the organization before this ran.
+            # See: https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeAccount.html
+            if error_code(error) != "AccountNotFoundException":
+                raise
+            LOG.info("%s is not in the organization (any more): nothing to do", account_id)
             return self.summary()
+        if account.state != "ACTIVE":
+            LOG.info("%s is %s: left as it is", account_id, account.state)
+            return self.summary()
+        self.check_targets()
         groups, permission_sets = self._owned()
         names = {group: name for name, group in groups.items()}
         actual: dict[Key, str] = {}
@@ -511,7 +598,13 @@ class Reconciler:
                 try:
                     status = self._submit(change)
                 except ClientError as error:
-                    self.failed.append(f"{change.verb} {change.label}: {error}")
+                    if change.verb == "delete" and error_code(error) == "ResourceNotFoundException":
+                        # Revoked by someone else since it was listed: nothing left to do.
+                        # See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_DeleteAccountAssignment.html
+                        LOG.info("%s: already gone", change.label)
+                        self.deleted.append(change.label)
+                    else:
+                        self.failed.append(f"{change.verb} {change.label}: {error}")
                     continue
                 self._settle(change, status, in_flight)
             if not in_flight:
