@@ -53,6 +53,10 @@ MAX_ENCODED_RULES = 4096 - len(RULES_VARIABLE) - 64
 #: See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_security_incident-response.html
 ORGANIZATIONS_EVENTS_REGION = "us-east-1"
 
+#: The guardrail that denies everything but the privileged roles: an OU under it
+#: (Suspended) gets no assignment from a rule on the root or an ancestor.
+DENY_ALL_GUARDRAIL = "deny-all-suspended"
+
 #: A rule's target: ``[]`` the root, ``[name, ...]`` an OU by its name path,
 #: ``"<id or email>"`` one account.
 Target = list[str] | str
@@ -122,12 +126,28 @@ def rules(config: LandingZoneConfig) -> tuple[Rule, ...]:
     return tuple(result)
 
 
+def fenced_units(config: LandingZoneConfig) -> list[list[str]]:
+    """Name paths of the OUs under the deny-all guardrail: every session there is denied
+    everything (but the privileged roles), so assigning there only makes unusable roles.
+    A rule naming such an OU (or an account in it) still reaches it."""
+    from landing_zone.guardrails.packs import BY_ID
+
+    paths = ou_name_paths(config)
+    return [
+        paths[target]
+        for target, packs in config.guardrails.attachments.items()
+        if target in paths
+        and any(DENY_ALL_GUARDRAIL in BY_ID[p].guardrails for p in packs if p in BY_ID)
+    ]
+
+
 def reconciler_input(config: LandingZoneConfig) -> dict[str, object]:
     """What the reconciler needs, all of it literal config (no deploy-time value)."""
     center = center_of(config)
     if center is None:
         return {}
     return {
+        "excluded": fenced_units(config),
         "instance": center.instance_arn,
         "store": center.identity_store_id,
         "region": center.region,
@@ -147,10 +167,28 @@ def encoded_rules(config: LandingZoneConfig) -> str:
 
 
 def accounts_reached(config: LandingZoneConfig, targets: list[str]) -> tuple[str, ...]:
-    """Account keys of the config ``targets`` reach, in config order: 'root' and OU keys by
-    the tree, account keys themselves."""
-    by_tree = set(config.tree.accounts_reached(targets))
-    return tuple(key for key, _ in config.all_accounts() if key in by_tree or key in targets)
+    """Account keys of the config ``targets`` reach, in config order, as the reconciler
+    reaches them: 'root' and OU keys their subtree (but an OU under the deny-all guardrail
+    only from itself or below), account keys themselves."""
+    from landing_zone.guardrails.packs import BY_ID
+
+    tree = config.tree
+    fenced = {
+        target
+        for target, packs in config.guardrails.attachments.items()
+        if target in tree.parents
+        and any(DENY_ALL_GUARDRAIL in BY_ID[p].guardrails for p in packs if p in BY_ID)
+    }
+    reached = []
+    for key, account in config.all_accounts():
+        path = tree.path(account.ou)  # (root, ..., the account's OU)
+        fences = [path.index(unit) for unit in path if unit in fenced]
+        if key in targets or any(
+            unit in targets and all(depth >= fence for fence in fences)
+            for depth, unit in enumerate(path)
+        ):
+            reached.append(key)
+    return tuple(reached)
 
 
 def who_can_reach_what(config: LandingZoneConfig) -> list[tuple[str, str, str, int]]:

@@ -418,7 +418,11 @@ CONTRACTS: tuple[Contract, ...] = (
             },
             (), EVENTBRIDGE_SNS,
         )
-        for rule in ("Acme-IdentityCenterAccountEvents", "Acme-IdentityCenterHourly")
+        for rule in (
+            "Acme-IdentityCenterAccountEvents",
+            "Acme-IdentityCenterHourly",
+            "Acme-IdentityCenterStackSettled",
+        )
     ),
     Contract(
         "EventBridge (us-east-1) assumes the role that forwards Organizations' account events",

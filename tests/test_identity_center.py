@@ -22,6 +22,7 @@ from landing_zone.identity_center import (
     events_stack,
     ou_name_paths,
     reconciler_input,
+    who_can_reach_what,
 )
 from landing_zone.lambdas import identity_center_reconciler as reconciler_module
 from tests.conftest import EXAMPLE, Synth
@@ -361,7 +362,7 @@ def _reached(
         live = reconciler_module.Account(
             id=account.account_id or "999999999999",
             email=str(account.email or f"{key}@example.com").upper(),  # emails match any case
-            status="ACTIVE",
+            state="ACTIVE",
             path=paths[account.ou],
         )
         for pair in run.wanted(live):
@@ -448,7 +449,8 @@ def test_the_reconciler_runs_alone_long_and_after_every_permission_set(
         iter(resources_of(template, "Custom::IdentityCenterAssignments").items())
     )
     assert custom["Properties"]["ServiceToken"] == {"Fn::GetAtt": [logical, "Arn"]}
-    assert int(custom["Properties"]["ServiceTimeout"]) > 900
+    # CloudFormation's longest: it may queue behind a 15-minute run, then take 15.
+    assert int(custom["Properties"]["ServiceTimeout"]) == 3600
     permission_sets = set(resources_of(template, "AWS::SSO::PermissionSet"))
     assert permission_sets <= set(custom["DependsOn"])
     # A failed asynchronous run is retried twice, then kept in the failure queue.
@@ -479,6 +481,17 @@ def test_organizations_events_and_the_hourly_schedule_start_the_reconciler(
         },
     }
     assert rules["Acme-IdentityCenterHourly"]["ScheduleExpression"] == "rate(1 hour)"
+    # Its own stack settled (cleanup done): a full run.
+    assert rules["Acme-IdentityCenterStackSettled"]["EventPattern"] == {
+        "source": ["aws.cloudformation"],
+        "detail-type": ["CloudFormation Stack Status Change"],
+        "detail": {
+            "stack-id": [{"Ref": "AWS::StackId"}],
+            "status-details": {
+                "status": ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]
+            },
+        },
+    }
     for rule in rules.values():
         (target,) = rule["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [logical, "Arn"]}
@@ -489,7 +502,7 @@ def test_organizations_events_and_the_hourly_schedule_start_the_reconciler(
         for p in permissions
         if p["Properties"]["Principal"] == "events.amazonaws.com"
     )
-    assert len(sources) == 2
+    assert len(sources) == 3
     assert all(
         p["Properties"]["FunctionName"] == {"Fn::GetAtt": [logical, "Arn"]} for p in permissions
     )
@@ -593,3 +606,37 @@ def test_the_summary_says_who_can_reach_what() -> None:
     assert "aws-security-auditors -> AcmeSecurityAudit on root (11 accounts of this config)" in text
     assert "aws-finops            -> AcmeBilling on root (11 accounts of this config)" in text
     assert lines[-1].startswith("  kept so by Acme-IdentityCenterReconciler: at each deploy")
+
+
+def test_a_suspended_ou_is_reached_only_by_rules_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root rules skip an OU under the deny-all guardrail (every session there is denied
+    everything); a rule naming it, or the account, still reaches it."""
+    path = variant(
+        EXAMPLE,
+        tmp_path,
+        replace=[
+            (
+                "permission_set: billing\n        targets: [root]",
+                "permission_set: billing\n        targets: [root, suspended]",
+            ),
+            (
+                "workload_accounts:\n",
+                "workload_accounts:\n  parked:\n    name: Acme-Parked\n"
+                "    email: aws+parked@acme.example\n    ou: suspended\n",
+            ),
+        ],
+    )
+    config = load_config(path)
+    rules = reconciler_input(config)
+    assert rules["excluded"] == [["Suspended"]]
+    reached = _reached(rules, config, monkeypatch)
+    assert "parked" not in reached[("aws-security-auditors", "AcmeSecurityAudit")]
+    assert "parked" in reached[("aws-finops", "AcmeBilling")]
+    # The summary counts what the reconciler reaches.
+    counts = {(g, p): n for g, _, p, n in who_can_reach_what(config)}
+    assert counts[("aws-security-auditors", "AcmeSecurityAudit")] == len(
+        reached[("aws-security-auditors", "AcmeSecurityAudit")]
+    )
+    assert counts[("aws-finops", "AcmeBilling")] == len(reached[("aws-finops", "AcmeBilling")])

@@ -31,6 +31,7 @@ from landing_zone.identity_center import encode
 from landing_zone.lambdas import custom_resource
 from landing_zone.lambdas import identity_center_reconciler as handler_module
 from landing_zone.lambdas.identity_center_reconciler import (
+    CONFLICT_ATTEMPTS,
     MAX_CONTINUATIONS,
     MAX_OUTSTANDING,
     POLL_SECONDS,
@@ -650,6 +651,43 @@ def test_delete_revokes_everything_the_rules_gave_and_nothing_else(
     assert cloud.calls["sso-admin.delete_account_assignment"] == len(EXPECTED)
 
 
+def test_the_rollback_of_a_create_that_failed_half_way_revokes_what_it_made(
+    world: World, cloud: Cloud, responses: Captured
+) -> None:
+    """Other custom resources answer a failed Create's Delete without acting; this one
+    revokes: a first deploy that failed must not leave access behind."""
+    rules = world.encoded(world.rules())
+    cloud.errors = {
+        "create_account_assignment": [throttled("CreateAccountAssignment", "AccessDeniedException")]
+    }
+    failed = deploy(responses, "Create", rules, world=world)
+    assert failed["Status"] == "FAILED"
+    assert sum(world.assignments().values()) == len(EXPECTED) - 1
+    handler_module.handler(
+        request("Delete", rules, physical_id=failed["PhysicalResourceId"]), LambdaContext()
+    )
+    assert failed["PhysicalResourceId"].startswith("failed/")
+    assert responses.last["Status"] == "SUCCESS", responses.last["Reason"]
+    assert world.assignments() == Counter()
+
+
+def test_the_stack_settling_starts_a_full_run(
+    monkeypatch: pytest.MonkeyPatch, world: World, cloud: Cloud
+) -> None:
+    """CloudFormation's own status change (after cleanup) reconciles every account."""
+    event = {
+        "source": "aws.cloudformation",
+        "detail-type": "CloudFormation Stack Status Change",
+        "detail": {
+            "stack-id": STACK_ID,
+            "status-details": {"status": "UPDATE_COMPLETE", "status-reason": ""},
+        },
+    }
+    summary = run_event(monkeypatch, world, event)
+    assert world.assignments() == Counter(EXPECTED)
+    assert len(summary["created"]) == len(EXPECTED)
+
+
 def test_delete_after_a_group_is_gone_revokes_the_rest(
     world: World, cloud: Cloud, responses: Captured
 ) -> None:
@@ -884,8 +922,27 @@ def test_throttling_is_retried_with_backoff(
     answer = deploy(responses, "Create", world.encoded(world.rules()), world=world)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert world.assignments() == Counter(EXPECTED)
-    assert cloud.sleeps == [1.0, 1.0, 1.0, 2.0, 4.0]
+    # Throttling backs off within one call; a conflict is a new attempt (at most
+    # CONFLICT_ATTEMPTS), whose own throttling starts again from one second.
+    assert cloud.sleeps == [1.0, 1.0, 1.0, 1.0, 1.0]
     assert cloud.calls["sso-admin.create_account_assignment"] == len(EXPECTED) + 3
+
+
+def test_a_create_that_keeps_conflicting_is_reported_not_retried_until_the_deadline(
+    world: World, cloud: Cloud, responses: Captured
+) -> None:
+    cloud.errors = {
+        "create_account_assignment": [
+            throttled("CreateAccountAssignment", "ConflictException")
+            for _ in range(CONFLICT_ATTEMPTS)
+        ],
+    }
+    answer = deploy(responses, "Create", world.encoded(world.rules()), world=world)
+    assert answer["Status"] == "FAILED"
+    assert "ConflictException" in answer["Reason"]
+    # The other changes still happened; the conflicting one is left to the next run.
+    assert sum(world.assignments().values()) == len(EXPECTED) - 1
+    assert cloud.sleeps == [1.0, 2.0, 4.0]
 
 
 def test_in_progress_writes_are_polled_until_they_succeed(

@@ -12,6 +12,9 @@ Runs in the management account, in the Identity Center instance's region
   about to go;
 - AWS Organizations' ``CreateAccountResult`` and ``MoveAccount`` events
   (forwarded from us-east-1): that one account;
+- CloudFormation's status change of its own stack to CREATE_COMPLETE,
+  UPDATE_COMPLETE or UPDATE_ROLLBACK_COMPLETE: a full run once cleanup is
+  done (it deletes replaced resources after the custom resource ran);
 - an hourly schedule: a full run (an event missed, an account invited);
 - its own continuation: a full run that reaches its deadline hands the rest
   to a new invocation of itself.
@@ -19,7 +22,9 @@ Runs in the management account, in the Identity Center instance's region
 What it owns (docs/identity.md, "Who owns which assignment"): the
 assignments of the rules' permission sets (by name) to the rules' groups (by
 display name) on ACTIVE member accounts. Each run creates the ones the rules
-ask for and deletes the other ones it owns. It never touches the management
+ask for and deletes the other ones it owns. An OU under the deny-all
+guardrail (Suspended) is reached only by a rule naming it, an OU in it or an
+account. It never touches the management
 account, accounts that are not ACTIVE, users, other groups or other
 permission sets. The function's reserved concurrency is 1: runs never
 overlap, so two runs never race on one assignment.
@@ -48,6 +53,7 @@ from botocore.exceptions import ClientError
 
 try:  # package import (tests, tools)
     from landing_zone.lambdas.custom_resource import (
+        FAILED_CREATE,
         LOG,
         CustomResourceError,
         client,
@@ -61,6 +67,7 @@ try:  # package import (tests, tools)
     )
 except ImportError:  # the Lambda's inline code: both files merged
     from custom_resource import (  # type: ignore[no-redef,import-not-found]
+        FAILED_CREATE,
         LOG,
         CustomResourceError,
         client,
@@ -74,16 +81,19 @@ except ImportError:  # the Lambda's inline code: both files merged
     )
 
 RULES_VARIABLE = "RULES"
-#: Retried with backoff. ConflictException: Identity Center is still applying
-#: an earlier write on the same account or permission set.
-#: See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/CommonErrors.html
+#: Retried with backoff until the run's deadline.
 THROTTLED = {
     "ThrottlingException",
     "TooManyRequestsException",
     "InternalServerException",
-    "ConflictException",
     "ConcurrentModificationException",
 }
+#: ConflictException: Identity Center is still applying an earlier write on the
+#: same account or permission set, or another writer made the same change. Retried a
+#: few times only: a create that keeps conflicting is reported, and the next run,
+#: which lists again, finds what is there.
+#: See: https://docs.aws.amazon.com/singlesignon/latest/APIReference/CommonErrors.html
+CONFLICT_ATTEMPTS = 4
 #: Writes in flight at once: Identity Center allows 15 outstanding asynchronous
 #: writes per instance; 10 leaves room for other writers (the console, other
 #: tools), whose writes count too.
@@ -140,7 +150,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
         summary = reconciler.reconcile_all()
         if summary["pending"]:
             continued = _continue(context, event, summary)
-    LOG.info("%s", json.dumps(summary))
+    LOG.info("%s", _loggable(summary))
     if summary["failed"] and continued:
         # Raising would make Lambda retry this event, and each retry would start one
         # more continuation: chains would multiply. The continuation tries the failed
@@ -150,6 +160,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     elif summary["failed"]:
         raise ReconcileError("; ".join(summary["failed"])[:3000])
     return summary
+
+
+def _loggable(summary: dict[str, Any], *, shown: int = 50) -> str:
+    """The summary with counts and at most ``shown`` labels per list: a first run at 1,000
+    accounts creates about 5,000 assignments, whose labels would near CloudWatch Logs'
+    256 KB per event (each change is also logged as it completes).
+    See: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html"""
+    compact: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, list):
+            compact[key] = len(value)
+            if value:
+                compact[f"{key}_first"] = value[:shown]
+        else:
+            compact[key] = value
+    return json.dumps(compact)
 
 
 def _is_organizations_event(event: dict[str, Any]) -> bool:
@@ -224,7 +250,7 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
         scope = [rules, decode(str(previous))] if previous else [rules]
         reconciler = Reconciler(rules, deadline=deadline, scope=scope)
         summary = reconciler.reconcile_all()
-        LOG.info("%s", json.dumps(summary))
+        LOG.info("%s", _loggable(summary))
         if summary["failed"]:
             raise CustomResourceError("; ".join(summary["failed"]))
         # The deployment goes on; the rest is done by continuations of the function,
@@ -242,7 +268,7 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
         rules = decode(str(properties["Rules"]))
         reconciler = Reconciler({**rules, "rules": []}, deadline=deadline, scope=[rules])
         summary = reconciler.reconcile_all()
-        LOG.info("%s", json.dumps(summary))
+        LOG.info("%s", _loggable(summary))
         if summary["failed"] or summary["pending"]:
             raise CustomResourceError(
                 f"{summary['pending']} revocations not done; "
@@ -251,15 +277,24 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
             )
         return {}
 
+    if event.get("RequestType") == "Delete" and str(event.get("PhysicalResourceId", "")).startswith(
+        FAILED_CREATE
+    ):
+        # A Create that failed half-way made assignments; the rollback's Delete must
+        # revoke them, unlike other custom resources' (run() answers it without
+        # acting): what the rules give is this resource's alone, whoever made it.
+        event = {**event, "PhysicalResourceId": _physical_id(event["ResourceProperties"])}
     run(
         event,
         context,
-        physical_id=lambda properties: (
-            f"assignments/{decode(str(properties['Rules']))['instance']}"
-        ),
+        physical_id=_physical_id,
         apply=apply,
         delete=delete,
     )
+
+
+def _physical_id(properties: dict[str, Any]) -> str:
+    return f"assignments/{decode(str(properties['Rules']))['instance']}"
 
 
 # ---- the reconciler ----------------------------------------------------------------
@@ -494,9 +529,14 @@ class Reconciler:
     def wanted(self, account: Account) -> set[tuple[str, str]]:
         """(group name, permission set name) pairs the rules give ``account``."""
         pairs = set()
+        # An OU under a deny-all guardrail (suspended) is reached by a rule naming it
+        # or a descendant, or the account itself; never by a rule on an ancestor.
+        fenced = [p for p in self.rules.get("excluded", []) if account.path[: len(p)] == p]
         for target, group, permission_set in self.rules["rules"]:
             if isinstance(target, list):
-                reached = account.path[: len(target)] == target
+                reached = account.path[: len(target)] == target and all(
+                    len(target) >= len(p) for p in fenced
+                )
             else:
                 reached = target in (account.id, account.email.lower())
             if reached:
@@ -635,11 +675,22 @@ class Reconciler:
         }
 
     def _submit(self, change: Change) -> dict[str, Any]:
+        write = (
+            self.sso.create_account_assignment
+            if change.verb == "create"
+            else self.sso.delete_account_assignment
+        )
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                answer = self._call(write, **self._request(change.key))
+                break
+            except ClientError as error:
+                if error_code(error) != "ConflictException" or attempt + 1 == CONFLICT_ATTEMPTS:
+                    raise
+                sleep(2.0**attempt)
         if change.verb == "create":
-            answer = self._call(self.sso.create_account_assignment, **self._request(change.key))
             status: dict[str, Any] = answer["AccountAssignmentCreationStatus"]
         else:
-            answer = self._call(self.sso.delete_account_assignment, **self._request(change.key))
             status = answer["AccountAssignmentDeletionStatus"]
         change.request = str(status.get("RequestId", ""))
         return status

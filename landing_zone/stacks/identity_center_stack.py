@@ -55,6 +55,9 @@ ORGANIZATIONS_EVENTS: dict[str, list[str]] = {
     "detail-type": ["AWS API Call via CloudTrail", "AWS Service Event via CloudTrail"],
 }
 ORGANIZATIONS_EVENT_NAMES = ["CreateAccountResult", "MoveAccount"]
+#: Stack statuses after which the stack's resources are settled (cleanup done).
+#: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html
+SETTLED_STATUSES = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]
 #: The function's timeout: Lambda's longest. A full run at 1,000 accounts reads
 #: the organization and each group's assignments in about a minute; the rest
 #: is writes, which continue in a new invocation when this one runs out.
@@ -174,9 +177,10 @@ class IdentityCenterStack(Stack):
             "Assignments",
             service_token=function.function_arn,
             resource_type=RESOURCE_TYPE,
-            # The first run at 1,000 accounts uses the whole 15 minutes, then continues
-            # in the background; CloudFormation waits a little longer than the function.
-            service_timeout=RECONCILER_TIMEOUT.plus(Duration.minutes(1)),
+            # CloudFormation's longest wait: the request may queue behind a running
+            # hourly run (reserved concurrency 1) for up to 15 minutes, then use 15.
+            # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+            service_timeout=Duration.hours(1),
             properties={"Rules": encoded},
         )
         for resource in permission_sets:
@@ -189,6 +193,26 @@ class IdentityCenterStack(Stack):
                 description="Landing zone: an account was created or moved: reconcile its "
                 "Identity Center assignments",
                 event_pattern=_organizations_pattern(),
+            ),
+            # After the stack's update or rollback completes, a full run with the
+            # rules then in the function's environment: it restores what cleanup took
+            # (assignments of resources an earlier version made) and settles a
+            # rollback whose continuation ran with the newer rules.
+            # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/event-detail-stack-status-change.html
+            events.Rule(
+                self,
+                "StackSettled",
+                rule_name=f"{config.prefix}-IdentityCenterStackSettled",
+                description="Landing zone: the Identity Center stack finished an update or "
+                "rollback: reconcile every account",
+                event_pattern=events.EventPattern(
+                    source=["aws.cloudformation"],
+                    detail_type=["CloudFormation Stack Status Change"],
+                    detail={
+                        "stack-id": [Aws.STACK_ID],
+                        "status-details": {"status": SETTLED_STATUSES},
+                    },
+                ),
             ),
             events.Rule(
                 self,
