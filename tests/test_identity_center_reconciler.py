@@ -887,6 +887,42 @@ def test_a_failed_creation_is_reported_with_its_reason_and_the_rest_happens(
     assert world.assignments() == Counter(EXPECTED - {("prod-b", "platform-admins", "Admin")})
 
 
+def test_a_long_failure_with_non_ascii_names_still_fits_cloudformations_response(
+    world: World, cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CloudFormation refuses a response body over 4,096 bytes. Group names are display
+    names (any Unicode): JSON escapes each such character to six bytes, so a reason cut to
+    a number of characters can still be far too long; the deploy would fail without it."""
+    world.add_group("Développeurs-Équipe-Paiements-Sécurité")
+    for account in ACCOUNTS:
+        for permission_set in ("Admin", "PowerUser", "ReadOnly"):
+            key = (
+                world.accounts[account],
+                world.permission_sets[permission_set],
+                world.groups["Développeurs-Équipe-Paiements-Sécurité"],
+            )
+            cloud.failing[key] = "Stratégie « AcmeBoundary » absente du compte ; réessayez"
+    rules = [
+        [[], "Développeurs-Équipe-Paiements-Sécurité", name]
+        for name in ("Admin", "PowerUser", "ReadOnly")
+    ]
+    sizes: list[int] = []
+    answers = Captured()
+
+    def urlopen(request: Any, timeout: float) -> Any:
+        sizes.append(len(request.data))
+        return answers(request, timeout)
+
+    monkeypatch.setattr(custom_resource.urllib.request, "urlopen", urlopen)
+    handler_module.handler(request("Create", world.encoded(rules)), LambdaContext())
+    (size,) = sizes
+    assert size <= 4096
+    assert answers.last["Status"] == "FAILED"
+    assert answers.last["Reason"].startswith(
+        "CustomResourceError: create Développeurs-Équipe-Paiements-Sécurité / "
+    )
+
+
 def test_a_failed_creation_in_an_event_raises(
     world: World, cloud: Cloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
