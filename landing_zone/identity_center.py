@@ -84,9 +84,9 @@ def main_stack(config: LandingZoneConfig) -> str:
 
 def events_stack(config: LandingZoneConfig) -> str | None:
     """The us-east-1 stack forwarding Organizations' events to the instance's region
-    (``None``: no reconciler, or the instance is in us-east-1, where the events are)."""
+    (``None``: no Identity Center, or the instance is in us-east-1, where the events are)."""
     center = center_of(config)
-    if center is None or not center.assignments or center.region == ORGANIZATIONS_EVENTS_REGION:
+    if center is None or center.region == ORGANIZATIONS_EVENTS_REGION:
         return None
     return stack_id(config.prefix, "IdentityCenterEvents")
 

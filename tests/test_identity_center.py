@@ -542,6 +542,36 @@ def test_us_east_1_forwards_the_account_events_to_the_instance_region(
     assert (granted["Action"], granted["Resource"]) == ("events:PutEvents", bus)
 
 
+def test_without_assignments_the_reconciler_stays_to_revoke_what_they_gave() -> None:
+    """Emptying the assignments is an Update of the custom resource, which revokes what the
+    previous ones gave with continuations and the ledger. Without the reconciler it would be
+    the custom resource's Delete in CloudFormation's cleanup: one 15-minute invocation,
+    whose failure CloudFormation skips, and the function deleted right after."""
+    from aws_cdk import App, Environment
+
+    from landing_zone.stacks.identity_center_stack import IdentityCenterStack
+
+    config = load_config(EXAMPLE)
+    assert config.identity.identity_center is not None
+    center = config.identity.identity_center.model_copy(update={"assignments": []})
+    config = config.model_copy(
+        update={"identity": config.identity.model_copy(update={"identity_center": center})}
+    )
+    app = App()
+    IdentityCenterStack(
+        app,
+        "Acme-IdentityCenter",
+        config=config,
+        center=center,
+        env=Environment(account=config.organization.management_account_id, region=center.region),
+    )
+    template = app.synth().get_stack_by_name("Acme-IdentityCenter").template
+    _reconciler(template)
+    (custom,) = resources_of(template, "Custom::IdentityCenterAssignments").values()
+    assert reconciler_module.decode(custom["Properties"]["Rules"])["rules"] == []
+    assert events_stack(config) == "Acme-IdentityCenterEvents"
+
+
 def test_an_instance_in_us_east_1_needs_no_forwarding(tmp_path: Path) -> None:
     path = example_with(
         tmp_path,

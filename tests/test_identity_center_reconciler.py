@@ -411,6 +411,22 @@ def world(cloud: Cloud) -> World:
 
 class LambdaContext(Context):
     invoked_function_arn = FUNCTION_ARN
+    function_name = FUNCTION_ARN.rsplit(":", 1)[1]
+
+
+#: The reconciler's ledger (the names it owns beyond the current rules).
+LEDGER = handler_module.ledger_parameter(LambdaContext.function_name)
+
+
+def ledger(world: World) -> dict[str, list[str]] | None:
+    """What the ledger holds (``None``: no parameter)."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    try:
+        value = ssm.get_parameter(Name=LEDGER)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        return None
+    document: dict[str, list[str]] = json.loads(value)
+    return document
 
 
 def request(
@@ -610,16 +626,76 @@ def test_update_revokes_what_the_old_rules_gave_and_grants_the_new(
     ]
 
 
-def test_without_the_previous_rules_a_removed_group_is_nobodys(
+def test_a_removed_group_is_revoked_by_whichever_run_comes_next(
     world: World, cloud: Cloud, responses: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What makes the Update's scope necessary: the hourly run owns only the current rules'
-    groups, so a group removed from the config keeps whatever no Update revoked."""
+    """No Update ran with the previous rules (its continuation was lost, or reached its
+    limit, or a rollback raced it): the hourly run has only the current rules, and the
+    ledger the names of the earlier ones. Without it the group kept its access for good."""
     deploy(responses, "Create", world.encoded(world.rules()), world=world)
+    assert ledger(world) == {
+        "groups": ["auditors", "developers", "finops", "platform-admins"],
+        "permission_sets": ["Admin", "Billing", "PowerUser", "ReadOnly"],
+    }
     current = [r for r in world.rules() if r[1] != "platform-admins"]
     summary = run_event(monkeypatch, world, SCHEDULED, world.encoded(current))
-    assert summary["deleted"] == []
-    assert ("prod-a", "platform-admins", "Admin") in world.assignments()
+    assert len(summary["deleted"]) == 4
+    assert world.assignments() == Counter(a for a in EXPECTED if a[1] != "platform-admins")
+    # Nothing of them is left: the ledger forgets the group and Admin, which are no
+    # longer the landing zone's (a later hand-made assignment of them is left alone).
+    assert ledger(world) == {
+        "groups": ["auditors", "developers", "finops"],
+        "permission_sets": ["Billing", "PowerUser", "ReadOnly"],
+    }
+    world.assign("prod-a", "platform-admins", "Admin")
+    assert run_event(monkeypatch, world, SCHEDULED, world.encoded(current))["deleted"] == []
+
+
+def test_a_run_that_leaves_work_undone_keeps_the_ledger(
+    world: World, cloud: Cloud, responses: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger forgets a name only after a full run that left nothing undone."""
+    deploy(responses, "Create", world.encoded(world.rules()), world=world)
+    current = world.encoded([r for r in world.rules() if r[1] != "platform-admins"])
+    cloud.time_runs_out_after = cloud.writes() + 1
+    expect_continuation(cloud, {"continuation": 1})
+    summary = run_event(monkeypatch, world, SCHEDULED, current)
+    assert summary["pending"] == 3
+    assert ledger(world) is not None
+    assert "platform-admins" in ledger(world)["groups"]  # type: ignore[index]
+    cloud.time_runs_out_after = None
+    run_event(monkeypatch, world, SCHEDULED, current)  # the continuation was lost
+    assert world.assignments() == Counter(a for a in EXPECTED if a[1] != "platform-admins")
+    assert "platform-admins" not in ledger(world)["groups"]  # type: ignore[index]
+
+
+def test_a_rollback_raced_by_a_continuation_is_settled_by_the_next_run(
+    world: World, cloud: Cloud, responses: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Update adds a group and runs out of time; its continuation is queued. The deploy
+    then fails elsewhere: the rollback's Update revokes the group, but the continuation
+    runs after it with the function's environment not yet rolled back, and grants it
+    again. The run after the rollback (the stack settled, or the hour) has the old rules
+    only: the ledger remembers the group, so it is revoked."""
+    old_rules = world.rules()
+    old = world.encoded(old_rules)
+    deploy(responses, "Create", old, world=world)
+    new = world.encoded([*old_rules, [["Workloads"], "other-team", "Admin"]])
+    cloud.time_runs_out_after = cloud.writes() + 1
+    expect_continuation(cloud, {"continuation": 1})
+    assert deploy(responses, "Update", new, old=old, world=world)["Status"] == "SUCCESS"
+    cloud.time_runs_out_after = None
+    rollback = deploy(responses, "Update", old, old=new, world=world)
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    run_event(monkeypatch, world, {"continuation": 1}, new)  # the environment: still new
+    assert ("prod-a", "other-team", "Admin") in world.assignments()
+    settled = {
+        "source": "aws.cloudformation",
+        "detail-type": "CloudFormation Stack Status Change",
+        "detail": {"stack-id": STACK_ID, "status-details": {"status": "UPDATE_ROLLBACK_COMPLETE"}},
+    }
+    run_event(monkeypatch, world, settled, old)
+    assert world.assignments() == Counter(EXPECTED)
 
 
 def test_ownership_is_every_rules_group_with_every_rules_permission_set(
@@ -649,26 +725,50 @@ def test_delete_revokes_everything_the_rules_gave_and_nothing_else(
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert world.assignments() == Counter(NOT_OWNED)
     assert cloud.calls["sso-admin.delete_account_assignment"] == len(EXPECTED)
+    assert ledger(world) is None  # nothing left to own: no trace
 
 
-def test_the_rollback_of_a_create_that_failed_half_way_revokes_what_it_made(
+def test_the_rollback_of_a_failed_create_keeps_the_access_that_was_there(
     world: World, cloud: Cloud, responses: Captured
 ) -> None:
-    """Other custom resources answer a failed Create's Delete without acting; this one
-    revokes: a first deploy that failed must not leave access behind."""
+    """An upgrade from assignments CloudFormation made: the Create adopts them, one new
+    one fails, the rollback sends a Delete. Revoking what the rules own would lock every
+    user out (CloudFormation still holds its assignments, Identity Center not)."""
+    for account, group, permission_set in EXPECTED - {("sdlc-a", "developers", "PowerUser")}:
+        world.assign(account, group, permission_set)
+    key = (world.accounts["sdlc-a"], world.permission_sets["PowerUser"], world.groups["developers"])
+    cloud.failing[key] = "customer managed policy missing in the account"
+    rules = world.encoded(world.rules())
+    failed = deploy(responses, "Create", rules, world=world)
+    assert failed["Status"] == "FAILED"
+    assert failed["PhysicalResourceId"].startswith("failed/")
+    handler_module.handler(
+        request("Delete", rules, physical_id=failed["PhysicalResourceId"]), LambdaContext()
+    )
+    assert responses.last["Status"] == "SUCCESS", responses.last["Reason"]
+    assert world.assignments() == Counter(EXPECTED - {("sdlc-a", "developers", "PowerUser")})
+
+
+def test_what_a_failed_first_create_made_is_revoked_by_the_next_deploy(
+    world: World, cloud: Cloud, responses: Captured
+) -> None:
+    """The failed Create's rollback left what it made (and its function was deleted); the
+    ledger, kept outside the stack, remembers its groups: the next deploy, with one
+    group fewer, revokes that group's access."""
     rules = world.encoded(world.rules())
     cloud.errors = {
         "create_account_assignment": [throttled("CreateAccountAssignment", "AccessDeniedException")]
     }
     failed = deploy(responses, "Create", rules, world=world)
     assert failed["Status"] == "FAILED"
-    assert sum(world.assignments().values()) == len(EXPECTED) - 1
     handler_module.handler(
         request("Delete", rules, physical_id=failed["PhysicalResourceId"]), LambdaContext()
     )
-    assert failed["PhysicalResourceId"].startswith("failed/")
-    assert responses.last["Status"] == "SUCCESS", responses.last["Reason"]
-    assert world.assignments() == Counter()
+    assert sum(world.assignments().values()) == len(EXPECTED) - 1
+    current = [r for r in world.rules() if r[1] != "platform-admins"]
+    answer = deploy(responses, "Create", world.encoded(current), world=world)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert world.assignments() == Counter(a for a in EXPECTED if a[1] != "platform-admins")
 
 
 def test_the_stack_settling_starts_a_full_run(
@@ -1106,19 +1206,20 @@ def test_a_deployment_out_of_time_succeeds_and_continues_with_the_previous_rules
     world: World, cloud: Cloud, responses: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An Update that revokes a group in more accounts than its time allows: the
-    continuation gets the previous rules, or the rest of that group's access stays."""
+    continuation has the current rules only, and the ledger the previous ones' names,
+    or the rest of that group's access would stay."""
     old = world.encoded(world.rules())
     deploy(responses, "Create", old, world=world)
     current = [r for r in world.rules() if r[1] != "platform-admins"]
     new = world.encoded(current)
     writes = cloud.writes()
     cloud.time_runs_out_after = writes + 2
-    expect_continuation(cloud, {"continuation": 1, "previous": old})
+    expect_continuation(cloud, {"continuation": 1})
     answer = deploy(responses, "Update", new, old=old, world=world)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"] == counts(deleted=2, pending=2)
     cloud.time_runs_out_after = None
-    summary = run_event(monkeypatch, world, {"continuation": 1, "previous": old}, new)
+    summary = run_event(monkeypatch, world, {"continuation": 1}, new)
     assert len(summary["deleted"]) == 2
     assert world.assignments() == Counter(a for a in EXPECTED if a[1] != "platform-admins")
 
@@ -1148,6 +1249,7 @@ def test_each_client_is_created_in_the_region_of_what_it_acts_on(
         ("sso-admin", INSTANCE_REGION),
         ("identitystore", INSTANCE_REGION),
         ("lambda", REGION),
+        ("ssm", REGION),
     }
 
 
@@ -1323,11 +1425,13 @@ def test_a_full_run_reads_the_organization_in_pages_and_writes_only_the_changes(
         "sso-admin.list_permission_sets": 1,
         "sso-admin.describe_permission_set": len(PERMISSION_SETS),
         "identitystore.get_group_id": len(wanted),
+        "ssm.get_parameter": 1,  # the ledger
     }
     assert cloud.calls == Counter(
         {
             **organization_reads,
             **permission_set_reads,
+            "ssm.put_parameter": 1,  # the first run writes its names
             "sso-admin.list_account_assignments_for_principal": len(wanted),
             "sso-admin.create_account_assignment": sum(wanted.values()),
         }

@@ -9,7 +9,8 @@ Runs in the management account, in the Identity Center instance's region
   permission set removed from the config); a Delete revokes everything its
   rules gave. It runs before CloudFormation's cleanup deletes a removed
   permission set, so no assignment is left on a permission set that is
-  about to go;
+  about to go. The Delete of a Create that failed does nothing (the next
+  run revokes what the config no longer asks for: see the ledger below);
 - AWS Organizations' ``CreateAccountResult`` and ``MoveAccount`` events
   (forwarded from us-east-1): that one account;
 - CloudFormation's status change of its own stack to CREATE_COMPLETE,
@@ -21,8 +22,14 @@ Runs in the management account, in the Identity Center instance's region
 
 What it owns (docs/identity.md, "Who owns which assignment"): the
 assignments of the rules' permission sets (by name) to the rules' groups (by
-display name) on ACTIVE member accounts. Each run creates the ones the rules
-ask for and deletes the other ones it owns. An OU under the deny-all
+display name) on ACTIVE member accounts, and those of the groups and
+permission sets of earlier rules until a full run has revoked them all: the
+*ledger*, an SSM parameter (:func:`ledger_parameter`) each run adds its
+rules' names to before it changes anything, and a full run that left nothing
+undone resets to the current rules' names. A removed group's access is
+revoked by whichever run comes next, however the deploy that removed it went
+(a deadline, a lost continuation, a rollback racing a continuation). Each
+run creates the ones the rules ask for and deletes the other ones it owns. An OU under the deny-all
 guardrail (Suspended) is reached only by a rule naming it, an OU in it or an
 account. It never touches the management
 account, accounts that are not ACTIVE, users, other groups or other
@@ -53,7 +60,6 @@ from botocore.exceptions import ClientError
 
 try:  # package import (tests, tools)
     from landing_zone.lambdas.custom_resource import (
-        FAILED_CREATE,
         LOG,
         CustomResourceError,
         client,
@@ -67,7 +73,6 @@ try:  # package import (tests, tools)
     )
 except ImportError:  # the Lambda's inline code: both files merged
     from custom_resource import (  # type: ignore[no-redef,import-not-found]
-        FAILED_CREATE,
         LOG,
         CustomResourceError,
         client,
@@ -102,13 +107,34 @@ MAX_OUTSTANDING = 10
 POLL_SECONDS = 2.0
 #: No new write starts with less time left: the ones in flight must finish.
 SUBMIT_MARGIN_SECONDS = 60.0
-#: Runs one full run may hand over to (Lambda stops a recursive loop after
-#: about 16 invocations; 1,000 accounts x 5 assignments need about 4).
+#: Runs one full run may hand over to: our own bound on a chain of self-invocations,
+#: below the 16 after which Lambda's recursive loop detection stops a chain of the
+#: services it tracks (whether a direct self-invocation is one, the chain stops here
+#: first); 1,000 accounts x 5 assignments need about 4. A chain stopped here loses
+#: nothing: the hourly run goes on, and the ledger keeps what is left to revoke.
 #: See: https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html
 MAX_CONTINUATIONS = 8
 RESOURCE_TYPE = "Custom::IdentityCenterAssignments"
-#: The key of a continuation's payload holding an Update's previous rules (encoded).
-PREVIOUS_KEY = "previous"
+
+
+def ledger_parameter(function_name: str) -> str:
+    """The SSM parameter holding the names this function owns beyond the current rules
+    (under ``/landing-zone``: a name may not begin with ``aws`` or ``ssm``, as a prefix
+    could).
+
+    See: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+    """
+    return f"/landing-zone/{function_name}/owned"
+
+
+def _ledger(context: Any) -> str | None:
+    """The ledger of the function ``context`` runs (``None``: no function, in a tool).
+
+    See: https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+    """
+    name = getattr(context, "function_name", None)
+    return ledger_parameter(str(name)) if name else None
+
 
 #: (account id, permission set ARN, group id)
 Key = tuple[str, str, str]
@@ -136,10 +162,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
         return None
     rules = decode(os.environ[RULES_VARIABLE])
     deadline = time.monotonic() + remaining_seconds(context) - 10
-    # A continuation of an Update's run also revokes what the previous rules gave.
-    previous = event.get(PREVIOUS_KEY)
-    scope = [rules, decode(str(previous))] if previous else [rules]
-    reconciler = Reconciler(rules, deadline=deadline, scope=scope)
+    # What earlier rules gave and these do not is revoked too: the ledger has their names.
+    reconciler = Reconciler(rules, deadline=deadline, ledger=_ledger(context))
     account = account_of(event)
     continued = False
     if account is not None:
@@ -211,9 +235,9 @@ def _continue(context: Any, event: dict[str, Any], summary: dict[str, Any]) -> b
     reserved concurrency 1 queues it until this one ends). ``False``: not handed over, and
     why is in ``summary["failed"]``.
 
-    The payload carries the previous rules of an Update: the continuation reads the
-    current ones from its environment, and revocations the deadline left undone would
-    otherwise be nobody's (a removed group keeps its access for good).
+    The payload is the generation alone: the continuation reads the rules from its
+    environment, and the names of earlier rules (an Update's previous ones) from the
+    ledger, so a lost or late continuation leaves nothing that is nobody's.
     """
     generation = int(event.get("continuation", 0)) + 1
     if generation > MAX_CONTINUATIONS:
@@ -227,8 +251,6 @@ def _continue(context: Any, event: dict[str, Any], summary: dict[str, Any]) -> b
         summary["failed"].append("no function ARN to continue with")
         return False
     payload: dict[str, Any] = {"continuation": generation}
-    if event.get(PREVIOUS_KEY):
-        payload[PREVIOUS_KEY] = event[PREVIOUS_KEY]
     lambda_client = client("lambda", region_name=own_region())
     lambda_client.invoke(
         FunctionName=arn, InvocationType="Event", Payload=json.dumps(payload).encode()
@@ -244,21 +266,20 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
     """Create/Update: a full run with the properties' rules (an Update's scope includes the
     previous rules, so what they gave and these do not is revoked); Delete: revoke all."""
     previous = (event.get("OldResourceProperties") or {}).get("Rules")
+    ledger = _ledger(context)
 
     def apply(properties: dict[str, Any], deadline: float) -> dict[str, str]:
         rules = decode(str(properties["Rules"]))
         scope = [rules, decode(str(previous))] if previous else [rules]
-        reconciler = Reconciler(rules, deadline=deadline, scope=scope)
+        reconciler = Reconciler(rules, deadline=deadline, scope=scope, ledger=ledger)
         summary = reconciler.reconcile_all()
         LOG.info("%s", _loggable(summary))
         if summary["failed"]:
             raise CustomResourceError("; ".join(summary["failed"]))
         # The deployment goes on; the rest is done by continuations of the function,
         # which read the same rules from its environment (updated before this ran) and
-        # get the previous ones from here.
-        if summary["pending"] and not _continue(
-            context, {PREVIOUS_KEY: previous} if previous else {}, summary
-        ):
+        # the previous ones' names from the ledger (written before any change).
+        if summary["pending"] and not _continue(context, {}, summary):
             raise CustomResourceError("; ".join(summary["failed"]))
         return {key: str(len(value)) for key, value in summary.items() if key != "pending"} | {
             "pending": str(summary["pending"])
@@ -266,7 +287,9 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
 
     def delete(properties: dict[str, Any], physical_id: str, deadline: float) -> dict[str, str]:
         rules = decode(str(properties["Rules"]))
-        reconciler = Reconciler({**rules, "rules": []}, deadline=deadline, scope=[rules])
+        reconciler = Reconciler(
+            {**rules, "rules": []}, deadline=deadline, scope=[rules], ledger=ledger
+        )
         summary = reconciler.reconcile_all()
         LOG.info("%s", _loggable(summary))
         if summary["failed"] or summary["pending"]:
@@ -277,13 +300,11 @@ def _custom_resource(event: dict[str, Any], context: Any) -> None:
             )
         return {}
 
-    if event.get("RequestType") == "Delete" and str(event.get("PhysicalResourceId", "")).startswith(
-        FAILED_CREATE
-    ):
-        # A Create that failed half-way made assignments; the rollback's Delete must
-        # revoke them, unlike other custom resources' (run() answers it without
-        # acting): what the rules give is this resource's alone, whoever made it.
-        event = {**event, "PhysicalResourceId": _physical_id(event["ResourceProperties"])}
+    # The Delete of a failed Create does nothing (run() answers it without acting):
+    # revoking everything the rules own would also take what was there before the
+    # Create (an upgrade adopting the assignments CloudFormation made), locking every
+    # user out. What the failed Create made is in the ledger: the next run revokes what
+    # the config no longer asks for.
     run(
         event,
         context,
@@ -336,6 +357,8 @@ class Reconciler:
     deadline: float
     #: Rule sets whose groups and permission sets this run owns (default: the rules').
     scope: list[dict[str, Any]] = field(default_factory=list)
+    #: The SSM parameter of the ledger (``None``: none, in a tool or a test).
+    ledger: str | None = None
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -350,6 +373,10 @@ class Reconciler:
         self.organizations = client("organizations", region_name=own_region())
         self.sso = client("sso-admin", region_name=region)
         self.identitystore = client("identitystore", region_name=region)
+        # The ledger lives beside the function, in its own region.
+        self.ssm = client("ssm", region_name=own_region())
+        #: What the ledger holds, once read (``None``: not read yet).
+        self._ledger_holds: tuple[set[str], set[str]] | None = None
         self._groups: dict[str, str | None] = {}
         self._permission_sets: dict[str, str] | None = None
         self._ou_names: dict[str, str] = {}
@@ -428,19 +455,78 @@ class Reconciler:
 
     def _owned(self) -> tuple[dict[str, str], dict[str, str]]:
         """Group ids by name and permission set ARNs by name this run owns: the current
-        rules' (which must exist) and the previous ones' (which may be gone already)."""
-        groups: dict[str, str] = {}
-        permission_sets: dict[str, str] = {}
-        for rule_set in self.scope:
-            required = rule_set is self.rules
-            for _, group, permission_set in rule_set["rules"]:
-                group_id = self.group_id(group, required=required)
-                arn = self.permission_set_arn(permission_set, required=required)
-                if group_id is not None:
-                    groups[group] = group_id
-                if arn is not None:
-                    permission_sets[permission_set] = arn
-        return groups, permission_sets
+        rules' (which must exist), and the previous ones' and the ledger's (which may be
+        gone already). The ledger gets every one of these names before any change."""
+        groups, permission_sets = _names([self.rules])
+        known_groups, known_sets = self._read_ledger()
+        owned_groups, owned_sets = _names(self.scope)
+        owned_groups |= known_groups | groups
+        owned_sets |= known_sets | permission_sets
+        self._write_ledger(owned_groups, owned_sets)
+        group_ids: dict[str, str] = {}
+        arns: dict[str, str] = {}
+        for group in sorted(owned_groups):
+            group_id = self.group_id(group, required=group in groups)
+            if group_id is not None:
+                group_ids[group] = group_id
+        for permission_set in sorted(owned_sets):
+            arn = self.permission_set_arn(
+                permission_set, required=permission_set in permission_sets
+            )
+            if arn is not None:
+                arns[permission_set] = arn
+        return group_ids, arns
+
+    # ---- the ledger ----
+
+    def _read_ledger(self) -> tuple[set[str], set[str]]:
+        """The group and permission set names the ledger holds (none: no ledger yet).
+
+        See: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html
+        """
+        if self.ledger is None:
+            return set(), set()
+        try:
+            answer = self._call(self.ssm.get_parameter, Name=self.ledger)
+        except ClientError as error:
+            if error_code(error) != "ParameterNotFound":
+                raise
+            self._ledger_holds = (set(), set())
+        else:
+            document = json.loads(answer["Parameter"]["Value"])
+            self._ledger_holds = (set(document["groups"]), set(document["permission_sets"]))
+        return self._ledger_holds
+
+    def _write_ledger(self, groups: set[str], permission_sets: set[str]) -> None:
+        """The ledger holds exactly these names; none: it is deleted.
+
+        Intelligent-Tiering: the standard tier (4 KB) while the names fit, the advanced
+        one (8 KB) beyond.
+        See: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+        See: https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+        """
+        if self.ledger is None or self._ledger_holds == (groups, permission_sets):
+            return
+        if not groups and not permission_sets:
+            try:
+                self._call(self.ssm.delete_parameter, Name=self.ledger)
+            except ClientError as error:
+                if error_code(error) != "ParameterNotFound":
+                    raise
+            self._ledger_holds = (set(), set())
+            return
+        document = {"groups": sorted(groups), "permission_sets": sorted(permission_sets)}
+        self._call(
+            self.ssm.put_parameter,
+            Name=self.ledger,
+            Value=json.dumps(document, separators=(",", ":")),
+            Type="String",
+            Overwrite=True,
+            Tier="Intelligent-Tiering",
+            Description="Landing zone: the Identity Center groups and permission sets whose "
+            "assignments the reconciler owns (it keeps this up to date)",
+        )
+        self._ledger_holds = (set(groups), set(permission_sets))
 
     # ---- the organization ----
 
@@ -575,6 +661,10 @@ class Reconciler:
                     key = (item["AccountId"], item["PermissionSetArn"], group)
                     actual[key] = f"{name} / {_name_of(permission_sets, key[1])} in {key[0]}"
         self._apply(self.desired(active, groups, permission_sets), actual)
+        if not self.failed and not self.pending:
+            # Every ACTIVE account holds exactly what the current rules give: nothing of
+            # an earlier rule is left to revoke, so the ledger forgets those names.
+            self._write_ledger(*_names([self.rules]))
         return self.summary()
 
     def reconcile_account(self, account_id: str) -> dict[str, Any]:
@@ -722,6 +812,12 @@ class Reconciler:
             (self.created if change.verb == "create" else self.deleted).append(change.label)
         else:
             self.failed.append(f"{change.verb} {change.label}: {status.get('FailureReason')}")
+
+
+def _names(rule_sets: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """The group names and permission set names of ``rule_sets``' rules."""
+    rules = [rule for rule_set in rule_sets for rule in rule_set["rules"]]
+    return {group for _, group, _ in rules}, {permission_set for _, _, permission_set in rules}
 
 
 def _name_of(permission_sets: dict[str, str], arn: str) -> str:

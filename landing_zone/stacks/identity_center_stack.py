@@ -42,7 +42,7 @@ from landing_zone.identity_center import (
     encoded_rules,
     reconciler_name,
 )
-from landing_zone.lambdas.identity_center_reconciler import RESOURCE_TYPE
+from landing_zone.lambdas.identity_center_reconciler import RESOURCE_TYPE, ledger_parameter
 from landing_zone.naming import pascal
 
 #: The Organizations events that put an account in an OU, or change which.
@@ -119,7 +119,7 @@ class IdentityCenterStack(Stack):
     """The permission sets, and the reconciler that assigns them.
 
     Public attributes: ``permission_set_arns`` (permission set key -> ARN
-    token), ``reconciler`` (``None`` without assignments).
+    token), ``reconciler``.
     """
 
     def __init__(
@@ -143,9 +143,11 @@ class IdentityCenterStack(Stack):
             )
             permission_sets.append(resource)
             self.permission_set_arns[key] = resource.attr_permission_set_arn
-        self.reconciler: HandlerFunction | None = None
-        if not center.assignments:
-            return
+        # Also without assignments: emptying them is an Update that revokes what the
+        # previous ones gave, with continuations and the ledger; removing the reconciler
+        # instead would leave it to the custom resource's Delete in CloudFormation's
+        # cleanup, one invocation long, whose failure CloudFormation skips.
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html
         self.reconciler = self._reconciler(config=config, center=center)
         function = self.reconciler.function
         encoded = encoded_rules(config)
@@ -302,6 +304,16 @@ class IdentityCenterStack(Stack):
         handler.allow(
             ["lambda:InvokeFunction"],
             [f"arn:{partition}:lambda:{Aws.REGION}:{Aws.ACCOUNT_ID}:function:{name}"],
+        )
+        # Its ledger: the names it owns beyond the current rules, created and kept by
+        # the function (not the stack: it outlives a failed first deploy's rollback).
+        # See: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+        handler.allow(
+            ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+            [
+                f"arn:{partition}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter"
+                f"{ledger_parameter(name)}"
+            ],
         )
         Validations.of(handler.role).acknowledge(
             Acknowledgment(
