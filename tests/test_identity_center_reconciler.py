@@ -270,6 +270,17 @@ class World:
             PrincipalId=self.groups[group],
         )
 
+    def unassign(self, account: str, group: str, permission_set: str) -> None:
+        """An assignment removed by hand."""
+        self.sso.delete_account_assignment(
+            InstanceArn=self.instance,
+            TargetId=self.accounts.get(account, account),
+            TargetType="AWS_ACCOUNT",
+            PermissionSetArn=self.permission_sets[permission_set],
+            PrincipalType="GROUP",
+            PrincipalId=self.groups[group],
+        )
+
     def add_permission_set(self, name: str) -> None:
         self.permission_sets[name] = self.sso.create_permission_set(
             Name=name, InstanceArn=self.instance
@@ -1274,20 +1285,24 @@ def test_accounts_are_read_by_state_once_status_is_retired(
     assert world.assignments() == Counter(EXPECTED)
 
 
-def test_an_ou_renamed_outside_the_config_changes_nothing_and_says_so(
+def test_an_ou_renamed_outside_the_config_revokes_nothing_of_its_rules_and_says_so(
     world: World, cloud: Cloud, responses: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Renamed live, Workloads/Prod reaches no account: revoking its accounts' access would
-    follow the rename, not the config. Full runs and events refuse instead."""
+    follow the rename, not the config. Its rules' pairs are revoked nowhere, everything
+    else is reconciled, and the run fails naming the OU."""
     deploy(responses, "Create", world.encoded(world.rules()), world=world)
     writes = cloud.writes()
     world.rename_ou(("Workloads", "Prod"), "Production")
+    # Something else to do: an assignment of an owned pair removed by hand.
+    world.unassign("sdlc-a", "developers", "PowerUser")
     with pytest.raises(ReconcileError, match="no OU Workloads/Prod in the organization"):
         run_event(monkeypatch, world, SCHEDULED)
+    assert world.assignments() == Counter(EXPECTED)
+    assert cloud.writes() == writes + 1
     event = move_account(world.accounts["prod-a"], world.root, world.ous["Workloads", "Prod"])
     with pytest.raises(ReconcileError, match="no OU Workloads/Prod"):
         run_event(monkeypatch, world, event)
-    assert cloud.writes() == writes
     assert world.assignments() == Counter(EXPECTED)
 
 

@@ -566,16 +566,20 @@ class Reconciler:
                 queue.append((unit, [*path, name]))
         return found
 
-    def check_targets(self) -> None:
-        """Every OU the rules name exists, found by its names from the root.
+    def check_targets(self) -> set[tuple[str, str]]:
+        """The (group, permission set) pairs of rules naming an OU the organization does
+        not have (found by its names from the root), each reported as a failure.
 
-        An OU renamed, moved or deleted outside the config reaches no account, so
-        the run would revoke what the rule gives each of its accounts. It changes
-        nothing instead, and says why: the OU's accounts keep their access until
-        the config and the organization agree again.
+        An OU renamed, moved or deleted outside the config reaches no account, so the
+        run would revoke what the rule gives each of its accounts: following the
+        rename, not the config. Those pairs are never revoked by this run (their
+        grants elsewhere still happen); everything else is reconciled, and the run
+        fails, saying which OU and what to do, until the config and the organization
+        agree again.
         """
         missing: dict[str, None] = {}
-        for target, _, _ in self.rules["rules"]:
+        protected: set[tuple[str, str]] = set()
+        for target, group, permission_set in self.rules["rules"]:
             if not isinstance(target, list):
                 continue
             parent: str | None = self.root()
@@ -583,13 +587,33 @@ class Reconciler:
                 parent = self.units(parent).get(name) if parent else None
             if parent is None:
                 missing["/".join(target)] = None
+                protected.add((group, permission_set))
         if missing:
-            raise ReconcileError(
+            self.failed.append(
                 f"no OU {', '.join(missing)} in the organization (renamed, moved or deleted "
-                "outside the config?): nothing was changed, so its accounts keep their "
-                "assignments. Give the OU its config name and place back, or change "
+                "outside the config?): its rules' assignments were not revoked anywhere. "
+                "Give the OU its config name and place back, or change "
                 "organizational_units in the config and deploy"
             )
+        return protected
+
+    @staticmethod
+    def _shield(
+        desired: dict[Key, str],
+        actual: dict[Key, str],
+        protected: set[tuple[str, str]],
+        groups: dict[str, str],
+        permission_sets: dict[str, str],
+    ) -> dict[Key, str]:
+        """``desired`` plus the protected pairs' present assignments: kept, never revoked
+        by this run (and not created twice)."""
+        shielded = {
+            (permission_sets[p], groups[g])
+            for g, p in protected
+            if g in groups and p in permission_sets
+        }
+        kept = {key: label for key, label in actual.items() if (key[1], key[2]) in shielded}
+        return {**kept, **desired}
 
     def account(self, account_id: str) -> Account:
         """One account, its OU name path read upwards with ListParents."""
@@ -645,7 +669,7 @@ class Reconciler:
         """Every ACTIVE member account."""
         groups, permission_sets = self._owned()
         active = [a for a in self.accounts() if a.state == "ACTIVE"]
-        self.check_targets()
+        protected = self.check_targets()
         ids = {a.id for a in active}
         arns = set(permission_sets.values())
         actual: dict[Key, str] = {}
@@ -660,7 +684,8 @@ class Reconciler:
                 if item["AccountId"] in ids and item["PermissionSetArn"] in arns:
                     key = (item["AccountId"], item["PermissionSetArn"], group)
                     actual[key] = f"{name} / {_name_of(permission_sets, key[1])} in {key[0]}"
-        self._apply(self.desired(active, groups, permission_sets), actual)
+        desired = self.desired(active, groups, permission_sets)
+        self._apply(self._shield(desired, actual, protected, groups, permission_sets), actual)
         if not self.failed and not self.pending:
             # Every ACTIVE account holds exactly what the current rules give: nothing of
             # an earlier rule is left to revoke, so the ledger forgets those names.
@@ -684,7 +709,7 @@ class Reconciler:
         if account.state != "ACTIVE":
             LOG.info("%s is %s: left as it is", account_id, account.state)
             return self.summary()
-        self.check_targets()
+        protected = self.check_targets()
         groups, permission_sets = self._owned()
         names = {group: name for name, group in groups.items()}
         actual: dict[Key, str] = {}
@@ -699,7 +724,8 @@ class Reconciler:
                 if item["PrincipalType"] == "GROUP" and item["PrincipalId"] in names:
                     key = (account_id, arn, item["PrincipalId"])
                     actual[key] = f"{names[item['PrincipalId']]} / {ps_name} in {account_id}"
-        self._apply(self.desired([account], groups, permission_sets), actual)
+        desired = self.desired([account], groups, permission_sets)
+        self._apply(self._shield(desired, actual, protected, groups, permission_sets), actual)
         return self.summary()
 
     # ---- writes ----
