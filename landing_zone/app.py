@@ -12,7 +12,12 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.constructs.organization_tree import AccountIds
 from landing_zone.detection_services import home_services, regional_services
 from landing_zone.guardrails.packer import plan_guardrails
-from landing_zone.identity_center import center_of, main_stack, slots
+from landing_zone.identity_center import (
+    ORGANIZATIONS_EVENTS_REGION,
+    center_of,
+    events_stack,
+    main_stack,
+)
 from landing_zone.naming import stack_id, tags
 from landing_zone.quotas import check_stack_limits
 from landing_zone.references import (
@@ -27,7 +32,10 @@ from landing_zone.stacks.detection_stack import (
     BusinessUnitDetectionStack,
     DetectionAdminStack,
 )
-from landing_zone.stacks.identity_center_stack import IdentityCenterStack
+from landing_zone.stacks.identity_center_stack import (
+    IdentityCenterEventsStack,
+    IdentityCenterStack,
+)
 from landing_zone.stacks.log_archive_stack import LogArchiveStack
 from landing_zone.stacks.organization_stack import AccountsStack, OrganizationStack
 from landing_zone.stacks.trail_stack import TrailStack
@@ -393,11 +401,25 @@ def _identity_center_stacks(
         env=environment,
         config=config,
         center=center,
-        slots=slots(config),
-        description=f"{config.prefix} landing zone: IAM Identity Center permission sets and "
-        "group assignments",
+        description=f"{config.prefix} landing zone: IAM Identity Center permission sets, and "
+        "the reconciler that assigns them",
         termination_protection=True,
     )
-    # The assignments resolve the accounts' ids from the organization.
+    # The reconciler's first run needs the OUs and accounts to exist.
     _after_accounts(main, stacks)
+    forwarder = events_stack(config)
+    if forwarder is not None:
+        events = IdentityCenterEventsStack(
+            app,
+            forwarder,
+            stack_name=forwarder,
+            env=_management(config, ORGANIZATIONS_EVENTS_REGION),
+            config=config,
+            center=center,
+            description=f"{config.prefix} landing zone: Organizations' account events, "
+            f"forwarded to the Identity Center reconciler in {center.region}",
+            termination_protection=True,
+        )
+        events.add_stack_dependency(main, "the reconciler the events reach")
+        stacks["identity_center_events"] = events
     stacks["identity_center"] = main

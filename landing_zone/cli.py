@@ -182,14 +182,8 @@ def baseline_lines(config: LandingZoneConfig) -> list[str]:
 
 
 def identity_center_lines(config: LandingZoneConfig) -> list[str]:
-    """Who can reach what: group x targets -> permission set, and the stacks holding them."""
-    from landing_zone.identity_center import (
-        center_of,
-        main_stack,
-        stack_resources,
-        who_can_reach_what,
-    )
-    from landing_zone.quotas import MAX_RESOURCES
+    """Who can reach what: group x targets -> permission set, and who keeps it so."""
+    from landing_zone.identity_center import center_of, reconciler_name, who_can_reach_what
 
     center = center_of(config)
     if center is None:
@@ -201,21 +195,17 @@ def identity_center_lines(config: LandingZoneConfig) -> list[str]:
         "account):"
     ]
     lines += [
-        f"  {group:<{width}} -> {permission_set} on {targets} ({count} account{'s' * (count != 1)})"
+        f"  {group:<{width}} -> {permission_set} on {targets} ({count} account{'s' * (count != 1)} "
+        "of this config)"
         for group, targets, permission_set, count in rows
     ]
-    if not rows:
-        lines.append("  no assignments")
-    main = main_stack(config)
-    counts = {stack: sum(kinds.values()) for stack, kinds in stack_resources(config).items()}
-    parent = counts.pop(main)
-    lines.append(f"  resources: {main} {parent}")
-    if counts:
-        nested = ", ".join(f"{stack.rsplit('/', 1)[1]} {n}" for stack, n in counts.items())
+    if rows:
         lines.append(
-            f"  resources per nested stack (of {MAX_RESOURCES}; fullest {max(counts.values())}): "
-            f"{nested}"
+            f"  kept so by {reconciler_name(config)}: at each deploy, within minutes of an "
+            "account being created or moved (into these OUs too), and hourly"
         )
+    else:
+        lines.append("  no assignments")
     return ["", *lines]
 
 

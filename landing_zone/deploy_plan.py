@@ -42,7 +42,6 @@ from landing_zone.detection_services import FINDING_AGGREGATOR_TYPE
 from landing_zone.naming import pascal, stack_id
 
 STACK_SET = "AWS::CloudFormation::StackSet"
-NESTED_STACK = "AWS::CloudFormation::Stack"
 CUSTOM = "Custom::"
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
@@ -177,29 +176,6 @@ class Stack:
     template: Template
     #: Its StackSets by logical id, in template order.
     stack_sets: Mapping[str, StackSet] = field(default_factory=dict)
-    #: Its nested stacks' templates by the ``AWS::CloudFormation::Stack`` logical id: each
-    #: a file of the assembly, uploaded as an asset (its ``TemplateURL``).
-    nested: Mapping[str, Template] = field(default_factory=dict)
-
-
-def _nested_templates(
-    outdir: Path, template: Mapping[str, Any], assets: Mapping[str, Any]
-) -> dict[str, Template]:
-    """The templates of ``template``'s nested stacks, found by the asset their TemplateURL
-    names (the stack's ``*.assets.json`` maps its object key to the file)."""
-    files = {
-        destination["objectKey"]: entry["source"]["path"]
-        for entry in assets.get("files", {}).values()
-        for destination in entry.get("destinations", {}).values()
-    }
-    nested = {}
-    for logical_id, resource in template.get("Resources", {}).items():
-        if resource["Type"] != NESTED_STACK:
-            continue
-        url = json.dumps(resource["Properties"]["TemplateURL"])
-        (path,) = (path for key, path in files.items() if key in url)
-        nested[logical_id] = Template.parse(json.loads((outdir / path).read_text()))
-    return nested
 
 
 @dataclass(frozen=True)
@@ -255,11 +231,6 @@ def load_assembly(outdir: Path) -> Assembly:
         artifact = artifacts[name]
         raw = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
         template = Template.parse(raw)
-        asset_manifests = [
-            json.loads((outdir / artifacts[d]["properties"]["file"]).read_text())
-            for d in artifact.get("dependencies", [])
-            if artifacts.get(d, {}).get("type") == "cdk:asset-manifest"
-        ]
         account, _, region = artifact.get("environment", "").removeprefix("aws://").partition("/")
         stacks[name] = Stack(
             name=name,
@@ -271,11 +242,6 @@ def load_assembly(outdir: Path) -> Assembly:
                 logical_id: StackSet.parse(logical_id, resource)
                 for logical_id, resource in template.resources.items()
                 if resource["Type"] == STACK_SET
-            },
-            nested={
-                logical_id: nested
-                for assets in asset_manifests
-                for logical_id, nested in _nested_templates(outdir, raw, assets).items()
             },
         )
     return Assembly(stacks=stacks)
@@ -723,14 +689,6 @@ def plan_lines(outdir: Path, config: LandingZoneConfig) -> list[str]:
             summary = _custom_resources(stack.template)
             if summary:
                 customs.setdefault(summary, []).append(stack.region)
-        nested = first.nested.values()
-        if nested:
-            inner = sorted({_custom_resources(t) for t in nested} - {""})
-            lines.append(
-                f"      {len(nested)} nested stack{'s' * (len(nested) != 1)} (each after the "
-                "resources it takes as parameters)"
-                + (f"; custom resources in them: {' | '.join(inner)}" if inner else "")
-            )
         if customs:
             lines.append(
                 "      custom resources: "

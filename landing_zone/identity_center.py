@@ -1,30 +1,38 @@
-"""Who gets which permission set where: the Identity Center assignments, planned from config.
+"""Who gets which permission set where: the Identity Center assignment rules, from config.
 
-Pure Python (no aws_cdk): the stacks, ``quotas.py`` and the summary use the
-same plan, so the resource budget and the synthesized templates cannot
-disagree.
+Pure Python (no aws_cdk): the stack, the config checks and the summary use
+the same rules, so what is validated, deployed and printed cannot disagree.
 
-An assignment entry of the config (group, permission set, targets) becomes
-one ``AWS::SSO::Assignment`` per account of the config its targets reach
-(``root`` reaches every account of the config, an OU its subtree:
-:meth:`~landing_zone.org_tree.OrgTree.accounts_reached`). The management
-account is not an account of the config, so nothing is ever assigned there:
-permission sets provisioned to it cannot be managed by a delegated
-administrator, and AWS recommends keeping access to it to the fewest people.
+One owner per assignment. ``<Prefix>-IdentityCenterReconciler``
+(``landing_zone/lambdas/identity_center_reconciler.py``) owns every
+assignment of the landing zone's permission sets to the config's groups, in
+every member account: the accounts of the config and the accounts created,
+invited or moved outside it. CloudFormation owns the permission sets, not
+the assignments. docs/identity.md says why: with CloudFormation owning the
+config accounts' assignments and a reconciler the others', an account that
+joins the config already holds the reconciler's assignment, and
+``AWS::SSO::Assignment`` refuses to create one that exists; an account that
+leaves it loses CloudFormation's while the reconciler adds its own, in either
+order. Nothing is ever assigned in the management account: permission sets
+provisioned there cannot be managed by a delegated administrator, and AWS
+recommends keeping access to it to the fewest people.
 See: https://docs.aws.amazon.com/singlesignon/latest/userguide/delegated-admin.html
 
-The assignments live in nested stacks of ``<Prefix>-IdentityCenter``, one per
-*slot*: an account's slot is CRC-32 of its key modulo :data:`SLOTS`, fixed
-forever, so adding or removing other accounts never moves an account's
-assignments (a move would create an assignment that still exists in another
-nested stack). A slot with no assignments is not synthesized: the parent's
-update then deletes that nested stack, and with it its assignments.
-See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-nested-stacks.html
+A *rule* is one (target, group, permission set name) of the config: the
+target is ``[]`` (the root: every member account), a list of OU names from
+the root (every account in that OU's subtree, found by name in the live
+organization: OU names are unique among siblings), or an account's id or
+email (one account of the config). The rules travel as one compressed
+string, in the function's environment (for the runs Organizations' events
+and the schedule start) and in the deploy-time custom resource's properties
+(for the run each deployment starts, and its rollback).
 """
 
 from __future__ import annotations
 
-import zlib
+import base64
+import gzip
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,64 +42,33 @@ if TYPE_CHECKING:
     from landing_zone.config import LandingZoneConfig
     from landing_zone.config.identity import IdentityCenterConfig
 
-#: Accounts one ``Custom::AccountIds`` resolves: its answer to CloudFormation
-#: (``A<i>`` -> 12-digit id, about 20 bytes each) must stay under the 4,096
-#: bytes a custom resource response may have.
-#: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
-ACCOUNTS_PER_RESOLVER = 100
-#: The resolver function of the parent stack: log group, role, its policy, the function.
-HANDLER_RESOURCES = 4
-#: Nested stacks the assignments are spread over. A constant, never a setting:
-#: changing it moves almost every account to another slot. 20 slots of up to
-#: 500 resources hold about 20 x 480 = 9,600 assignments with the hash's
-#: unevenness (1,000 accounts x 5 assignments fill the fullest slot to about
-#: 300); more slots would only add nested stacks (each a stack to create and
-#: update, counted in the account's stack quota) to every small organization.
-#: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
-SLOTS = 20
+#: The environment variable holding the encoded rules.
+RULES_VARIABLE = "RULES"
+#: Lambda allows 4 KB of environment variables in all (names and values); the
+#: rest of this function's environment is this variable's name.
+#: See: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+MAX_ENCODED_RULES = 4096 - len(RULES_VARIABLE) - 64
+#: Where AWS Organizations' events reach EventBridge: Organizations is a
+#: global service whose CloudTrail events are delivered in us-east-1 only.
+#: See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_security_incident-response.html
+ORGANIZATIONS_EVENTS_REGION = "us-east-1"
+
+#: The guardrail that denies everything but the privileged roles: an OU under it
+#: (Suspended) gets no assignment from a rule on the root or an ancestor.
+DENY_ALL_GUARDRAIL = "deny-all-suspended"
+
+#: A rule's target: ``[]`` the root, ``[name, ...]`` an OU by its name path,
+#: ``"<id or email>"`` one account.
+Target = list[str] | str
 
 
 @dataclass(frozen=True)
-class Assignment:
-    """One group given one permission set (by key) in one account (by key)."""
+class Rule:
+    """One group given one permission set (by name) on one target."""
 
+    target: Target
     group: str
     permission_set: str
-    account: str
-
-
-@dataclass(frozen=True)
-class Slot:
-    """What one nested stack of assignments holds."""
-
-    #: 0-based slot number: ``crc32(account key) % SLOTS``.
-    index: int
-    assignments: tuple[Assignment, ...]
-    #: Display names of the groups its assignments give, sorted.
-    groups: tuple[str, ...]
-    #: Keys of the permission sets its assignments give, sorted.
-    permission_sets: tuple[str, ...]
-    #: ``(account key, email)`` of the created accounts its assignments name, in order.
-    created: tuple[tuple[str, str], ...]
-
-    @property
-    def construct_id(self) -> str:
-        """The nested stack's construct id (and logical id prefix) in the parent."""
-        return f"Assignments{self.index + 1:02d}"
-
-    @property
-    def resolvers(self) -> int:
-        """``Custom::AccountIds`` resources: one per ``ACCOUNTS_PER_RESOLVER`` created accounts."""
-        return -(-len(self.created) // ACCOUNTS_PER_RESOLVER)
-
-    def resources(self) -> dict[str, int]:
-        """Its resources by kind."""
-        return {"account id lookups": self.resolvers, "assignments": len(self.assignments)}
-
-    def parameters(self) -> int:
-        """Parameters the parent passes: each permission set ARN and group id it uses, and
-        the resolver's ARN when it looks accounts up."""
-        return len(self.permission_sets) + len(self.groups) + (1 if self.created else 0)
 
 
 def center_of(config: LandingZoneConfig) -> IdentityCenterConfig | None:
@@ -101,93 +78,121 @@ def center_of(config: LandingZoneConfig) -> IdentityCenterConfig | None:
     return config.identity.identity_center
 
 
-def accounts_reached(config: LandingZoneConfig, targets: list[str]) -> tuple[str, ...]:
-    """Account keys ``targets`` reach, in config order: 'root' and OU keys by the tree,
-    account keys themselves."""
-    by_tree = set(config.tree.accounts_reached(targets))
-    return tuple(key for key, _ in config.all_accounts() if key in by_tree or key in targets)
-
-
-def assignments(config: LandingZoneConfig) -> tuple[Assignment, ...]:
-    """Every (group, permission set, account) the config asks for, in config order."""
-    center = center_of(config)
-    if center is None:
-        return ()
-    seen: dict[Assignment, None] = {}
-    for entry in center.assignments:
-        for account in accounts_reached(config, entry.targets):
-            seen.setdefault(Assignment(entry.group, entry.permission_set, account))
-    return tuple(seen)
-
-
-def slot_of(account: str) -> int:
-    """The slot (0-based) of an account: CRC-32 of its key, stable across runs and configs."""
-    return zlib.crc32(account.encode()) % SLOTS
-
-
 def main_stack(config: LandingZoneConfig) -> str:
     return stack_id(config.prefix, "IdentityCenter")
 
 
-def slots(config: LandingZoneConfig) -> tuple[Slot, ...]:
-    """The slots with assignments, by index (empty ones are not synthesized)."""
+def events_stack(config: LandingZoneConfig) -> str | None:
+    """The us-east-1 stack forwarding Organizations' events to the instance's region
+    (``None``: no Identity Center, or the instance is in us-east-1, where the events are)."""
+    center = center_of(config)
+    if center is None or center.region == ORGANIZATIONS_EVENTS_REGION:
+        return None
+    return stack_id(config.prefix, "IdentityCenterEvents")
+
+
+def reconciler_name(config: LandingZoneConfig) -> str:
+    """The function's name: ``<Prefix>-*`` functions are protected by the guardrails."""
+    return f"{config.prefix}-IdentityCenterReconciler"
+
+
+def ou_name_paths(config: LandingZoneConfig) -> dict[str, list[str]]:
+    """Each OU key's names from the root down, itself included."""
+    paths: dict[str, list[str]] = {}
+    for key, unit, parent, _ in config.walk_units():
+        paths[key] = [*(paths[parent] if parent else []), unit.name]
+    return paths
+
+
+def rules(config: LandingZoneConfig) -> tuple[Rule, ...]:
+    """Every (target, group, permission set name) the config asks for, in config order."""
     center = center_of(config)
     if center is None:
         return ()
+    paths = ou_name_paths(config)
     accounts = dict(config.all_accounts())
-    planned = assignments(config)
-    result = []
-    for index in range(SLOTS):
-        mine = tuple(a for a in planned if slot_of(a.account) == index)
-        if not mine:
-            continue
-        created = {
-            a.account: accounts[a.account].email
-            for a in mine
-            if accounts[a.account].email is not None
-        }
-        result.append(
-            Slot(
-                index=index,
-                assignments=mine,
-                groups=tuple(sorted({a.group for a in mine})),
-                permission_sets=tuple(sorted({a.permission_set for a in mine})),
-                created=tuple((key, str(email)) for key, email in created.items()),
-            )
-        )
+    result: list[Rule] = []
+    for entry in center.assignments:
+        name = center.permission_sets[entry.permission_set].name
+        for target in entry.targets:
+            if target == "root":
+                resolved: Target = []
+            elif target in paths:
+                resolved = paths[target]
+            else:
+                account = accounts[target]
+                resolved = account.account_id or str(account.email).lower()
+            result.append(Rule(resolved, entry.group, name))
     return tuple(result)
 
 
-def parent_resources(config: LandingZoneConfig) -> dict[str, int]:
-    """Resources by kind of ``<Prefix>-IdentityCenter`` itself (not its nested stacks)."""
+def fenced_units(config: LandingZoneConfig) -> list[list[str]]:
+    """Name paths of the OUs under the deny-all guardrail: every session there is denied
+    everything (but the privileged roles), so assigning there only makes unusable roles.
+    A rule naming such an OU (or an account in it) still reaches it."""
+    from landing_zone.guardrails.packs import BY_ID
+
+    paths = ou_name_paths(config)
+    return [
+        paths[target]
+        for target, packs in config.guardrails.attachments.items()
+        if target in paths
+        and any(DENY_ALL_GUARDRAIL in BY_ID[p].guardrails for p in packs if p in BY_ID)
+    ]
+
+
+def reconciler_input(config: LandingZoneConfig) -> dict[str, object]:
+    """What the reconciler needs, all of it literal config (no deploy-time value)."""
     center = center_of(config)
     if center is None:
         return {}
-    planned = slots(config)
-    groups = {a.group for slot in planned for a in slot.assignments}
     return {
-        "permission sets": len(center.permission_sets),
-        "resolver function": HANDLER_RESOURCES if planned else 0,
-        "group lookups": len(groups),
-        "nested stacks": len(planned),
+        "excluded": fenced_units(config),
+        "instance": center.instance_arn,
+        "store": center.identity_store_id,
+        "region": center.region,
+        "management": config.organization.management_account_id,
+        "rules": [[r.target, r.group, r.permission_set] for r in rules(config)],
     }
 
 
-def stack_resources(config: LandingZoneConfig) -> dict[str, dict[str, int]]:
-    """Resources by kind of the Identity Center stack and of each nested stack
-    (``<Prefix>-IdentityCenter/Assignments<nn>``), computed from config alone."""
-    center = center_of(config)
-    if center is None:
-        return {}
-    main = main_stack(config)
-    counts = {main: parent_resources(config)}
-    for slot in slots(config):
-        counts[f"{main}/{slot.construct_id}"] = slot.resources()
-    return counts
+def encode(document: dict[str, object]) -> str:
+    """Compact JSON, gzip (no timestamp: the same config gives the same bytes), base64."""
+    raw = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode()
+
+
+def encoded_rules(config: LandingZoneConfig) -> str:
+    return encode(reconciler_input(config))
+
+
+def accounts_reached(config: LandingZoneConfig, targets: list[str]) -> tuple[str, ...]:
+    """Account keys of the config ``targets`` reach, in config order, as the reconciler
+    reaches them: 'root' and OU keys their subtree (but an OU under the deny-all guardrail
+    only from itself or below), account keys themselves."""
+    from landing_zone.guardrails.packs import BY_ID
+
+    tree = config.tree
+    fenced = {
+        target
+        for target, packs in config.guardrails.attachments.items()
+        if target in tree.parents
+        and any(DENY_ALL_GUARDRAIL in BY_ID[p].guardrails for p in packs if p in BY_ID)
+    }
+    reached = []
+    for key, account in config.all_accounts():
+        path = tree.path(account.ou)  # (root, ..., the account's OU)
+        fences = [path.index(unit) for unit in path if unit in fenced]
+        if key in targets or any(
+            unit in targets and all(depth >= fence for fence in fences)
+            for depth, unit in enumerate(path)
+        ):
+            reached.append(key)
+    return tuple(reached)
 
 
 def who_can_reach_what(config: LandingZoneConfig) -> list[tuple[str, str, str, int]]:
-    """``(group, targets, permission set name, accounts reached)`` per config entry."""
+    """``(group, targets, permission set name, accounts of the config reached)`` per entry."""
     center = center_of(config)
     if center is None:
         return []

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
-from landing_zone.identity_center import center_of, main_stack, slots, stack_resources
 from landing_zone.references import cross_stack_references
 
 if TYPE_CHECKING:
@@ -21,7 +20,6 @@ MAX_TEMPLATE_BODY_BYTES = 51_200
 # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
 MAX_RESOURCES = 500
 MAX_OUTPUTS = 200
-MAX_PARAMETERS = 200
 MAX_PARAMETERS = 200
 MAX_TEMPLATE_BYTES = 1_000_000  # uploaded to S3 (CDK always uploads): 1 MB
 
@@ -117,47 +115,5 @@ def check_stack_limits(config: LandingZoneConfig, plan: GuardrailPlan) -> None:
                     f"the {config.prefix}-Accounts-{shard + 1} stack would hold {created} "
                     f"accounts; CloudFormation allows {MAX_RESOURCES} resources. {fix}"
                 )
-    problems.extend(identity_center_problems(config))
     if problems:
         raise StackLimitError(problems)
-
-
-def identity_center_problems(config: LandingZoneConfig) -> list[str]:
-    """The Identity Center stack or one of its nested stacks over CloudFormation's resource
-    or parameter quota, and the fix."""
-    center = center_of(config)
-    if center is None:
-        return []
-    problems = []
-    main = main_stack(config)
-    for stack, counts in stack_resources(config).items():
-        total = sum(counts.values())
-        if total <= MAX_RESOURCES:
-            continue
-        parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
-        if stack == main:
-            fix = (
-                "Give fewer permission sets (identity.identity_center.permission_sets) or "
-                "assign fewer distinct groups (identity.identity_center.assignments)"
-            )
-        else:
-            # The slots are fixed (landing_zone/identity_center.py): no setting spreads them.
-            fix = (
-                "No setting spreads the accounts over more nested stacks: assign fewer "
-                "(group, permission set) pairs per account in identity.identity_center."
-                "assignments (e.g. one group per job function rather than per team), or split "
-                "the organization into business-unit forks (docs/forking.md)"
-            )
-        problems.append(
-            f"the {stack} stack would hold {total} resources ({parts}); CloudFormation allows "
-            f"{MAX_RESOURCES}. {fix}"
-        )
-    for slot in slots(config):
-        if slot.parameters() > MAX_PARAMETERS:
-            problems.append(
-                f"the {main}/{slot.construct_id} stack would need {slot.parameters()} "
-                f"parameters ({len(slot.permission_sets)} permission sets, {len(slot.groups)} "
-                f"groups); CloudFormation allows {MAX_PARAMETERS}. Assign fewer distinct "
-                "groups and permission sets per account in identity.identity_center.assignments"
-            )
-    return problems

@@ -52,6 +52,8 @@ OPT_IN_REGION = "me-central-1"
 #: Where each template with resource policies deploys: account, region, parameters.
 DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
     "Acme-Trail": (MANAGEMENT, HOME, {}),
+    "Acme-IdentityCenter": (MANAGEMENT, HOME, {}),
+    "Acme-IdentityCenterEvents": (MANAGEMENT, "us-east-1", {}),
     "stackset:Acme-LogArchive/Template": (LOG_ARCHIVE, HOME, {"ReaderAccountId": AUDIT}),
     "stackset:Acme-Audit/HomeTemplate": (AUDIT, HOME, {}),
     "stackset:Acme-Audit/RegionalTemplate": (AUDIT, OTHER_REGION, {}),
@@ -419,6 +421,38 @@ CONTRACTS: tuple[Contract, ...] = (
         _key(MANAGEMENT),
         {"aws:PrincipalArn": f"arn:aws:iam::{MANAGEMENT}:role/{BREAK_GLASS_ALERT}"},
         (), SNS_KMS_PUBLISHER,
+    ),
+    # ---- the Identity Center reconciler: three rules of its region invoke it ----
+    *(
+        Contract(
+            f"EventBridge rule {rule} invokes the Identity Center reconciler",
+            "function:Acme-IdentityCenterReconciler",
+            service("events.amazonaws.com"), "lambda:InvokeFunction",
+            f"arn:aws:lambda:{HOME}:{MANAGEMENT}:function:Acme-IdentityCenterReconciler",
+            {
+                "aws:SourceArn": f"arn:aws:events:{HOME}:{MANAGEMENT}:rule/{rule}",
+                "aws:SourceAccount": MANAGEMENT,
+                "aws:SourceOrgID": ORG,
+            },
+            (), EVENTBRIDGE_TARGETS,
+        )
+        for rule in (
+            "Acme-IdentityCenterAccountEvents",
+            "Acme-IdentityCenterHourly",
+            "Acme-IdentityCenterStackSettled",
+        )
+    ),
+    Contract(
+        "EventBridge (us-east-1) assumes the role that forwards Organizations' account events",
+        "role:Acme-IdentityCenterEventsForwarder", service("events.amazonaws.com"),
+        "sts:AssumeRole", f"arn:aws:iam::{MANAGEMENT}:role/Acme-IdentityCenterEventsForwarder",
+        {
+            "aws:SourceAccount": MANAGEMENT,
+            "aws:SourceArn": f"arn:aws:events:us-east-1:{MANAGEMENT}:rule/"
+            "Acme-IdentityCenterAccountEventsForward",
+            "aws:SourceOrgID": ORG,
+        },
+        (), EVENTBRIDGE_ROLE,
     ),
     # ---- the audit account's findings: rules -> formatter -> topic; what fails, alarmed ----
     Contract(

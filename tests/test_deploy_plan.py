@@ -280,34 +280,37 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
         "Acme-Trail",
         "Acme-MemberBaseline",
         "Acme-ManagementBaseline-<region>",
+        "Acme-IdentityCenterEvents",
         "Acme-DetectionAdmin-<region>",
         "Acme-BreakGlass",
         "Acme-Audit",
     ]
-    # Identity Center waits only for the accounts its assignments name.
+    # Identity Center waits only for the OUs and accounts its reconciler reads.
     assert steps[2].endswith("management account, eu-west-1 (after 1)")
     assert steps[3].endswith("management account, eu-west-1 (after 2)")
     assert steps[5].endswith("one stack in each of eu-west-1, eu-central-1, us-east-1 (after 2)")
-    assert steps[6].endswith("(after 5, 6)")
+    # The events reach a reconciler that exists.
+    assert steps[6].endswith("management account, us-east-1 (after 3)")
+    assert steps[7].endswith("(after 5, 6)")
     # The alarm on every use (in the Trail stack) exists before the roles.
-    assert steps[7].endswith("management account, eu-west-1 (after 4)")
+    assert steps[8].endswith("management account, eu-west-1 (after 4)")
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
-def test_the_plan_reads_the_nested_stack_templates(example_synth: Synth) -> None:
+def test_the_plan_shows_the_reconciler_runs_once_the_permission_sets_exist(
+    example_synth: Synth,
+) -> None:
     stack = load_assembly(example_synth.outdir).stacks["Acme-IdentityCenter"]
-    assert len(stack.nested) == len(example_synth.nested_templates)
-    assert all(
-        any(stack.nested[n].type_of(r) == "AWS::SSO::Assignment" for r in stack.nested[n].resources)
-        for n in stack.nested
+    order = stack.template.creation_order()
+    (custom,) = (
+        r for r in order if stack.template.type_of(r) == "Custom::IdentityCenterAssignments"
     )
+    permission_sets = [r for r in order if stack.template.type_of(r) == "AWS::SSO::PermissionSet"]
+    assert permission_sets
+    assert all(order.index(p) < order.index(custom) for p in permission_sets)
     lines = plan_lines(example_synth.outdir, load_config(EXAMPLE))
     at = next(i for i, line in enumerate(lines) if ". Acme-IdentityCenter:" in line)
-    assert any(
-        f"{len(stack.nested)} nested stacks (each after the resources it takes as parameters); "
-        "custom resources in them: AccountIds" in line
-        for line in lines[at : at + 3]
-    ), lines[at : at + 3]
+    assert lines[at + 1] == "      custom resources: IdentityCenterAssignments"
 
 
 def test_example_plan_counts_stack_instances_like_the_baseline_summary(
@@ -326,13 +329,13 @@ def test_example_plan_counts_stack_instances_like_the_baseline_summary(
         "2.1 StackSet Acme-LogArchive: log-archive account x eu-west-1 = 1 stack instance" in text
     )
     assert (
-        "9.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
+        "10.1 StackSet Acme-AuditRegional: audit account x 3 governed regions = 3 stack instances"
     ) in text
     assert (
-        "8.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
+        "9.1 StackSet Acme-BreakGlass: every member account (the root) x eu-west-1 "
         "(new accounts automatically)"
     ) in text
-    assert "9.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
+    assert "10.2 StackSet Acme-AuditHome: audit account x eu-west-1 = 1 stack instance" in text
 
 
 def test_example_plan_groups_custom_resources_in_creation_order(example_synth: Synth) -> None:

@@ -1,11 +1,11 @@
-"""IAM Identity Center: config rules, the synthesized permission sets and assignments,
-the group resolver handler."""
+"""IAM Identity Center: config rules, the synthesized permission sets, the reconciler's
+rules and wiring (its handler: tests/test_identity_center_reconciler.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +15,16 @@ from bench.make_org import make_org
 from landing_zone.cli import identity_center_lines
 from landing_zone.config import load_config, load_config_and_warnings
 from landing_zone.config.identity import MAX_POLICIES_PER_PERMISSION_SET
-from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.identity_center import (
-    SLOTS,
-    assignments,
-    slot_of,
-    slots,
-    stack_resources,
+    MAX_ENCODED_RULES,
+    RULES_VARIABLE,
+    encode,
+    events_stack,
+    ou_name_paths,
+    reconciler_input,
+    who_can_reach_what,
 )
-from landing_zone.quotas import StackLimitError, check_stack_limits
+from landing_zone.lambdas import identity_center_reconciler as reconciler_module
 from tests.conftest import EXAMPLE, Synth
 from tests.templates import resources_of
 from tests.test_detection_services import LAMBDAS, api_calls, needed
@@ -295,48 +296,22 @@ def _granted_actions(template: dict[str, Any]) -> set[str]:
     return {a for a in actions if not a.startswith("logs:")}
 
 
-def nested_resource(parent: dict[str, Any], slot: str) -> dict[str, Any]:
-    """The ``AWS::CloudFormation::Stack`` resource of nested stack ``slot`` in ``parent``."""
-    (resource,) = (
-        r
-        for logical, r in resources_of(parent, "AWS::CloudFormation::Stack").items()
-        if logical.startswith(f"{slot}NestedStack")
+def _reconciler(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    (found,) = (
+        (logical, r)
+        for logical, r in resources_of(template, "AWS::Lambda::Function").items()
+        if r["Properties"].get("FunctionName") == "Acme-IdentityCenterReconciler"
     )
-    return resource
-
-
-def synthesized_assignments(synth: Synth) -> set[tuple[str, str, str]]:
-    """``(group display name, permission set name, account id or email)`` of every
-    ``AWS::SSO::Assignment``, resolved through the nested stacks' parameters to the
-    parent's own resources."""
-    main = synth.templates["Acme-IdentityCenter"]
-    assert not resources_of(main, "AWS::SSO::Assignment"), "assignments live in nested stacks"
-    found = set()
-    for name, template in synth.nested_templates.items():
-        parent_name, slot = name.split("/")
-        assert parent_name == "Acme-IdentityCenter"
-        passed = nested_resource(main, slot)["Properties"]["Parameters"]
-
-        def parent_resource(
-            value: dict[str, Any], passed: dict[str, Any] = passed
-        ) -> dict[str, Any]:
-            # A parameter the parent passes as a GetAtt of its own resource.
-            (logical, _) = passed[value["Ref"]]["Fn::GetAtt"]
-            return main["Resources"][logical]  # type: ignore[no-any-return]
-
-        resources = template["Resources"]
-        for resource in resources_of(template, "AWS::SSO::Assignment").values():
-            properties = resource["Properties"]
-            assert properties["PrincipalType"] == "GROUP"
-            assert properties["TargetType"] == "AWS_ACCOUNT"
-            group = parent_resource(properties["PrincipalId"])["Properties"]["DisplayName"]
-            permission_set = parent_resource(properties["PermissionSetArn"])["Properties"]["Name"]
-            target = properties["TargetId"]
-            if isinstance(target, dict):
-                resolver, attribute = target["Fn::GetAtt"]
-                target = resources[resolver]["Properties"]["Emails"][int(attribute[1:])]
-            found.add((group, permission_set, target))
     return found
+
+
+def _decoded_rules(template: dict[str, Any]) -> dict[str, Any]:
+    """The rules the function's environment holds; the custom resource must hold the same."""
+    _, function = _reconciler(template)
+    encoded = function["Properties"]["Environment"]["Variables"][RULES_VARIABLE]
+    (custom,) = resources_of(template, "Custom::IdentityCenterAssignments").values()
+    assert custom["Properties"]["Rules"] == encoded
+    return reconciler_module.decode(encoded)
 
 
 def test_the_example_permission_sets(example_synth: Synth) -> None:
@@ -374,11 +349,31 @@ def test_the_example_permission_sets(example_synth: Synth) -> None:
     )
 
 
+def _reached(
+    rules: dict[str, Any], config: Any, monkeypatch: pytest.MonkeyPatch
+) -> dict[tuple[str, str], set[str]]:
+    """(group, permission set name) -> config account keys, by the reconciler's own matching
+    (``Reconciler.wanted``) on each account's live OU path as the config builds it."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    run = reconciler_module.Reconciler(rules, deadline=0.0)
+    paths = ou_name_paths(config)
+    reached: dict[tuple[str, str], set[str]] = {}
+    for key, account in config.all_accounts():
+        live = reconciler_module.Account(
+            id=account.account_id or "999999999999",
+            email=str(account.email or f"{key}@example.com").upper(),  # emails match any case
+            state="ACTIVE",
+            path=paths[account.ou],
+        )
+        for pair in run.wanted(live):
+            reached.setdefault(pair, set()).add(key)
+    return reached
+
+
 def test_each_group_gets_its_permission_set_in_exactly_the_accounts_its_targets_reach(
-    example_synth: Synth,
+    example_synth: Synth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    email = {key: account.email for key, account in example_synth.config.all_accounts()}
-    every = set(email)
+    every = {key for key, _ in example_synth.config.all_accounts()}
     expected = {
         ("aws-platform-admins", "AcmeAdministrator"): {
             "network",
@@ -399,153 +394,279 @@ def test_each_group_gets_its_permission_set_in_exactly_the_accounts_its_targets_
         ("aws-security-auditors", "AcmeSecurityAudit"): every,
         ("aws-finops", "AcmeBilling"): every,
     }
-    ids = {
-        key: account.account_id or account.email
-        for key, account in example_synth.config.all_accounts()
-    }
-    wanted = {(g, p, ids[a]) for (g, p), accounts in expected.items() for a in accounts}
-    found = synthesized_assignments(example_synth)
-    assert found == wanted
-    # The management account is never a target.
-    assert not any(t == "111111111111" for _, _, t in found)
+    rules = _decoded_rules(example_synth.templates["Acme-IdentityCenter"])
+    assert _reached(rules, example_synth.config, monkeypatch) == expected
+    assert rules == reconciler_input(example_synth.config)
+    assert rules["management"] == "111111111111"
+    assert rules["region"] == "eu-west-1"
+    assert rules["store"] == "d-0123456789"
 
 
-def test_one_lookup_per_group_and_the_plan_counts_what_is_synthesized(
-    example_synth: Synth,
+def test_account_targets_reach_one_account_by_id_or_email(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    template = example_synth.templates["Acme-IdentityCenter"]
-    groups = resources_of(template, "Custom::IdentityStoreGroup")
-    assert sorted(g["Properties"]["DisplayName"] for g in groups.values()) == [
-        "aws-developers",
-        "aws-finops",
-        "aws-platform-admins",
-        "aws-security-auditors",
-    ]
-    assert all(g["Properties"]["IdentityStoreId"] == "d-0123456789" for g in groups.values())
-    counts = stack_resources(example_synth.config)
-    assert sum(counts.pop("Acme-IdentityCenter").values()) == len(template["Resources"])
-    assert counts.keys() == example_synth.nested_templates.keys()
-    for name, kinds in counts.items():
-        assert sum(kinds.values()) == len(example_synth.nested_templates[name]["Resources"])
-    assert example_synth.stacks["identity_center"].region == "eu-west-1"
-
-
-def test_the_resolver_is_granted_exactly_the_calls_it_makes(example_synth: Synth) -> None:
-    calls = api_calls(LAMBDAS / "identity_center.py")
-    made = {action for service in calls.values() for action in needed(service)}
-    assert _granted_actions(example_synth.templates["Acme-IdentityCenter"]) == made
-
-
-def test_an_account_keeps_its_slot_whatever_else_the_config_holds() -> None:
-    # CRC-32 of the key alone, modulo a constant: known values, no config involved.
-    assert SLOTS == 20
-    assert [slot_of(key) for key in ("audit", "log-archive", "retail-web-prod")] == [
-        zlib.crc32(key.encode()) % 20 for key in ("audit", "log-archive", "retail-web-prod")
-    ]
-
-
-def test_the_nested_stacks_are_the_slots_with_assignments(example_synth: Synth) -> None:
-    planned = slots(example_synth.config)
-    assert [f"Acme-IdentityCenter/{s.construct_id}" for s in planned] == sorted(
-        example_synth.nested_templates
-    )
-    for slot in planned:
-        assert {slot_of(a.account) for a in slot.assignments} == {slot.index}
-    # Every slot with no assignments is absent: the parent's update deletes its stack.
-    assert len(planned) < SLOTS
-
-
-def test_accounts_without_assignments_leave_their_slots_out(tmp_path: Path) -> None:
-    # The example reaches the security OU's accounts only through 'root'.
     path = variant(
         EXAMPLE,
         tmp_path,
         replace=[
             (
-                f"permission_set: {key}\n        targets: [root]",
-                f"permission_set: {key}\n        targets: [workloads, infrastructure]",
+                "permission_set: admin\n        targets: [workloads, infrastructure]",
+                "permission_set: admin\n        targets: [retail-web-prod, audit]",
             )
-            for key in ("security-audit", "billing")
         ],
     )
     config = load_config(path)
-    reached = {a.account for a in assignments(config)}
-    assert {"audit", "log-archive"}.isdisjoint(reached)
-    assert [s.index for s in slots(config)] == sorted({slot_of(a) for a in reached})
-    assert len(slots(config)) > 1
+    rules = reconciler_input(config)
+    accounts = dict(config.all_accounts())
+    targets = {str(t) for t, group, _ in rules["rules"] if group == "aws-platform-admins"}  # type: ignore[union-attr]
+    assert targets == {
+        accounts["retail-web-prod"].account_id or str(accounts["retail-web-prod"].email).lower(),
+        accounts["audit"].account_id or str(accounts["audit"].email).lower(),
+    }
+    reached = _reached(rules, config, monkeypatch)
+    assert reached[("aws-platform-admins", "AcmeAdministrator")] == {"retail-web-prod", "audit"}
 
 
-def test_nested_assignments_take_permission_sets_and_groups_as_parameters(
+def test_no_assignment_resource_and_no_nested_stack_one_owner(example_synth: Synth) -> None:
+    """The reconciler owns every assignment: CloudFormation makes none, so the two can
+    never fight over one (docs/identity.md, "Who owns which assignment")."""
+    for template in example_synth.templates.values():
+        assert not resources_of(template, "AWS::SSO::Assignment")
+    assert not example_synth.nested_templates
+    template = example_synth.templates["Acme-IdentityCenter"]
+    assert not resources_of(template, "AWS::CloudFormation::Stack")
+
+
+def test_the_reconciler_runs_alone_long_and_after_every_permission_set(
     example_synth: Synth,
 ) -> None:
-    """A replaced permission set (a new name: a new ARN) changes the parameter its nested
-    stacks get, so they replace their assignments in the same deployment: the parent
-    passes each ARN as a GetAtt, never an export or a stack output read by name."""
-    main = example_synth.templates["Acme-IdentityCenter"]
-    assert example_synth.nested_templates
-    for name, template in example_synth.nested_templates.items():
-        passed = nested_resource(main, name.split("/")[1])["Properties"]["Parameters"]
-        for resource in resources_of(template, "AWS::SSO::Assignment").values():
-            for field in ("PermissionSetArn", "PrincipalId"):
-                reference = resource["Properties"][field]["Ref"]
-                assert reference in template["Parameters"]
-                (logical, attribute) = passed[reference]["Fn::GetAtt"]
-                assert attribute in ("PermissionSetArn", "GroupId")
-                assert main["Resources"][logical]["Type"] in (
-                    "AWS::SSO::PermissionSet",
-                    "Custom::IdentityStoreGroup",
-                )
-    assert "Fn::GetStackOutput" not in json.dumps(main)
-    # One stack: nothing for `cdk deploy --all` to leave behind.
-    assert [n for n in example_synth.templates if n.startswith("Acme-IdentityCenter")] == [
-        "Acme-IdentityCenter"
-    ]
+    template = example_synth.templates["Acme-IdentityCenter"]
+    logical, function = _reconciler(template)
+    properties = function["Properties"]
+    assert properties["ReservedConcurrentExecutions"] == 1
+    assert properties["Timeout"] == 900
+    (custom_id, custom) = next(
+        iter(resources_of(template, "Custom::IdentityCenterAssignments").items())
+    )
+    assert custom["Properties"]["ServiceToken"] == {"Fn::GetAtt": [logical, "Arn"]}
+    # CloudFormation's longest: it may queue behind a 15-minute run, then take 15.
+    assert int(custom["Properties"]["ServiceTimeout"]) == 3600
+    permission_sets = set(resources_of(template, "AWS::SSO::PermissionSet"))
+    assert permission_sets <= set(custom["DependsOn"])
+    # A failed asynchronous run is retried twice, then kept in the failure queue.
+    (invoke_config,) = resources_of(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
+    destination = invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    (queue_id,) = resources_of(template, "AWS::SQS::Queue")
+    assert destination == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert custom_id.startswith("Assignments")
 
 
-def _org_with_groups(groups: int, *, accounts: int) -> dict[str, Any]:
-    data = make_org(accounts=accounts, business_units=2)
-    data["identity"]["identity_center"]["assignments"] = [
-        {"group": f"team-{i}", "permission_set": "admin", "targets": ["root"]}
-        for i in range(groups)
-    ]
-    return data
-
-
-def test_a_slot_over_500_resources_fails_before_synth_and_no_setting_is_offered(
-    tmp_path: Path,
+def test_organizations_events_and_the_hourly_schedule_start_the_reconciler(
+    example_synth: Synth,
 ) -> None:
-    # 200 accounts x 60 groups: about 600 assignments per slot.
-    config = load_config(write_yaml(tmp_path / "org.yaml", _org_with_groups(60, accounts=200)))
-    with pytest.raises(StackLimitError) as raised:
-        check_stack_limits(config, plan_guardrails(config))
-    line = raised.value.lines[0]
-    assert re.match(
-        r"the Acme-IdentityCenter/Assignments\d\d stack would hold \d+ resources "
-        r"\(\d+ account id lookups?, \d+ assignments\); CloudFormation allows 500\.",
-        line,
-    ), line
-    assert "No setting spreads the accounts over more nested stacks" in line
-    assert "business-unit forks" in line
+    template = example_synth.templates["Acme-IdentityCenter"]
+    logical, _ = _reconciler(template)
+    rules = {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in resources_of(template, "AWS::Events::Rule").values()
+    }
+    events = rules["Acme-IdentityCenterAccountEvents"]
+    assert events["EventPattern"] == {
+        "source": ["aws.organizations"],
+        "detail-type": ["AWS API Call via CloudTrail", "AWS Service Event via CloudTrail"],
+        "detail": {
+            "eventSource": ["organizations.amazonaws.com"],
+            "eventName": ["CreateAccountResult", "MoveAccount"],
+        },
+    }
+    assert rules["Acme-IdentityCenterHourly"]["ScheduleExpression"] == "rate(1 hour)"
+    # Its own stack settled (cleanup done): a full run.
+    assert rules["Acme-IdentityCenterStackSettled"]["EventPattern"] == {
+        "source": ["aws.cloudformation"],
+        "detail-type": ["CloudFormation Stack Status Change"],
+        "detail": {
+            "stack-id": [{"Ref": "AWS::StackId"}],
+            "status-details": {
+                "status": ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]
+            },
+        },
+    }
+    for rule in rules.values():
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [logical, "Arn"]}
+    # EventBridge may invoke it for these two rules only.
+    permissions = resources_of(template, "AWS::Lambda::Permission").values()
+    sources = sorted(
+        p["Properties"]["SourceArn"]["Fn::GetAtt"][0]
+        for p in permissions
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    )
+    assert len(sources) == 3
+    assert all(
+        p["Properties"]["FunctionName"] == {"Fn::GetAtt": [logical, "Arn"]} for p in permissions
+    )
 
 
-def test_a_slot_over_200_parameters_fails_before_synth(tmp_path: Path) -> None:
-    # 210 groups on one account: 210 assignments, but 210 group ids to pass.
-    data = _org_with_groups(210, accounts=40)
-    for entry in data["identity"]["identity_center"]["assignments"]:
-        entry["targets"] = ["log-archive"]
-    config = load_config(write_yaml(tmp_path / "org.yaml", data))
-    with pytest.raises(StackLimitError) as raised:
-        check_stack_limits(config, plan_guardrails(config))
+def test_us_east_1_forwards_the_account_events_to_the_instance_region(
+    example_synth: Synth,
+) -> None:
+    assert example_synth.config.identity.identity_center is not None
+    assert example_synth.config.identity.identity_center.region == "eu-west-1"
+    name = events_stack(example_synth.config)
+    assert name == "Acme-IdentityCenterEvents"
+    assert example_synth.stacks["identity_center_events"].region == "us-east-1"
+    template = example_synth.templates[name]
+    (rule,) = resources_of(template, "AWS::Events::Rule").values()
+    main_rules = resources_of(example_synth.templates["Acme-IdentityCenter"], "AWS::Events::Rule")
+    (main_events,) = (
+        r
+        for r in main_rules.values()
+        if r["Properties"]["Name"] == "Acme-IdentityCenterAccountEvents"
+    )
+    assert rule["Properties"]["EventPattern"] == main_events["Properties"]["EventPattern"]
+    (target,) = rule["Properties"]["Targets"]
+    bus = {
+        "Fn::Join": [
+            "",
+            ["arn:aws:events:eu-west-1:", {"Ref": "AWS::AccountId"}, ":event-bus/default"],
+        ]
+    }
+    assert target["Arn"] == bus
+    (role_id, role) = next(iter(resources_of(template, "AWS::IAM::Role").items()))
+    assert target["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    (policy,) = resources_of(template, "AWS::IAM::Policy").values()
+    (granted,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (granted["Action"], granted["Resource"]) == ("events:PutEvents", bus)
+
+
+def test_without_assignments_the_reconciler_stays_to_revoke_what_they_gave() -> None:
+    """Emptying the assignments is an Update of the custom resource, which revokes what the
+    previous ones gave with continuations and the ledger. Without the reconciler it would be
+    the custom resource's Delete in CloudFormation's cleanup: one 15-minute invocation,
+    whose failure CloudFormation skips, and the function deleted right after."""
+    from aws_cdk import App, Environment
+
+    from landing_zone.stacks.identity_center_stack import IdentityCenterStack
+
+    config = load_config(EXAMPLE)
+    assert config.identity.identity_center is not None
+    center = config.identity.identity_center.model_copy(update={"assignments": []})
+    config = config.model_copy(
+        update={"identity": config.identity.model_copy(update={"identity_center": center})}
+    )
+    app = App()
+    IdentityCenterStack(
+        app,
+        "Acme-IdentityCenter",
+        config=config,
+        center=center,
+        env=Environment(account=config.organization.management_account_id, region=center.region),
+    )
+    template = app.synth().get_stack_by_name("Acme-IdentityCenter").template
+    _reconciler(template)
+    (custom,) = resources_of(template, "Custom::IdentityCenterAssignments").values()
+    assert reconciler_module.decode(custom["Properties"]["Rules"])["rules"] == []
+    assert events_stack(config) == "Acme-IdentityCenterEvents"
+
+
+def test_an_instance_in_us_east_1_needs_no_forwarding(tmp_path: Path) -> None:
+    path = example_with(
+        tmp_path,
+        "    region: eu-west-1\n    permission_sets:",
+        "    region: us-east-1\n    permission_sets:",
+    )
+    config = load_config(path)
+    assert config.identity.identity_center is not None
+    assert config.identity.identity_center.region == "us-east-1"
+    assert events_stack(config) is None
+
+
+def test_the_reconciler_is_granted_exactly_the_calls_it_makes(example_synth: Synth) -> None:
+    calls = api_calls(LAMBDAS / "identity_center_reconciler.py")
+    # botocore's Invoke operation is IAM's lambda:InvokeFunction.
+    calls["lambda"] = {"lambda:InvokeFunction" for _ in calls.pop("lambda")}
+    made = {action for service in calls.values() for action in needed(service)}
+    granted = _granted_actions(example_synth.templates["Acme-IdentityCenter"])
+    # Lambda itself writes a failed run to the failure queue, with the function's role.
+    assert {a for a in granted if a.startswith("sqs:")} == {
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
+    }
+    assert {a for a in granted if not a.startswith("sqs:")} == made
+    assert not any(a.startswith("iam:") for a in made)
+
+
+def test_rules_too_large_for_the_function_environment_are_refused(tmp_path: Path) -> None:
+    data = make_org(accounts=400, business_units=2)
+    accounts = list(data["workload_accounts"])
+    data["identity"]["identity_center"]["assignments"] = [
+        {
+            # Names that do not compress: as SCIM-synced groups with ids in them can be.
+            "group": hashlib.sha256(str(i).encode()).hexdigest()[:24],
+            "permission_set": "admin",
+            "targets": [accounts[i % len(accounts)]],
+        }
+        for i in range(400)
+    ]
+    problems = problems_of(write_yaml(tmp_path / "org.yaml", data))
     assert any(
-        "stack would need 212 parameters (1 permission sets, 210 groups); CloudFormation "
-        "allows 200" in line
-        for line in raised.value.lines
-    ), raised.value.lines
+        re.search(
+            r"identity\.identity_center\.assignments: the assignment rules take [\d,]+ bytes "
+            r"compressed; the reconciler's environment holds [\d,]+",
+            line,
+        )
+        for line in problems
+    ), problems
+
+
+def test_the_encoding_is_deterministic_and_compact() -> None:
+    config = load_config(EXAMPLE)
+    document = reconciler_input(config)
+    assert encode(document) == encode(json.loads(json.dumps(document)))
+    assert len(encode(document)) < MAX_ENCODED_RULES / 4
 
 
 def test_the_summary_says_who_can_reach_what() -> None:
     lines = identity_center_lines(load_config(EXAMPLE))
-    assert "aws-security-auditors -> AcmeSecurityAudit on root (11 accounts)" in "\n".join(lines)
-    assert "aws-finops            -> AcmeBilling on root (11 accounts)" in "\n".join(lines)
-    assert lines[-2] == "  resources: Acme-IdentityCenter 19"
-    assert lines[-1].startswith("  resources per nested stack (of 500; fullest ")
+    text = "\n".join(lines)
+    assert "aws-security-auditors -> AcmeSecurityAudit on root (11 accounts of this config)" in text
+    assert "aws-finops            -> AcmeBilling on root (11 accounts of this config)" in text
+    assert lines[-1].startswith("  kept so by Acme-IdentityCenterReconciler: at each deploy")
+
+
+def test_a_suspended_ou_is_reached_only_by_rules_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root rules skip an OU under the deny-all guardrail (every session there is denied
+    everything); a rule naming it, or the account, still reaches it."""
+    path = variant(
+        EXAMPLE,
+        tmp_path,
+        replace=[
+            (
+                "permission_set: billing\n        targets: [root]",
+                "permission_set: billing\n        targets: [root, suspended]",
+            ),
+            (
+                "workload_accounts:\n",
+                "workload_accounts:\n  parked:\n    name: Acme-Parked\n"
+                "    email: aws+parked@acme.example\n    ou: suspended\n",
+            ),
+        ],
+    )
+    config = load_config(path)
+    rules = reconciler_input(config)
+    assert rules["excluded"] == [["Suspended"]]
+    reached = _reached(rules, config, monkeypatch)
+    assert "parked" not in reached[("aws-security-auditors", "AcmeSecurityAudit")]
+    assert "parked" in reached[("aws-finops", "AcmeBilling")]
+    # The summary counts what the reconciler reaches.
+    counts = {(g, p): n for g, _, p, n in who_can_reach_what(config)}
+    assert counts[("aws-security-auditors", "AcmeSecurityAudit")] == len(
+        reached[("aws-security-auditors", "AcmeSecurityAudit")]
+    )
+    assert counts[("aws-finops", "AcmeBilling")] == len(reached[("aws-finops", "AcmeBilling")])

@@ -21,14 +21,18 @@ from landing_zone.cli import identity_center_lines
 from landing_zone.cli import main as cli_main
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.packer import plan_guardrails
-from landing_zone.identity_center import SLOTS, assignments, slot_of, slots, stack_resources
+from landing_zone.identity_center import (
+    MAX_ENCODED_RULES,
+    encoded_rules,
+    reconciler_input,
+    who_can_reach_what,
+)
 from landing_zone.quotas import (
     organization_stack_outputs,
     organization_stack_resources,
 )
 from tests.conftest import EXAMPLE, Synth
 from tests.invariants import limit_problems
-from tests.test_identity_center import synthesized_assignments
 from tests.variants import write_org, write_yaml
 
 
@@ -170,26 +174,19 @@ def test_manifest_lists_the_account_stacks_after_the_organization(large_synth: S
 
 # Here, not in test_identity_center.py: the 1,000-account synth is shared per
 # worker, and pytest-xdist keeps a file on one worker.
-def test_1000_accounts_spread_over_nested_stacks_within_the_limits(
+def test_1000_accounts_assignments_cost_no_resource_per_account(
     large_synth: Synth, large_config: Path
 ) -> None:
+    """The reconciler owns the assignments: the stack's size does not grow with accounts,
+    and its rules (by OU) fit the function's environment however many accounts there are."""
     config = load_config(large_config)
-    counts = stack_resources(config)
-    assert counts.keys() == {"Acme-IdentityCenter", *large_synth.nested_templates}
-    assert len(large_synth.nested_templates) == SLOTS
     main = large_synth.templates["Acme-IdentityCenter"]
-    assert sum(counts.pop("Acme-IdentityCenter").values()) == len(main["Resources"])
-    for stack, kinds in counts.items():
-        template = large_synth.nested_templates[stack]
-        assert sum(kinds.values()) == len(template["Resources"]), stack
-        assert sum(kinds.values()) <= 500, (stack, kinds)
-        assert len(template["Parameters"]) <= 200
-    # Five assignments per workload account (four per core account, in neither an SDLC
-    # nor a Prod OU), each in the nested stack of its account's slot.
-    planned = assignments(config)
-    assert len(planned) == 5 * 998 + 4 * 2
-    for slot in slots(config):
-        assert {slot_of(a.account) for a in slot.assignments} == {slot.index}
-    assert len(synthesized_assignments(large_synth)) == len(planned)
+    assert len(main["Resources"]) < 30
+    assert not large_synth.nested_templates
+    rules = reconciler_input(config)
+    assert len(encoded_rules(config)) < MAX_ENCODED_RULES / 2
+    assert all(isinstance(target, list) for target, _, _ in rules["rules"])  # type: ignore[union-attr]
+    reached = sum(count for *_, count in who_can_reach_what(config))
+    assert reached == 5 * 998 + 4 * 2
     lines = identity_center_lines(config)
-    assert lines[-1].startswith("  resources per nested stack (of 500; fullest ")
+    assert lines[-1].startswith("  kept so by Acme-IdentityCenterReconciler")

@@ -29,6 +29,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         "Acme-DetectionAdmin-eu-west-1",
         "Acme-DetectionAdmin-us-east-1",
         "Acme-IdentityCenter",
+        "Acme-IdentityCenterEvents",
         "Acme-LogArchive",
         "Acme-ManagementBaseline-eu-central-1",
         "Acme-ManagementBaseline-eu-west-1",

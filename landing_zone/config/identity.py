@@ -423,7 +423,7 @@ def _not_blank(value: str) -> str:
 
 
 class AssignmentConfig(Model):
-    """One group given one permission set in every config account its targets reach."""
+    """One group given one permission set in every member account its targets reach."""
 
     group: Annotated[str, AfterValidator(_not_blank)] = Field(
         min_length=1,
@@ -434,8 +434,9 @@ class AssignmentConfig(Model):
     permission_set: Key = Field(description="A key of identity_center.permission_sets")
     targets: list[str] = Field(
         min_length=1,
-        description="'root' (every account of the config), OU keys (every account in the "
-        "subtree) or account keys",
+        description="'root' (every member account of the organization), OU keys (every "
+        "account in the OU's subtree, including accounts created or moved there outside this "
+        "config) or account keys",
     )
 
 
@@ -755,6 +756,29 @@ def assignments_not_repeated(config: LandingZoneConfig) -> Iterator[Problem]:
         )
 
 
+def assignment_rules_fit_the_reconciler(config: LandingZoneConfig) -> Iterator[Problem]:
+    """The assignment rules, compressed, fit the reconciler function's environment (4 KB for
+    every variable: Lambda's limit), which its event-driven and hourly runs read them from.
+    See: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"""
+    from landing_zone.identity_center import MAX_ENCODED_RULES, center_of, encoded_rules
+
+    center = center_of(config)
+    if center is None or not center.assignments:
+        return
+    try:
+        size = len(encoded_rules(config))
+    except KeyError:  # an unknown permission set or target: reported by the checks above
+        return
+    if size > MAX_ENCODED_RULES:
+        yield Problem(
+            (*_IDC, "assignments"),
+            f"the assignment rules take {size:,} bytes compressed; the reconciler's "
+            f"environment holds {MAX_ENCODED_RULES:,} (Lambda allows 4 KB of variables). "
+            "Target OUs rather than many single accounts, or give one group to a job "
+            "function rather than to each team",
+        )
+
+
 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 def permission_sets_within_iam_default_policies(config: LandingZoneConfig) -> Iterator[Problem]:
     """Each permission set has at most 10 managed policies (AWS plus customer managed): IAM's
@@ -781,6 +805,7 @@ IDENTITY_CENTER_CHECKS: tuple[Check, ...] = (
     assignments_name_known_permission_sets,
     assignment_targets_known,
     assignments_not_repeated,
+    assignment_rules_fit_the_reconciler,
 )
 
 

@@ -34,6 +34,8 @@ LOG.setLevel(logging.INFO)
 RESPONSE_MARGIN_SECONDS = 20
 BOTO_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 8})
 
+#: The largest response body CloudFormation accepts.
+MAX_RESPONSE_BYTES = 4096
 #: The physical id of a resource whose Create failed.
 FAILED_CREATE = "failed/"
 
@@ -170,19 +172,28 @@ def respond(
     reason: str,
 ) -> None:
     """PUT the result to the pre-signed ResponseURL CloudFormation gave us."""
-    body = json.dumps(
-        {
-            "Status": status,
-            # CloudFormation shows at most 4 KB of reason.
-            "Reason": reason[:3500] or "See the function's CloudWatch Logs",
-            "PhysicalResourceId": physical_id,
-            "StackId": event.get("StackId"),
-            "RequestId": event.get("RequestId"),
-            "LogicalResourceId": event.get("LogicalResourceId"),
-            "NoEcho": False,
-            "Data": data,
-        }
-    ).encode()
+    reason = reason[:3500] or "See the function's CloudWatch Logs"
+    while True:
+        body = json.dumps(
+            {
+                "Status": status,
+                "Reason": reason,
+                "PhysicalResourceId": physical_id,
+                "StackId": event.get("StackId"),
+                "RequestId": event.get("RequestId"),
+                "LogicalResourceId": event.get("LogicalResourceId"),
+                "NoEcho": False,
+                "Data": data,
+            }
+        ).encode()
+        # CloudFormation refuses a body over 4,096 bytes, and JSON writes a non-ASCII
+        # character (a group's display name, an OU's) as six: cut the reason by what is
+        # over (each character is at least a byte), never the ids CloudFormation matches.
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
+        over = len(body) - MAX_RESPONSE_BYTES
+        if over <= 0 or not reason:
+            break
+        reason = reason[: max(0, len(reason) - over)]
     url = event.get("ResponseURL")
     if not isinstance(url, str) or not url.startswith("https://"):
         LOG.error("no https ResponseURL in event; cannot answer CloudFormation")

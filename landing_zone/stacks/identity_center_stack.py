@@ -1,41 +1,79 @@
-"""IAM Identity Center: permission sets, and group assignments in the config's accounts.
+"""IAM Identity Center: the permission sets, and the reconciler that owns the assignments.
 
 ``<Prefix>-IdentityCenter`` lives in the management account, in the
-instance's region (every Identity Center API call goes to that region). It
-holds the permission sets, the resolver function and the group lookups; the
-assignments live in its nested stacks, one per slot of accounts
-(``landing_zone/identity_center.py``). Permission set ARNs, group ids and the
-resolver's ARN reach a nested stack as its parameters, so a replaced permission
-set (a new name) changes them and the nested stack replaces its assignments in
-the same deployment; a slot left without assignments is deleted with them.
-See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-nested-stacks.html
+instance's region (every Identity Center API call goes to that region):
+
+- the permission sets (``AWS::SSO::PermissionSet``);
+- ``<Prefix>-IdentityCenterReconciler``, the one owner of the assignments
+  (``landing_zone/identity_center.py`` says why not CloudFormation), its
+  deploy-time custom resource, an hourly schedule and a rule on AWS
+  Organizations' ``CreateAccountResult`` and ``MoveAccount`` events. Those
+  events reach EventBridge in us-east-1 only; when the instance is elsewhere
+  ``<Prefix>-IdentityCenterEvents`` (us-east-1) forwards them to this
+  region's default event bus.
+  See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
 
 What it never touches: users, groups and the identity source. A group is
-looked up by display name at deploy time (``Custom::IdentityStoreGroup``);
-created accounts' ids by email (``Custom::AccountIds``); adopted accounts'
-ids are literals.
+looked up by display name at each run (identitystore:GetGroupId).
 See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html
-See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, CustomResource, NestedStack, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, CustomResource, Duration, Stack, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_sso as sso
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import IdentityCenterConfig, PermissionSetConfig
-from landing_zone.constructs.handler import SERVICE_TIMEOUT, HandlerFunction
+from landing_zone.constructs.handler import HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
-from landing_zone.identity_center import ACCOUNTS_PER_RESOLVER, SLOTS, Assignment, Slot
-from landing_zone.lambdas.identity_center import ACCOUNTS_TYPE, GROUP_TYPE
+from landing_zone.identity_center import (
+    ORGANIZATIONS_EVENTS_REGION,
+    RULES_VARIABLE,
+    encoded_rules,
+    reconciler_name,
+)
+from landing_zone.lambdas.identity_center_reconciler import RESOURCE_TYPE, ledger_parameter
 from landing_zone.naming import pascal
+
+#: The Organizations events that put an account in an OU, or change which.
+#: CreateAccountResult is a service event ("AWS Service Event via CloudTrail"),
+#: MoveAccount an API call ("AWS API Call via CloudTrail").
+#: See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+#: See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_security_incident-response.html
+ORGANIZATIONS_EVENTS: dict[str, list[str]] = {
+    "source": ["aws.organizations"],
+    "detail-type": ["AWS API Call via CloudTrail", "AWS Service Event via CloudTrail"],
+}
+ORGANIZATIONS_EVENT_NAMES = ["CreateAccountResult", "MoveAccount"]
+#: Stack statuses after which the stack's resources are settled (cleanup done).
+#: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html
+SETTLED_STATUSES = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]
+#: The function's timeout: Lambda's longest. A full run at 1,000 accounts reads
+#: the organization and each group's assignments in about a minute; the rest
+#: is writes, which continue in a new invocation when this one runs out.
+#: See: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+RECONCILER_TIMEOUT = Duration.minutes(15)
+
+
+def _organizations_pattern() -> events.EventPattern:
+    return events.EventPattern(
+        source=ORGANIZATIONS_EVENTS["source"],
+        detail_type=ORGANIZATIONS_EVENTS["detail-type"],
+        detail={
+            "eventSource": ["organizations.amazonaws.com"],
+            "eventName": ORGANIZATIONS_EVENT_NAMES,
+        },
+    )
 
 
 def managed_policy_arn(policy: str, *, partition: str) -> str:
@@ -78,12 +116,10 @@ def _permission_set_properties(
 
 
 class IdentityCenterStack(Stack):
-    """The permission sets and group lookups; the assignments in one nested stack per slot.
+    """The permission sets, and the reconciler that assigns them.
 
     Public attributes: ``permission_set_arns`` (permission set key -> ARN
-    token), ``group_ids`` (display name -> ``Custom::IdentityStoreGroup`` id
-    token), ``resolver`` (the lookup function, ``None`` without assignments) and
-    ``assignment_stacks`` (slot index -> :class:`AssignmentSlotStack`).
+    token), ``reconciler``.
     """
 
     def __init__(
@@ -93,11 +129,11 @@ class IdentityCenterStack(Stack):
         *,
         config: LandingZoneConfig,
         center: IdentityCenterConfig,
-        slots: Sequence[Slot],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.permission_set_arns: dict[str, str] = {}
+        permission_sets = []
         for key, permission_set in center.permission_sets.items():
             resource = sso.CfnPermissionSet(
                 self,
@@ -105,45 +141,130 @@ class IdentityCenterStack(Stack):
                 instance_arn=center.instance_arn,
                 **_permission_set_properties(permission_set, partition=config.partition),
             )
+            permission_sets.append(resource)
             self.permission_set_arns[key] = resource.attr_permission_set_arn
-        self.group_ids: dict[str, str] = {}
-        self.resolver: HandlerFunction | None = None
-        self.assignment_stacks: dict[int, AssignmentSlotStack] = {}
-        if not slots:
-            return
-        self.resolver = self._resolver(center=center, slots=slots)
-        token = self.resolver.function.function_arn
-        for name in sorted({group for slot in slots for group in slot.groups}):
-            self.group_ids[name] = CustomResource(
+        # Also without assignments: emptying them is an Update that revokes what the
+        # previous ones gave, with continuations and the ledger; removing the reconciler
+        # instead would leave it to the custom resource's Delete in CloudFormation's
+        # cleanup, one invocation long, whose failure CloudFormation skips.
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html
+        self.reconciler = self._reconciler(config=config, center=center)
+        function = self.reconciler.function
+        encoded = encoded_rules(config)
+        function.add_environment(RULES_VARIABLE, encoded)
+        # One run at a time: two runs never race on one assignment. Every caller
+        # invokes asynchronously (EventBridge, the continuation, and CloudFormation
+        # for a custom resource), so a run waits in Lambda's queue (up to six hours)
+        # until the one before it ends, rather than failing.
+        # See: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        # See: https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html
+        cast_function = function.node.default_child
+        if not isinstance(cast_function, lambda_.CfnFunction):
+            raise TypeError("the reconciler's L1 function was not found")
+        cast_function.reserved_concurrent_executions = 1
+        failures = sqs.Queue(
+            self,
+            "ReconcilerFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            retention_period=Duration.days(14),
+        )
+        # EventBridge and the continuations invoke asynchronously: Lambda
+        # retries a failed run twice, then keeps the event in the queue.
+        # See: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+        function.configure_async_invoke(
+            on_failure=destinations.SqsDestination(failures), retry_attempts=2
+        )
+        assignments = CustomResource(
+            self,
+            "Assignments",
+            service_token=function.function_arn,
+            resource_type=RESOURCE_TYPE,
+            # CloudFormation's longest wait: the request may queue behind a running
+            # hourly run (reserved concurrency 1) for up to 15 minutes, then use 15.
+            # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+            service_timeout=Duration.hours(1),
+            properties={"Rules": encoded},
+        )
+        for resource in permission_sets:
+            assignments.node.add_dependency(resource)
+        for rule in (
+            events.Rule(
                 self,
-                group_logical_id(name),
-                service_token=token,
-                resource_type=GROUP_TYPE,
-                service_timeout=SERVICE_TIMEOUT,
-                properties={"IdentityStoreId": center.identity_store_id, "DisplayName": name},
-            ).get_att_string("GroupId")
-        for slot in slots:
-            self.assignment_stacks[slot.index] = AssignmentSlotStack(
+                "AccountEvents",
+                rule_name=f"{config.prefix}-IdentityCenterAccountEvents",
+                description="Landing zone: an account was created or moved: reconcile its "
+                "Identity Center assignments",
+                event_pattern=_organizations_pattern(),
+            ),
+            # After the stack's update or rollback completes, a full run with the
+            # rules then in the function's environment: it restores what cleanup took
+            # (assignments of resources an earlier version made) and settles a
+            # rollback whose continuation ran with the newer rules.
+            # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/event-detail-stack-status-change.html
+            events.Rule(
                 self,
-                slot.construct_id,
-                config=config,
-                center=center,
-                slot=slot,
-                resolver_arn=token,
-                permission_set_arns=self.permission_set_arns,
-                group_ids=self.group_ids,
-                description=f"{config.prefix} landing zone: IAM Identity Center group "
-                f"assignments, slot {slot.index + 1} of {SLOTS}",
-            )
+                "StackSettled",
+                rule_name=f"{config.prefix}-IdentityCenterStackSettled",
+                description="Landing zone: the Identity Center stack finished an update or "
+                "rollback: reconcile every account",
+                event_pattern=events.EventPattern(
+                    source=["aws.cloudformation"],
+                    detail_type=["CloudFormation Stack Status Change"],
+                    detail={
+                        "stack-id": [Aws.STACK_ID],
+                        "status-details": {"status": SETTLED_STATUSES},
+                    },
+                ),
+            ),
+            events.Rule(
+                self,
+                "Hourly",
+                rule_name=f"{config.prefix}-IdentityCenterHourly",
+                description="Landing zone: reconcile every account's Identity Center "
+                "assignments (a missed event, an invited account)",
+                schedule=events.Schedule.rate(Duration.hours(1)),
+            ),
+        ):
+            rule.add_target(targets.LambdaFunction(function, retry_attempts=2))
+        Validations.of(failures).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason="this queue is the failure destination of the reconciler itself",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-SQS4",
+                reason="no queue policy: only principals of this account granted by IAM reach "
+                "it, and Lambda's destination writes with the function's role over HTTPS",
+            ),
+        )
 
-    def _resolver(self, *, center: IdentityCenterConfig, slots: Sequence[Slot]) -> HandlerFunction:
+    def _reconciler(
+        self, *, config: LandingZoneConfig, center: IdentityCenterConfig
+    ) -> HandlerFunction:
+        name = reconciler_name(config)
         handler = HandlerFunction(
             self,
-            "Resolver",
-            description="Landing zone: Identity Center group ids by display name, account ids "
-            "by email",
-            code=lambda_.Code.from_inline(inline_handler("identity_center")),
+            "Reconciler",
+            description="Landing zone: Identity Center group assignments of every member "
+            "account, by the config's rules",
+            code=lambda_.Code.from_inline(inline_handler("identity_center_reconciler")),
             handler="index.handler",
+            function_name=name,
+            timeout=RECONCILER_TIMEOUT,
+        )
+        # Reads of this organization; Organizations' list and describe calls on
+        # accounts, OUs and roots support no narrower resource for a walk.
+        # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
+        handler.allow(
+            [
+                "organizations:DescribeAccount",
+                "organizations:DescribeOrganizationalUnit",
+                "organizations:ListAccountsForParent",
+                "organizations:ListOrganizationalUnitsForParent",
+                "organizations:ListParents",
+                "organizations:ListRoots",
+            ],
+            ["*"],
         )
         # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentitystore.html
         handler.allow(
@@ -154,38 +275,71 @@ class IdentityCenterStack(Stack):
                 f"arn:{Aws.PARTITION}:identitystore:::group/*",
             ],
         )
-        if any(slot.created for slot in slots):
-            handler.allow(["organizations:ListAccounts"], ["*"])
+        instance = center.instance_arn
+        instance_id = instance.split("/")[-1]
+        partition = config.partition
+        permission_sets = f"arn:{partition}:sso:::permissionSet/{instance_id}/*"
+        # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiamidentitycenter.html
+        handler.allow(
+            ["sso:DescribePermissionSet", "sso:ListPermissionSets"], [instance, permission_sets]
+        )
+        handler.allow(
+            [
+                "sso:CreateAccountAssignment",
+                "sso:DeleteAccountAssignment",
+                "sso:DescribeAccountAssignmentCreationStatus",
+                "sso:DescribeAccountAssignmentDeletionStatus",
+                "sso:ListAccountAssignments",
+                "sso:ListAccountAssignmentsForPrincipal",
+            ],
+            [instance, permission_sets, f"arn:{partition}:sso:::account/*"],
+        )
+        # No IAM permissions: Identity Center provisions a permission set in a
+        # member account with its own service-linked role there. Only an
+        # assignment in the caller's own account (the management account,
+        # never assigned here) needs the caller to hold iam:CreateRole and the like.
+        # See: https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
+        # Its continuation: the function's own ARN, written out (a reference to
+        # the function from its own role's policy would be a circular dependency).
+        handler.allow(
+            ["lambda:InvokeFunction"],
+            [f"arn:{partition}:lambda:{Aws.REGION}:{Aws.ACCOUNT_ID}:function:{name}"],
+        )
+        # Its ledger: the names it owns beyond the current rules, created and kept by
+        # the function (not the stack: it outlives a failed first deploy's rollback).
+        # See: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+        handler.allow(
+            ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+            [
+                f"arn:{partition}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter"
+                f"{ledger_parameter(name)}"
+            ],
+        )
         Validations.of(handler.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
-                reason="organizations:ListAccounts supports no resource-level permissions",
+                reason="Organizations' walk (list roots, OUs and accounts) supports no "
+                "narrower resource",
             ),
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::group/*]",
                 reason="GetGroupId looks a group up by name: its id is what it finds out",
             ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{permission_sets}]",
+                reason="the permission sets are found by name at run time; this instance's only",
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:{partition}:sso:::account/*]",
+                reason="the accounts include those created or moved later: not known at "
+                "deploy time",
+            ),
         )
         return handler
 
 
-def group_logical_id(name: str) -> str:
-    """A group lookup's logical id, from its display name (a rename: docs/identity.md)."""
-    return f"Group{zlib.crc32(name.encode()):08X}"
-
-
-def assignment_logical_id(assignment: Assignment) -> str:
-    """An assignment's logical id in its nested stack: permission set key, group, account key."""
-    group = zlib.crc32(assignment.group.encode())
-    return f"Assign{pascal(assignment.permission_set)}{group:08X}{pascal(assignment.account)}"
-
-
-class AssignmentSlotStack(NestedStack):
-    """The assignments (and created accounts' id lookups) of the accounts of one slot.
-
-    The permission set ARNs, group ids and resolver ARN it refers to in its
-    parent become its parameters (CDK does it for every token of another stack).
-    """
+class IdentityCenterEventsStack(Stack):
+    """us-east-1: forwards Organizations' account events to the instance's region."""
 
     def __init__(
         self,
@@ -194,38 +348,42 @@ class AssignmentSlotStack(NestedStack):
         *,
         config: LandingZoneConfig,
         center: IdentityCenterConfig,
-        slot: Slot,
-        resolver_arn: str,
-        permission_set_arns: Mapping[str, str],
-        group_ids: Mapping[str, str],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        account_ids = {
-            key: account.account_id
-            for key, account in config.all_accounts()
-            if account.account_id is not None
-        }
-        for start in range(0, len(slot.created), ACCOUNTS_PER_RESOLVER):
-            chunk = slot.created[start : start + ACCOUNTS_PER_RESOLVER]
-            resolver = CustomResource(
-                self,
-                f"AccountIds{start // ACCOUNTS_PER_RESOLVER + 1}",
-                service_token=resolver_arn,
-                resource_type=ACCOUNTS_TYPE,
-                service_timeout=SERVICE_TIMEOUT,
-                properties={"Emails": [email for _, email in chunk]},
-            )
-            for index, (key, _) in enumerate(chunk):
-                account_ids[key] = resolver.get_att_string(f"A{index}")
-        for assignment in slot.assignments:
-            sso.CfnAssignment(
-                self,
-                assignment_logical_id(assignment),
-                instance_arn=center.instance_arn,
-                permission_set_arn=permission_set_arns[assignment.permission_set],
-                principal_type="GROUP",
-                principal_id=group_ids[assignment.group],
-                target_type="AWS_ACCOUNT",
-                target_id=account_ids[assignment.account],
-            )
+        if center.region == ORGANIZATIONS_EVENTS_REGION:
+            raise ValueError("the events are already in the instance's region: no forwarding")
+        bus = events.EventBus.from_event_bus_arn(
+            self,
+            "InstanceRegionBus",
+            f"arn:{config.partition}:events:{center.region}:{Aws.ACCOUNT_ID}:event-bus/default",
+        )
+        rule_name = f"{config.prefix}-IdentityCenterAccountEventsForward"
+        # Only this rule of this account may have EventBridge act as the role.
+        # See: https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
+        role = iam.Role(
+            self,
+            "ForwardRole",
+            role_name=f"{config.prefix}-IdentityCenterEventsForwarder",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={
+                    "StringEquals": {
+                        "aws:SourceAccount": Aws.ACCOUNT_ID,
+                        "aws:SourceArn": f"arn:{config.partition}:events:"
+                        f"{ORGANIZATIONS_EVENTS_REGION}:{Aws.ACCOUNT_ID}:rule/{rule_name}",
+                    }
+                },
+            ),
+            description="Landing zone: EventBridge forwards Organizations' account events to "
+            "the Identity Center region",
+        )
+        events.Rule(
+            self,
+            "ForwardAccountEvents",
+            rule_name=rule_name,
+            description=f"Landing zone: Organizations' account events to {center.region}, "
+            "where the Identity Center reconciler runs",
+            event_pattern=_organizations_pattern(),
+            targets=[targets.EventBus(bus, role=role)],
+        )
