@@ -212,7 +212,7 @@ def credentials_problem(config: LandingZoneConfig, session: Any) -> str | None:
     try:
         identity = session.client("sts", region_name=region).get_caller_identity()
     except (EndpointUnreachable, HTTPClientError) as error:
-        return f"cannot reach AWS STS in {region} ({error}); check the network or proxy"
+        return f"cannot reach AWS STS in {region} ({_one_line(error)}); check the network or proxy"
     except (ClientError, BotoCoreError) as error:
         profile = os.environ.get("AWS_PROFILE")
         login = (
@@ -221,7 +221,7 @@ def credentials_problem(config: LandingZoneConfig, session: Any) -> str | None:
             else "e.g. aws sso login --profile <profile>, then export AWS_PROFILE=<profile>"
         )
         return (
-            f"no usable AWS credentials ({error}); log in to the management account "
+            f"no usable AWS credentials ({_one_line(error)}); log in to the management account "
             f"{management} ({login})"
         )
     if identity["Account"] != management:
@@ -230,6 +230,14 @@ def credentials_problem(config: LandingZoneConfig, session: Any) -> str | None:
             f"{management}; switch profile (AWS_PROFILE) or fix the config"
         )
     return None
+
+
+def _one_line(error: Exception) -> str:
+    """``error``'s text on one line: a credential_process's error carries its whole stderr.
+
+    See: https://docs.aws.amazon.com/cli/v1/userguide/cli-configure-sourcing-external.html
+    """
+    return " ".join(str(error).split())
 
 
 def check(config: LandingZoneConfig, session: Any) -> list[str]:

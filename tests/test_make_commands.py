@@ -138,16 +138,19 @@ def test_main_says_what_to_do_in_one_line_and_exits_2(
     assert line.endswith(f", then run `make {target} CONFIG={EXAMPLE}` again")
 
 
-def test_the_real_credential_chain_without_credentials_exits_2_without_a_traceback(
-    tmp_path: Path,
-) -> None:
+def credentials_only(home: Path, **aws: str) -> tuple[int, str]:
+    """Exit code and the one line on stderr of `make diff`'s credential check, run for real.
+
+    No credentials file and no instance metadata lookup (this machine may be
+    an EC2 instance); ``aws`` adds variables (AWS_CONFIG_FILE, AWS_PROFILE).
+    """
     env = {
         "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        # No instance metadata lookup: this machine may be an EC2 instance.
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(home / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        **aws,
     }
     result = subprocess.run(  # noqa: S603 (the test's own command line)
         [sys.executable, "-m", "landing_zone.preflight", str(EXAMPLE), "--credentials-only"],
@@ -158,11 +161,37 @@ def test_the_real_credential_chain_without_credentials_exits_2_without_a_traceba
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2, result.stderr
     assert result.stdout == ""
-    (line,) = result.stderr.splitlines()
-    assert "log in to the management account 111111111111" in line
     assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    return result.returncode, line
+
+
+def test_the_real_credential_chain_without_credentials_exits_2_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    code, line = credentials_only(tmp_path)
+    assert code == 2
+    assert "log in to the management account 111111111111" in line
+
+
+def test_a_credential_helper_that_fails_on_several_lines_still_gives_one_line(
+    tmp_path: Path,
+) -> None:
+    # botocore puts a credential_process's whole stderr in its error
+    # (aws-vault, granted and the like print several lines when they fail).
+    helper = 'sh -c \'echo "first line of the helper" >&2; echo "second line" >&2; exit 1\''
+    config = tmp_path / "config"
+    config.write_text(f"[profile broken]\ncredential_process = {helper}\n")
+    code, line = credentials_only(tmp_path, AWS_CONFIG_FILE=str(config), AWS_PROFILE="broken")
+    assert code == 2
+    assert "custom-process: first line of the helper second line); log in to the" in line
+
+
+def test_a_missing_profile_exits_2_in_one_line(tmp_path: Path) -> None:
+    code, line = credentials_only(tmp_path, AWS_PROFILE="nowhere")
+    assert code == 2
+    assert line.startswith("AWS credentials: The config profile (nowhere) could not be found;")
 
 
 @pytest.mark.parametrize(("target", "cdk"), [("diff", "cdk diff"), ("deploy", "cdk deploy")])
