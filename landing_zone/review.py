@@ -31,6 +31,9 @@ from landing_zone.references import LogArchiveRef, core_outputs
 # Wrapped lines stay readable in a terminal and a review tool.
 WIDTH = 100
 
+# The condition key that sets a centralized root access session apart.
+ASSUMED_ROOT = "aws:AssumedRoot"
+
 
 # Stands for a space that must not break a line ("+ inherited from", "(from root)").
 _GLUE = "\x00"
@@ -133,14 +136,30 @@ def privileged_lines(config: LandingZoneConfig, plan: GuardrailPlan) -> list[str
             for arn in statement.exempt_also:
                 if guardrail not in also.setdefault(arn, []):
                     also[arn].append(guardrail)
+    # A business unit's plan holds only its own guardrails; the core's (its
+    # root and the OUs above core.parent_ou_id) bind these OUs too, with the
+    # core's list of exemptions.
+    mine = "this fork attaches" if config.business_unit else "attached"
     if not attached:
-        scope = (
-            "no guardrail is attached, so none binds anyone and these are exempt from nothing yet"
-        )
+        scope = f"no guardrail is {mine}, so these are exempt from none"
+        if not config.business_unit:
+            scope += " and none binds anyone yet"
     else:
-        scope = f"exempt from {len(exempting)} of the {len(attached)} guardrails attached"
+        scope = f"exempt from {len(exempting)} of the {len(attached)} guardrails {mine}"
         if binding:
             scope += f"; bound like everyone by {', '.join(binding)}"
+    # Centralized root access sessions carry aws:AssumedRoot true: a statement
+    # that only denies when it is false leaves them out.
+    # See: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html
+    root_sessions = [
+        g
+        for g in attached
+        if any(
+            ASSUMED_ROOT in keys
+            for statement in GUARDRAILS[g].statements(inputs)
+            for keys in statement.condition.values()
+        )
+    ]
     lines = _wrapped(f"Privileged principals ({scope}):", indent="", hanging="    ")
     rows: list[tuple[str, str, str]] = [
         (
@@ -173,10 +192,32 @@ def privileged_lines(config: LandingZoneConfig, plan: GuardrailPlan) -> list[str
         "that must do what it forbids others)"
         for arn, guardrails in also.items()
     ]
-    if not config.business_unit:
+    if root_sessions:
         notes.append(
-            "the log archive's bucket and key policies let the same principals delete log "
-            "versions, bypass GOVERNANCE retention and change those policies"
+            "root sessions (sts:AssumeRoot from the management account or IAM's delegated "
+            f"administrator, aws:AssumedRoot true) are exempt from {', '.join(root_sessions)}; "
+            "a root user signing in with a password or access key is not"
+        )
+    if config.core is not None:
+        notes.append(
+            f"the core's guardrails (from its root down to {config.core.parent_ou_id}) bind "
+            "these OUs too and exempt the core's privileged principals: see the core's summary"
+        )
+    if not config.business_unit:
+        lock = config.log_archive.object_lock
+        # See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+        # (COMPLIANCE: no user, the root user included, can delete a locked
+        # version before its retention ends; GOVERNANCE: those with
+        # s3:BypassGovernanceRetention can.)
+        deleting = (
+            "delete log versions, bypass GOVERNANCE retention"
+            if lock.mode == "GOVERNANCE"
+            else "delete log versions (in the trail's Object Lock bucket only once their "
+            f"COMPLIANCE retention of {lock.days} days has passed: nobody can before)"
+        )
+        notes.append(
+            f"the log archive's bucket and key policies let the same principals {deleting} "
+            "and change those policies"
         )
     if "protect-privileged-roles" in attached:
         notes.append(

@@ -3,6 +3,7 @@ business unit, and each following its source when the config changes."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,41 @@ def test_the_entries_name_exactly_what_the_packer_attaches() -> None:
         assert listed - marked - {"root"} - set(config.tree.paths()) == applied, target
 
 
+def test_the_entries_add_up_to_what_the_synthesized_policies_apply(
+    organization_template: dict[str, Any],
+) -> None:
+    """An OU's own entry plus those it names as inherited: every guardrail on it, no other.
+
+    What applies is read from the template: the policies' TargetIds and their
+    documents (each the document of one packed policy, which names its guardrails).
+    """
+    from tests.test_guardrail_cases import attached_policies
+
+    config = load_config(EXAMPLE)
+    carried = {
+        json.dumps(json.loads(p.content), sort_keys=True): p.guardrails
+        for p in plan_guardrails(config).policies
+    }
+    on_target: dict[str, set[str]] = {}
+    for (target, _), documents in attached_policies(organization_template).items():
+        for document in documents:
+            on_target.setdefault(target, set()).update(
+                carried[json.dumps(document, sort_keys=True)]
+            )
+    entries = guardrails_of(config)
+    # "prod [production]: SCP a (from workloads), b; + inherited from workloads, root"
+    own = {
+        target: entry.split(": ", 1)[1].split("+ inherited")[0] for target, entry in entries.items()
+    }
+    listed = {t: set(re.findall(r"(?:SCP |RCP |, )([a-z0-9-]+)", text)) for t, text in own.items()}
+    for target, path in config.tree.paths().items():
+        named = re.findall(r"\+ inherited from (.*)$", entries[target])
+        inherited = named[0].split(", ") if named else []
+        assert inherited == [a for a in reversed(path[:-1]) if a in on_target], target
+        shown = listed[target].union(*(listed[a] for a in inherited))
+        assert shown == set().union(*(on_target.get(a, set()) for a in path)), target
+
+
 def test_minimal_and_business_unit_entries() -> None:
     minimal = guardrails_of(load_config(MINIMAL))
     assert minimal["prod"] == "prod: + inherited from root"
@@ -137,8 +173,6 @@ def privileged_text(config: LandingZoneConfig) -> str:
 
 def exempted_arns(config: LandingZoneConfig) -> set[str]:
     """Every aws:PrincipalArn an ArnNotLike of the packed policies names."""
-    import json
-
     arns: set[str] = set()
     for policy in plan_guardrails(config).policies:
         for statement in json.loads(policy.content)["Statement"]:
@@ -198,6 +232,53 @@ def test_an_added_principal_appears_and_a_broad_one_is_flagged(tmp_path: Path) -
     # The minimal fixture's own arn:aws:iam::*:role/TinyCCoE has no every_account.
     assert "WARNING broad: ccoe: a wildcard in the account exempts a role" in text
     assert "WARNING broad: pipeline" not in text
+
+
+def test_root_sessions_are_named_with_the_guardrail_that_lets_them_through(
+    tmp_path: Path,
+) -> None:
+    # deny-root-user denies the root user only while aws:AssumedRoot is false.
+    text = " ".join(privileged_text(load_config(EXAMPLE)).split())
+    assert (
+        "root sessions (sts:AssumeRoot from the management account or IAM's delegated "
+        "administrator, aws:AssumedRoot true) are exempt from deny-root-user; a root user "
+        "signing in with a password or access key is not" in text
+    )
+    # No pack carrying deny-root-user, no such line.
+    assert "root sessions" not in privileged_text(load_config(everything_off(tmp_path)))
+
+
+def test_a_compliance_lock_does_not_let_the_privileged_delete_locked_trail_logs(
+    tmp_path: Path,
+) -> None:
+    text = " ".join(
+        privileged_text(load_config(minimal_variant(tmp_path, append=EVERYTHING))).split()
+    )
+    assert "bypass GOVERNANCE retention" not in text
+    assert (
+        "let the same principals delete log versions (in the trail's Object Lock bucket only "
+        "once their COMPLIANCE retention of 400 days has passed: nobody can before) and change "
+        "those policies" in text
+    )
+    governance = " ".join(privileged_text(load_config(MINIMAL)).split())
+    assert (
+        "delete log versions, bypass GOVERNANCE retention and change those policies" in governance
+    )
+
+
+def test_a_business_unit_counts_only_its_own_guardrails_and_points_to_the_core() -> None:
+    text = " ".join(privileged_text(load_config(BUSINESS_UNIT)).split())
+    assert text.startswith(
+        "Privileged principals (exempt from 3 of the 4 guardrails this fork attaches; bound like "
+        "everyone by require-imdsv2):"
+    )
+    assert (
+        "the core's guardrails (from its root down to ou-a1b2-w0rkl0ad) bind these OUs too and "
+        "exempt the core's privileged principals: see the core's summary" in text
+    )
+    # The core's own root guardrails, not this plan's, hold deny-root-user.
+    assert "root sessions" not in text
+    assert "log archive's bucket" not in text
 
 
 def test_without_guardrails_nobody_is_exempt_from_anything(tmp_path: Path) -> None:
