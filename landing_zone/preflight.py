@@ -80,9 +80,19 @@ def manual_step_lines(config: LandingZoneConfig) -> list[str]:
         "  1. Enable all features in AWS Organizations (not only consolidated billing):",
         "       aws organizations enable-all-features   # then accept in every member account",
         "     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_org_support-all-features.html",
-        "  2. Bootstrap CDK in the management account in every governed region (its",
-        "     baseline is one stack per region; member accounts are never bootstrapped,",
-        "     they get everything through service-managed StackSets):",
+        *(
+            [
+                "  2. Bootstrap CDK in the management account in the home region (every stack",
+                "     of a business unit deploys there; member accounts are never bootstrapped,",
+                "     they get everything through service-managed StackSets):",
+            ]
+            if config.business_unit
+            else [
+                "  2. Bootstrap CDK in the management account in every governed region (its",
+                "     baseline is one stack per region; member accounts are never bootstrapped,",
+                "     they get everything through service-managed StackSets):",
+            ]
+        ),
         *bootstrap,
         "  3. Check organization.id, organization.root_id and management_account_id in",
         "     your config against `aws organizations describe-organization` and",

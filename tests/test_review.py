@@ -390,6 +390,22 @@ def test_minimal_and_business_unit_need_only_their_own_steps() -> None:
     assert "root credentials" not in unit
 
 
+def test_a_business_unit_is_told_to_bootstrap_its_home_region_only() -> None:
+    # Its stacks all deploy to the management account's home region; the
+    # core's baseline, one stack per governed region, is the core's.
+    unit = steps(load_config(BUSINESS_UNIT))
+    assert "every governed region" not in unit
+    assert (
+        "  2. Bootstrap CDK in the management account in the home region (every stack\n"
+        "     of a business unit deploys there; member accounts are never bootstrapped,\n"
+        "     they get everything through service-managed StackSets):\n"
+        "       npx cdk bootstrap aws://111111111111/eu-west-1\n" in unit
+    )
+    assert "  2. Bootstrap CDK in the management account in every governed region (its\n" in steps(
+        load_config(EXAMPLE)
+    )
+
+
 def test_slack_and_an_identity_center_region_outside_the_governed_add_steps(
     tmp_path: Path,
 ) -> None:
