@@ -32,7 +32,7 @@ help:
 	@echo "make validate [CONFIG=...]          check the config only (errors, then warnings)"
 	@echo "make test                            lint, type-check and run every test"
 	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
-	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks"
+	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks (management account credentials)"
 	@echo "make schema                          regenerate config/schema.json"
 	@echo "make docs                            regenerate docs/guardrails.md and the registry table of docs/detection.md"
 	@echo "make bench                           time synth (CLI and in-process)"
@@ -65,8 +65,12 @@ node_modules/.installed: package.json package-lock.json
 validate: $(VENV)/.runtime
 	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
 
+# cdk.out is emptied before every synth (synth, diff, deploy): cdk writes only
+# the current config's files and leaves any other's behind, so a template of
+# another config could otherwise be read, linted or reviewed as this one's.
 synth: $(VENV)/.runtime node_modules/.installed
 	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+	rm -rf cdk.out
 	cdk synth --quiet -c config="$(CONFIG)"
 	@$(PY) -m landing_zone.cli summary "$(CONFIG)" --outdir cdk.out
 
@@ -85,13 +89,18 @@ typecheck: $(VENV)/.dev
 pytest: $(VENV)/.dev node_modules/.installed
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# Both check the credentials before cdk runs: without them the preflight
+# says what to do in one line (exit 2), where cdk prints pages.
 deploy: $(VENV)/.runtime node_modules/.installed
 	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
-	$(PY) -m landing_zone.preflight "$(CONFIG)"
+	@$(PY) -m landing_zone.preflight "$(CONFIG)" --make-target deploy
+	rm -rf cdk.out
 	cdk deploy --all --require-approval broadening -c config="$(CONFIG)"
 
 diff: $(VENV)/.runtime node_modules/.installed
 	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+	@$(PY) -m landing_zone.preflight "$(CONFIG)" --credentials-only --make-target diff
+	rm -rf cdk.out
 	cdk diff -c config="$(CONFIG)"
 
 schema: $(VENV)/.runtime

@@ -3,7 +3,9 @@
 ``python -m landing_zone.cli validate config/x.yaml`` exits 2 with a readable
 message on a bad config or guardrails that cannot fit the quotas (before
 `cdk synth` starts, so nothing reaches cdk.out); ``summary`` prints the OU
-tree, the guardrail budget per target, the stacks, the deployment plan and
+tree, the guardrails on each OU and the budget per target, the privileged
+principals, the one-way settings, the manual steps and what business-unit
+forks copy (``landing_zone/review.py``), the stacks, the deployment plan and
 where the templates are; ``schema`` regenerates config/schema.json and ``docs`` regenerates
 docs/guardrails.md, the registry table of docs/detection.md and the
 deploy-order rules of docs/architecture.md. None of them imports aws_cdk.
@@ -24,6 +26,7 @@ from landing_zone.detection_services import BY_KEY, SERVICES, registry_markdown
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
+from landing_zone.review import guardrail_lines, sections
 
 SCHEMA_PATH = Path("config/schema.json")
 DOCS_PATH = Path("docs/guardrails.md")
@@ -300,19 +303,24 @@ def summary(config: LandingZoneConfig, outdir: Path, *, warnings: Sequence[str] 
     created = sum(1 for _, a in config.all_accounts() if not a.adopted)
     adopted = sum(1 for _, a in config.all_accounts() if a.adopted)
     units = sum(1 for _ in config.walk_units())
+    plan = plan_guardrails(config)
     parts = [
         header,
         "",
         f"OU tree ({units} OUs, {created} accounts to create, {adopted} adopted):",
         *ou_tree_lines(config),
         "",
-        *budget_lines(config, plan_guardrails(config)),
+        *guardrail_lines(config, plan),
+        "",
+        *budget_lines(config, plan),
         "",
         *baseline_lines(config),
         "",
         *detection_lines(config),
         *identity_center_lines(config),
         *break_glass_lines(config),
+        # What a reviewer signs off: exemptions, one-way settings, manual steps, fork values.
+        *(line for section in sections(config, plan) for line in ("", *section)),
         "",
         "Stacks:",
         *stack_lines(outdir),

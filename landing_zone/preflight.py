@@ -14,6 +14,8 @@ which centralized root access features the organization has on.
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ProfileNotFound
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from landing_zone.config import ConfigError, CoreReference, LandingZoneConfig, load_config
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
 from landing_zone.detection_services import BY_KEY as SERVICE
+from landing_zone.identity_center import center_of
 from landing_zone.naming import resource_name, stack_id
 from landing_zone.org_tree import ROOT
 
@@ -53,42 +57,206 @@ def deploy_regions(config: LandingZoneConfig) -> tuple[str, ...]:
 
 
 def manual_steps(config: LandingZoneConfig) -> str:
-    """The one-time steps no stack can do for you."""
+    """The one-time steps no stack can do for you, as `make deploy` prints them."""
+    return "\n".join(manual_step_lines(config))
+
+
+def manual_step_lines(config: LandingZoneConfig) -> list[str]:
+    """The organization's one-time steps, then those this config's settings need, numbered.
+
+    The first three are always there (``check`` refers to steps 1 and 2 by number).
+    """
     account = config.organization.management_account_id
     bootstrap = [
         f"       npx cdk bootstrap aws://{account}/{region}" for region in deploy_regions(config)
     ]
-    return "\n".join(
-        [
-            "One-time manual steps (management account, administrator credentials):",
-            "  1. Enable all features in AWS Organizations (not only consolidated billing):",
-            "       aws organizations enable-all-features   # then accept in every member account",
-            "     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_org_support-all-features.html",
-            "  2. Bootstrap CDK in the management account in every governed region (its",
-            "     baseline is one stack per region; member accounts are never bootstrapped,",
-            "     they get everything through service-managed StackSets):",
-            *bootstrap,
-            "  3. Check organization.id, organization.root_id and management_account_id in",
-            "     your config against `aws organizations describe-organization` and",
-            "     `aws organizations list-roots`.",
-        ]
-    )
+    center = center_of(config)
+    if center is not None and center.region not in deploy_regions(config):
+        bootstrap.append(
+            f"       npx cdk bootstrap aws://{account}/{center.region}   # Identity Center's region"
+        )
+    lines = [
+        "One-time manual steps (management account, administrator credentials):",
+        "  1. Enable all features in AWS Organizations (not only consolidated billing):",
+        "       aws organizations enable-all-features   # then accept in every member account",
+        "     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_org_support-all-features.html",
+        *(
+            [
+                "  2. Bootstrap CDK in the management account in the home region (every stack",
+                "     of a business unit deploys there; member accounts are never bootstrapped,",
+                "     they get everything through service-managed StackSets):",
+            ]
+            if config.business_unit
+            else [
+                "  2. Bootstrap CDK in the management account in every governed region (its",
+                "     baseline is one stack per region; member accounts are never bootstrapped,",
+                "     they get everything through service-managed StackSets):",
+            ]
+        ),
+        *bootstrap,
+        "  3. Check organization.id, organization.root_id and management_account_id in",
+        "     your config against `aws organizations describe-organization` and",
+        "     `aws organizations list-roots`.",
+    ]
+    for number, (first, *rest) in enumerate(config_steps(config), start=4):
+        lines.append(f"  {number}. {first}")
+        lines.extend(f"     {line}" for line in rest)
+    return lines
+
+
+def config_steps(config: LandingZoneConfig) -> list[list[str]]:
+    """The one-time steps this config's own settings need, each as its lines."""
+    steps: list[list[str]] = []
+    center = center_of(config)
+    if center is not None:
+        groups = ", ".join(dict.fromkeys(a.group for a in center.assignments)) or "none yet"
+        steps.append(
+            [
+                f"Enable IAM Identity Center (organization instance) in {center.region}, connect",
+                "the identity source and sync the groups the assignments name (SCIM):",
+                f"  {groups}",
+                f"then copy `aws sso-admin list-instances --region {center.region}` into",
+                "identity.identity_center (instance_arn, identity_store_id); docs/identity.md.",
+                "See: https://docs.aws.amazon.com/singlesignon/latest/userguide/enable-identity-center.html",
+            ]
+        )
+    trusted = [
+        principal
+        for role in config.identity.break_glass.values()
+        for principal in role.trusted_principals
+    ]
+    if trusted:
+        # IAM stores a trust policy's principal as its unique id, so it refuses
+        # one that does not exist yet.
+        steps.append(
+            [
+                "Create the break-glass trusted principals before the first deploy (a trust",
+                "policy naming one that does not exist is refused), each with an MFA device:",
+                *(f"  {principal}" for principal in dict.fromkeys(trusted)),
+                "See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles",
+            ]
+        )
+    slack = config.detection.notifications.slack
+    if slack is not None and (not config.business_unit or config.business_unit_alerts()):
+        # The channel configuration needs a workspace id that only the console's
+        # authorization flow with Slack creates.
+        steps.append(
+            [
+                f"Authorize the Slack workspace {slack.workspace_id} in the AWS Chatbot console of",
+                "the audit account before the first deploy (findings go to channel "
+                f"{slack.channel_id}).",
+                "See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html",
+            ]
+        )
+    adopted = [account for _, account in config.all_accounts() if account.adopted]
+    if adopted:
+        steps.append(
+            [
+                "Move each adopted account into its OU once the OU exists (this app never",
+                "moves an account): `aws organizations move-account --account-id <id>",
+                "--source-parent-id <its parent> --destination-parent-id <the OU's id>`:",
+                *_at_most(
+                    [f"  {a.account_id} ({a.name}) -> {a.ou}" for a in adopted],
+                    what="(the OU tree of `make synth` lists every adopted account)",
+                ),
+            ]
+        )
+        if root_access_enabled(config):
+            steps.append(
+                [
+                    "Delete the root credentials the adopted accounts above already have",
+                    "(centralized root access deletes none): docs/identity.md, 'Deleting the",
+                    "root credentials members already have'.",
+                    "See: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html",
+                ]
+            )
+    recipients = subscription_emails(config)
+    if recipients:
+        # SNS sends each address a confirmation message; the subscription
+        # delivers nothing until its link is followed.
+        steps.append(
+            [
+                "Confirm each email subscription (the link in the confirmation message SNS",
+                "sends each address after the deploy; until then nothing is delivered there):",
+                *(f"  {email} ({what})" for email, what in recipients.items()),
+                "See: https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html",
+            ]
+        )
+    return steps
+
+
+# A list in a step longer than this shows its first entries and a count.
+STEP_LIST_LIMIT = 10
+
+
+def _at_most(lines: list[str], *, what: str) -> list[str]:
+    """The first :data:`STEP_LIST_LIMIT` of ``lines``, then how many more, and ``what`` says."""
+    if len(lines) <= STEP_LIST_LIMIT:
+        return lines
+    return [*lines[:STEP_LIST_LIMIT], f"  ... and {len(lines) - STEP_LIST_LIMIT} more {what}"]
+
+
+def subscription_emails(config: LandingZoneConfig) -> dict[str, str]:
+    """Email address -> what it receives, for every SNS email subscription of this fork."""
+    emails: dict[str, list[str]] = {}
+    if not config.business_unit:
+        for email in config.monitoring.alarm_emails:
+            emails.setdefault(email, []).append("security alarms")
+    if not config.business_unit or config.business_unit_alerts():
+        for email in config.detection.notifications.emails:
+            emails.setdefault(email, []).append("findings alerts")
+    return {email: ", ".join(what) for email, what in emails.items()}
+
+
+def credentials_problem(config: LandingZoneConfig, session: Any) -> str | None:
+    """Why the credentials in use cannot deploy this config, in one line, or None.
+
+    Checked before anything else (and before `cdk diff`, whose own error is
+    pages long): no credentials, expired or revoked ones, or another account's.
+    GetCallerIdentity needs no permission, so any error it answers is the
+    credentials'; only not reaching STS at all is not.
+    See: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+    """
+    management = config.organization.management_account_id
+    region = config.regions.home
+    try:
+        identity = session.client("sts", region_name=region).get_caller_identity()
+    except (EndpointUnreachable, HTTPClientError) as error:
+        return f"cannot reach AWS STS in {region} ({_one_line(error)}); check the network or proxy"
+    except (ClientError, BotoCoreError) as error:
+        profile = os.environ.get("AWS_PROFILE")
+        login = (
+            f"aws sso login --profile {profile}"
+            if profile
+            else "e.g. aws sso login --profile <profile>, then export AWS_PROFILE=<profile>"
+        )
+        return (
+            f"no usable AWS credentials ({_one_line(error)}); log in to the management account "
+            f"{management} ({login})"
+        )
+    if identity["Account"] != management:
+        return (
+            f"credentials are for account {identity['Account']}, not the management account "
+            f"{management}; switch profile (AWS_PROFILE) or fix the config"
+        )
+    return None
+
+
+def _one_line(error: Exception) -> str:
+    """``error``'s text on one line: a credential_process's error carries its whole stderr.
+
+    See: https://docs.aws.amazon.com/cli/v1/userguide/cli-configure-sourcing-external.html
+    """
+    return " ".join(str(error).split())
 
 
 def check(config: LandingZoneConfig, session: Any) -> list[str]:
     """Return the failed prerequisites (empty when ready to deploy)."""
     problems: list[str] = []
     expected = config.organization
-    try:
-        identity = session.client("sts", region_name=config.regions.home).get_caller_identity()
-    except (ClientError, BotoCoreError) as error:
-        return [f"no usable AWS credentials ({error}); log in to the management account first"]
-    if identity["Account"] != expected.management_account_id:
-        problems.append(
-            f"credentials are for account {identity['Account']}, not the management account "
-            f"{expected.management_account_id}; switch profile (AWS_PROFILE) or fix the config"
-        )
-        return problems
+    credentials = credentials_problem(config, session)
+    if credentials is not None:
+        return [credentials]
     organizations = session.client("organizations", region_name=global_region(config))
     try:
         organization = organizations.describe_organization()["Organization"]
@@ -502,23 +670,46 @@ def _core_problems(config: LandingZoneConfig, core: CoreReference, session: Any)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m landing_zone.preflight")
     parser.add_argument("config", type=Path)
+    parser.add_argument(
+        "--credentials-only",
+        action="store_true",
+        help="only check that the credentials are the management account's (make diff)",
+    )
+    parser.add_argument(
+        "--make-target",
+        choices=("deploy", "diff"),
+        help="the make target to run again once the credentials are right",
+    )
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
-    print(manual_steps(config))
-    print()
+    again = (
+        f"make {args.make_target} CONFIG={shlex.quote(str(args.config))}"
+        if args.make_target
+        else f"python -m landing_zone.preflight {shlex.quote(str(args.config))}"
+    )
+    # Credentials first, in one line and exit 2: without them nothing below
+    # (nor cdk) can run, and the fix is the same whatever else is missing.
     try:
         session = boto3.Session()
     except ProfileNotFound as error:
         print(
             f"AWS credentials: {error}; set AWS_PROFILE to a profile of ~/.aws/config "
-            "(`aws configure list-profiles`) or unset it",
+            f"(`aws configure list-profiles`) or unset it, then run `{again}` again",
             file=sys.stderr,
         )
         return 2
+    problem = credentials_problem(config, session)
+    if problem is not None:
+        print(f"{problem}, then run `{again}` again", file=sys.stderr)
+        return 2
+    if args.credentials_only:
+        return 0
+    print(manual_steps(config))
+    print()
     problems = check(config, session)
     if problems:
         print("Deployment prerequisites not met:", file=sys.stderr)

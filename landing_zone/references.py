@@ -180,3 +180,63 @@ def cross_stack_references(config: LandingZoneConfig) -> CrossStackReferences:
         alert_accounts=tuple(config.workload_accounts) if config.business_unit_alerts() else (),
         core_accounts=("log-archive", "audit") if core_mode else (),
     )
+
+
+@dataclass(frozen=True)
+class CoreOutput:
+    """A value of the core that business-unit forks copy into their ``core`` section.
+
+    The core's ``<prefix>-LogArchive`` stack outputs each one under ``name``
+    (exported as ``<prefix>-<name>``), and ``make synth`` prints them, from
+    this one list, so the summary and the outputs cannot name different things.
+    """
+
+    #: The output's logical id in the stack, and its export name after the prefix.
+    name: str
+    #: Where a business-unit config puts it; ``None``: for reference, not in ``core``.
+    field: str | None
+    description: str
+    value: str
+
+
+def core_outputs(log_archive: LogArchiveRef, *, audit_account_id: str) -> tuple[CoreOutput, ...]:
+    """What a core's business-unit forks copy (docs/forking.md), in the order ``core`` lists it."""
+    outputs = [
+        CoreOutput(
+            "LogArchiveAccountId",
+            "core.log_archive_account_id",
+            "The log-archive account (core.log_archive_account_id of a business-unit fork)",
+            log_archive.account_id,
+        ),
+        CoreOutput(
+            "AuditAccountId",
+            "core.audit_account_id",
+            "The audit account, delegated administrator of the detection services "
+            "(core.audit_account_id of a business-unit fork)",
+            audit_account_id,
+        ),
+        CoreOutput(
+            "ConfigBucket",
+            "core.log_archive.config_bucket",
+            "The AWS Config bucket every baseline delivers to "
+            "(core.log_archive.config_bucket of a business-unit fork)",
+            log_archive.config_bucket_name,
+        ),
+        CoreOutput(
+            "LogArchiveKeyArn",
+            "core.log_archive.key_arn",
+            "The log-archive KMS key by its alias ARN (core.log_archive.key_arn of a "
+            "business-unit fork)",
+            log_archive.key_arn,
+        ),
+    ]
+    if log_archive.bucket_name is not None:
+        outputs.append(
+            CoreOutput(
+                "TrailBucket",
+                None,
+                "The organization trail's bucket (Object Lock), for whoever reads the logs",
+                log_archive.bucket_name,
+            )
+        )
+    return tuple(outputs)

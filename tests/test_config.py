@@ -428,5 +428,5 @@ def test_makefile_quotes_the_config_path(tmp_path: Path) -> None:
         [make, "-n", "-W", "node_modules/.installed", "synth", "deploy", "diff", f"CONFIG={spaced}"]
     )
     uses = [line for line in dry.stdout.splitlines() if str(spaced) in line]
-    assert len(uses) == 8, dry.stdout
+    assert len(uses) == 9, dry.stdout
     assert all(line.count(f'"{spaced}"') == line.count(str(spaced)) for line in uses), uses

@@ -180,12 +180,13 @@ def test_main_prints_manual_steps_and_fails_on_problems(
 ) -> None:
     from landing_zone import preflight
 
-    monkeypatch.setattr(preflight, "check", lambda config, session: ["no usable AWS credentials"])
+    monkeypatch.setattr(preflight, "credentials_problem", lambda config, session: None)
+    monkeypatch.setattr(preflight, "check", lambda config, session: ["CDK is not bootstrapped"])
     monkeypatch.setattr(preflight.boto3, "Session", lambda: None)
     assert preflight.main([str(EXAMPLE)]) == 1
     captured = capsys.readouterr()
     assert "One-time manual steps" in captured.out
-    assert "  - no usable AWS credentials" in captured.err
+    assert "  - CDK is not bootstrapped" in captured.err
 
 
 BUSINESS_UNIT = load_config(ROOT / "config" / "example-business-unit.yaml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
@@ -17,7 +17,7 @@ from landing_zone.constructs.stack_set import (
     StackSetTemplate,
 )
 from landing_zone.naming import stack_id
-from landing_zone.references import LogArchiveRef
+from landing_zone.references import LogArchiveRef, core_outputs
 
 
 class LogArchiveTemplate(StackSetTemplate):
@@ -68,6 +68,9 @@ class LogArchiveStack(Stack):
     One StackSet instance: the root as the OU target intersected with the
     log-archive account, so it reaches the account wherever it sits in the
     tree. Auto-deployment is off: no other account must get these buckets.
+
+    Its outputs are what business-unit forks copy into their ``core`` section
+    (``references.core_outputs``), each exported as ``<prefix>-<output>``.
     """
 
     def __init__(
@@ -95,3 +98,16 @@ class LogArchiveStack(Stack):
             parameters={"ReaderAccountId": audit_account_id},
             operation_preferences=OperationPreferences(region_concurrency="SEQUENTIAL"),
         )
+        # Named outputs rather than the summary alone: once deployed, the values
+        # (the created accounts' ids among them) are one describe-stacks or
+        # list-exports away. Export names are unique per account and region,
+        # which the prefix ensures; no stack imports them, so nothing pins them.
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html
+        for output in core_outputs(log_archive, audit_account_id=audit_account_id):
+            CfnOutput(
+                self,
+                output.name,
+                value=output.value,
+                description=output.description,
+                export_name=stack_id(config.prefix, output.name),
+            )
