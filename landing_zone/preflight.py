@@ -75,26 +75,48 @@ def manual_steps(config: LandingZoneConfig) -> str:
     )
 
 
-def check(config: LandingZoneConfig, session: Any) -> list[str]:
-    """Return the failed prerequisites (empty when ready to deploy)."""
+@dataclass(frozen=True)
+class ManagementCheck:
+    """Whether the credentials are the configured management account's, and what is wrong.
+
+    ``reachable``: Organizations could be read as that account, so the
+    checks that read the organization can run (``problems`` may still say
+    that its id, root or feature set differ from the config).
+    """
+
+    problems: list[str]
+    reachable: bool
+
+
+def management_check(config: LandingZoneConfig, session: Any) -> ManagementCheck:
+    """Who am I, and is this the management account of the configured organization and root.
+
+    Shared by ``make deploy`` (this module) and ``make verify`` (``landing_zone.verify``).
+    """
     problems: list[str] = []
     expected = config.organization
     try:
         identity = session.client("sts", region_name=config.regions.home).get_caller_identity()
     except (ClientError, BotoCoreError) as error:
-        return [f"no usable AWS credentials ({error}); log in to the management account first"]
+        return ManagementCheck(
+            [f"no usable AWS credentials ({error}); log in to the management account first"],
+            reachable=False,
+        )
     if identity["Account"] != expected.management_account_id:
         problems.append(
             f"credentials are for account {identity['Account']}, not the management account "
             f"{expected.management_account_id}; switch profile (AWS_PROFILE) or fix the config"
         )
-        return problems
+        return ManagementCheck(problems, reachable=False)
     organizations = session.client("organizations", region_name=global_region(config))
     try:
         organization = organizations.describe_organization()["Organization"]
         roots = organizations.list_roots()["Roots"]
     except (ClientError, BotoCoreError) as error:
-        return [f"cannot read AWS Organizations ({error}); is this account in an organization?"]
+        return ManagementCheck(
+            [f"cannot read AWS Organizations ({error}); is this account in an organization?"],
+            reachable=False,
+        )
     if organization["Id"] != expected.id:
         problems.append(f"organization is {organization['Id']}, config says {expected.id}")
     if organization.get("FeatureSet") != "ALL":
@@ -105,6 +127,15 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     root_ids = [root["Id"] for root in roots]
     if expected.root_id not in root_ids:
         problems.append(f"root is {', '.join(root_ids)}, config says {expected.root_id}")
+    return ManagementCheck(problems, reachable=True)
+
+
+def check(config: LandingZoneConfig, session: Any) -> list[str]:
+    """Return the failed prerequisites (empty when ready to deploy)."""
+    management = management_check(config, session)
+    problems = list(management.problems)
+    if not management.reachable:
+        return problems
     problems.extend(organization_problems(config, session))
     if config.core is not None:
         return problems + _core_problems(config, config.core, session)
@@ -499,6 +530,17 @@ def _core_problems(config: LandingZoneConfig, core: CoreReference, session: Any)
     return problems
 
 
+def default_session() -> tuple[Any, str | None]:
+    """boto3's session from the environment, or why there is none (an unknown profile)."""
+    try:
+        return boto3.Session(), None
+    except ProfileNotFound as error:
+        return None, (
+            f"AWS credentials: {error}; set AWS_PROFILE to a profile of ~/.aws/config "
+            "(`aws configure list-profiles`) or unset it"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m landing_zone.preflight")
     parser.add_argument("config", type=Path)
@@ -510,14 +552,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(manual_steps(config))
     print()
-    try:
-        session = boto3.Session()
-    except ProfileNotFound as error:
-        print(
-            f"AWS credentials: {error}; set AWS_PROFILE to a profile of ~/.aws/config "
-            "(`aws configure list-profiles`) or unset it",
-            file=sys.stderr,
-        )
+    session, unusable = default_session()
+    if unusable is not None:
+        print(unusable, file=sys.stderr)
         return 2
     problems = check(config, session)
     if problems:

@@ -1,0 +1,105 @@
+"""``python -m landing_zone.verify CONFIG [--json] [--all]``: exit 0 clean, 1 drift, 2 not run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from landing_zone.config import ConfigError, load_config
+from landing_zone.guardrails.packer import GuardrailBudgetError
+from landing_zone.preflight import default_session, management_check
+from landing_zone.verify.checks import counts, verify
+from landing_zone.verify.model import CannotRun
+from landing_zone.verify.reads import WORKERS, Progress, Reader
+from landing_zone.verify.report import document, dumps, table
+
+CLEAN, DRIFT, CANNOT_RUN = 0, 1, 2
+
+
+def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
+    """The command; ``session`` replaces boto3's default one (tests, the benchmark)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m landing_zone.verify",
+        description="Compare the live organization with what the config synthesizes "
+        "(read-only, management-account credentials).",
+    )
+    parser.add_argument("config", type=Path)
+    parser.add_argument("--json", action="store_true", help="print the JSON document on stdout")
+    parser.add_argument("--all", action="store_true", help="list ok rows in the table too")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="concurrent reads")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress on stderr (default: when stderr is a terminal)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+        # The same plan synth makes: a config synth refuses, verify refuses too.
+        from landing_zone.verify.expected import policies
+
+        policies(config)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return CANNOT_RUN
+    except GuardrailBudgetError as error:
+        print(f"guardrail error: {args.config}:", file=sys.stderr)
+        print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
+        return CANNOT_RUN
+    if session is None:
+        session, unusable = default_session()
+        if unusable is not None:
+            print(unusable, file=sys.stderr)
+            return CANNOT_RUN
+    management = management_check(config, session)
+    if management.problems:
+        print("verify cannot run:", file=sys.stderr)
+        print("\n".join(f"  - {p}" for p in management.problems), file=sys.stderr)
+        return CANNOT_RUN
+    started = time.monotonic()
+    reader = Reader(session, workers=args.workers, progress=Progress(enabled=args.progress))
+    try:
+        results = verify(config, reader)
+    except CannotRun as error:
+        print(f"verify cannot run: {error}", file=sys.stderr)
+        return CANNOT_RUN
+    finally:
+        reader.close()
+    totals = counts(results)
+    code = DRIFT if totals["drift"] else CLEAN
+    if args.json:
+        print(
+            dumps(
+                document(
+                    results,
+                    config=str(args.config),
+                    prefix=config.prefix,
+                    organization_id=config.organization.id,
+                    exit_code=code,
+                    calls=reader.calls,
+                    seconds=time.monotonic() - started,
+                )
+            )
+        )
+    else:
+        print(table(results, everything=args.all))
+    print(
+        f"{args.config}: {totals['ok']} ok, {totals['drift']} drift, "
+        f"{totals['cannot_check']} cannot check "
+        f"({sum(reader.calls.values())} calls, {time.monotonic() - started:.1f} s)",
+        file=sys.stderr,
+    )
+    return code
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
