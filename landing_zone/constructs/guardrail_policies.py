@@ -11,8 +11,8 @@ from constructs import Construct
 
 from landing_zone.guardrails.packer import POLICY_TYPE, GuardrailPlan
 from landing_zone.naming import pascal
-from landing_zone.organization_policies import S3_BLOCK_PUBLIC_ACCESS
 from landing_zone.org_tree import ROOT
+from landing_zone.organization_policies import S3_BLOCK_PUBLIC_ACCESS
 
 
 class GuardrailPolicies(Construct):
