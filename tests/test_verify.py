@@ -705,3 +705,18 @@ def test_the_cli_exits_2_for_an_unknown_profile(
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     assert run([str(EXAMPLE)]) == 2
     assert "AWS_PROFILE" in capsys.readouterr().err
+
+
+def test_an_unforeseen_error_exits_2_in_one_line_not_1_with_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python exits 1 on an uncaught exception: the code of drift."""
+
+    def broken(path: Path) -> LandingZoneConfig:
+        raise RuntimeError("an answer of a shape nobody foresaw")
+
+    monkeypatch.setattr("landing_zone.verify.__main__.load_config", broken)
+    assert run([str(EXAMPLE)], session=object()) == 2
+    err = capsys.readouterr().err
+    assert "unexpected RuntimeError: an answer of a shape nobody foresaw" in err
+    assert "Traceback" not in err

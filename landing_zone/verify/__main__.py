@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,25 @@ CLEAN, DRIFT, CANNOT_RUN = 0, 1, 2
 
 
 def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
-    """The command; ``session`` replaces boto3's default one (tests, the benchmark)."""
+    """The command; ``session`` replaces boto3's default one (tests, the benchmark).
+
+    An error nothing foresaw (a bug, an answer of an unexpected shape) exits
+    2 with one line naming it: Python's own exit on an uncaught exception
+    is 1, which callers would read as drift.
+    """
+    try:
+        return _run(argv, session=session)
+    except Exception as error:  # noqa: BLE001 - any: exit 1 is drift's
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        print(
+            f"verify cannot run: unexpected {type(error).__name__}: {error} "
+            f"({Path(where.filename).name}:{where.lineno}); please report it",
+            file=sys.stderr,
+        )
+        return CANNOT_RUN
+
+
+def _run(argv: Sequence[str] | None, *, session: Any) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m landing_zone.verify",
         description="Compare the live organization with what the config synthesizes "
