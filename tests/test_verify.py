@@ -54,6 +54,9 @@ STACK_SETS = (
     "Acme-AuditRegional",
     "Acme-AuditHome",
 )
+MANAGEMENT_EVENTS = [{"Field": "eventCategory", "Equals": ["Management"]}]
+#: Added to the trail's management selector, it leaves out every write event.
+READ_ONLY = {"Field": "readOnly", "Equals": ["true"]}
 #: Policy types moto can enable; the example's others (declarative, S3) it refuses.
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY")
 
@@ -208,14 +211,31 @@ def _build(tmp_path: Path) -> World:
     audit = accounts["audit"]
     for region in REGIONS:
         _client("guardduty", region).enable_organization_admin_account(AdminAccountId=audit)
+    log_archive = accounts["log-archive"]
+    bucket = f"acme-log-archive-logs-{log_archive}-{HOME}"
     s3 = _client("s3", HOME)
-    s3.create_bucket(Bucket="acme-logs", CreateBucketConfiguration={"LocationConstraint": HOME})
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": HOME})
     cloudtrail = _client("cloudtrail", HOME)
     cloudtrail.create_trail(
         Name="Acme-OrganizationTrail",
-        S3BucketName="acme-logs",
+        S3BucketName=bucket,
         IsMultiRegionTrail=True,
         IsOrganizationTrail=True,
+        IncludeGlobalServiceEvents=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=f"arn:aws:kms:{HOME}:{log_archive}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{HOME}:{MANAGEMENT}:log-group:"
+        "/acme/landing-zone/organization-trail:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{MANAGEMENT}:role/Acme-OrganizationTrailLogs",
+    )
+    cloudtrail.put_event_selectors(
+        TrailName="Acme-OrganizationTrail",
+        AdvancedEventSelectors=[
+            {
+                "Name": "Management events (read and write)",
+                "FieldSelectors": MANAGEMENT_EVENTS,
+            }
+        ],
     )
     cloudtrail.start_logging(Name="Acme-OrganizationTrail")
 
@@ -447,9 +467,24 @@ def _drift(world: World) -> None:
     }
     world.instances["lost"] = [world.instances["Acme-BreakGlass"].pop()]
     del world.instances["Acme-AuditHome"]
-    # The trail: no longer an organization trail, stopped, failing to deliver.
+    # The trail: no longer an organization trail, without log file validation,
+    # delivering elsewhere with another account's key, read-only management events,
+    # stopped, failing to deliver.
+    _client("s3", HOME).create_bucket(
+        Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": HOME}
+    )
     cloudtrail = _client("cloudtrail", HOME)
-    cloudtrail.update_trail(Name="Acme-OrganizationTrail", IsOrganizationTrail=False)
+    cloudtrail.update_trail(
+        Name="Acme-OrganizationTrail",
+        IsOrganizationTrail=False,
+        EnableLogFileValidation=False,
+        S3BucketName="elsewhere",
+        KmsKeyId=f"arn:aws:kms:{HOME}:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+    cloudtrail.put_event_selectors(
+        TrailName="Acme-OrganizationTrail",
+        AdvancedEventSelectors=[{"FieldSelectors": [*MANAGEMENT_EVENTS, READ_ONLY]}],
+    )
     cloudtrail.stop_logging(Name="Acme-OrganizationTrail")
     world.trail_status["LatestDeliveryError"] = "AccessDenied"
     # Inspector's administrator cannot be read: cannot check, not drift.
@@ -631,8 +666,21 @@ def test_stack_sets_with_bad_instances_and_a_missing_one(drifted: Verified) -> N
 def test_a_stopped_trail_with_a_delivery_error_that_is_no_organization_trail(
     drifted: Verified,
 ) -> None:
+    log_archive = drifted.world.accounts["log-archive"]
     assert drifted.rows("trail") == [
-        ("Acme-OrganizationTrail", "NOT an organization trail, multi-region"),
+        (
+            "Acme-OrganizationTrail",
+            "NOT an organization trail; log file validation OFF; delivers into elsewhere, not "
+            f"acme-log-archive-logs-{log_archive}-{HOME}; encrypted with arn:aws:kms:{HOME}:"
+            "999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab, not a key of the log "
+            f"archive {log_archive}",
+        ),
+        (
+            "Acme-OrganizationTrail events",
+            json.dumps(
+                {"AdvancedEventSelectors": [{"FieldSelectors": [*MANAGEMENT_EVENTS, READ_ONLY]}]}
+            ),
+        ),
         ("Acme-OrganizationTrail logging", "stopped"),
         ("Acme-OrganizationTrail delivery", "LatestDeliveryError: AccessDenied"),
     ]

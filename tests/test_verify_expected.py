@@ -67,10 +67,27 @@ def test_stack_sets_are_the_synthesized_ones(example_synth: Synth) -> None:
     assert ours == synthesized
 
 
+def _joined(value: Any, account: str) -> str:
+    """A synthesized Fn::Join, the log-archive account's id (a stack output) spelled ``account``."""
+    if isinstance(value, str):
+        return value
+    parts = value["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else account for part in parts)
+
+
 def test_the_trail_is_the_synthesized_one(example_synth: Synth) -> None:
-    (trail,) = _resources(example_synth, "AWS::CloudTrail::Trail")
-    assert trail[1]["TrailName"] == expected.trail_name(example_synth.config)
-    assert trail[1]["IsOrganizationTrail"] is True
+    ((_, trail, template),) = _resources(example_synth, "AWS::CloudTrail::Trail")
+    wanted = expected.trail(example_synth.config, log_archive="222222222222")
+    assert wanted is not None
+    assert trail["TrailName"] == wanted.name
+    assert trail["IsOrganizationTrail"] is True
+    assert _joined(trail["S3BucketName"], "222222222222") == wanted.bucket
+    assert ":222222222222:" in _joined(trail["KMSKeyId"], "222222222222")
+    group = template["Resources"][trail["CloudWatchLogsLogGroupArn"]["Fn::GetAtt"][0]]
+    assert wanted.log_group_arn.endswith(f":log-group:{group['Properties']['LogGroupName']}")
+    assert trail["AdvancedEventSelectors"][0]["FieldSelectors"] == list(expected.MANAGEMENT_EVENTS)
+    flags = ("IsMultiRegionTrail", "IncludeGlobalServiceEvents", "EnableLogFileValidation")
+    assert all(trail[flag] is True for flag in flags)
 
 
 def test_policy_types_read_are_scps_rcps_and_the_s3_policy(example_synth: Synth) -> None:

@@ -792,39 +792,48 @@ def _instance_accounts(
 # ---- the organization trail ----------------------------------------------------------------
 
 
-def check_trail(config: LandingZoneConfig, reader: Reader) -> list[Result]:
-    """The organization trail exists as one, multi-region, is logging, and delivers.
+def check_trail(
+    config: LandingZoneConfig, organization: Organization, reader: Reader
+) -> list[Result]:
+    """The organization trail is as the trail stack made it, logs every management event, is
+    logging, and delivers.
 
+    See: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_Trail.html
     See: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html
+    See: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetEventSelectors.html
     """
-    name = expected.trail_name(config)
-    if name is None:
+    log_archive = organization.account_ids.get("log-archive")
+    wanted = expected.trail(config, log_archive=log_archive)
+    if wanted is None:
         return []
+    name = wanted.name
     cloudtrail = reader.client("cloudtrail", config.regions.home)
     trail_future = reader.submit(cloudtrail.get_trail, Name=name)
     status_future = reader.submit(cloudtrail.get_trail_status, Name=name)
+    selectors_future = reader.submit(cloudtrail.get_event_selectors, TrailName=name)
+    described = (
+        "an organization trail, multi-region, global service events, log file validation, "
+        f"KMS-encrypted, into {wanted.bucket or 'the log archive (account not found)'}, "
+        "CloudWatch Logs"
+    )
     try:
         trail = trail_future.result()["Trail"]
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         status: Any = "drift" if code == "TrailNotFoundException" else "cannot_check"
-        return [Result("trail", name, status, "organization trail, multi-region", _error(error))]
+        return [Result("trail", name, status, described, _error(error))]
     except BotoCoreError as error:
-        return [Result("trail", name, "cannot_check", "organization trail", _error(error))]
-    shape = [
-        "an organization trail"
-        if trail.get("IsOrganizationTrail")
-        else "NOT an organization trail",
-        "multi-region" if trail.get("IsMultiRegionTrail") else "NOT multi-region",
-    ]
+        return [Result("trail", name, "cannot_check", described, _error(error))]
+    problems = _trail_problems(trail, wanted, log_archive)
     results = [
         Result(
             "trail",
             name,
-            "ok" if "NOT" not in " ".join(shape) else "drift",
-            "an organization trail, multi-region",
-            ", ".join(shape),
-        )
+            "drift" if problems else "ok",
+            described,
+            "; ".join(problems) or "as synthesized",
+        ),
+        _events_result(name, selectors_future),
     ]
     try:
         trail_status = status_future.result()
@@ -856,6 +865,63 @@ def check_trail(config: LandingZoneConfig, reader: Reader) -> list[Result]:
     return results
 
 
+def _trail_problems(
+    trail: Mapping[str, Any], wanted: expected.ExpectedTrail, log_archive: str | None
+) -> list[str]:
+    """What differs from the trail stack's CloudTrail::Trail (GetTrail's fields)."""
+    flags = {
+        "IsOrganizationTrail": "NOT an organization trail",
+        "IsMultiRegionTrail": "NOT multi-region",
+        "IncludeGlobalServiceEvents": "global service events NOT included",
+        "LogFileValidationEnabled": "log file validation OFF",
+    }
+    problems = [problem for field, problem in flags.items() if not trail.get(field)]
+    bucket = trail.get("S3BucketName")
+    if wanted.bucket is not None and bucket != wanted.bucket:
+        problems.append(f"delivers into {bucket}, not {wanted.bucket}")
+    # GetTrail names the key by its key ARN (the stack gave the alias ARN):
+    # only its account can be compared from here.
+    key = trail.get("KmsKeyId")
+    if not key:
+        problems.append("NOT KMS-encrypted")
+    elif log_archive is not None and f":{log_archive}:" not in key:
+        problems.append(f"encrypted with {key}, not a key of the log archive {log_archive}")
+    group = str(trail.get("CloudWatchLogsLogGroupArn") or "")
+    # The log group's Arn attribute ends in ":*"; compare the group itself.
+    if group.removesuffix(":*") != wanted.log_group_arn:
+        problems.append(
+            f"CloudWatch Logs {group or 'none'}, not {wanted.log_group_arn} "
+            "(the CIS alarms read it)"
+        )
+    return problems
+
+
+def _events_result(name: str, future: Future[Any]) -> Result:
+    """Every management event, read and write, logged: the stack's advanced selector, or the
+    basic selector's equivalent (ReadWriteType All, management events, none excluded)."""
+    wanted = "every management event, read and write"
+    try:
+        selectors = future.result()
+    except ERRORS as error:
+        return Result("trail", f"{name} events", "cannot_check", wanted, _error(error))
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    basic = selectors.get("EventSelectors") or []
+    logged = any(
+        [dict(field) for field in selector.get("FieldSelectors", [])]
+        == list(expected.MANAGEMENT_EVENTS)
+        for selector in advanced
+    ) or any(
+        selector.get("ReadWriteType") == "All"
+        and selector.get("IncludeManagementEvents")
+        and not selector.get("ExcludeManagementEventSources")
+        for selector in basic
+    )
+    actual = json.dumps(
+        {"AdvancedEventSelectors": advanced} if advanced else {"EventSelectors": basic}
+    )
+    return Result("trail", f"{name} events", "ok" if logged else "drift", wanted, actual)
+
+
 # ---- all of it -----------------------------------------------------------------------------
 
 
@@ -870,7 +936,7 @@ def verify(config: LandingZoneConfig, reader: Reader) -> list[Result]:
         lambda: check_features(config, reader),
         lambda: check_delegated_administrators(config, organization, reader),
         lambda: check_stack_sets(config, organization, reader),
-        lambda: check_trail(config, reader),
+        lambda: check_trail(config, organization, reader),
     ]
     # Coordinators only wait on the reader's calls: no thread waits for its own pool.
     with ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="check") as pool:

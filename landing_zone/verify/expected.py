@@ -23,7 +23,14 @@ from landing_zone.detection_services import (
     regional_services,
 )
 from landing_zone.guardrails.packer import FULL_ACCESS_POLICY, POLICY_TYPE, plan_guardrails
-from landing_zone.naming import ORGANIZATION_TRAIL, resource_name, stack_id
+from landing_zone.naming import (
+    LOG_BUCKET,
+    ORGANIZATION_TRAIL,
+    log_archive_bucket_name,
+    resource_name,
+    stack_id,
+    trail_log_group_arn,
+)
 from landing_zone.organization_policies import OrganizationPolicy, organization_policies
 
 #: AWS managed policies every target holds unless someone detached them.
@@ -130,6 +137,45 @@ def policy_types(policies: tuple[OrganizationPolicy, ...]) -> tuple[str, ...]:
 def trail_name(config: LandingZoneConfig) -> str | None:
     """The organization trail's name; None in a business unit (its core owns the trail)."""
     return None if config.business_unit else resource_name(config.prefix, ORGANIZATION_TRAIL)
+
+
+#: The advanced event selector that logs every management event, read and
+#: write (the trail's first; data events follow when config asks). With no
+#: readOnly or eventSource field nothing is left out.
+#: See: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedEventSelector.html
+MANAGEMENT_EVENTS = ({"Field": "eventCategory", "Equals": ["Management"]},)
+
+
+@dataclass(frozen=True)
+class ExpectedTrail:
+    """The organization trail as the trail stack creates it (core fork only)."""
+
+    name: str
+    #: The log archive's log bucket, where it delivers; None while the
+    #: log-archive account is not found (its name carries the account id).
+    bucket: str | None
+    #: Its CloudWatch Logs group, which the CIS alarms read.
+    log_group_arn: str
+
+
+def trail(config: LandingZoneConfig, *, log_archive: str | None) -> ExpectedTrail | None:
+    """The organization trail, given the live log-archive account id; None in a business unit."""
+    name = trail_name(config)
+    if name is None:
+        return None
+    home = config.regions.home
+    return ExpectedTrail(
+        name=name,
+        bucket=log_archive_bucket_name(config.prefix, LOG_BUCKET, log_archive, home)
+        if log_archive is not None
+        else None,
+        log_group_arn=trail_log_group_arn(
+            partition=config.partition,
+            region=home,
+            account=config.organization.management_account_id,
+            prefix=config.prefix,
+        ),
+    )
 
 
 def delegated_services(config: LandingZoneConfig) -> tuple[DetectionService, ...]:
