@@ -26,6 +26,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -467,6 +468,16 @@ def _drift(world: World) -> None:
     }
     world.instances["lost"] = [world.instances["Acme-BreakGlass"].pop()]
     del world.instances["Acme-AuditHome"]
+    # An instance whose last drift detection found changed resources, and one
+    # in a region its StackSet does not deploy to.
+    regional = world.instances["Acme-AuditRegional"]
+    regional[0] = {
+        **regional[0],
+        "DriftStatus": "DRIFTED",
+        "LastDriftCheckTimestamp": datetime(2026, 1, 2, tzinfo=UTC),
+    }
+    log_archive = world.instances["Acme-LogArchive"]
+    log_archive.append({**log_archive[0], "Region": "us-east-1"})
     # The trail: no longer an organization trail, without log file validation,
     # delivering elsewhere with another account's key, read-only management events,
     # stopped, failing to deliver.
@@ -644,21 +655,43 @@ def test_a_changed_delegated_administrator(drifted: Verified) -> None:
     )
 
 
-def test_outdated_failed_and_missing_stack_instances(drifted: Verified) -> None:
-    outdated = drifted.world.instances["Acme-MemberBaseline"][0]
-    lost = drifted.world.instances["lost"][0]
-    assert drifted.rows("stack-instance") == [
-        (
-            f"Acme-MemberBaseline {outdated['Account']} {outdated['Region']}",
-            "OUTDATED, FAILED: ResourceLogicalId:Recorder, ResourceStatusReason:already exists",
-        ),
-        (f"Acme-BreakGlass {lost['Account']} {HOME}", "no stack instance"),
-    ]
+def test_outdated_failed_missing_drifted_and_unexpected_stack_instances(
+    drifted: Verified,
+) -> None:
+    instances = drifted.world.instances
+    outdated = instances["Acme-MemberBaseline"][0]
+    lost = instances["lost"][0]
+    audit = drifted.world.accounts["audit"]
+    log_archive = drifted.world.accounts["log-archive"]
+    assert sorted(drifted.rows("stack-instance")) == sorted(
+        [
+            (
+                f"Acme-MemberBaseline {outdated['Account']} {outdated['Region']}",
+                "OUTDATED, FAILED: ResourceLogicalId:Recorder, ResourceStatusReason:already exists",
+            ),
+            (f"Acme-BreakGlass {lost['Account']} {HOME}", "no stack instance"),
+            (
+                f"Acme-AuditRegional {audit} {REGIONS[0]}",
+                "CURRENT, SUCCEEDED; DRIFTED (drift detection of 2026-01-02 00:00:00+00:00)",
+            ),
+            (
+                f"Acme-LogArchive {log_archive} us-east-1",
+                "CURRENT, SUCCEEDED; not expected here (not under the targets, excluded, or not "
+                "governed)",
+            ),
+        ]
+    )
 
 
 def test_stack_sets_with_bad_instances_and_a_missing_one(drifted: Verified) -> None:
     rows = dict(drifted.rows("stack-set"))
-    assert set(rows) == {"Acme-MemberBaseline", "Acme-BreakGlass", "Acme-AuditHome"}
+    assert set(rows) == {
+        "Acme-MemberBaseline",
+        "Acme-BreakGlass",
+        "Acme-AuditHome",
+        "Acme-AuditRegional",
+        "Acme-LogArchive",
+    }
     assert rows["Acme-AuditHome"] == "not found"
     assert rows["Acme-BreakGlass"].endswith(", 1 missing")
 

@@ -713,20 +713,23 @@ def check_stack_sets(
         for instance in instances:
             pair = (instance.get("Account", ""), instance.get("Region", ""))
             seen.add(pair)
-            detailed = instance.get("StackInstanceStatus", {}).get("DetailedStatus", "")
-            if (instance.get("Status"), detailed) == GOOD_INSTANCE or pair[0] in inactive:
+            if pair[0] in inactive:
                 continue
-            reason = instance.get("StatusReason")
-            bad.append(
-                Result(
-                    "stack-instance",
-                    f"{stack_set.name} {pair[0]} {pair[1]}",
-                    "drift",
-                    "CURRENT, SUCCEEDED",
-                    f"{instance.get('Status')}, {detailed or '-'}"
-                    + (f": {reason}" if reason else ""),
+            # Where none is expected (an account left outside the targets, an
+            # excluded one, a region no longer governed): only when every
+            # target was found, else the expected accounts are not all known.
+            unexpected = pair not in pairs and not unknown
+            problem = _instance_problem(instance, unexpected=unexpected)
+            if problem is not None:
+                bad.append(
+                    Result(
+                        "stack-instance",
+                        f"{stack_set.name} {pair[0]} {pair[1]}",
+                        "drift",
+                        "no stack instance" if unexpected else "CURRENT, SUCCEEDED",
+                        problem,
+                    )
                 )
-            )
         missing = sorted(pairs - seen)
         bad += [
             Result(
@@ -763,6 +766,27 @@ def check_stack_sets(
             for what in unknown
         ]
     return results
+
+
+def _instance_problem(instance: Mapping[str, Any], *, unexpected: bool) -> str | None:
+    """What is wrong with one stack instance (None: nothing).
+
+    A CURRENT, SUCCEEDED instance whose last drift detection found its
+    resources changed (DriftStatus DRIFTED) is drift too: verify starts no
+    drift detection (a write), but reports what the last one found.
+    See: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackInstanceSummary.html
+    """
+    detailed = instance.get("StackInstanceStatus", {}).get("DetailedStatus", "")
+    reason = instance.get("StatusReason")
+    state = f"{instance.get('Status')}, {detailed or '-'}" + (f": {reason}" if reason else "")
+    if unexpected:
+        return f"{state}; not expected here (not under the targets, excluded, or not governed)"
+    if (instance.get("Status"), detailed) != GOOD_INSTANCE:
+        return state
+    if instance.get("DriftStatus") == "DRIFTED":
+        checked = instance.get("LastDriftCheckTimestamp")
+        return f"{state}; DRIFTED (drift detection of {checked or 'an unknown time'})"
+    return None
 
 
 def _instance_accounts(
