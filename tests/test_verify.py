@@ -406,6 +406,36 @@ def _drift(world: World) -> None:
     organizations.untag_resource(
         ResourceId=world.ous["payments-sdlc"], TagKeys=["landing-zone:ou-key"]
     )
+    # OUs the config does not name: one made by hand under Prod, and a business
+    # unit's (tagged with its own prefix), which is not ours to report.
+    world.ous["by-hand"] = organizations.create_organizational_unit(
+        ParentId=world.ous["prod"], Name="Backdoor"
+    )["OrganizationalUnit"]["Id"]
+    organizations.create_organizational_unit(
+        ParentId=world.ous["workloads"],
+        Name="Cards",
+        Tags=[{"Key": "landing-zone:prefix", "Value": "Cards"}],
+    )
+    # Accounts the config does not name: one in the root (where CreateAccount
+    # puts it), one left in an OU (removed from the config: no longer managed).
+    world.accounts["in-root"] = organizations.create_account(
+        Email="console@acme.example", AccountName="Console"
+    )["CreateAccountStatus"]["AccountId"]
+    retired = organizations.create_account(Email="old@acme.example", AccountName="Old")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    organizations.move_account(
+        AccountId=retired, SourceParentId=world.root, DestinationParentId=world.ous["sdlc"]
+    )
+    # Both are active accounts under StackSet targets: their instances exist.
+    for name, account, regions in (
+        ("Acme-BreakGlass", world.accounts["in-root"], (HOME,)),
+        ("Acme-BreakGlass", retired, (HOME,)),
+        ("Acme-MemberBaseline", retired, REGIONS),
+    ):
+        world.instances[name] += [
+            {**world.instances[name][0], "Account": account, "Region": region} for region in regions
+        ]
     # An account in the wrong OU.
     organizations.move_account(
         AccountId=world.accounts["network"],
@@ -529,6 +559,7 @@ def test_a_matching_organization_is_clean(clean: Verified) -> None:
         "delegated-admin",
         "stack-set",
         "trail",
+        "unmanaged",
     }
     # Every OU, account, policy and StackSet of the config has its row.
     config = clean.world.config
@@ -584,6 +615,31 @@ def test_renamed_moved_and_missing_ous(drifted: Verified) -> None:
         ("payments-sdlc", "no OU named 'SDLC' under Root/Payments"),
         ("suspended", f"Root/Workloads/Suspended ({ous['suspended-new']}): moved"),
     ]
+
+
+def test_ous_and_root_accounts_the_config_does_not_name(drifted: Verified) -> None:
+    ous = drifted.world.ous
+    console = drifted.world.accounts["in-root"]
+    assert sorted(drifted.rows("unmanaged")) == sorted(
+        [
+            (f"OU Root/Workloads/Prod/Backdoor ({ous['by-hand']})", "made by hand"),
+            # The OUs the tests renamed and stripped of their key tag.
+            *(
+                (
+                    f"OU {path} ({ous[key]})",
+                    "tagged Acme but no OU key of the config (left behind?)",
+                )
+                for key, path in (
+                    ("suspended", "Root/Old"),
+                    ("payments-sdlc", "Root/Payments/Elsewhere"),
+                )
+            ),
+            (
+                f"account {console} (Console)",
+                "in the root, not in the config: add it (account_id) or move it into an OU",
+            ),
+        ]
+    )
 
 
 def test_an_account_in_the_wrong_ou(drifted: Verified) -> None:

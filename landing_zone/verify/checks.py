@@ -286,6 +286,76 @@ def _parent_of(config: LandingZoneConfig, reader: Reader, account_id: str) -> st
     return parents[0]["Id"] if parents else None
 
 
+def check_unmanaged(
+    config: LandingZoneConfig, organization: Organization, reader: Reader
+) -> list[Result]:
+    """No OU the config does not name sits in one it manages; no account it does not name sits
+    in the root.
+
+    An OU made by hand (or left behind) under the root or a config OU is
+    drift unless another fork's organization stack tagged it (a business
+    unit's subtree, with its own prefix). An account in the root gets the
+    root's policies only, none of an OU's: one the config does not name
+    (created in the console lands there) is drift. Accounts the config no
+    longer names but left in an OU are not: removing one from the config
+    stops managing it, and its OU's policies still apply.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
+    """
+    managed = {unit_id for unit_id in organization.unit_ids.values() if unit_id is not None}
+    parents = set(managed) | ({organization.scope} if config.core is None else set())
+    extra = [
+        unit
+        for parent in sorted(parents)
+        for unit in organization.children(parent)
+        if unit.id not in managed
+    ]
+    organizations = reader.client("organizations", global_region(config))
+    tags = [
+        reader.submit(_pages, organizations, "list_tags_for_resource", "Tags", ResourceId=unit.id)
+        for unit in extra
+    ]
+    results = []
+    for unit, future in zip(extra, tags, strict=True):
+        item = f"OU {organization.path(unit.id)} ({unit.id})"
+        try:
+            prefix = next((t["Value"] for t in future.result() if t["Key"] == PREFIX_TAG), None)
+        except ERRORS as error:
+            results.append(Result("unmanaged", item, "cannot_check", "not here", _error(error)))
+            continue
+        if prefix is not None and prefix != config.prefix:
+            continue  # another fork's (a business unit's subtree)
+        results.append(
+            Result(
+                "unmanaged",
+                item,
+                "drift",
+                "not here: no OU of the config",
+                "made by hand"
+                if prefix is None
+                else f"tagged {config.prefix} but no OU key of the config (left behind?)",
+            )
+        )
+    named = {account_id for account_id in organization.account_ids.values() if account_id}
+    management = config.organization.management_account_id
+    if config.core is None:
+        results += [
+            Result(
+                "unmanaged",
+                f"account {account.id} ({account.name})",
+                "drift",
+                "not in the root: only the root's policies apply there",
+                "in the root, not in the config: add it (account_id) or move it into an OU",
+            )
+            for account in organization.accounts.values()
+            if account.parent == organization.scope
+            and account.state == "ACTIVE"
+            and account.id not in named | {management}
+        ]
+    return results or [
+        Result("unmanaged", "OUs and root accounts", "ok", "only the config's", "none else")
+    ]
+
+
 # ---- policies ------------------------------------------------------------------------------
 
 
@@ -956,6 +1026,7 @@ def verify(config: LandingZoneConfig, reader: Reader) -> list[Result]:
     results = check_units(config, organization, reader)
     results += check_accounts(config, organization, reader)
     checks: list[Callable[[], list[Result]]] = [
+        lambda: check_unmanaged(config, organization, reader),
         lambda: check_policies(config, organization, reader, policies),
         lambda: check_features(config, reader),
         lambda: check_delegated_administrators(config, organization, reader),
