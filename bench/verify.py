@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ from botocore.awsrequest import AWSResponse
 from bench.make_org import make_org
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.packer import plan_guardrails
+from landing_zone.naming import (
+    LOG_BUCKET,
+    ORGANIZATION_TRAIL,
+    log_archive_bucket_name,
+    resource_name,
+    trail_log_group_arn,
+)
 from landing_zone.organization_policies import organization_policies
 from landing_zone.verify.__main__ import run
 from landing_zone.verify.expected import delegated_services, registration_principal
@@ -134,6 +142,27 @@ class FakeOrganization:
             for name, (accounts, where) in reach.items()
         }
 
+    def trail(self) -> dict[str, Any]:
+        """The organization trail as the trail stack creates it (GetTrail's fields)."""
+        config = self.config
+        log_archive, home = self.account_ids["log-archive"], config.regions.home
+        return {
+            "Name": resource_name(config.prefix, ORGANIZATION_TRAIL),
+            "IsOrganizationTrail": True,
+            "IsMultiRegionTrail": True,
+            "IncludeGlobalServiceEvents": True,
+            "LogFileValidationEnabled": True,
+            "S3BucketName": log_archive_bucket_name(config.prefix, LOG_BUCKET, log_archive, home),
+            "KmsKeyId": f"arn:aws:kms:{home}:{log_archive}:key/{uuid.UUID(int=0)}",
+            "CloudWatchLogsLogGroupArn": trail_log_group_arn(
+                partition=config.partition,
+                region=home,
+                account=config.organization.management_account_id,
+                prefix=config.prefix,
+            )
+            + ":*",
+        }
+
     def answers(self) -> dict[str, dict[str, Answer]]:
         """Service -> operation -> answer (before paging)."""
         config = self.config
@@ -212,10 +241,13 @@ class FakeOrganization:
                 "ListStackInstances": lambda p: {"Summaries": self.instances[p["StackSetName"]]},
             },
             "cloudtrail": {
-                "GetTrail": lambda p: {
-                    "Trail": {"IsOrganizationTrail": True, "IsMultiRegionTrail": True}
-                },
+                "GetTrail": lambda p: {"Trail": self.trail()},
                 "GetTrailStatus": lambda p: {"IsLogging": True},
+                "GetEventSelectors": lambda p: {
+                    "AdvancedEventSelectors": [
+                        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+                    ]
+                },
             },
             "guardduty": {
                 "ListOrganizationAdminAccounts": lambda p: {

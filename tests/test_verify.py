@@ -378,6 +378,8 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Verified:
 
 #: The SCP whose content the drifted organization edits, and the one it detaches.
 EDITED_TARGET, DETACHED_TARGET = "security", "prod"
+#: The OU whose SCP the drifted organization also attaches to an account.
+EXTRA_TARGET = "retail-prod"
 
 
 def _drift(world: World) -> None:
@@ -469,6 +471,13 @@ def _drift(world: World) -> None:
     organizations.detach_policy(
         PolicyId=world.policy_id(detached.name), TargetId=world.ous[DETACHED_TARGET]
     )
+    # An SCP of ours attached to one more target (an account), and an RCP to one more OU.
+    extra = next(p for p in plan if p.target == EXTRA_TARGET and p.kind == "scp")
+    organizations.attach_policy(
+        PolicyId=world.policy_id(extra.name), TargetId=world.accounts["retail-web-prod"]
+    )
+    rcp = next(p for p in plan if p.kind == "rcp")
+    organizations.attach_policy(PolicyId=world.policy_id(rcp.name), TargetId=world.ous["sandbox"])
     # A foreign SCP, and FullAWSAccess detached elsewhere.
     world.ous["foreign"] = organizations.create_policy(
         Content=json.dumps(
@@ -669,16 +678,22 @@ def test_an_edited_scp_but_not_a_reformatted_one(drifted: Verified) -> None:
     assert f"changed or missing: {first['Sid']}" in rows[0][1]
 
 
-def test_a_detached_scp(drifted: Verified) -> None:
-    plan = plan_guardrails(drifted.world.config).policies
+def test_a_detached_scp_and_policies_attached_to_one_more_target(drifted: Verified) -> None:
+    world = drifted.world
+    plan = plan_guardrails(world.config).policies
     detached = next(p for p in plan if p.target == DETACHED_TARGET and p.kind == "scp")
+    extra = next(p for p in plan if p.target == EXTRA_TARGET and p.kind == "scp")
+    rcp = next(p for p in plan if p.kind == "rcp")
     suspended = [p.name for p in plan if p.target == "suspended"]
-    old = drifted.world.ous["suspended"]
-    assert drifted.rows("attachment") == [
-        (detached.name, "attached to nothing"),
-        # Attached to the old OU, not the one found by its tag.
-        *((name, f"attached to Old ({old})") for name in suspended),
-    ]
+    old = world.ous["suspended"]
+    rows = dict(drifted.rows("attachment"))
+    assert set(rows) == {detached.name, extra.name, rcp.name, *suspended}
+    assert rows[detached.name] == "attached to nothing"
+    # Attached to the old OU, not the one found by its tag.
+    assert all(rows[name] == f"attached to Old ({old})" for name in suspended)
+    assert world.accounts["retail-web-prod"] in rows[extra.name]
+    assert world.ous[EXTRA_TARGET] in rows[extra.name]
+    assert world.ous["sandbox"] in rows[rcp.name]
 
 
 def test_a_foreign_policy_and_a_missing_full_access(drifted: Verified) -> None:
