@@ -97,7 +97,8 @@ diff: $(VENV)/.runtime node_modules/.installed
 	cdk diff -c config="$(CONFIG)"
 
 # Read-only, management-account credentials; no synth needed (it compares with
-# the same Python plan the stacks are built from). Exit 0 clean, 1 drift, 2 not run.
+# the same Python plan the stacks are built from). Exit 0 clean, 1 drift, 2 not run,
+# 3 no drift found but items left unread.
 verify: $(VENV)/.runtime
 	@$(PY) -m landing_zone.verify "$(CONFIG)" $(ARGS)
 

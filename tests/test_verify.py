@@ -538,11 +538,7 @@ def _drift(world: World) -> None:
     cloudtrail.stop_logging(Name="Acme-OrganizationTrail")
     world.trail_status["LatestDeliveryError"] = "AccessDenied"
     # Inspector's administrator cannot be read: cannot check, not drift.
-    world.session.answers.set(
-        "inspector2",
-        "GetDelegatedAdminAccount",
-        lambda _: _error("AccessDeniedException", "not authorized"),
-    )
+    _deny_inspector(world)
 
 
 @pytest.fixture(scope="module")
@@ -810,6 +806,29 @@ def test_an_unreadable_service_is_cannot_check_not_drift(drifted: Verified) -> N
     assert len(inspector) == len(REGIONS)
     assert {r.status for r in inspector} == {"cannot_check"}
     assert "AccessDeniedException: not authorized" in inspector[0].actual
+
+
+def _deny_inspector(world: World) -> None:
+    world.session.answers.set(
+        "inspector2",
+        "GetDelegatedAdminAccount",
+        lambda _: _error("AccessDeniedException", "not authorized"),
+    )
+
+
+def test_a_clean_run_that_could_not_read_everything_exits_3_not_0(tmp_path: Path) -> None:
+    """Denied reads found no drift because they read nothing: not clean. The detection
+    services' organization configurations, "cannot check" by design, do not count."""
+    unread = _verified(tmp_path, _deny_inspector)
+    assert not [r for r in unread.results if r.status == "drift"]
+    assert unread.code == 3
+    assert unread.document["exit_code"] == 3
+    assert "could not be read (exit 3): delegated-admin" in unread.err
+
+
+def test_the_detection_rows_alone_leave_a_clean_run_at_0(clean: Verified) -> None:
+    assert {r.check for r in clean.results if r.status == "cannot_check"} == {"detection"}
+    assert clean.code == 0
 
 
 # ---- cannot run ----------------------------------------------------------------------------

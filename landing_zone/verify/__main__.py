@@ -1,4 +1,7 @@
-"""``python -m landing_zone.verify CONFIG [--json] [--all]``: exit 0 clean, 1 drift, 2 not run."""
+"""``python -m landing_zone.verify CONFIG [--json] [--all]``.
+
+Exit 0 clean, 1 drift, 2 not run, 3 no drift found but items left unread.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,12 @@ from landing_zone.verify.model import CannotRun
 from landing_zone.verify.reads import WORKERS, Progress, Reader
 from landing_zone.verify.report import document, dumps, table
 
-CLEAN, DRIFT, CANNOT_RUN = 0, 1, 2
+CLEAN, DRIFT, CANNOT_RUN, UNREAD = 0, 1, 2, 3
+#: Checks whose rows are "cannot check" by design, whatever the credentials:
+#: only the delegated administrator can read them. Any other "cannot check"
+#: row is an item verify failed to read (denied, throttled, unreachable), and
+#: a run that read nothing must not exit 0 as if it had found nothing.
+BY_DESIGN = frozenset({"detection"})
 
 
 def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
@@ -90,7 +98,8 @@ def _run(argv: Sequence[str] | None, *, session: Any) -> int:
     finally:
         reader.close()
     totals = counts(results)
-    code = DRIFT if totals["drift"] else CLEAN
+    unread = [r for r in results if r.status == "cannot_check" and r.check not in BY_DESIGN]
+    code = DRIFT if totals["drift"] else UNREAD if unread else CLEAN
     if args.json:
         print(
             dumps(
@@ -113,6 +122,12 @@ def _run(argv: Sequence[str] | None, *, session: Any) -> int:
         f"({sum(reader.calls.values())} calls, {time.monotonic() - started:.1f} s)",
         file=sys.stderr,
     )
+    if code == UNREAD:
+        print(
+            f"no drift found, but {len(unread)} item(s) could not be read (exit 3): "
+            f"{', '.join(sorted({r.check for r in unread}))}",
+            file=sys.stderr,
+        )
     return code
 
 
