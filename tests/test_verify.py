@@ -358,7 +358,7 @@ class Verified:
         return next(r for r in self.results if r.item == item)
 
 
-def _verified(directory: Path, mutate: Callable[[World], None]) -> Verified:
+def _verified(directory: Path, mutate: Callable[[World], None], *options: str) -> Verified:
     with pytest.MonkeyPatch.context() as monkeypatch:
         fake_credentials(monkeypatch, HOME)
         monkeypatch.setenv("MOTO_ACCOUNT_ID", MANAGEMENT)
@@ -367,7 +367,7 @@ def _verified(directory: Path, mutate: Callable[[World], None]) -> Verified:
             mutate(world)
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = run([str(world.config_path), "--json"], session=world.session)
+                code = run([str(world.config_path), "--json", *options], session=world.session)
     return Verified(world, code, json.loads(out.getvalue()), err.getvalue())
 
 
@@ -819,11 +819,13 @@ def _deny_inspector(world: World) -> None:
 def test_a_clean_run_that_could_not_read_everything_exits_3_not_0(tmp_path: Path) -> None:
     """Denied reads found no drift because they read nothing: not clean. The detection
     services' organization configurations, "cannot check" by design, do not count."""
-    unread = _verified(tmp_path, _deny_inspector)
+    unread = _verified(tmp_path, _deny_inspector, "--progress")
     assert not [r for r in unread.results if r.status == "drift"]
     assert unread.code == 3
     assert unread.document["exit_code"] == 3
     assert "could not be read (exit 3): delegated-admin" in unread.err
+    # The progress counter went to stderr; stdout held the JSON document alone.
+    assert "\rverify: " in unread.err
 
 
 def test_the_detection_rows_alone_leave_a_clean_run_at_0(clean: Verified) -> None:
