@@ -144,6 +144,8 @@ class World:
     trusted: set[str] = field(default_factory=set)
     #: Delegated administrators by service principal (moto knows a few principals only).
     delegated: dict[str, list[str]] = field(default_factory=dict)
+    #: StackSets on OUs whose automatic deployment someone turned off.
+    manual: set[str] = field(default_factory=set)
 
     @property
     def organizations(self) -> Any:
@@ -280,7 +282,15 @@ def _build(tmp_path: Path) -> World:
         assert params["CallAs"] == "SELF"
         if params["StackSetName"] not in world.instances:
             return _error("StackSetNotFoundException")
-        return {"StackSet": {"StackSetName": params["StackSetName"], "Status": "ACTIVE"}}
+        name = params["StackSetName"]
+        automatic = name in ("Acme-MemberBaseline", "Acme-BreakGlass") and name not in world.manual
+        return {
+            "StackSet": {
+                "StackSetName": name,
+                "Status": "ACTIVE",
+                "AutoDeployment": {"Enabled": automatic},
+            }
+        }
 
     def stack_instances(params: dict[str, Any]) -> dict[str, Any]:
         assert params["CallAs"] == "SELF"
@@ -505,6 +515,7 @@ def _drift(world: World) -> None:
         "StatusReason": "ResourceLogicalId:Recorder, ResourceStatusReason:already exists",
         "StackInstanceStatus": {"DetailedStatus": "FAILED"},
     }
+    world.manual.add("Acme-MemberBaseline")
     world.instances["lost"] = [world.instances["Acme-BreakGlass"].pop()]
     del world.instances["Acme-AuditHome"]
     # An instance whose last drift detection found changed resources, and one
@@ -760,6 +771,9 @@ def test_stack_sets_with_bad_instances_and_a_missing_one(drifted: Verified) -> N
         "Acme-LogArchive",
     }
     assert rows["Acme-AuditHome"] == "not found"
+    assert rows["Acme-MemberBaseline"].endswith(
+        "; automatic deployment OFF (accounts joining its OUs get nothing)"
+    )
     assert rows["Acme-BreakGlass"].endswith(", 1 missing")
 
 

@@ -60,10 +60,16 @@ def test_policies_are_the_synthesized_ones(example_synth: Synth) -> None:
 
 def test_stack_sets_are_the_synthesized_ones(example_synth: Synth) -> None:
     synthesized = {
-        props["StackSetName"]: props["StackInstancesGroup"][0]["Regions"]
+        props["StackSetName"]: (
+            props["StackInstancesGroup"][0]["Regions"],
+            props["AutoDeployment"]["Enabled"],
+        )
         for _, props, _ in _resources(example_synth, "AWS::CloudFormation::StackSet")
     }
-    ours = {s.name: list(s.regions) for s in expected.stack_sets(example_synth.config)}
+    ours = {
+        s.name: (list(s.regions), s.reach == "targets")
+        for s in expected.stack_sets(example_synth.config)
+    }
     assert ours == synthesized
 
 

@@ -761,7 +761,7 @@ def check_stack_sets(
         pairs = {(a, r) for a in accounts for r in stack_set.regions}
         wanted = f"ACTIVE, {len(accounts)} account(s) x {len(stack_set.regions)} region(s) CURRENT"
         try:
-            status = described.result()["StackSet"]["Status"]
+            description = described.result()["StackSet"]
             instances = listed.result()
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
@@ -812,15 +812,23 @@ def check_stack_sets(
             for account, region in missing
         ]
         good = len(instances) - sum(1 for r in bad if r.actual != "no stack instance")
-        summary = f"{status}, {good} of {len(instances)} instance(s) CURRENT" + (
-            f", {len(missing)} missing" if missing else ""
+        status = description.get("Status")
+        # A StackSet on OUs deploys to accounts joining them only while
+        # automatic deployment is on (the stacks turn it on for those alone).
+        # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html
+        automatic = bool(description.get("AutoDeployment", {}).get("Enabled"))
+        off = stack_set.reach == "targets" and not automatic
+        summary = (
+            f"{status}, {good} of {len(instances)} instance(s) CURRENT"
+            + (f", {len(missing)} missing" if missing else "")
+            + ("; automatic deployment OFF (accounts joining its OUs get nothing)" if off else "")
         )
         results.append(
             Result(
                 "stack-set",
                 stack_set.name,
-                "ok" if status == "ACTIVE" and not bad else "drift",
-                wanted,
+                "ok" if status == "ACTIVE" and not bad and not off else "drift",
+                wanted + (", automatic deployment on" if stack_set.reach == "targets" else ""),
                 summary,
             )
         )
