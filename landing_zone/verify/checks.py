@@ -295,11 +295,11 @@ def check_unmanaged(
     An OU made by hand (or left behind) under the root or a config OU is
     drift unless another fork's organization stack tagged it (a business
     unit's subtree, with its own prefix). An account in the root gets the
-    root's policies only, none of an OU's: one the config does not name
-    (created in the console lands there) is drift. Accounts the config no
-    longer names but left in an OU are not: removing one from the config
-    stops managing it, and its OU's policies still apply.
-    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html
+    root's policies only, none of an OU's: one the config does not name is
+    drift. Accounts the config no longer names but left in an OU are not:
+    removing one from the config stops managing it, and its OU's policies
+    still apply.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
     """
     managed = {unit_id for unit_id in organization.unit_ids.values() if unit_id is not None}
     parents = set(managed) | ({organization.scope} if config.core is None else set())
