@@ -428,8 +428,8 @@ def _drift(world: World) -> None:
         Name="Cards",
         Tags=[{"Key": "landing-zone:prefix", "Value": "Cards"}],
     )
-    # Accounts the config does not name: one in the root (where CreateAccount
-    # puts it), one left in an OU (removed from the config: no longer managed).
+    # Accounts the config does not name: one in the root (where moto creates it),
+    # one left in an OU (removed from the config: no longer managed).
     world.accounts["in-root"] = organizations.create_account(
         Email="console@acme.example", AccountName="Console"
     )["CreateAccountStatus"]["AccountId"]
