@@ -25,7 +25,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(SHARED_VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help validate synth test deploy diff lint typecheck pytest schema docs bench bench-scale clean constraints
+.PHONY: help validate synth test deploy diff verify lint typecheck pytest schema docs bench bench-scale bench-verify clean constraints
 
 help:
 	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
@@ -33,10 +33,12 @@ help:
 	@echo "make test                            lint, type-check and run every test"
 	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
 	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks (management account credentials)"
+	@echo "make verify [CONFIG=...] [ARGS=--json]  compare the live organization with the config (read-only)"
 	@echo "make schema                          regenerate config/schema.json"
 	@echo "make docs                            regenerate docs/guardrails.md and the registry table of docs/detection.md"
 	@echo "make bench                           time synth (CLI and in-process)"
 	@echo "make bench-scale                     synth time, memory, limits at 10-1,000 accounts"
+	@echo "make bench-verify                    make verify against a stubbed 1,000-account organization"
 
 # flock: two clones building the same virtualenv at once take turns.
 $(SHARED_VENV)/.runtime:
@@ -103,6 +105,12 @@ diff: $(VENV)/.runtime node_modules/.installed
 	rm -rf cdk.out
 	cdk diff -c config="$(CONFIG)"
 
+# Read-only, management-account credentials; no synth needed (it compares with
+# the same Python plan the stacks are built from). Exit 0 clean, 1 drift, 2 not run
+# or not completed (items left unread).
+verify: $(VENV)/.runtime
+	@$(PY) -m landing_zone.verify "$(CONFIG)" $(ARGS)
+
 schema: $(VENV)/.runtime
 	$(PY) -m landing_zone.cli schema
 
@@ -114,6 +122,9 @@ bench: $(VENV)/.dev node_modules/.installed
 
 bench-scale: $(VENV)/.dev node_modules/.installed
 	$(PY) bench/scale.py
+
+bench-verify: $(VENV)/.dev
+	$(PY) bench/verify.py
 
 constraints: $(VENV)/.dev
 	{ echo '# Every transitive dependency, pinned (pip freeze of a working .venv). Regenerate with `make constraints`.'; \

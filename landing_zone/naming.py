@@ -72,4 +72,12 @@ LOG_BUCKET = "logs"
 CONFIG_BUCKET = "config"
 ACCESS_LOG_BUCKET = "access-logs"
 ORGANIZATION_TRAIL = "OrganizationTrail"
+#: The organization trail's CloudWatch Logs group, under log_group_name().
+TRAIL_LOG_GROUP = "organization-trail"
 LOG_ARCHIVE_KEY = "log-archive"
+
+
+def trail_log_group_arn(*, partition: str, region: str, account: str, prefix: str) -> str:
+    """ARN of the trail's log group; the monitoring key's policy names it before it exists."""
+    name = log_group_name(prefix, TRAIL_LOG_GROUP)
+    return f"arn:{partition}:logs:{region}:{account}:log-group:{name}"

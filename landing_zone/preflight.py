@@ -250,19 +250,38 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-def check(config: LandingZoneConfig, session: Any) -> list[str]:
-    """Return the failed prerequisites (empty when ready to deploy)."""
+@dataclass(frozen=True)
+class ManagementCheck:
+    """Whether the credentials are the configured management account's, and what is wrong.
+
+    ``reachable``: Organizations could be read as that account, so the
+    checks that read the organization can run (``problems`` may still say
+    that its id, root or feature set differ from the config).
+    """
+
+    problems: list[str]
+    reachable: bool
+
+
+def management_check(config: LandingZoneConfig, session: Any) -> ManagementCheck:
+    """Who am I, and is this the management account of the configured organization and root.
+
+    Shared by ``make deploy`` (this module) and ``make verify`` (``landing_zone.verify``).
+    """
     problems: list[str] = []
     expected = config.organization
     credentials = credentials_problem(config, session)
     if credentials is not None:
-        return [credentials]
+        return ManagementCheck([credentials], reachable=False)
     organizations = session.client("organizations", region_name=global_region(config))
     try:
         organization = organizations.describe_organization()["Organization"]
         roots = organizations.list_roots()["Roots"]
     except (ClientError, BotoCoreError) as error:
-        return [f"cannot read AWS Organizations ({error}); is this account in an organization?"]
+        return ManagementCheck(
+            [f"cannot read AWS Organizations ({error}); is this account in an organization?"],
+            reachable=False,
+        )
     if organization["Id"] != expected.id:
         problems.append(f"organization is {organization['Id']}, config says {expected.id}")
     if organization.get("FeatureSet") != "ALL":
@@ -273,6 +292,15 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
     root_ids = [root["Id"] for root in roots]
     if expected.root_id not in root_ids:
         problems.append(f"root is {', '.join(root_ids)}, config says {expected.root_id}")
+    return ManagementCheck(problems, reachable=True)
+
+
+def check(config: LandingZoneConfig, session: Any) -> list[str]:
+    """Return the failed prerequisites (empty when ready to deploy)."""
+    management = management_check(config, session)
+    problems = list(management.problems)
+    if not management.reachable:
+        return problems
     problems.extend(organization_problems(config, session))
     if config.core is not None:
         return problems + _core_problems(config, config.core, session)
@@ -667,6 +695,17 @@ def _core_problems(config: LandingZoneConfig, core: CoreReference, session: Any)
     return problems
 
 
+def default_session() -> tuple[Any, str | None]:
+    """boto3's session from the environment, or why there is none (an unknown profile)."""
+    try:
+        return boto3.Session(), None
+    except ProfileNotFound as error:
+        return None, (
+            f"AWS credentials: {error}; set AWS_PROFILE to a profile of ~/.aws/config "
+            "(`aws configure list-profiles`) or unset it"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m landing_zone.preflight")
     parser.add_argument("config", type=Path)
@@ -693,14 +732,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Credentials first, in one line and exit 2: without them nothing below
     # (nor cdk) can run, and the fix is the same whatever else is missing.
-    try:
-        session = boto3.Session()
-    except ProfileNotFound as error:
-        print(
-            f"AWS credentials: {error}; set AWS_PROFILE to a profile of ~/.aws/config "
-            f"(`aws configure list-profiles`) or unset it, then run `{again}` again",
-            file=sys.stderr,
-        )
+    session, unusable = default_session()
+    if unusable is not None:
+        print(f"{unusable}, then run `{again}` again", file=sys.stderr)
         return 2
     problem = credentials_problem(config, session)
     if problem is not None:

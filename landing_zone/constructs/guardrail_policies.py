@@ -12,6 +12,7 @@ from constructs import Construct
 from landing_zone.guardrails.packer import POLICY_TYPE, GuardrailPlan
 from landing_zone.naming import pascal
 from landing_zone.org_tree import ROOT
+from landing_zone.organization_policies import S3_BLOCK_PUBLIC_ACCESS
 
 
 class GuardrailPolicies(Construct):
@@ -63,16 +64,6 @@ class GuardrailPolicies(Construct):
             if ready is not None:
                 policy.node.add_dependency(ready)
             self.policies[packed.name] = policy
-
-
-# All four S3 Block Public Access settings, enforced at the organization level:
-# they override every account's own settings, no account can switch them off,
-# and accounts joining the organization inherit them. Detaching the policy
-# restores each account's previous settings.
-# See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_s3.html
-S3_BLOCK_PUBLIC_ACCESS = {
-    "s3_attributes": {"public_access_block_configuration": {"@@assign": "all"}}
-}
 
 
 class S3BlockPublicAccessPolicy(Construct):

@@ -12,9 +12,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.config import OrganizationTrailConfig
-from landing_zone.naming import ORGANIZATION_TRAIL, log_group_name, resource_name
-
-TRAIL_LOG_GROUP = "organization-trail"
+from landing_zone.naming import (
+    ORGANIZATION_TRAIL,
+    TRAIL_LOG_GROUP,
+    log_group_name,
+    resource_name,
+    trail_log_group_arn,
+)
 
 _MANAGEMENT_EVENTS = cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
     name="Management events (read and write)",
@@ -30,12 +34,6 @@ def organization_trail_arn(*, partition: str, region: str, account: str, prefix:
     """The trail's ARN: the log archive and the logs role trust it before it exists."""
     name = resource_name(prefix, ORGANIZATION_TRAIL)
     return f"arn:{partition}:cloudtrail:{region}:{account}:trail/{name}"
-
-
-def trail_log_group_arn(*, partition: str, region: str, account: str, prefix: str) -> str:
-    """ARN of the trail's log group; the monitoring key's policy names it before it exists."""
-    name = log_group_name(prefix, TRAIL_LOG_GROUP)
-    return f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
 
 
 class OrganizationTrail(Construct):

@@ -160,24 +160,22 @@ def _designate(
     return "ENABLED"
 
 
-def _guardduty(account: str, properties: dict[str, Any], deadline: float) -> str:
-    guardduty = client("guardduty", region_name=own_region())
-    admins = [
+# The current administrator as each service's own API reports it in one
+# region, read from the management account: the handler before it designates
+# one, and `make verify` (landing_zone.verify) to compare with the audit account.
+
+
+def guardduty_admins(guardduty: Any) -> list[str]:
+    """GuardDuty's enabled administrator accounts in the client's region."""
+    return [
         admin["AdminAccountId"]
         for admin in guardduty.list_organization_admin_accounts()["AdminAccounts"]
         if admin.get("AdminStatus") == "ENABLED"
     ]
-    return _designate(
-        "GuardDuty",
-        account,
-        admins,
-        lambda: guardduty.enable_organization_admin_account(AdminAccountId=account),
-        deadline,
-    )
 
 
-def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str:
-    inspector = client("inspector2", region_name=own_region())
+def inspector_admins(inspector: Any) -> list[str]:
+    """Inspector's delegated administrator in the client's region (none: empty)."""
     try:
         current = inspector.get_delegated_admin_account()["delegatedAdmin"]
     except ClientError as error:
@@ -185,10 +183,35 @@ def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str
             raise
         current = {}
     active = current.get("relationshipStatus") in ("ENABLED", "CREATED")
+    return [current["accountId"]] if active and current.get("accountId") else []
+
+
+def macie_admins(macie: Any) -> list[str]:
+    """Macie's enabled administrator accounts in the client's region."""
+    return [
+        admin["accountId"]
+        for admin in macie.list_organization_admin_accounts()["adminAccounts"]
+        if admin.get("status") == "ENABLED"
+    ]
+
+
+def _guardduty(account: str, properties: dict[str, Any], deadline: float) -> str:
+    guardduty = client("guardduty", region_name=own_region())
+    return _designate(
+        "GuardDuty",
+        account,
+        guardduty_admins(guardduty),
+        lambda: guardduty.enable_organization_admin_account(AdminAccountId=account),
+        deadline,
+    )
+
+
+def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str:
+    inspector = client("inspector2", region_name=own_region())
     return _designate(
         "Inspector",
         account,
-        [current["accountId"]] if active and current.get("accountId") else [],
+        inspector_admins(inspector),
         lambda: inspector.enable_delegated_admin_account(delegatedAdminAccountId=account),
         deadline,
     )
@@ -196,15 +219,10 @@ def _inspector(account: str, properties: dict[str, Any], deadline: float) -> str
 
 def _macie(account: str, properties: dict[str, Any], deadline: float) -> str:
     macie = client("macie2", region_name=own_region())
-    admins = [
-        admin["accountId"]
-        for admin in macie.list_organization_admin_accounts()["adminAccounts"]
-        if admin.get("status") == "ENABLED"
-    ]
     return _designate(
         "Macie",
         account,
-        admins,
+        macie_admins(macie),
         lambda: macie.enable_organization_admin_account(adminAccountId=account),
         deadline,
     )

@@ -14,7 +14,11 @@ from landing_zone.constructs.guardrail_policies import GuardrailPolicies, S3Bloc
 from landing_zone.constructs.organization_features import OrganizationFeatures
 from landing_zone.constructs.organization_tree import OrganizationTree, add_accounts
 from landing_zone.guardrails.packer import GuardrailPlan
-from landing_zone.naming import resource_name, tags
+from landing_zone.naming import tags
+from landing_zone.organization_policies import (
+    s3_block_public_access_name,
+    s3_block_public_access_on,
+)
 
 
 class OrganizationStack(Stack):
@@ -80,11 +84,11 @@ class OrganizationStack(Stack):
             tags=common_tags,
         )
         self.s3_block_public_access: S3BlockPublicAccessPolicy | None = None
-        if self.features is not None and config.baseline.s3_block_public_access:
+        if self.features is not None and s3_block_public_access_on(config):
             self.s3_block_public_access = S3BlockPublicAccessPolicy(
                 self,
                 "S3BlockPublicAccess",
-                name=resource_name(config.prefix, "S3BlockPublicAccess"),
+                name=s3_block_public_access_name(config.prefix),
                 root_id=config.organization.root_id,
                 policy_type_ready=self.features.policy_types.get("S3_POLICY"),
                 tags=common_tags,

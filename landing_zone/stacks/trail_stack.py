@@ -15,9 +15,9 @@ from landing_zone.constructs.monitoring import (
     MonitoringKey,
     alarm_publisher,
 )
-from landing_zone.constructs.organization_trail import OrganizationTrail, trail_log_group_arn
+from landing_zone.constructs.organization_trail import OrganizationTrail
 from landing_zone.guardrails.cis_alarms import CIS_ALARMS
-from landing_zone.naming import break_glass_role_name, resource_name
+from landing_zone.naming import break_glass_role_name, resource_name, trail_log_group_arn
 from landing_zone.references import LogArchiveRef
 
 
