@@ -127,7 +127,8 @@ def _run(argv: Sequence[str] | None, *, session: Any) -> int:
     )
     if code == UNREAD:
         print(
-            f"no drift found, but {len(unread)} item(s) could not be read (exit 2, fix the access and run again): "
+            f"no drift found, but {len(unread)} item(s) could not be read "
+            "(exit 2, fix the access and run again): "
             f"{', '.join(sorted({r.check for r in unread}))}",
             file=sys.stderr,
         )
