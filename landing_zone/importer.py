@@ -465,7 +465,7 @@ def build(live: Live, options: Options) -> Imported:
     ):
         base = fit(slug(account.name), kind="account")
         key = keys.first_free(
-            (base, f"{base}-{account.id[-4:]}", f"{base}-{account.id}"), kind="account"
+            chain((base, f"{base}-{account.id[-4:]}"), _numbered(base)), kind="account"
         )
         workloads[key] = account_entry(account, ("workload_accounts", key))
 
@@ -807,17 +807,18 @@ def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
         home = args.home_region or getattr(session, "region_name", None)
         if not home:
             raise CannotImport("no region: pass --home-region (the landing zone's home region)")
-        try:
-            partition_of(home)
-        except KeyError:
-            raise CannotImport(f"'{home}' is not an AWS region") from None
         options = Options(
             prefix=args.prefix,
             home=home,
-            governed=tuple(r for r in args.governed.split(",") if r),
+            governed=tuple(r.strip() for r in args.governed.split(",") if r.strip()),
             log_archive=args.log_archive,
             audit=args.audit,
         )
+        for region in (options.home, *options.governed):
+            try:
+                partition_of(region)
+            except KeyError:
+                raise CannotImport(f"'{region}' is not an AWS region") from None
         governed = tuple(dict.fromkeys((options.home, *options.governed)))
         live = read_live(session, home=options.home, governed=governed)
         imported = build(live, options)

@@ -365,6 +365,14 @@ def test_what_cannot_be_read_is_said_and_left_out(world: Brownfield, tmp_path: P
     assert "# Delegated administrators today: not read" in path.read_text()
 
 
+def test_an_unknown_region_is_refused_before_any_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--out", str(tmp_path / "x.yaml"), "--home-region", "eu-west-1"]
+    assert run([*argv, "--governed", "eu-nowhere-1"], session=object()) == 2
+    assert "import: nothing written: 'eu-nowhere-1' is not an AWS region" in capsys.readouterr().err
+
+
 # ---- keys and scalars -------------------------------------------------------------------------
 
 
