@@ -695,12 +695,34 @@ def scalar(value: Any) -> str:
         with contextlib.suppress(yaml.YAMLError):
             if yaml.safe_load(f"k: {text}") == {"k": text}:
                 return text
-    return json.dumps(text)
+    # Every character outside printable ASCII as an escape: JSON's \uXXXX would
+    # split one beyond U+FFFF into two surrogates, which YAML reads as two
+    # characters; YAML's \UXXXXXXXX is the one character.
+    return _NOT_ASCII.sub(_escape, json.dumps(text, ensure_ascii=False))
+
+
+_NOT_ASCII = re.compile(r"[^\x20-\x7e]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+#: What a comment may not hold: characters YAML does not print, and its line breaks.
+#: PyYAML reads YAML 1.1, where NEL, LS and PS (U+0085, U+2028, U+2029) end a line
+#: as LF does: text from AWS (an invited account's email) holding one would go on
+#: as YAML, not as comment.
+#: See: https://yaml.org/spec/1.2.2/#51-character-set
+#: See: https://yaml.org/spec/1.2.2/#54-line-break-characters
+_NOT_IN_COMMENT = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def _comment(text: str) -> str:
-    """One comment line: no control characters (a newline would end the comment)."""
-    return re.sub(r"[\x00-\x1f\x7f]", "?", text)
+    """One comment line: nothing that would end it, nothing YAML refuses."""
+    return _NOT_IN_COMMENT.sub("?", text)
 
 
 def render(imported: Imported, *, source: str) -> str:

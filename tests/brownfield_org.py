@@ -11,6 +11,10 @@ through assumed roles). What it lacks (the delegated-administrator and
 trusted-access listings for every principal, CloudFormation) is answered by
 verify's :class:`~tests.test_verify.Answers`, checked against each API's
 output shape.
+
+:func:`deployed_example` builds the other side: a greenfield organization as
+a successful deploy of config/example.yaml leaves it, where the brownfield
+checks must find nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +23,21 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from landing_zone.config import load_config
+from landing_zone.guardrails.packer import POLICY_TYPE, plan_guardrails
+from landing_zone.naming import resource_name
+from landing_zone.verify import expected
+from tests.conftest import EXAMPLE
 from tests.custom_resources import fake_credentials
 from tests.test_verify import Answers
+from tests.variants import variant
 
 #: moto's default account: with MOTO_ACCOUNT_ID unset, moto serves each request in the
 #: account its credentials belong to, assumed roles' included (member accounts' recorders).
@@ -227,14 +238,21 @@ def build() -> Brownfield:
         )["Policy"]["PolicySummary"]["Id"]
         for target in targets:
             organizations.attach_policy(PolicyId=policies[name], TargetId=units[target])
-    answers = Answers()
-    world = Brownfield(organization["Id"], root, units, accounts, policies, Session(answers))
+    world = Brownfield(organization["Id"], root, units, accounts, policies, Session(Answers()))
     audit = accounts["Audit"]
     world.delegated = {
         "guardduty.amazonaws.com": [audit],
         "securityhub.amazonaws.com": [audit],
     }
     world.record(MANAGEMENT, "default", (HOME,))
+    answer(world)
+    return world
+
+
+def answer(world: Brownfield) -> None:
+    """What moto lacks, answered from ``world``: delegated administrators, trusted access, the
+    organization stack's OUs and assume-role refusals."""
+    answers = world.session.answers
 
     def administrators(params: dict[str, Any]) -> dict[str, Any]:
         principal = params.get("ServicePrincipal")
@@ -279,9 +297,9 @@ def build() -> Brownfield:
         account = params["RoleArn"].split(":")[4]
         if account in world.unassumable:
             return _error("AccessDenied", f"not authorized to perform sts:AssumeRole on {account}")
-        answer = dict(moto_assume_role(**params))
-        answer.pop("ResponseMetadata", None)
-        return answer
+        reply = dict(moto_assume_role(**params))
+        reply.pop("ResponseMetadata", None)
+        return reply
 
     answers.set("organizations", "ListDelegatedAdministrators", administrators)
     answers.set("organizations", "ListDelegatedServicesForAccount", delegated_services)
@@ -305,14 +323,107 @@ def build() -> Brownfield:
         },
     )
     answers.set("sts", "AssumeRole", assume_role)
-    return world
+
+
+@contextmanager
+def _moto() -> Iterator[None]:
+    """moto, with credentials of its default account, the management account."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake_credentials(monkeypatch, HOME)
+        monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
+        with mock_aws():
+            yield
 
 
 @contextmanager
 def moto_world() -> Iterator[Brownfield]:
     """The organization, in moto, with credentials of its management account."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        fake_credentials(monkeypatch, HOME)
-        monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
-        with mock_aws():
-            yield build()
+    with _moto():
+        yield build()
+
+
+@contextmanager
+def deployed_example(directory: Path) -> Iterator[tuple[Brownfield, Path]]:
+    """A greenfield organization as a successful ``make deploy`` of config/example.yaml
+    leaves it, and that config (its ids made moto's), written in ``directory``.
+
+    Built by hand from the config, as verify's tests build theirs: the OUs
+    with the stack's tags, in the stack; the accounts in their OUs; the
+    packed guardrails attached; the audit account administering every
+    detection service; every trusted service on; the baseline's recorder in
+    every governed region of every account it reaches and of the
+    management account.
+    """
+    with _moto():
+        organizations = client("organizations")
+        organization = organizations.create_organization(FeatureSet="ALL")["Organization"]
+        root = organizations.list_roots()["Roots"][0]["Id"]
+        adopted = organizations.create_account(
+            Email="payments-api-prod@acme.example", AccountName="Acme-Payments-API-Prod"
+        )["CreateAccountStatus"]["AccountId"]
+        path = variant(
+            EXAMPLE,
+            directory,
+            replace=[
+                ("id: o-a1b2c3d4e5", f"id: {organization['Id']}"),
+                ("root_id: r-a1b2", f"root_id: {root}"),
+                ("210987654321", adopted),
+                ("111111111111", MANAGEMENT),
+            ],
+        )
+        config = load_config(path)
+        for kind in POLICY_TYPE.values():
+            organizations.enable_policy_type(RootId=root, PolicyType=kind)
+        units: dict[str, str] = {"root": root}
+        for key, unit, parent, _ in config.walk_units():
+            units[key] = organizations.create_organizational_unit(
+                ParentId=units[parent or "root"],
+                Name=unit.name,
+                Tags=[
+                    {"Key": "landing-zone:prefix", "Value": config.prefix},
+                    {"Key": "landing-zone:ou-key", "Value": key},
+                ],
+            )["OrganizationalUnit"]["Id"]
+        accounts: dict[str, str] = {}
+        for key, account in config.all_accounts():
+            accounts[key] = (
+                account.account_id
+                or organizations.create_account(Email=str(account.email), AccountName=account.name)[
+                    "CreateAccountStatus"
+                ]["AccountId"]
+            )
+            organizations.move_account(
+                AccountId=accounts[key], SourceParentId=root, DestinationParentId=units[account.ou]
+            )
+        policies: dict[str, str] = {}
+        for packed in plan_guardrails(config).policies:
+            policies[packed.name] = organizations.create_policy(
+                Content=packed.content,
+                Description=packed.description,
+                Name=packed.name,
+                Type=POLICY_TYPE[packed.kind],
+            )["Policy"]["PolicySummary"]["Id"]
+            organizations.attach_policy(
+                PolicyId=policies[packed.name], TargetId=units[packed.target]
+            )
+        world = Brownfield(
+            organization["Id"],
+            root,
+            {(key,): unit for key, unit in units.items()},
+            accounts,
+            policies,
+            Session(Answers()),
+            trusted=list(config.organization_features.trusted_services),
+            delegated={
+                expected.registration_principal(service): [accounts["audit"]]
+                for service in expected.delegated_services(config)
+            },
+            stack_units={unit for key, unit in units.items() if key != "root"},
+        )
+        ours = resource_name(config.prefix, "ConfigRecorder")
+        regions = tuple(config.baseline_region_order)
+        world.record(MANAGEMENT, ours, regions)
+        for key in config.baseline_account_keys():
+            world.record(accounts[key], ours, regions)
+        answer(world)
+        yield world, path

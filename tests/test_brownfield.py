@@ -3,7 +3,8 @@
 The organization of tests/brownfield_org.py is imported (`make import`) and
 the preflight (`landing_zone.preflight.check`, what `make deploy` runs
 before cdk) is run against it as is, then with one conflict at a time. A
-clean brownfield organization, its OUs adopted into the stack, passes.
+clean brownfield organization, its OUs adopted into the stack, passes, and so
+does the example organization once its own deploy has run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from landing_zone import preflight
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.importer import run as import_organization
-from tests.brownfield_org import GOVERNED, HOME, MANAGEMENT, Brownfield, client, moto_world
+from tests.brownfield_org import (
+    GOVERNED,
+    HOME,
+    MANAGEMENT,
+    Brownfield,
+    client,
+    deployed_example,
+    moto_world,
+)
 from tests.variants import variant
 
 IMPORT_ARGS = ("--prefix", "Acme", "--home-region", HOME, "--governed", GOVERNED[1])
@@ -305,3 +314,17 @@ def test_the_management_account_is_never_assumed_into(imported: Imported) -> Non
     imported.adopt()
     imported.world.unassumable.add(MANAGEMENT)
     assert imported.check(deep=True) == []
+
+
+# ---- no false alarm: the example organization after its own deploy ---------------------------
+
+
+def test_the_example_organization_after_a_successful_deploy_passes_every_check(
+    tmp_path: Path,
+) -> None:
+    """A second `make deploy` of config/example.yaml, or the first of a greenfield organization
+    once it has run: nothing the landing zone made itself is taken for a conflict."""
+    with deployed_example(tmp_path) as (world, path):
+        config = load_config(path)
+        assert preflight.check(config, world.session) == []
+        assert preflight.check(config, world.session, deep=True) == []

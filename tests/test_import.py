@@ -25,7 +25,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landing_zone.config import LandingZoneConfig, load_config
-from landing_zone.importer import Keys, fit, run, scalar, slug, unit_keys
+from landing_zone.importer import Imported as Written
+from landing_zone.importer import Keys, fit, render, run, scalar, slug, unit_keys
 from landing_zone.naming import pascal
 from landing_zone.ou_adoption import ou_mapping, tag_commands, template_units
 from landing_zone.verify.checks import Organization, Unit
@@ -431,10 +432,58 @@ def test_keys_are_always_valid_unique_and_distinct_in_cloudformation(
     assert len({pascal(k) for k in keys.values()}) == len(keys)
 
 
+#: Any text at all: every code point, lone surrogates and YAML's line breaks included.
+_any_text = st.text(alphabet=st.characters(exclude_categories=()))
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1))
 def test_every_scalar_reads_back_as_itself(text: str) -> None:
     assert yaml.safe_load(f"key: {scalar(text)}  # a comment") == {"key": text}
+
+
+@settings(max_examples=300, deadline=None)
+@given(_any_text)
+def test_every_scalar_of_any_characters_reads_back_as_itself(text: str) -> None:
+    # Beyond U+FFFF too: one character, not the two halves of a surrogate pair.
+    assert yaml.safe_load(f"key: {scalar(text)}  # a comment") == {"key": text}
+
+
+@settings(max_examples=300, deadline=None)
+@given(_any_text, _any_text, _any_text)
+def test_no_comment_text_changes_what_the_file_says(beside: str, above: str, note: str) -> None:
+    data = {"prefix": "Acme", "regions": {"home": "eu-west-1", "governed": ["eu-west-1"]}}
+    text = render(
+        Written(
+            data=data,
+            trailing={("regions", "home"): beside},
+            above={"regions": [above]},
+            left_out=[],
+            notes=[note],
+        ),
+        source="organization o-x",
+    )
+    text.encode("utf-8")  # written as UTF-8: no lone surrogate
+    assert yaml.safe_load(text) == data
+
+
+def test_an_email_with_a_yaml_line_break_stays_in_its_comment(
+    world: Brownfield, tmp_path: Path
+) -> None:
+    # An invited account lands in the root, listed in a comment with its email, which its
+    # owner chose: PyYAML ends a line at U+2028 as at a newline.
+    email = "a@b.co\u2028identity: {root_access: {enabled: false}} #"
+    invited = world.organizations.create_account(Email=email, AccountName="Invited")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    path = tmp_path / "x.yaml"
+    code, _, err = _run(["--out", str(path), *ARGS], world)
+    assert code == 0, err
+    assert load_config(path).identity.root_access.enabled
+    assert (
+        f'#   {invited} "Invited" <a@b.co?identity: {{root_access: {{enabled: false}}}} #>: in '
+        "the root, not in an OU" in path.read_text()
+    )
 
 
 def test_account_ids_stay_strings() -> None:
