@@ -21,6 +21,9 @@ config that adopts it:
 - trusted access, delegated administrators and the management account's
   AWS Config recorders as they are, as comments, and in the config where it
   has a setting (trusted services, the audit account).
+- the baseline on the root, S3 Block Public Access off (on, the first
+  deploy would override every public bucket in every account at once), and
+  above it and the guardrails what they change in every account.
 
 The file is written only once it loads back and validates (the text
 itself, through ``load_config``), to a temporary file renamed over the
@@ -526,6 +529,12 @@ def build(live: Live, options: Options) -> Imported:
         "attached today, which counts against the same per-target quotas:",
         *_policy_lines(live),
         *slot_lines,
+        "The core pack on the root denies everyone but the privileged principals, in every",
+        "account, from the first deploy: any action of a member account's root user; changing",
+        "AWS Config recorders and delivery channels, GuardDuty, Security Hub, Macie, Inspector",
+        "or Detective settings and filters, alternate contacts and Region opt-in, EBS default",
+        "encryption and the account's S3 Block Public Access; and everyone from leaving the",
+        "organization. Check that no pipeline of yours does any of that under another role.",
     ]
 
     ours = resource_name(options.prefix, "ConfigRecorder")
@@ -547,6 +556,12 @@ def build(live: Live, options: Options) -> Imported:
         "AWS Config recorders in the management account today:"
         + ("" if recorder_lines else " none"),
         *recorder_lines,
+        "In every account it reaches the baseline replaces the IAM password policy (a stricter",
+        "one of yours included) and turns on EBS encryption by default.",
+        "s3_block_public_access stays off here: on, it turns on all four S3 Block Public Access",
+        "settings in every account at once, which overrides every public bucket policy and ACL",
+        "(websites and public objects served from S3 stop answering). Turn it on once no",
+        "account relies on one.",
     ]
     admins = [
         f"  {principal}: " + ", ".join(f"{a} ({_name(tree, a)})" for a in accounts)
@@ -594,7 +609,11 @@ def build(live: Live, options: Options) -> Imported:
         "privileged_principals": principals,
         "organization_features": {"policy_types": policy_types, "trusted_services": trusted},
         "guardrails": guardrails,
-        "baseline": {"targets": ["root"]},
+        # An S3 policy enforces Block Public Access in every account, overriding each
+        # bucket's policy and ACLs: the one default that stops running workloads.
+        # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_s3.html
+        # See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html
+        "baseline": {"targets": ["root"], "s3_block_public_access": False},
         "monitoring": {"alarm_emails": []},
         "detection": {"notifications": {"emails": []}},
     }

@@ -209,6 +209,23 @@ def test_no_account_is_created(synth: Synth) -> None:
     assert types.count("AWS::Organizations::OrganizationalUnit") == len(UNITS)
 
 
+def test_no_account_has_its_public_buckets_closed_by_the_first_deploy(
+    imported: Imported, synth: Synth
+) -> None:
+    # An S3 policy on the root would override every bucket's policy and ACLs at once.
+    assert imported.config.baseline.s3_block_public_access is False
+    policies = [
+        resource["Properties"]["Type"]
+        for resource in synth.templates["Acme-Organization"]["Resources"].values()
+        if resource["Type"] == "AWS::Organizations::Policy"
+    ]
+    assert "S3_POLICY" not in policies
+    assert "SERVICE_CONTROL_POLICY" in policies
+    baseline = imported.text[: imported.text.index("\nbaseline:")]
+    assert "# s3_block_public_access stays off here: on, it turns on all four" in baseline
+    assert "# In every account it reaches the baseline replaces the IAM password policy" in baseline
+
+
 def test_every_ou_of_the_template_is_a_live_one_by_name_and_parent(
     imported: Imported, synth: Synth
 ) -> None:
