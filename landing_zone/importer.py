@@ -790,16 +790,27 @@ def render(imported: Imported, *, source: str) -> str:
 def write(path: Path, text: str, *, force: bool) -> tuple[LandingZoneConfig, list[str]]:
     """``text`` to ``path`` once it loads back and validates; nothing written otherwise.
 
-    Written to a temporary file beside ``path`` and renamed over it: a rename
-    within one file system is atomic, so readers see the old file or the
-    new one, never part of one.
+    Written to a temporary file beside ``path``, then renamed over it
+    (``force``) or hard-linked to it: within one file system both are
+    atomic, so readers see the old file or the new one, never part of one,
+    and a link fails where ``path`` exists, even one another process wrote
+    since the check below, where a rename would replace it.
     See: https://docs.python.org/3/library/os.html#os.replace
+    See: https://pubs.opengroup.org/onlinepubs/9699919799/functions/link.html
     """
+    exists = f"{path} exists; pass --force to replace it"
     if path.exists() and not force:
-        raise CannotImport(f"{path} exists; pass --force to replace it")
+        raise CannotImport(exists)
     if not path.parent.is_dir():
         raise CannotImport(f"{path.parent} is not a directory")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise CannotImport(f"{path} is a directory")
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise CannotImport(f"cannot write in {path.parent} ({error.strerror})") from error
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -813,11 +824,25 @@ def write(path: Path, text: str, *, force: bool) -> tuple[LandingZoneConfig, lis
                 "the generated config does not validate:\n"
                 + "\n".join(f"  - {line}" for line in lines)
             ) from error
-        os.replace(temporary, path)
-    except BaseException:
+        if force:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                raise
+            except OSError:
+                # A file system without hard links: the check above, then a rename.
+                if path.exists():
+                    raise CannotImport(exists) from None
+                os.replace(temporary, path)
+    except FileExistsError as error:
+        raise CannotImport(exists) from error
+    except OSError as error:
+        raise CannotImport(f"cannot write {path} ({error.strerror})") from error
+    finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        raise
     return config, [w.replace(temporary, str(path)) for w in warnings]
 
 

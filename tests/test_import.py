@@ -24,6 +24,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from landing_zone import importer
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.importer import Imported as Written
 from landing_zone.importer import Keys, fit, render, run, scalar, slug, unit_keys
@@ -294,6 +295,44 @@ def test_a_config_that_does_not_validate_writes_nothing(world: Brownfield, tmp_p
     code, _, _ = _run(["--out", str(path), *ARGS, "--prefix", "lowercase", "--force"], world)
     assert (code, path.read_text()) == (2, "mine\n")
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_file_written_meanwhile_is_kept_unless_forced(
+    world: Brownfield, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process writes the file after the command looked and before it is done.
+    path = tmp_path / "raced.yaml"
+    validate = importer.load_config_and_warnings
+
+    def meanwhile(temporary: str) -> Any:
+        path.write_text("theirs\n")
+        return validate(temporary)
+
+    monkeypatch.setattr(importer, "load_config_and_warnings", meanwhile)
+    code, _, err = _run(["--out", str(path), *ARGS], world)
+    assert (code, path.read_text()) == (2, "theirs\n")
+    assert f"import: nothing written: {path} exists; pass --force to replace it" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["raced.yaml"]
+    code, _, err = _run(["--out", str(path), *ARGS, "--force"], world)
+    assert code == 0, err
+    assert load_config(path).prefix == "Acme"
+    assert [p.name for p in tmp_path.iterdir()] == ["raced.yaml"]
+
+
+def test_a_path_it_cannot_write_is_refused_without_a_traceback(
+    world: Brownfield, tmp_path: Path
+) -> None:
+    directory = tmp_path / "config"
+    directory.mkdir()
+    code, _, err = _run(["--out", str(directory), *ARGS, "--force"], world)
+    assert code == 2
+    assert f"import: nothing written: {directory} is a directory" in err
+    # /proc takes no new files, whoever runs the tests (root too).
+    code, _, err = _run(["--out", "/proc/imported.yaml", *ARGS], world)
+    assert code == 2
+    assert "import: nothing written: cannot write in /proc (" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["config"]
+    assert list(directory.iterdir()) == []
 
 
 def test_an_unclear_audit_account_needs_the_flag(world: Brownfield, tmp_path: Path) -> None:
