@@ -255,10 +255,18 @@ class Keys:
         raise AssertionError("the numbered candidates never run out")  # pragma: no cover
 
 
+def _suffixed(base: str, suffix: str) -> str:
+    """``base-suffix`` within the 40 characters of a key: ``base`` gives way, never the
+    suffix (cut after it, the suffix of a 40-character base would be lost, and every
+    candidate would be the base again)."""
+    return f"{base[: KEY_MAX - len(suffix) - 1].rstrip('-')}-{suffix}"
+
+
 def _numbered(base: str) -> Iterator[str]:
+    """``base-2``, ``base-3``, ...: all different, each a valid key if ``base`` is one."""
     n = 2
     while True:
-        yield f"{base}-{n}"
+        yield _suffixed(base, str(n))
         n += 1
 
 
@@ -468,7 +476,7 @@ def build(live: Live, options: Options) -> Imported:
     ):
         base = fit(slug(account.name), kind="account")
         key = keys.first_free(
-            chain((base, f"{base}-{account.id[-4:]}"), _numbered(base)), kind="account"
+            chain((base, _suffixed(base, account.id[-4:])), _numbered(base)), kind="account"
         )
         workloads[key] = account_entry(account, ("workload_accounts", key))
 

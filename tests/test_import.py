@@ -14,10 +14,11 @@ import contextlib
 import io
 import json
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -34,6 +35,7 @@ from landing_zone.verify.checks import Organization, Unit
 from tests.brownfield_org import ACCOUNTS, DUPLICATE, MANAGEMENT, UNITS, Brownfield, moto_world
 from tests.conftest import Synth, synthesize
 
+T = TypeVar("T")
 ARGS = ("--prefix", "Acme", "--home-region", "eu-west-1", "--governed", "eu-central-1")
 
 
@@ -461,8 +463,57 @@ def test_siblings_whose_names_make_one_key_are_numbered() -> None:
     assert unit_keys(tree, Keys()) == {"ou-1": "dev-ops", "ou-2": "dev-ops-2"}
 
 
-_names = st.text(
-    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=60
+def _within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``, which must return within ``seconds`` (a thread: a loop fails the test
+    instead of hanging it)."""
+    done: list[T] = []
+    worker = threading.Thread(target=lambda: done.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert done, f"still running after {seconds} s"
+    return done[0]
+
+
+#: Names alike in their first 40 characters, a key's length (AWS allows 128 for an OU,
+#: 50 for an account).
+LONG = "Platform Engineering Shared Services Europe"
+
+
+def test_ous_named_alike_beyond_a_keys_length_get_keys() -> None:
+    names = {f"ou-{n}": (f"{LONG} {region}", "r-root") for n, region in enumerate("ABC")}
+    keys = _within(10, lambda: unit_keys(_organization(names), Keys()))
+    assert keys == {
+        "ou-0": "platform-engineering-shared-services-eur",
+        "ou-1": "platform-engineering-shared-services-e-2",
+        "ou-2": "platform-engineering-shared-services-e-3",
+    }
+
+
+def test_accounts_named_alike_beyond_a_keys_length_get_keys(
+    world: Brownfield, tmp_path: Path
+) -> None:
+    for region in "ABC":
+        account = world.organizations.create_account(
+            Email=f"aws+{region}@brownfield.example", AccountName=f"{LONG[:45]} {region}"
+        )["CreateAccountStatus"]["AccountId"]
+        world.organizations.move_account(
+            AccountId=account,
+            SourceParentId=world.root,
+            DestinationParentId=world.units[("Sandbox",)],
+        )
+    path = tmp_path / "x.yaml"
+    code, _, err = _within(60, lambda: _run(["--out", str(path), *ARGS], world))
+    assert code == 0, err
+    keys = [key for key in load_config(path).workload_accounts if key.startswith("platform")]
+    assert len(keys) == 3
+    assert all(len(key) <= 40 for key in keys)
+
+
+_printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+#: OU names, some alike in their first 40 characters.
+_names = st.one_of(
+    st.text(alphabet=_printable, min_size=1, max_size=60),
+    st.builds(lambda tail: LONG + tail, st.text(alphabet=_printable, max_size=4)),
 )
 
 
