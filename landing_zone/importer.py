@@ -43,6 +43,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import sys
 import tempfile
 from collections import Counter
@@ -918,8 +919,8 @@ def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
         f"wrote {args.out}: {units} OUs, {sum(1 for _ in config.all_accounts())} accounts "
         f"adopted ({len(imported.left_out)} left out, listed in it), "
         f"{sum(1 for p in live.policies if not p.aws_managed)} existing SCPs/RCPs listed. "
-        f"Next: review it, then `make adopt-ous CONFIG={args.out}` and "
-        f"`make deploy CONFIG={args.out}`"
+        f"Next: review it, then `make adopt-ous CONFIG={shlex.quote(str(args.out))}` and "
+        f"`make deploy CONFIG={shlex.quote(str(args.out))}`"
     )
     return 0
 

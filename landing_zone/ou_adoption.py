@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -99,11 +100,13 @@ def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
+    # Printed commands are pasted into a shell: a path with a space stays one argument.
+    config_arg = shlex.quote(str(args.config))
     stack = stack_id(config.prefix, "Organization")
     template_path = args.outdir / f"{stack}.template.json"
     if not template_path.is_file():
         print(
-            f"{template_path} does not exist: run `make synth CONFIG={args.config}` first",
+            f"{template_path} does not exist: run `make synth CONFIG={config_arg}` first",
             file=sys.stderr,
         )
         return 2
@@ -139,7 +142,11 @@ def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
         print(f"nothing to adopt: no OU of {args.config} exists outside {stack}")
         return 0
     out = args.out or args.outdir / f"{stack}.import.json"
-    out.write_text(json.dumps(mapping, indent=2, sort_keys=True) + "\n")
+    try:
+        out.write_text(json.dumps(mapping, indent=2, sort_keys=True) + "\n")
+    except OSError as error:
+        print(f"adopt-ous cannot write {out} ({error.strerror})", file=sys.stderr)
+        return 2
     print(
         f"wrote {out}: {len(mapping)} existing OU(s) to adopt into {stack}"
         + (
@@ -149,11 +156,14 @@ def run(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
         )
     )
     print("Next, with the management account's credentials:")
-    print(f"  npx cdk import {stack} --resource-mapping {out} -c config={args.config}")
+    print(
+        f"  npx cdk import {stack} --resource-mapping {shlex.quote(str(out))} "
+        f"-c config={config_arg}"
+    )
     print("  # the landing zone's tags, which an import records but does not apply:")
     for command in tag_commands(template, mapping):
         print(f"  {command}")
-    print(f"  make deploy CONFIG={args.config}")
+    print(f"  make deploy CONFIG={config_arg}")
     return 0
 
 

@@ -606,11 +606,18 @@ def test_adopt_ous_writes_the_mapping_and_the_commands(
 ) -> None:
     from landing_zone.ou_adoption import run as adopt
 
-    config = tmp_path / "brownfield.yaml"
-    assert _run(["--out", str(config), *ARGS], world)[0] == 0
+    # A space in the path: the printed commands keep it one argument.
+    directory = tmp_path / "my configs"
+    directory.mkdir()
+    config = directory / "brownfield.yaml"
+    code, out_text, _ = _run(["--out", str(config), *ARGS], world)
+    assert code == 0
+    assert (
+        f"then `make adopt-ous CONFIG='{config}'` and `make deploy CONFIG='{config}'`" in out_text
+    )
     # The synthesized template of the module's import: the same keys, tags and logical ids
     # (this organization's OUs have the same names; their ids are looked up live).
-    outdir = tmp_path / "cdk.out"
+    outdir = directory / "cdk.out"
     outdir.mkdir()
     template = synth.templates["Acme-Organization"]
     (outdir / "Acme-Organization.template.json").write_text(json.dumps(template))
@@ -624,9 +631,10 @@ def test_adopt_ous_writes_the_mapping_and_the_commands(
     assert mapping == {units[key]: {"Id": unit_id} for key, unit_id in live.items()}
     printed = out.getvalue()
     assert (
-        f"  npx cdk import Acme-Organization --resource-mapping {outdir}/Acme-Organization"
-        f".import.json -c config={config}" in printed
+        f"  npx cdk import Acme-Organization --resource-mapping '{outdir}/Acme-Organization"
+        f".import.json' -c config='{config}'" in printed
     )
+    assert f"  make deploy CONFIG='{config}'" in printed
     assert f"aws organizations tag-resource --resource-id {live['retail-prod']} --tags" in printed
     # Once the stack holds them, nothing is left to adopt.
     world.stack_units = set(live.values())
