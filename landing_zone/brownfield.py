@@ -69,6 +69,13 @@ CONTROL_TOWER_SCP_PREFIX = "aws-guardrails-"
 CONTROL_TOWER_RECORDER_PREFIX = "aws-controltower-"
 
 
+#: Service principal -> how many delegated administrators Organizations registers for it
+#: (one where not listed).
+#: See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-config-organizationconfigrule.html
+#: See: https://docs.aws.amazon.com/config/latest/developerguide/aggregated-register-delegated-administrator.html
+ADMINISTRATORS = {"config.amazonaws.com": 3}
+
+
 # ---- what the organization holds: reads shared with the importer ---------------------------
 
 
@@ -466,11 +473,14 @@ def delegated_admin_problems(
     organization: Organization,
     administrators: Mapping[str, Sequence[str]],
 ) -> list[str]:
-    """No account but the config's audit account administers a service the config administers.
+    """Another account administers a service the config gives the audit account only where
+    the audit account cannot become one beside it.
 
     The delegated-administrator handler refuses to replace another
     administrator (that would disassociate every member account from it),
-    so the deploy would stop at the first such service.
+    so the deploy would stop at the first such service. AWS Config takes up
+    to three (each aggregates the organization on its own): the audit
+    account is registered beside the others until they are three.
     """
     audit = organization.account_ids.get("audit")
     names = {a.id: a.name for a in organization.accounts.values()}
@@ -478,7 +488,7 @@ def delegated_admin_problems(
     for service in expected.delegated_services(config):
         principal = expected.registration_principal(service)
         others = [a for a in administrators.get(principal, ()) if a != audit]
-        if not others:
+        if len(others) < ADMINISTRATORS.get(principal, 1):
             continue
         who = ", ".join(f"{a} ({names.get(a, 'not in the organization')})" for a in others)
         problems.append(

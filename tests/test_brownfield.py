@@ -96,18 +96,33 @@ def test_existing_ous_outside_the_stack_are_refused_until_adopted(imported: Impo
 
 def test_another_delegated_administrator_is_refused(imported: Imported) -> None:
     imported.adopt()
-    shop = imported.world.accounts["Shop Prod"]
+    accounts = imported.world.accounts
+    shop, audit = accounts["Shop Prod"], accounts["Audit"]
     imported.world.delegated["guardduty.amazonaws.com"] = [shop]
-    imported.world.delegated["config.amazonaws.com"] = [imported.world.accounts["Audit"], shop]
-    audit = imported.world.accounts["Audit"]
+    imported.world.delegated["access-analyzer.amazonaws.com"] = [audit, shop]
     problems = imported.check()
-    assert [p.split(":")[0] for p in problems] == ["GuardDuty", "Config aggregator"]
+    assert [p.split(":")[0] for p in problems] == ["GuardDuty", "Access Analyzer"]
     assert problems[0].startswith(
         f"GuardDuty: {shop} (Shop Prod) is already the delegated administrator for "
         f"guardduty.amazonaws.com; the config gives it to the audit account {audit}. Make "
         f"{shop} the audit account (core_accounts.audit.account_id: '{shop}'), or remove it"
     )
-    assert f"--account-id {shop} --service-principal config.amazonaws.com" in problems[1]
+    assert f"--account-id {shop} --service-principal access-analyzer.amazonaws.com" in problems[1]
+
+
+def test_aws_config_takes_the_audit_account_beside_two_other_administrators(
+    imported: Imported,
+) -> None:
+    # Each Config administrator aggregates the organization on its own: up to three.
+    imported.adopt()
+    accounts = imported.world.accounts
+    others = [accounts["Shop Prod"], accounts["Retail Web"]]
+    imported.world.delegated["config.amazonaws.com"] = others
+    assert imported.check() == []
+    imported.world.delegated["config.amazonaws.com"] = [*others, accounts["Shop Dev"]]
+    (problem,) = imported.check()
+    assert problem.startswith("Config aggregator: ")
+    assert "is already the delegated administrator for config.amazonaws.com" in problem
 
 
 def _counts(config: LandingZoneConfig) -> dict[str, int]:
