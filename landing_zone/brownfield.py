@@ -57,7 +57,7 @@ from landing_zone.verify.model import CannotRun
 from landing_zone.verify.reads import RETRIES, Reader
 
 #: Control Tower's service principal for trusted access in Organizations.
-#: See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html
+#: See: https://docs.aws.amazon.com/organizations/latest/userguide/services-that-can-integrate-CTower.html
 CONTROL_TOWER_PRINCIPAL = "controltower.amazonaws.com"
 #: Control Tower names the SCPs of its preventive controls ``aws-guardrails-<suffix>``
 #: and attaches them to the OUs it governs (its drift notifications name them so).
