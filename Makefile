@@ -25,20 +25,23 @@ export PATH := $(CURDIR)/node_modules/.bin:$(SHARED_VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help validate synth test deploy diff verify lint typecheck pytest schema docs bench bench-scale bench-verify clean constraints
+.PHONY: help validate synth test deploy diff verify import adopt-ous lint typecheck pytest schema docs bench bench-scale bench-verify bench-import clean constraints
 
 help:
 	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
 	@echo "make validate [CONFIG=...]          check the config only (errors, then warnings)"
 	@echo "make test                            lint, type-check and run every test"
-	@echo "make deploy [CONFIG=...]             check prerequisites, then cdk deploy --all"
+	@echo "make deploy [CONFIG=...] [ARGS=--deep]  check prerequisites, then cdk deploy --all"
 	@echo "make diff [CONFIG=...]               cdk diff against the deployed stacks (management account credentials)"
 	@echo "make verify [CONFIG=...] [ARGS=--json]  compare the live organization with the config (read-only)"
+	@echo "make import OUT=config/x.yaml [ARGS=...]  write a config adopting the live organization"
+	@echo "make adopt-ous [CONFIG=...]          synth, then the cdk import mapping of existing OUs"
 	@echo "make schema                          regenerate config/schema.json"
 	@echo "make docs                            regenerate docs/guardrails.md and the registry table of docs/detection.md"
 	@echo "make bench                           time synth (CLI and in-process)"
 	@echo "make bench-scale                     synth time, memory, limits at 10-1,000 accounts"
 	@echo "make bench-verify                    make verify against a stubbed 1,000-account organization"
+	@echo "make bench-import                    make import and the brownfield preflight, the same organization"
 
 # flock: two clones building the same virtualenv at once take turns.
 $(SHARED_VENV)/.runtime:
@@ -95,7 +98,7 @@ pytest: $(VENV)/.dev node_modules/.installed
 # says what to do in one line (exit 2), where cdk prints pages.
 deploy: $(VENV)/.runtime node_modules/.installed
 	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
-	@$(PY) -m landing_zone.preflight "$(CONFIG)" --make-target deploy
+	@$(PY) -m landing_zone.preflight "$(CONFIG)" --make-target deploy $(ARGS)
 	rm -rf cdk.out
 	cdk deploy --all --require-approval broadening -c config="$(CONFIG)"
 
@@ -111,6 +114,19 @@ diff: $(VENV)/.runtime node_modules/.installed
 verify: $(VENV)/.runtime
 	@$(PY) -m landing_zone.verify "$(CONFIG)" $(ARGS)
 
+# Read-only, management-account credentials: a config adopting the organization
+# as it is (ARGS: --prefix, --home-region, --governed, --log-archive, --audit, --force).
+import: $(VENV)/.runtime
+	@test -n "$(OUT)" || { echo "usage: make import OUT=config/<name>.yaml [ARGS=...]"; exit 2; }
+	@$(PY) -m landing_zone.importer --out "$(OUT)" $(ARGS)
+
+# The cdk import mapping for the config's OUs that exist already (read-only);
+# prints the cdk import command to run before the first deploy.
+adopt-ous: $(VENV)/.runtime node_modules/.installed
+	@$(PY) -m landing_zone.cli validate "$(CONFIG)"
+	cdk synth --quiet -c config="$(CONFIG)"
+	@$(PY) -m landing_zone.ou_adoption "$(CONFIG)" --outdir cdk.out
+
 schema: $(VENV)/.runtime
 	$(PY) -m landing_zone.cli schema
 
@@ -125,6 +141,9 @@ bench-scale: $(VENV)/.dev node_modules/.installed
 
 bench-verify: $(VENV)/.dev
 	$(PY) bench/verify.py
+
+bench-import: $(VENV)/.dev
+	$(PY) bench/import.py
 
 constraints: $(VENV)/.dev
 	{ echo '# Every transitive dependency, pinned (pip freeze of a working .venv). Regenerate with `make constraints`.'; \

@@ -17,7 +17,7 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -295,13 +295,24 @@ def management_check(config: LandingZoneConfig, session: Any) -> ManagementCheck
     return ManagementCheck(problems, reachable=True)
 
 
-def check(config: LandingZoneConfig, session: Any) -> list[str]:
-    """Return the failed prerequisites (empty when ready to deploy)."""
+def check(
+    config: LandingZoneConfig, session: Any, *, deep: bool = False, role: str | None = None
+) -> list[str]:
+    """Return the failed prerequisites (empty when ready to deploy).
+
+    ``deep``: also read each member account's AWS Config recorders through
+    ``role`` (default: the config's ``account_access_role_name``).
+    """
     management = management_check(config, session)
     problems = list(management.problems)
     if not management.reachable:
         return problems
-    problems.extend(organization_problems(config, session))
+    recorded = member_recorders(config, session, role=role) if deep else None
+    problems.extend(organization_problems(config, session, recorded=recorded))
+    if not management.problems:
+        # What exists already and would make the deploy fail halfway; read by
+        # the config's organization and root, so only once they are right.
+        problems.extend(brownfield_problems(config, session, recorded=recorded))
     if config.core is not None:
         return problems + _core_problems(config, config.core, session)
     ours = resource_name(config.prefix, "ConfigRecorder")
@@ -326,9 +337,8 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
         except (ClientError, BotoCoreError) as error:
             problems.append(f"cannot read AWS Config recorders in {region} ({error})")
             continue
-        for recorder in recorders.get("ConfigurationRecorders", []):
-            name = recorder.get("name", "")
-            if name != ours and not recorder.get("servicePrincipal"):
+        for name in customer_recorders(recorders.get("ConfigurationRecorders", [])):
+            if name != ours:
                 problems.append(
                     f"the management account already has the AWS Config recorder '{name}' in "
                     f"{region}; the baseline creates '{ours}' and a region holds one. Delete "
@@ -337,6 +347,32 @@ def check(config: LandingZoneConfig, session: Any) -> list[str]:
                     f"--region {region}); its history stays in its bucket"
                 )
     return problems
+
+
+def customer_recorders(recorders: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Names of the customer-managed recorders among ``recorders`` (one per region at most).
+
+    Service-linked recorders (``servicePrincipal`` set) belong to other AWS
+    services and do not take the place the baseline's recorder needs.
+    See: https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
+    """
+    return [str(r.get("name", "")) for r in recorders if not r.get("servicePrincipal")]
+
+
+def member_recorders(config: LandingZoneConfig, session: Any, *, role: str | None) -> Recorded:
+    """``--deep``: the member accounts' recorders, through a role assumed in each."""
+    from landing_zone.brownfield import MemberRecorders  # it reads through verify, which imports us
+
+    return MemberRecorders(config, session, role=role)
+
+
+def brownfield_problems(
+    config: LandingZoneConfig, session: Any, *, recorded: Recorded | None
+) -> list[str]:
+    """What the organization holds already that the deploy would clash with."""
+    from landing_zone.brownfield import problems  # it reads through verify, which imports us
+
+    return problems(config, session, recorded=recorded)
 
 
 def root_access_status(config: LandingZoneConfig, session: Any) -> str | None:
@@ -383,7 +419,12 @@ def global_region(config: LandingZoneConfig) -> str:
     the partition's own.
     See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
     """
-    return "us-east-1" if config.partition == "aws" else config.regions.home
+    return organizations_region(config.partition, config.regions.home)
+
+
+def organizations_region(partition: str, home: str) -> str:
+    """:func:`global_region` before there is a config (``make import``)."""
+    return "us-east-1" if partition == "aws" else home
 
 
 @dataclass(frozen=True)
@@ -394,6 +435,11 @@ class OrgAccount:
     name: str
     email: str
     state: str
+
+
+#: Account id -> None when it records in every governed region, else why not
+#: (``--deep``: read through a role in each account, landing_zone.brownfield).
+Recorded = Callable[[Sequence[OrgAccount]], Mapping[str, str | None]]
 
 
 def list_accounts(organizations: Any) -> list[OrgAccount]:
@@ -412,7 +458,9 @@ def list_accounts(organizations: Any) -> list[OrgAccount]:
     ]
 
 
-def organization_problems(config: LandingZoneConfig, session: Any) -> list[str]:
+def organization_problems(
+    config: LandingZoneConfig, session: Any, *, recorded: Recorded | None = None
+) -> list[str]:
     """The account quota, and (core mode) the accounts the conformance pack would fail on."""
     organizations = session.client("organizations", region_name=global_region(config))
     try:
@@ -428,7 +476,9 @@ def organization_problems(config: LandingZoneConfig, session: Any) -> list[str]:
     if not config.business_unit and SERVICE["conformance_pack"].enabled(config.detection):
         try:
             problems.extend(
-                recorder_problems(config, accounts=accounts, organizations=organizations)
+                recorder_problems(
+                    config, accounts=accounts, organizations=organizations, recorded=recorded
+                )
             )
         except (ClientError, BotoCoreError) as error:
             problems.append(f"cannot read the organization's OUs ({error})")
@@ -540,9 +590,14 @@ def account_quota(quotas: Any) -> Mapping[str, Any] | None:
 
 
 def recorder_problems(
-    config: LandingZoneConfig, *, accounts: Sequence[OrgAccount], organizations: Any
+    config: LandingZoneConfig,
+    *,
+    accounts: Sequence[OrgAccount],
+    organizations: Any,
+    recorded: Recorded | None = None,
 ) -> list[str]:
-    """Every account the conformance pack reaches gets a recorder from the baseline.
+    """Every account the conformance pack reaches has a recorder: the baseline's, or
+    (``recorded``, read with ``--deep``) its own in every governed region.
 
     An organization conformance pack fails as a whole
     (NoAvailableConfigurationRecorderException) when one account it reaches
@@ -563,10 +618,22 @@ def recorder_problems(
         for account in accounts
         if account.id != management and account.id not in reached and account.id not in excluded
     ]
+    why = dict.fromkeys((a.id for a in missing), "")
+    if recorded is not None and missing:
+        # An account recording on its own in every governed region is fine.
+        why = {
+            account_id: reason
+            for account_id, reason in recorded(missing).items()
+            if reason is not None
+        }
+        missing = [account for account in missing if account.id in why]
     problems = []
     if missing:
         listed = ", ".join(
-            f"{a.id} ({a.name}{'' if a.state == 'ACTIVE' else ', ' + a.state})" for a in missing
+            f"{a.id} ({a.name}{'' if a.state == 'ACTIVE' else ', ' + a.state}"
+            + (f": {why[a.id]}" if why.get(a.id) else "")
+            + ")"
+            for a in missing
         )
         problems.append(
             f"{len(missing)} account(s) of the organization would get no AWS Config recorder "
@@ -574,6 +641,12 @@ def recorder_problems(
             f"organization conformance pack would reach them and fail: {listed}. Move each "
             "into an OU the baseline targets (`aws organizations move-account`), or add its "
             "id to baseline.excluded_accounts with the reason (the pack then excludes it too)"
+            + (
+                ""
+                if recorded is not None
+                else "; one that runs its own recorder in every governed region passes "
+                "`make deploy ARGS=--deep`, which reads it through a role in the account"
+            )
         )
     total = len(excluded | {a.id for a in missing})
     if total > MAX_EXCLUDED_ACCOUNTS:
@@ -719,6 +792,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=("deploy", "diff"),
         help="the make target to run again once the credentials are right",
     )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also read each member account's AWS Config recorders, through a role assumed "
+        "in it (--role)",
+    )
+    parser.add_argument(
+        "--role",
+        help="the role --deep assumes in each member account (default: the config's "
+        "account_access_role_name, OrganizationAccountAccessRole unless set)",
+    )
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
@@ -744,7 +828,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(manual_steps(config))
     print()
-    problems = check(config, session)
+    problems = check(config, session, deep=args.deep, role=args.role)
     if problems:
         print("Deployment prerequisites not met:", file=sys.stderr)
         for problem in problems:

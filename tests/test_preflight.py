@@ -34,8 +34,10 @@ STACK = {
 
 @pytest.fixture(autouse=True)
 def _organization_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The account quota and recorder checks have their moto tests (test_preflight_organization)."""
-    monkeypatch.setattr(preflight, "organization_problems", lambda config, session: [])
+    """The account quota and recorder checks have their moto tests (test_preflight_organization),
+    the brownfield ones theirs (test_brownfield)."""
+    monkeypatch.setattr(preflight, "organization_problems", lambda config, session, **_: [])
+    monkeypatch.setattr(preflight, "brownfield_problems", lambda config, session, **_: [])
 
 
 class FakeSession:
@@ -181,7 +183,9 @@ def test_main_prints_manual_steps_and_fails_on_problems(
     from landing_zone import preflight
 
     monkeypatch.setattr(preflight, "credentials_problem", lambda config, session: None)
-    monkeypatch.setattr(preflight, "check", lambda config, session: ["CDK is not bootstrapped"])
+    monkeypatch.setattr(
+        preflight, "check", lambda config, session, **_: ["CDK is not bootstrapped"]
+    )
     monkeypatch.setattr(preflight.boto3, "Session", lambda: None)
     assert preflight.main([str(EXAMPLE)]) == 1
     captured = capsys.readouterr()
@@ -248,7 +252,7 @@ def test_business_unit_bootstraps_the_home_region_only() -> None:
 
 
 def test_check_reports_the_organization_problems(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(preflight, "organization_problems", lambda config, session: ["quota"])
+    monkeypatch.setattr(preflight, "organization_problems", lambda config, session, **_: ["quota"])
     with FakeSession() as session:
         stub_management_account(session)
         stub_regions(session, {})

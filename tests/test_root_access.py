@@ -253,7 +253,7 @@ def test_make_deploy_prints_the_report_after_the_checks_pass(
         "list_organizations_features", {**ORG, "EnabledFeatures": ["RootCredentialsManagement"]}
     )
     monkeypatch.setattr(preflight, "credentials_problem", lambda config, session: None)
-    monkeypatch.setattr(preflight, "check", lambda config, session: [])
+    monkeypatch.setattr(preflight, "check", lambda config, session, **_: [])
     monkeypatch.setattr(preflight.boto3, "Session", lambda: session)
     with session.stub:
         assert preflight.main([str(EXAMPLE)]) == 0

@@ -105,9 +105,13 @@ class Organization:
 
 
 def read_organization(config: LandingZoneConfig, reader: Reader) -> Organization:
-    """Walk the tree under the scope level by level, reads of a level in parallel."""
-    organizations = reader.client("organizations", global_region(config))
+    """The tree under the config's scope (the root; a business unit's parent OU)."""
     scope = config.core.parent_ou_id if config.core is not None else config.organization.root_id
+    return walk_organization(reader, reader.client("organizations", global_region(config)), scope)
+
+
+def walk_organization(reader: Reader, organizations: Any, scope: str) -> Organization:
+    """Walk the tree under ``scope`` level by level, reads of a level in parallel."""
     everyone = reader.submit(list_accounts, organizations)
     units: dict[str, Unit] = {}
     parent_of: dict[str, str] = {}
