@@ -681,4 +681,38 @@ def _problems(config: LandingZoneConfig, reader: Reader, recorded: Recorded | No
     problems += control_tower_problems(config, organization, tower, policies)
     if isinstance(recorded, MemberRecorders):
         problems += clashing_recorders(config, organization, recorded)
+    else:
+        problems += enrolled_accounts_unread(config, organization, tower)
     return problems
+
+
+def enrolled_accounts_unread(
+    config: LandingZoneConfig, organization: Organization, tower: ControlTower
+) -> list[str]:
+    """Without ``--deep``, the baseline reaches no account of an OU Control Tower governs.
+
+    Control Tower's enrolled accounts run its own AWS Config recorder
+    (``aws-controltower-BaselineConfigRecorder``), and a region holds one
+    customer recorder: the baseline StackSet's would fail there. Only a read
+    in each account (``--deep``) says which accounts really run one.
+    See: https://docs.aws.amazon.com/controltower/latest/userguide/config-integration.html
+    See: https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
+    """
+    if not tower.present:
+        return []
+    reached = set(_reached(config, organization))
+    governed: dict[str, int] = {}
+    for unit in tower.per_target():
+        count = sum(1 for a in organization.accounts_below(unit) if a.id in reached)
+        if count:
+            governed[organization.path(unit)] = count
+    if not governed:
+        return []
+    where = ", ".join(f"{path} ({n} account{'s' * (n != 1)})" for path, n in governed.items())
+    return [
+        f"Control Tower governs OUs the baseline reaches: {where}. Their accounts are likely "
+        "enrolled and run Control Tower's AWS Config recorder, which the baseline's would clash "
+        "with (one per region). Run `make deploy ARGS=--deep` to read each account's recorders "
+        f"(it assumes {config.account_access_role_name} there, or --role), or "
+        "leave those OUs out of baseline.targets"
+    ]

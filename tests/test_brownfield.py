@@ -48,12 +48,24 @@ class Imported:
             return load_config(self.path)
         return load_config(variant(self.path, directory or self.path.parent, replace=replace))
 
-    def check(self, config: LandingZoneConfig | None = None, **options: object) -> list[str]:
-        return preflight.check(config or self.config(), self.world.session, **options)  # type: ignore[arg-type]
+    def check(
+        self,
+        config: LandingZoneConfig | None = None,
+        *,
+        enrolled: bool = False,
+        **options: object,
+    ) -> list[str]:
+        """The preflight's problems; without ``enrolled``, less the line this world's Control
+        Tower always raises without --deep (its own test below)."""
+        found = preflight.check(config or self.config(), self.world.session, **options)  # type: ignore[arg-type]
+        return [p for p in found if enrolled or not p.startswith(ENROLLED)]
 
     def adopt(self) -> None:
         """As if `make adopt-ous` and `cdk import` had run: the stack holds every OU."""
         self.world.stack_units = {unit for path, unit in self.world.units.items() if path}
+
+
+ENROLLED = "Control Tower governs OUs the baseline reaches"
 
 
 @pytest.fixture
@@ -207,6 +219,30 @@ def test_control_towers_scps_and_ours_must_fit_where_it_could_govern(
             imported.world.organizations.detach_policy(PolicyId=policy, TargetId=target["TargetId"])
         imported.world.organizations.delete_policy(PolicyId=policy)
     assert not [p for p in imported.check(limited(3)) if p.startswith("Control Tower runs")]
+
+
+def test_without_deep_the_baseline_must_not_reach_control_towers_accounts_unread(
+    imported: Imported,
+) -> None:
+    """Enrolled accounts run Control Tower's recorder; only --deep reads them."""
+    imported.adopt()
+    (line,) = [p for p in imported.check(enrolled=True) if p.startswith(ENROLLED)]
+    assert line.startswith(
+        f"{ENROLLED}: Root/Security (2 accounts), Root/Workloads (3 accounts). Their accounts "
+        "are likely enrolled"
+    )
+    assert "make deploy ARGS=--deep" in line
+    assert "it assumes OrganizationAccountAccessRole there" in line
+    # Without Control Tower, nothing to fear.
+    imported.world.trusted.remove("controltower.amazonaws.com")
+    for name in ("aws-guardrails-AbCdEf", "aws-guardrails-GhIjKl"):
+        policy = imported.world.policies[name]
+        for target in imported.world.organizations.list_targets_for_policy(PolicyId=policy)[
+            "Targets"
+        ]:
+            imported.world.organizations.detach_policy(PolicyId=policy, TargetId=target["TargetId"])
+        imported.world.organizations.delete_policy(PolicyId=policy)
+    assert not [p for p in imported.check(enrolled=True) if p.startswith(ENROLLED)]
 
 
 # ---- --deep: member accounts' recorders -------------------------------------------------------
