@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,25 +58,94 @@ class Synth:
 
     outdir: Path
     templates: dict[str, dict[str, Any]]
-    stacks: dict[str, Any]
     #: StackSet content by "<stack name>/<construct id>" (e.g. "Acme-LogArchive/Template").
     stackset_templates: dict[str, dict[str, Any]]
     #: The config it was synthesized from.
     config: LandingZoneConfig
     #: Nested stack templates by "<parent stack name>/<construct id>"
     #: (e.g. "Acme-IdentityCenter/Assignments01"): separate files of the assembly.
-    nested_templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nested_templates: dict[str, dict[str, Any]]
+    #: Gives :attr:`stacks`: the synth's own, or a new synth's when the
+    #: templates came from the cache.
+    build_stacks: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
+
+    @cached_property
+    def stacks(self) -> dict[str, Any]:
+        """The app's stacks by role (``build_landing_zone``'s result), built on first use."""
+        return self.build_stacks()
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
 
 
-def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> Synth:
+def synthesize(
+    config_path: Path, outdir: Path, *, validation: bool = True, cache: bool = True
+) -> Synth:
     """Synthesize the whole app for ``config_path`` into ``outdir`` (cdk-nag included).
 
     ``validation=False`` skips aws-cdk-lib's built-in CloudFormation validator
     (about 4 s, and more for large templates); the templates are the same.
+
+    The result is remembered by content (``tests.synth_cache``): a synth of
+    the same config, code, packages and context, by the other worker or an
+    earlier run, is copied into ``outdir`` instead of made again; then
+    ``stacks`` synthesizes anew on first use (without the validator: the
+    cached synth already passed it) and fails if its templates differ from
+    the cached ones. ``cache=False`` always synthesizes: for a test of the
+    synth itself (determinism), or one that changes what the key does not
+    see (a monkeypatched module).
     """
+    from tests.synth_cache import ENABLED, remembered, synth_key
+
+    context = cdk_context(config=str(config_path))
+    if not (cache and ENABLED):
+        return _synthesize(config_path, outdir, context=context, validation=validation)
+
+    def produce(entry: Path) -> Synth:
+        synth = _synthesize(config_path, outdir, context=context, validation=validation)
+        shutil.copytree(outdir, entry / "out")
+        parts = {part: getattr(synth, part) for part in _TEMPLATE_PARTS}
+        (entry / "templates.json").write_text(json.dumps(parts))
+        return synth
+
+    def read(entry: Path) -> Synth:
+        from landing_zone.config import load_config
+
+        shutil.copytree(entry / "out", outdir, dirs_exist_ok=True)
+        parts = json.loads((entry / "templates.json").read_text())
+
+        def build_stacks() -> dict[str, Any]:
+            again = _synthesize(
+                config_path,
+                outdir.with_name(f"{outdir.name}.stacks"),
+                context=context,
+                validation=False,
+            )
+            for part in _TEMPLATE_PARTS:
+                assert getattr(again, part) == parts[part], (
+                    f"the synth cache's {part} for {config_path} differ from a new synth's: "
+                    f"its key misses an input; rm -rf {entry} and find which"
+                )
+            return again.stacks
+
+        return Synth(
+            outdir=outdir,
+            config=load_config(config_path),
+            build_stacks=build_stacks,
+            **{part: parts[part] for part in _TEMPLATE_PARTS},
+        )
+
+    key = synth_key(config_path, outdir=outdir, validation=validation, context=context)
+    return remembered(key, produce=produce, read=read)
+
+
+_TEMPLATE_PARTS = ("templates", "stackset_templates", "nested_templates")
+
+
+def _synthesize(
+    config_path: Path, outdir: Path, *, context: dict[str, Any], validation: bool
+) -> Synth:
+    """A synth with nothing remembered: :func:`synthesize`'s work."""
     from aws_cdk import App, NestedStack
 
     from landing_zone.app import build_landing_zone
@@ -82,11 +153,7 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
     from landing_zone.constructs.stack_set import StackSetTemplate
 
     config = load_config(config_path)
-    app = App(
-        context=cdk_context(config=str(config_path)),
-        outdir=str(outdir),
-        builtin_cloud_formation_validation=validation,
-    )
+    app = App(context=context, outdir=str(outdir), builtin_cloud_formation_validation=validation)
     stacks = build_landing_zone(app, config=config)
     assembly = app.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
@@ -105,10 +172,10 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
     return Synth(
         outdir=outdir,
         templates=templates,
-        stacks=stacks,
         stackset_templates=stackset_templates,
         config=config,
         nested_templates=nested_templates,
+        build_stacks=lambda: stacks,
     )
 
 
