@@ -7,6 +7,7 @@ A handler test module imports its handler as ``handler_module`` and names its
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -23,6 +24,10 @@ import pytest
 # when they report a deprecated call; checked by turning one call back to the
 # deprecated CfnResource.add_dependency, which then failed the synth.
 os.environ.setdefault("JSII_DEPRECATED", "fail")
+# moto's EC2 loads its list of public AMIs into every account and region it
+# creates (about 0.3 s each, 24 times in the account baseline's tests alone);
+# no handler looks up an image.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 if TYPE_CHECKING:
     from landing_zone.config import LandingZoneConfig
@@ -272,6 +277,24 @@ def audit_home_template(example_synth: Synth) -> dict[str, Any]:
 
 
 # ---- custom-resource handlers -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_data_parsed_once() -> Iterator[None]:
+    """Every botocore session of the test process shares one data loader.
+
+    A handler makes each client from a new ``boto3.session.Session()``, and
+    each session parses botocore's endpoint and service-model JSON again
+    (about 0.2 s for EC2's model and the endpoints). The loader remembers what
+    it parsed, as it does within one session; sharing it changes no model.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    shared = functools.cache(botocore.loaders.create_loader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield
 
 
 @pytest.fixture
