@@ -29,6 +29,15 @@ os.environ.setdefault("JSII_DEPRECATED", "fail")
 # no handler looks up an image.
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
+# Under pytest-xdist, the modules that took longest in the latest run go first.
+from tests.longest_first import (  # noqa: F401 - pytest finds hooks by name here
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_configure_node,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+)
+
 if TYPE_CHECKING:
     from landing_zone.config import LandingZoneConfig
     from tests.custom_resources import Captured, Run, StubbedClients
