@@ -184,14 +184,18 @@ def test_a_cached_synth_is_the_synth_and_a_stale_one_is_caught(
     assert files == {
         p.relative_to(read.outdir): p.read_bytes() for p in read.outdir.rglob("*") if p.is_file()
     }
+    # The live stacks of a read synth come from a new synth (here the first
+    # one again: a synth takes seconds), checked against the cached templates.
+    monkeypatch.setattr(conftest, "_synthesize", lambda *args, **kwargs: made)
+    assert read.stacks is made.stacks
     # An entry that no longer matches what its key stands for (an input the
-    # key misses): the templates are served, but the first use of the live
-    # stacks synthesizes and compares.
+    # key misses): the templates are served, but that check fails.
     (entry,) = (p for p in (tmp_path / "cache").iterdir() if p.is_dir())
     parts = json.loads((entry / "templates.json").read_text())
     parts["templates"]["Tiny-Organization"]["Resources"] = {}
     (entry / "templates.json").write_text(json.dumps(parts))
     stale = synthesize(config, tmp_path / "third", validation=False)
+    assert stale.templates["Tiny-Organization"]["Resources"] == {}
     with pytest.raises(AssertionError, match="its key misses an input"):
         _ = stale.stacks
 
