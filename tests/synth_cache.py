@@ -39,10 +39,10 @@ CACHE = Path(os.environ.get("LANDING_ZONE_CACHE", Path.home() / ".cache" / "land
 ENABLED = os.environ.get("LANDING_ZONE_TEST_CACHE", "on") != "off"
 SYNTH_CACHE = CACHE / "synth"
 LINT_CACHE = CACHE / "cfn-lint-clean"
-# Entries not used in the latest runs go: about 40 are made per state of the
-# code (6 MB each on average, the 1,000-account one 15 MB), so this keeps
-# the last few states, a few hundred MB at most.
-KEEP_SYNTHS = 160
+# Entries not used in the latest runs go: one state of the code makes about
+# 30 (55 MB in all, 15 MB for each 1,000-account one), so this keeps the
+# last four states (of this clone or others on the machine), about 250 MB.
+KEEP_SYNTHS = 120
 
 Result = TypeVar("Result")
 
@@ -233,16 +233,17 @@ def remembered(
         partial = Path(tempfile.mkdtemp(dir=root, prefix=f".{key}."))
         try:
             result = produce(partial)
-            partial.rename(entry)
-        except OSError:
-            # Another producer won (its lock file was replaced while it waited):
-            # its entry holds the same content.
-            shutil.rmtree(partial, ignore_errors=True)
-            if not entry.is_dir():
-                raise
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
+        try:
+            partial.rename(entry)
+        except OSError:
+            # Another producer won (pruning replaced the lock file it waited
+            # on): its entry holds the same content.
+            shutil.rmtree(partial, ignore_errors=True)
+            if not entry.is_dir():
+                raise
     _forget_least_recent(root, keep=KEEP_SYNTHS)
     return result
 

@@ -155,6 +155,23 @@ def test_a_failed_producer_leaves_nothing(tmp_path: Path) -> None:
     )
 
 
+def test_a_producer_that_lost_a_race_keeps_the_winners_entry(tmp_path: Path) -> None:
+    # Two producers of one key only when pruning replaced the lock file one
+    # of them waited on; the second rename then finds the entry in place.
+    def produce(entry: Path) -> str:
+        (entry / "value").write_text("mine")
+        (tmp_path / "k").mkdir()
+        (tmp_path / "k" / "value").write_text("theirs")
+        return "mine"
+
+    def read(entry: Path) -> str:
+        return (entry / "value").read_text()
+
+    assert remembered("k", produce=produce, read=read, root=tmp_path) == "mine"
+    assert remembered("k", produce=produce, read=read, root=tmp_path) == "theirs"
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["k"]
+
+
 def test_least_recently_used_entries_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(synth_cache, "KEEP_SYNTHS", 2)
     for key in ("a", "b", "c"):
