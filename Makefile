@@ -11,6 +11,9 @@ PYTHON ?= python3
 # aws-cdk-lib takes about two minutes). A new clone on this machine installs
 # nothing and type-checks warm; changing a pin builds a new one.
 CACHE ?= $(HOME)/.cache/landing-zone
+# The tests keep synths and clean cfn-lint verdicts there too, keyed by content
+# (tests/synth_cache.py).
+export LANDING_ZONE_CACHE := $(CACHE)
 PIN_KEY := $(shell cat requirements.txt requirements-dev.txt constraints.txt | $(PYTHON) -c \
 	'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read() + sys.version.encode()).hexdigest()[:16])')
 SHARED_VENV := $(CACHE)/venv-$(PIN_KEY)
@@ -88,9 +91,10 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(PY) -m mypy
 
-# Two workers (pytest-xdist): the machines CI uses have two cores. Each
-# worker synthesizes the example once; a module's tests stay on one worker
-# (--dist loadfile), so each module-scoped synth runs once too.
+# Two workers (pytest-xdist): the machines CI uses have two cores. A
+# module's tests stay on one worker (--dist loadfile); a synth either worker
+# or an earlier run made with the same inputs is read from CACHE
+# (tests/synth_cache.py).
 pytest: $(VENV)/.dev node_modules/.installed
 	$(PY) -m pytest -n 2 --dist loadfile
 

@@ -7,10 +7,13 @@ A handler test module imports its handler as ``handler_module`` and names its
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,19 @@ import pytest
 # when they report a deprecated call; checked by turning one call back to the
 # deprecated CfnResource.add_dependency, which then failed the synth.
 os.environ.setdefault("JSII_DEPRECATED", "fail")
+# moto's EC2 loads its list of public AMIs into every account and region it
+# creates (about 0.3 s each, 24 times in the account baseline's tests alone);
+# no handler looks up an image.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+# Under pytest-xdist, the modules that took longest in the latest run go first.
+from tests.longest_first import (  # noqa: F401 - pytest finds hooks by name here
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_configure_node,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+)
 
 if TYPE_CHECKING:
     from landing_zone.config import LandingZoneConfig
@@ -56,25 +72,94 @@ class Synth:
 
     outdir: Path
     templates: dict[str, dict[str, Any]]
-    stacks: dict[str, Any]
     #: StackSet content by "<stack name>/<construct id>" (e.g. "Acme-LogArchive/Template").
     stackset_templates: dict[str, dict[str, Any]]
     #: The config it was synthesized from.
     config: LandingZoneConfig
     #: Nested stack templates by "<parent stack name>/<construct id>"
     #: (e.g. "Acme-IdentityCenter/Assignments01"): separate files of the assembly.
-    nested_templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nested_templates: dict[str, dict[str, Any]]
+    #: Gives :attr:`stacks`: the synth's own, or a new synth's when the
+    #: templates came from the cache.
+    build_stacks: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
+
+    @cached_property
+    def stacks(self) -> dict[str, Any]:
+        """The app's stacks by role (``build_landing_zone``'s result), built on first use."""
+        return self.build_stacks()
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
 
 
-def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> Synth:
+def synthesize(
+    config_path: Path, outdir: Path, *, validation: bool = True, cache: bool = True
+) -> Synth:
     """Synthesize the whole app for ``config_path`` into ``outdir`` (cdk-nag included).
 
     ``validation=False`` skips aws-cdk-lib's built-in CloudFormation validator
     (about 4 s, and more for large templates); the templates are the same.
+
+    The result is remembered by content (``tests.synth_cache``): a synth of
+    the same config, code, packages and context, by the other worker or an
+    earlier run, is copied into ``outdir`` instead of made again; then
+    ``stacks`` synthesizes anew on first use (without the validator: the
+    cached synth already passed it) and fails if its templates differ from
+    the cached ones. ``cache=False`` always synthesizes: for a test of the
+    synth itself (determinism), or one that changes what the key does not
+    see (a monkeypatched module).
     """
+    from tests.synth_cache import ENABLED, remembered, synth_key
+
+    context = cdk_context(config=str(config_path))
+    if not (cache and ENABLED):
+        return _synthesize(config_path, outdir, context=context, validation=validation)
+
+    def produce(entry: Path) -> Synth:
+        synth = _synthesize(config_path, outdir, context=context, validation=validation)
+        shutil.copytree(outdir, entry / "out")
+        parts = {part: getattr(synth, part) for part in _TEMPLATE_PARTS}
+        (entry / "templates.json").write_text(json.dumps(parts))
+        return synth
+
+    def read(entry: Path) -> Synth:
+        from landing_zone.config import load_config
+
+        shutil.copytree(entry / "out", outdir, dirs_exist_ok=True)
+        parts = json.loads((entry / "templates.json").read_text())
+
+        def build_stacks() -> dict[str, Any]:
+            again = _synthesize(
+                config_path,
+                outdir.with_name(f"{outdir.name}.stacks"),
+                context=context,
+                validation=False,
+            )
+            for part in _TEMPLATE_PARTS:
+                assert getattr(again, part) == parts[part], (
+                    f"the synth cache's {part} for {config_path} differ from a new synth's: "
+                    f"its key misses an input; rm -rf {entry} and find which"
+                )
+            return again.stacks
+
+        return Synth(
+            outdir=outdir,
+            config=load_config(config_path),
+            build_stacks=build_stacks,
+            **{part: parts[part] for part in _TEMPLATE_PARTS},
+        )
+
+    key = synth_key(config_path, outdir=outdir, validation=validation, context=context)
+    return remembered(key, produce=produce, read=read)
+
+
+_TEMPLATE_PARTS = ("templates", "stackset_templates", "nested_templates")
+
+
+def _synthesize(
+    config_path: Path, outdir: Path, *, context: dict[str, Any], validation: bool
+) -> Synth:
+    """A synth with nothing remembered: :func:`synthesize`'s work."""
     from aws_cdk import App, NestedStack
 
     from landing_zone.app import build_landing_zone
@@ -82,11 +167,7 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
     from landing_zone.constructs.stack_set import StackSetTemplate
 
     config = load_config(config_path)
-    app = App(
-        context=cdk_context(config=str(config_path)),
-        outdir=str(outdir),
-        builtin_cloud_formation_validation=validation,
-    )
+    app = App(context=context, outdir=str(outdir), builtin_cloud_formation_validation=validation)
     stacks = build_landing_zone(app, config=config)
     assembly = app.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
@@ -105,10 +186,10 @@ def synthesize(config_path: Path, outdir: Path, *, validation: bool = True) -> S
     return Synth(
         outdir=outdir,
         templates=templates,
-        stacks=stacks,
         stackset_templates=stackset_templates,
         config=config,
         nested_templates=nested_templates,
+        build_stacks=lambda: stacks,
     )
 
 
@@ -205,6 +286,24 @@ def audit_home_template(example_synth: Synth) -> dict[str, Any]:
 
 
 # ---- custom-resource handlers -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_data_parsed_once() -> Iterator[None]:
+    """Every botocore session of the test process shares one data loader.
+
+    A handler makes each client from a new ``boto3.session.Session()``, and
+    each session parses botocore's endpoint and service-model JSON again
+    (about 0.2 s for EC2's model and the endpoints). The loader remembers what
+    it parsed, as it does within one session; sharing it changes no model.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    shared = functools.cache(botocore.loaders.create_loader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ policy within its quota.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 
 from landing_zone.config import LandingZoneConfig
@@ -120,39 +118,9 @@ def guardrail_problems(config: LandingZoneConfig) -> list[str]:
     return problems
 
 
-# Where clean cfn-lint verdicts are remembered: the cache `make` keeps its
-# virtualenvs and mypy's cache in (the Makefile's CACHE).
-LINT_CACHE = (
-    Path(os.environ.get("LANDING_ZONE_CACHE", Path.home() / ".cache" / "landing-zone"))
-    / "cfn-lint-clean"
-)
-
-
 def lint_errors(paths: list[Path], regions: tuple[str, ...]) -> list[str]:
-    """cfn-lint's errors in the templates at ``paths``.
-
-    cfn-lint takes about half a second of CPU per template and seconds for
-    a large one, and its verdict depends only on the template's bytes, the
-    regions and cfn-lint's version: a clean verdict is remembered under that
-    key in :data:`LINT_CACHE` (as mypy caches what it checked), so a warm run
-    lints only the templates that changed. A template with errors is linted
-    every time.
-    """
-    import cfnlint.version
-
+    """cfn-lint's errors in the templates at ``paths``, each named by its file."""
     errors = []
     for path in paths:
-        content = path.read_bytes()
-        key = b"\0".join(
-            [content, ",".join(regions).encode(), cfnlint.version.__version__.encode()]
-        )
-        clean = LINT_CACHE / hashlib.sha256(key).hexdigest()
-        if clean.exists():
-            continue
-        found = [str(match) for match in cfn_lint_errors([path], regions)]
-        if found:
-            errors += [f"{path.name}: {error}" for error in found]
-        else:
-            LINT_CACHE.mkdir(parents=True, exist_ok=True)
-            clean.touch()
+        errors += [f"{path.name}: {error}" for error in cfn_lint_errors([path], regions)]
     return errors

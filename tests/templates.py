@@ -42,16 +42,32 @@ def written(templates: Mapping[str, Mapping[str, Any]], directory: Path) -> list
 
 
 def cfn_lint_errors(paths: Iterable[Path], regions: Sequence[str]) -> list[Any]:
-    """cfn-lint's error-severity matches in the template files at ``paths``."""
-    from cfnlint.api import ManualArgs, lint_file
+    """cfn-lint's error-severity matches in the template files at ``paths``.
 
-    args = ManualArgs(regions=list(regions))
-    return [
-        match
-        for path in paths
-        for match in lint_file(path, config=args)
-        if match.rule.severity == "error"
-    ]
+    cfn-lint takes about half a second of CPU per template and seconds for
+    a large one, and its verdict depends only on the template's bytes, the
+    regions and the installed packages: a clean verdict is remembered
+    under that key (``tests.synth_cache.lint_key``), as mypy caches what it
+    checked, so a warm run lints only the templates that changed. A
+    template with errors is linted every time.
+    """
+    from tests.synth_cache import ENABLED, LINT_CACHE, lint_key
+
+    errors = []
+    for path in paths:
+        clean = LINT_CACHE / lint_key(path.read_bytes(), regions=regions)
+        if ENABLED and clean.exists():
+            continue
+        # Imported only when needed: loading cfn-lint takes about a second.
+        from cfnlint.api import ManualArgs, lint_file
+
+        args = ManualArgs(regions=list(regions))
+        found = [m for m in lint_file(path, config=args) if m.rule.severity == "error"]
+        if ENABLED and not found:
+            LINT_CACHE.mkdir(parents=True, exist_ok=True)
+            clean.touch()
+        errors += found
+    return errors
 
 
 def nag_failures(outdir: Path) -> list[dict[str, Any]]:

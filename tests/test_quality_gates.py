@@ -54,7 +54,9 @@ def test_every_stack_matches_its_snapshot(
 
 
 def test_synth_is_deterministic(example_synth: Synth, tmp_path: Path) -> None:
-    again = synthesize(EXAMPLE, tmp_path / "again")
+    # Never from the cache; the session's synth may be (an earlier run's or
+    # the other worker's), so this also holds the cache to a fresh synth.
+    again = synthesize(EXAMPLE, tmp_path / "again", cache=False)
     first = {p.name: p.read_bytes() for p in example_synth.template_files()}
     second = {p.name: p.read_bytes() for p in again.template_files()}
     assert first.keys() == second.keys()

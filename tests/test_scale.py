@@ -36,8 +36,14 @@ from tests.invariants import limit_problems
 from tests.variants import write_org, write_yaml
 
 
-def test_generated_organization_has_the_requested_shape(large_config: Path) -> None:
-    config = load_config(large_config)
+@pytest.fixture(scope="module")
+def large(large_config: Path) -> LandingZoneConfig:
+    """``large_config`` loaded once for the module (about 0.5 s a load; a config is frozen)."""
+    return load_config(large_config)
+
+
+def test_generated_organization_has_the_requested_shape(large: LandingZoneConfig) -> None:
+    config = large
     accounts = list(config.all_accounts())
     assert len(accounts) == 1000
     assert len([u for u in config.organizational_units if u.startswith("bu-")]) == 50
@@ -64,9 +70,9 @@ def accounts_by_stack(synth: Synth) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def test_each_created_account_is_in_exactly_the_stack_its_key_hashes_to(
-    large_synth: Synth, large_config: Path
+    large_synth: Synth, large: LandingZoneConfig
 ) -> None:
-    config = load_config(large_config)
+    config = large
     found: dict[str, str] = {}
     for stack, accounts in accounts_by_stack(large_synth).items():
         for resource in accounts.values():
@@ -119,8 +125,8 @@ def test_account_stack_depends_on_the_key_alone(tmp_path: Path) -> None:
     assert {before.account_stack(key) for key in before.workload_accounts} == {0, 1, 2}
 
 
-def test_guardrail_packing_fits_the_quotas_at_50_business_units(large_config: Path) -> None:
-    config = load_config(large_config)
+def test_guardrail_packing_fits_the_quotas_at_50_business_units(large: LandingZoneConfig) -> None:
+    config = large
     plan = plan_guardrails(config)
     for budget in plan.budgets:
         assert len(budget.policies) <= budget.slots
@@ -135,12 +141,12 @@ def organization_resource_count(config: LandingZoneConfig) -> int:
 
 
 def test_estimates_equal_the_synthesized_organization_stack(
-    example_synth: Synth, large_synth: Synth, large_config: Path
+    example_synth: Synth, large_synth: Synth, large: LandingZoneConfig
 ) -> None:
     """The pre-synth checks count what synth produces: resources and outputs."""
     for config, synth in (
         (load_config(EXAMPLE), example_synth),
-        (load_config(large_config), large_synth),
+        (large, large_synth),
     ):
         template = synth.templates["Acme-Organization"]
         assert organization_resource_count(config) == len(template["Resources"])
@@ -175,11 +181,11 @@ def test_manifest_lists_the_account_stacks_after_the_organization(large_synth: S
 # Here, not in test_identity_center.py: the 1,000-account synth is shared per
 # worker, and pytest-xdist keeps a file on one worker.
 def test_1000_accounts_assignments_cost_no_resource_per_account(
-    large_synth: Synth, large_config: Path
+    large_synth: Synth, large: LandingZoneConfig
 ) -> None:
     """The reconciler owns the assignments: the stack's size does not grow with accounts,
     and its rules (by OU) fit the function's environment however many accounts there are."""
-    config = load_config(large_config)
+    config = large
     main = large_synth.templates["Acme-IdentityCenter"]
     assert len(main["Resources"]) < 30
     assert not large_synth.nested_templates
