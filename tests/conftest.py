@@ -13,7 +13,6 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +82,7 @@ class Synth:
     #: templates came from the cache.
     build_stacks: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
 
-    @cached_property
+    @functools.cached_property
     def stacks(self) -> dict[str, Any]:
         """The app's stacks by role (``build_landing_zone``'s result), built on first use."""
         return self.build_stacks()

@@ -39,10 +39,11 @@ CACHE = Path(os.environ.get("LANDING_ZONE_CACHE", Path.home() / ".cache" / "land
 ENABLED = os.environ.get("LANDING_ZONE_TEST_CACHE", "on") != "off"
 SYNTH_CACHE = CACHE / "synth"
 LINT_CACHE = CACHE / "cfn-lint-clean"
-# Entries not used in the latest runs go: one state of the code makes about
-# 30 (55 MB in all, 15 MB for each 1,000-account one), so this keeps the
-# last four states (of this clone or others on the machine), about 250 MB.
-KEEP_SYNTHS = 120
+# Entries not used in the latest runs go: a run of the suite makes about 17
+# for a state of the code (30 MB, half of it the 1,000-account synth), and
+# every clone on the machine shares the directory, so this keeps about a
+# dozen states, 350 MB at most.
+KEEP_SYNTHS = 200
 
 Result = TypeVar("Result")
 
