@@ -155,4 +155,4 @@ constraints: $(VENV)/.dev
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
-	@echo "shared caches (virtualenvs and mypy, one per pin set) stay in $(CACHE); rm -rf it to reclaim the space"
+	@echo "shared caches (virtualenvs and mypy, one per pin set; the tests' synths and cfn-lint verdicts) stay in $(CACHE); rm -rf it to reclaim the space"

@@ -178,8 +178,8 @@ def test_manifest_lists_the_account_stacks_after_the_organization(large_synth: S
     assert "Acme-Accounts-2" in manifest["artifacts"]["Acme-MemberBaseline"]["dependencies"]
 
 
-# Here, not in test_identity_center.py: the 1,000-account synth is shared per
-# worker, and pytest-xdist keeps a file on one worker.
+# Here, not in test_identity_center.py: with the other checks of the
+# 1,000-account synth.
 def test_1000_accounts_assignments_cost_no_resource_per_account(
     large_synth: Synth, large: LandingZoneConfig
 ) -> None:
