@@ -60,6 +60,16 @@ class Imported:
         found = preflight.check(config or self.config(), self.world.session, **options)  # type: ignore[arg-type]
         return [p for p in found if enrolled or not p.startswith(ENROLLED)]
 
+    def without_control_tower(self) -> None:
+        """Control Tower gone: no trusted access, its SCPs detached and deleted."""
+        world = self.world
+        world.trusted.remove("controltower.amazonaws.com")
+        for name in ("aws-guardrails-AbCdEf", "aws-guardrails-GhIjKl"):
+            policy = world.policies[name]
+            for target in world.organizations.list_targets_for_policy(PolicyId=policy)["Targets"]:
+                world.organizations.detach_policy(PolicyId=policy, TargetId=target["TargetId"])
+            world.organizations.delete_policy(PolicyId=policy)
+
     def adopt(self) -> None:
         """As if `make adopt-ous` and `cdk import` had run: the stack holds every OU."""
         self.world.stack_units = {unit for path, unit in self.world.units.items() if path}
@@ -210,14 +220,7 @@ def test_control_towers_scps_and_ours_must_fit_where_it_could_govern(
     ]
     assert not [p for p in imported.check(limited(4)) if p.startswith("Control Tower runs")]
     # Without Control Tower, nothing to foresee.
-    imported.world.trusted.remove("controltower.amazonaws.com")
-    for name in ("aws-guardrails-AbCdEf", "aws-guardrails-GhIjKl"):
-        policy = imported.world.policies[name]
-        for target in imported.world.organizations.list_targets_for_policy(PolicyId=policy)[
-            "Targets"
-        ]:
-            imported.world.organizations.detach_policy(PolicyId=policy, TargetId=target["TargetId"])
-        imported.world.organizations.delete_policy(PolicyId=policy)
+    imported.without_control_tower()
     assert not [p for p in imported.check(limited(3)) if p.startswith("Control Tower runs")]
 
 
@@ -234,14 +237,7 @@ def test_without_deep_the_baseline_must_not_reach_control_towers_accounts_unread
     assert "make deploy ARGS=--deep" in line
     assert "it assumes OrganizationAccountAccessRole there" in line
     # Without Control Tower, nothing to fear.
-    imported.world.trusted.remove("controltower.amazonaws.com")
-    for name in ("aws-guardrails-AbCdEf", "aws-guardrails-GhIjKl"):
-        policy = imported.world.policies[name]
-        for target in imported.world.organizations.list_targets_for_policy(PolicyId=policy)[
-            "Targets"
-        ]:
-            imported.world.organizations.detach_policy(PolicyId=policy, TargetId=target["TargetId"])
-        imported.world.organizations.delete_policy(PolicyId=policy)
+    imported.without_control_tower()
     assert not [p for p in imported.check(enrolled=True) if p.startswith(ENROLLED)]
 
 
