@@ -10,6 +10,7 @@ from landing_zone.guardrails.evaluate import (
     FULL_ACCESS,
     ContextValue,
     Request,
+    Undecidable,
     UnsupportedPolicy,
     condition_holds,
     evaluate,
@@ -228,3 +229,59 @@ def test_a_trust_policy_names_no_resource_and_applies_to_its_role() -> None:
     scp = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*"}]}
     with pytest.raises(UnsupportedPolicy):
         evaluate([[scp]], Request("s3:GetObject", "arn:aws:s3:::b/k"))
+
+
+def _unknown(*keys: str, **context: ContextValue) -> Request:
+    return Request("s3:GetObject", "*", context, unknown=frozenset(k.casefold() for k in keys))
+
+
+def test_a_deny_that_turns_on_an_unknown_key_is_undecidable() -> None:
+    levels = [
+        [FULL, deny(Action="s3:*", Condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}})]
+    ]
+    with pytest.raises(Undecidable) as raised:
+        evaluate(levels, _unknown("aws:SourceVpc"))
+    assert raised.value.keys == {"aws:sourcevpc"}
+
+
+def test_a_certain_deny_decides_despite_unknown_keys() -> None:
+    levels = [
+        [FULL, deny(Action="s3:*", Condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}})],
+        [FULL, deny(Action="s3:GetObject")],
+    ]
+    assert evaluate(levels, _unknown("aws:SourceVpc")) == "deny"
+
+
+def test_a_condition_that_certainly_fails_decides_its_statement() -> None:
+    # The statement needs both entries; the known one fails, so it cannot match.
+    statement = {
+        "StringEquals": {"aws:PrincipalAccount": "111111111111"},
+        "Bool": {"aws:ViaAWSService": "false"},
+    }
+    levels = [[FULL, deny(Action="s3:*", Condition=statement)]]
+    request_ = _unknown("aws:ViaAWSService", **{"aws:PrincipalAccount": "222222222222"})
+    assert evaluate(levels, request_) == "allow"
+
+
+def test_a_level_certainly_without_allow_denies_despite_unknown_keys() -> None:
+    allow_if = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ],
+    }
+    assert evaluate([[FULL], []], _unknown("aws:SecureTransport")) == "deny"
+    with pytest.raises(Undecidable):
+        evaluate([[FULL], [allow_if]], _unknown("aws:SecureTransport"))
+
+
+def test_known_keys_are_unaffected_by_the_unknown_set() -> None:
+    levels = [
+        [FULL, deny(Action="s3:*", Condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}})]
+    ]
+    assert evaluate(levels, _unknown("aws:SourceIp", **{"aws:SourceVpc": "vpc-1"})) == "allow"

@@ -87,18 +87,36 @@ class UnsupportedPolicy(ValueError):
     """The policy uses an element or operator this evaluator does not implement."""
 
 
+class Undecidable(Exception):
+    """The decision depends on condition keys whose values the request does not know.
+
+    A request built from a record (a CloudTrail event) knows some context keys,
+    knows that others are absent, and cannot know the rest: those are listed in
+    ``Request.unknown``. A statement whose outcome turns on one of them raises
+    this rather than guessing that the key is missing or present.
+    """
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        super().__init__(f"the decision depends on unknown condition keys {sorted(keys)}")
+        self.keys = keys
+
+
 @dataclass(frozen=True)
 class Request:
     """One API request as IAM sees it: action, resource ARN and request context.
 
     ``principal`` matters only for resource policies: ``("Service",
     "cloudtrail.amazonaws.com")`` or ``("AWS", "arn:aws:iam::123456789012:role/x")``.
+    ``unknown`` names (case-folded) the condition keys whose values cannot be
+    known: a condition on one of them makes its statement undecidable
+    (:class:`Undecidable`) instead of evaluating it as if the key were missing.
     """
 
     action: str
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)
     principal: tuple[str, str] | None = None
+    unknown: frozenset[str] = frozenset()
 
     def value(self, key: str) -> ContextValue | None:
         # Condition key names are case-insensitive.
@@ -111,15 +129,43 @@ class Request:
 
 
 def evaluate(levels: Sequence[Sequence[Mapping[str, object]]], request: Request) -> Decision:
-    """Decide ``request`` against the policies attached at each level of a path."""
+    """Decide ``request`` against the policies attached at each level of a path.
+
+    Raises :class:`Undecidable` only when no certain answer exists: a deny
+    that certainly matches, or a level that certainly has no matching Allow,
+    decides the request whatever the unknown keys hold.
+    """
     statements_by_level = [[s for p in level for s in statements_of(p)] for level in levels]
+    unknown: set[str] = set()
     for statements in statements_by_level:
-        if any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements):
-            return "deny"
+        for statement in statements:
+            if statement["Effect"] == "Deny":
+                match = _match_or_unknown(statement, request, unknown)
+                if match:
+                    return "deny"
+    levels_unknown: set[str] = set()
     for statements in statements_by_level:
-        if not any(s["Effect"] == "Allow" and statement_matches(s, request) for s in statements):
-            return "deny"
+        level_unknown: set[str] = set()
+        allowed = any(
+            statement["Effect"] == "Allow" and _match_or_unknown(statement, request, level_unknown)
+            for statement in statements
+        )
+        if not allowed:
+            if not level_unknown:
+                return "deny"
+            levels_unknown |= level_unknown
+    if unknown or levels_unknown:
+        raise Undecidable(frozenset(unknown | levels_unknown))
     return "allow"
+
+
+def _match_or_unknown(statement: Mapping[str, object], request: Request, unknown: set[str]) -> bool:
+    """``statement_matches``, adding to ``unknown`` the keys that kept it from deciding."""
+    try:
+        return statement_matches(statement, request)
+    except Undecidable as undecidable:
+        unknown |= undecidable.keys
+        return False
 
 
 def statements_of(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
@@ -172,11 +218,19 @@ def statement_matches(statement: Mapping[str, object], request: Request) -> bool
     condition = statement.get("Condition", {})
     if not isinstance(condition, Mapping):
         raise UnsupportedPolicy(f"Condition must be an object, not {condition!r}")
-    return all(
-        condition_holds(name, key, listed(_numbers_as_text(values)), request)
-        for name, keys in condition.items()
-        for key, values in keys.items()
-    )
+    # Every entry must hold. One that certainly fails decides the statement
+    # even when another tests a key the request cannot know.
+    undecided: set[str] = set()
+    for name, keys in condition.items():
+        for key, values in keys.items():
+            try:
+                if not condition_holds(name, key, listed(_numbers_as_text(values)), request):
+                    return False
+            except Undecidable as undecidable:
+                undecided |= undecidable.keys
+    if undecided:
+        raise Undecidable(frozenset(undecided))
+    return True
 
 
 def resource_policy_decision(
@@ -224,6 +278,8 @@ def _principal_matches(principal: object, requester: tuple[str, str]) -> bool:
 def condition_holds(name: str, key: str, values: list[str], request: Request) -> bool:
     """One ``operator: {key: values}`` entry of a Condition block."""
     base, if_exists, qualifier = _parse(name)
+    if key.casefold() in request.unknown:
+        raise Undecidable(frozenset({key.casefold()}))
     present = request.value(key)
     if base == "Null":
         wanted_missing = [v.lower() == "true" for v in values]

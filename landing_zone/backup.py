@@ -1,0 +1,27 @@
+"""Names shared by the organization backup policy and the vault the baseline puts in every account.
+
+The backup policy (an organization policy, plain JSON) names a vault and an
+IAM role by name, with ``$account`` standing for each account; the member
+baseline StackSet creates exactly those in every baselined account and
+governed region. Both sides take the names from here.
+See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_backup_syntax.html
+"""
+
+from __future__ import annotations
+
+from landing_zone.naming import resource_name
+
+
+def backup_vault_name(prefix: str) -> str:
+    """``Acme-Backup``: the vault in every account and governed region."""
+    return resource_name(prefix, "Backup")
+
+
+def backup_role_name(prefix: str) -> str:
+    """``Acme-Backup``: the role AWS Backup assumes to back up and restore."""
+    return resource_name(prefix, "Backup")
+
+
+def backup_role_arn_in_policy(prefix: str) -> str:
+    """The role as a backup policy writes it: ``$account`` is each account the plan runs in."""
+    return f"arn:aws:iam::$account:role/{backup_role_name(prefix)}"
