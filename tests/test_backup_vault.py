@@ -110,6 +110,9 @@ def test_role_is_home_region_only_trusts_backup_and_has_the_managed_policies(
         for p in (
             "service-role/AWSBackupServiceRolePolicyForBackup",
             "service-role/AWSBackupServiceRolePolicyForRestores",
+            # S3 is in neither of the two above: without these, S3 jobs fail.
+            "AWSBackupServiceRolePolicyForS3Backup",
+            "AWSBackupServiceRolePolicyForS3Restore",
         )
     ]
 

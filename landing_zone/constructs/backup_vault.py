@@ -36,13 +36,20 @@ from landing_zone.naming import kms_alias_name
 
 BACKUP_SERVICE = "backup.amazonaws.com"
 
-# AWS maintains both as AWS Backup adds resource types; the ARNs carry the
-# service-role/ path.
+# AWS maintains these as AWS Backup adds resource types. The first two (ARNs
+# with the service-role/ path) leave Amazon S3 out: S3 backups and restores
+# need the two S3 policies (ARNs without a path) as well, or every job of a
+# bucket a plan selects fails.
 # See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForBackup.html
 # See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForRestores.html
+# See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForS3Backup.html
+# See: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForS3Restore.html
+# See: https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html
 BACKUP_ROLE_POLICIES = (
     "service-role/AWSBackupServiceRolePolicyForBackup",
     "service-role/AWSBackupServiceRolePolicyForRestores",
+    "AWSBackupServiceRolePolicyForS3Backup",
+    "AWSBackupServiceRolePolicyForS3Restore",
 )
 
 # What a principal needs on a vault's key to create the vault and to back up
