@@ -600,6 +600,23 @@ _TABLE: tuple[Case, ...] = (
         "all",
         region="eu-central-1",
     ),
+    # A logically air-gapped vault shares the name space (and the ARN,
+    # backup-vault:<name>) with ordinary vaults.
+    Case(
+        "admin-squats-backup-vault-name-air-gapped",
+        "workload-admin",
+        "backup:CreateLogicallyAirGappedBackupVault",
+        BACKUP_VAULT.replace("eu-west-1", "eu-central-1"),
+        "all",
+        region="eu-central-1",
+    ),
+    Case(
+        "admin-shares-backup-vault",
+        "workload-admin",
+        "backup:PutBackupVaultSharingPolicy",
+        BACKUP_VAULT,
+        "all",
+    ),
     Case(
         "admin-schedules-backup-key-deletion",
         "workload-admin",

@@ -639,12 +639,16 @@ def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
-# Everything that would delete the baseline's backup vault, unlock it, open
-# or drop its access policy (which protects its recovery points) or silence
-# its notifications.
+# Everything that would take the baseline's backup vault's name, delete it,
+# unlock it, open or drop its access policy (which protects its recovery
+# points), share it, or silence its notifications. A logically air-gapped
+# vault is the same resource type (backup-vault:<name>) in the same name
+# space, so creating one takes the name as well.
 # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html
+# See: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateLogicallyAirGappedBackupVault.html
 BACKUP_VAULT_ACTIONS = (
     "backup:CreateBackupVault",
+    "backup:CreateLogicallyAirGappedBackupVault",
     "backup:DeleteBackupVault",
     "backup:DeleteBackupVaultAccessPolicy",
     "backup:DeleteBackupVaultLockConfiguration",
@@ -652,6 +656,7 @@ BACKUP_VAULT_ACTIONS = (
     "backup:PutBackupVaultAccessPolicy",
     "backup:PutBackupVaultLockConfiguration",
     "backup:PutBackupVaultNotifications",
+    "backup:PutBackupVaultSharingPolicy",
 )
 
 # What would make the vault's recovery points unreadable (a disabled or
@@ -1262,8 +1267,8 @@ GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-backup-vault",
         kind="scp",
-        enforces="Nobody but the privileged roles can create, delete, unlock or re-policy the "
-        "baseline's backup vault (<Prefix>-Backup), change its notifications, or disable, "
+        enforces="Nobody but the privileged roles can create, delete, unlock, share or re-policy "
+        "the baseline's backup vault (<Prefix>-Backup), change its notifications, or disable, "
         "delete, re-policy or revoke grants of its KMS key or move its alias.",
         rationale="Backups are what ransomware goes after first: a workload admin who can "
         "delete the vault, remove its Vault Lock or access policy, or schedule its key for "
