@@ -9,7 +9,7 @@ See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_poli
 
 from __future__ import annotations
 
-from landing_zone.naming import resource_name
+from landing_zone.naming import kms_alias_name, resource_name
 
 
 def backup_vault_name(prefix: str) -> str:
@@ -25,3 +25,12 @@ def backup_role_name(prefix: str) -> str:
 def backup_role_arn_in_policy(prefix: str) -> str:
     """The role as a backup policy writes it: ``$account`` is each account the plan runs in."""
     return f"arn:aws:iam::$account:role/{backup_role_name(prefix)}"
+
+
+#: The key name of the vault's KMS key (``alias/<prefix>/landing-zone/backup``).
+BACKUP_KEY = "backup"
+
+
+def backup_key_alias(prefix: str) -> str:
+    """``alias/acme/landing-zone/backup``: the vault's key in every account and region."""
+    return kms_alias_name(prefix, BACKUP_KEY)

@@ -261,6 +261,7 @@ def one_way_lines(config: LandingZoneConfig) -> list[str]:
             "deleted in every baselined account; the app never recreates it (aws ec2 "
             "create-default-vpc makes a new one)"
         )
+    items += _backup_items(config)
     lines = ["One-way settings (what this config cannot take back, or leaves when removed):"]
     for item in items:
         lines += _wrapped(f"- {item}", indent="  ", hanging="    ")
@@ -310,6 +311,30 @@ def _log_archive_items(config: LandingZoneConfig) -> list[str]:
         "the app never schedules a key's deletion, and one deleted by hand (after 7 to 30 "
         "days) leaves every log encrypted under it unreadable for good"
     )
+    return items
+
+
+def _backup_items(config: LandingZoneConfig) -> list[str]:
+    """The backup vault's key and vault stay; a compliance Vault Lock cannot be undone.
+
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html
+    """
+    backup = config.baseline.backup
+    if not (config.baseline.targets and backup.enabled):
+        return []
+    items = [
+        "baseline.backup: the <Prefix>-Backup vault and its KMS key in every baselined account "
+        "and governed region are retained when the setting or the stack goes (a vault holding "
+        "recovery points cannot be deleted, and its key must stay to decrypt them)"
+    ]
+    lock = backup.vault_lock
+    if lock is not None and lock.mode == "compliance":
+        items.append(
+            f"baseline.backup.vault_lock: compliance: {lock.changeable_for_days} days after "
+            "the first deploy nobody, not the privileged principals, the root user nor AWS, "
+            f"can remove the lock, keep a recovery point less than {lock.min_retention_days} "
+            "days or delete the vault while it holds any"
+        )
     return items
 
 

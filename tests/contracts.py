@@ -57,7 +57,19 @@ DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
     "stackset:Acme-LogArchive/Template": (LOG_ARCHIVE, HOME, {"ReaderAccountId": AUDIT}),
     "stackset:Acme-Audit/HomeTemplate": (AUDIT, HOME, {}),
     "stackset:Acme-Audit/RegionalTemplate": (AUDIT, OTHER_REGION, {}),
+    "stackset:Acme-MemberBaseline/Template": (
+        MEMBER,
+        HOME,
+        {"LogArchiveAccountId": LOG_ARCHIVE, "AuditAccountId": AUDIT},
+    ),
 }
+
+#: Templates whose policies are those of another deployment, proven there:
+#: the management account's baseline stacks are the member baseline's
+#: construct (tests/test_backup_vault.py checks their vault, key and role).
+REPLICAS = frozenset(
+    f"Acme-ManagementBaseline-{region}" for region in (HOME, OTHER_REGION, "us-east-1")
+)
 
 #: The OU (config key) of each account; ``None`` for the management
 #: account, whose resources no RCP governs.
@@ -75,6 +87,7 @@ ACCESS_LOGS_BUCKET = f"{PREFIX}-log-archive-access-logs-{LOG_ARCHIVE}-{HOME}"
 LOG_ARCHIVE_KEY = "alias/acme/landing-zone/log-archive"
 MONITORING_KEY = "alias/acme/landing-zone/monitoring"
 FINDINGS_KEY = "alias/acme/landing-zone/findings"
+BACKUP_KEY = "alias/acme/landing-zone/backup"
 ALARM_TOPIC = "Acme-SecurityAlarms"
 BREAK_GLASS_ALERT = "Acme-BreakGlassAlert"
 FINDINGS_TOPIC = "Acme-SecurityFindings"
@@ -130,6 +143,9 @@ CONFIG_AGGREGATOR_ROLE = (
     "https://docs.aws.amazon.com/config/latest/developerguide/set-up-aggregator-cli.html"
 )
 LAMBDA_ROLE = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
+BACKUP_ROLE_TRUST = "https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html"
+BACKUP_KMS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html"
+BACKUP_CREATE_VAULT = "https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html"
 CROSS_ACCOUNT = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
     "reference_policies_evaluation-logic-cross-account.html"
@@ -216,6 +232,14 @@ FROM_AUDIT_ALARM = {
 }
 FORWARDER_RULE = f"arn:aws:events:{OTHER_REGION}:{AUDIT}:rule/Acme-GuardDutyFindingsToHome"
 FORWARDER_ROLE = f"Acme-FindingsForwarder-{OTHER_REGION}"
+BACKUP_ROLE = ("AWS", f"arn:aws:iam::{MEMBER}:role/Acme-Backup")
+STACKSET_ROLE = ("AWS", f"arn:aws:iam::{MEMBER}:role/stacksets-exec-0123456789abcdef")
+IN_MEMBER = {"aws:PrincipalOrgID": ORG, "aws:PrincipalAccount": MEMBER}
+AS_BACKUP_ROLE = {**IN_MEMBER, "aws:PrincipalArn": BACKUP_ROLE[1]}
+AS_STACKSET = {**IN_MEMBER, "aws:PrincipalArn": STACKSET_ROLE[1]}
+#: What KMS sees when AWS Backup calls it for a caller of the member account.
+#: See: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+THROUGH_BACKUP = {"kms:ViaService": f"backup.{HOME}.amazonaws.com", "kms:CallerAccount": MEMBER}
 
 
 def from_rule(rule: str) -> dict[str, str]:
@@ -529,6 +553,36 @@ CONTRACTS: tuple[Contract, ...] = (
         f"arn:aws:iam::{AUDIT}:role/Acme-DetectionHandler-{OTHER_REGION}", {}, NO_SOURCE,
         LAMBDA_ROLE,
         note="one trust policy, the same in every template (tests/test_contracts.py checks)",
+    ),
+    # ---- the baseline's backup vault: its key and the role AWS Backup assumes ----
+    Contract(
+        "AWS Backup assumes the backup role", "role:Acme-Backup",
+        service("backup.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{MEMBER}:role/Acme-Backup", {}, NO_SOURCE, BACKUP_ROLE_TRUST,
+        note="the trust of AWS Backup's own default role, with no condition; AWS Backup "
+        "documents no aws:Source* key on the AssumeRole (docs/assumptions.md)",
+    ),
+    Contract(
+        "the backup role encrypts a recovery point with the vault's key", f"key:{BACKUP_KEY}",
+        BACKUP_ROLE, "kms:GenerateDataKey", _key(MEMBER), AS_BACKUP_ROLE, (), BACKUP_KMS,
+    ),
+    Contract(
+        "the backup role decrypts a recovery point for a restore", f"key:{BACKUP_KEY}",
+        BACKUP_ROLE, "kms:Decrypt", _key(MEMBER), AS_BACKUP_ROLE, (), BACKUP_KMS,
+    ),
+    Contract(
+        "CloudFormation creates the vault: AWS Backup grants itself the key",
+        f"key:{BACKUP_KEY}", STACKSET_ROLE, "kms:CreateGrant", _key(MEMBER),
+        {**AS_STACKSET, **THROUGH_BACKUP, "kms:GrantIsForAWSResource": "true"}, (),
+        BACKUP_CREATE_VAULT,
+        note="AWS Backup calls KMS with the caller's credentials, so kms:ViaService is "
+        "backup.<region>.amazonaws.com (docs/assumptions.md)",
+    ),
+    Contract(
+        "CloudFormation creates the vault: AWS Backup describes the key",
+        f"key:{BACKUP_KEY}", STACKSET_ROLE, "kms:DescribeKey", _key(MEMBER),
+        {**AS_STACKSET, **THROUGH_BACKUP}, (), BACKUP_CREATE_VAULT,
+        note="as for the grant",
     ),
 )  # fmt: skip
 

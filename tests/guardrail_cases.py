@@ -40,6 +40,12 @@ INSTANCE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/*"
 AGGREGATOR = f"arn:aws:config:eu-west-1:{ACCOUNT}:config-aggregator/config-aggregator-a1b2c3d4"
 LZ_TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:Acme-SecurityFindings"
 LZ_QUEUE = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:Acme-FindingsUndelivered"
+BACKUP_VAULT = f"arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:Acme-Backup"
+BACKUP_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+BACKUP_ALIAS = f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/acme/landing-zone/backup"
+BACKUP_KEY_ALIASES: dict[str, str | tuple[str, ...]] = {
+    "kms:ResourceAliases": ("alias/acme/landing-zone/backup",)
+}
 
 
 @dataclass(frozen=True)
@@ -538,6 +544,206 @@ _TABLE: tuple[Case, ...] = (
         f"arn:aws:iam::{ACCOUNT}:role/Acme-Investigation",
         "all",
         region="us-east-1",
+    ),
+    # -- the baseline's backup vault, its key and its role: what ransomware
+    # goes after first
+    Case(
+        "admin-deletes-backup-vault",
+        "workload-admin",
+        "backup:DeleteBackupVault",
+        BACKUP_VAULT,
+        "all",
+    ),
+    Case(
+        "admin-removes-vault-lock",
+        "workload-admin",
+        "backup:DeleteBackupVaultLockConfiguration",
+        BACKUP_VAULT,
+        "all",
+    ),
+    Case(
+        "admin-shortens-vault-lock",
+        "workload-admin",
+        "backup:PutBackupVaultLockConfiguration",
+        BACKUP_VAULT,
+        "all",
+        context={"backup:MinRetentionDays": "1"},
+    ),
+    # The access policy is what protects the vault's recovery points.
+    Case(
+        "admin-drops-vault-access-policy",
+        "workload-admin",
+        "backup:DeleteBackupVaultAccessPolicy",
+        BACKUP_VAULT,
+        "all",
+    ),
+    Case(
+        "admin-rewrites-vault-access-policy",
+        "workload-admin",
+        "backup:PutBackupVaultAccessPolicy",
+        BACKUP_VAULT,
+        "all",
+    ),
+    Case(
+        "admin-silences-vault-notifications",
+        "workload-admin",
+        "backup:DeleteBackupVaultNotifications",
+        BACKUP_VAULT,
+        "all",
+    ),
+    # Taking the name in a region the baseline has not reached yet.
+    Case(
+        "admin-squats-backup-vault-name",
+        "workload-admin",
+        "backup:CreateBackupVault",
+        BACKUP_VAULT.replace("eu-west-1", "eu-central-1"),
+        "all",
+        region="eu-central-1",
+    ),
+    # A logically air-gapped vault shares the name space (and the ARN,
+    # backup-vault:<name>) with ordinary vaults.
+    Case(
+        "admin-squats-backup-vault-name-air-gapped",
+        "workload-admin",
+        "backup:CreateLogicallyAirGappedBackupVault",
+        BACKUP_VAULT.replace("eu-west-1", "eu-central-1"),
+        "all",
+        region="eu-central-1",
+    ),
+    Case(
+        "admin-shares-backup-vault",
+        "workload-admin",
+        "backup:PutBackupVaultSharingPolicy",
+        BACKUP_VAULT,
+        "all",
+    ),
+    Case(
+        "admin-schedules-backup-key-deletion",
+        "workload-admin",
+        "kms:ScheduleKeyDeletion",
+        BACKUP_KEY,
+        "all",
+        context=BACKUP_KEY_ALIASES,
+    ),
+    Case(
+        "admin-disables-backup-key",
+        "workload-admin",
+        "kms:DisableKey",
+        BACKUP_KEY,
+        "all",
+        context=BACKUP_KEY_ALIASES,
+    ),
+    Case(
+        "admin-opens-backup-key-policy",
+        "workload-admin",
+        "kms:PutKeyPolicy",
+        BACKUP_KEY,
+        "all",
+        context=BACKUP_KEY_ALIASES,
+    ),
+    Case(
+        "admin-revokes-backup-grant",
+        "workload-admin",
+        "kms:RevokeGrant",
+        BACKUP_KEY,
+        "all",
+        context=BACKUP_KEY_ALIASES,
+    ),
+    # A key with the alias among others is still the vault's key.
+    Case(
+        "admin-disables-backup-key-with-second-alias",
+        "workload-admin",
+        "kms:DisableKey",
+        BACKUP_KEY,
+        "all",
+        context={"kms:ResourceAliases": ("alias/mine", "alias/acme/landing-zone/backup")},
+    ),
+    Case("admin-repoints-backup-alias", "workload-admin", "kms:UpdateAlias", BACKUP_ALIAS, "all"),
+    Case("admin-deletes-backup-alias", "workload-admin", "kms:DeleteAlias", BACKUP_ALIAS, "all"),
+    Case(
+        "admin-retrusts-backup-role",
+        "workload-admin",
+        "iam:UpdateAssumeRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Backup",
+        "all",
+        region="us-east-1",
+    ),
+    # Lending the role to a job of one's own would exempt it from the vault's
+    # access policy (its lifecycle runs as the role).
+    Case(
+        "admin-passes-backup-role",
+        "workload-admin",
+        "iam:PassRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Backup",
+        "all",
+        region="us-east-1",
+    ),
+    # The deployment principals keep their hands; workloads keep their own
+    # vaults and keys, and may use the landing zone's vault (list, restore).
+    Case(
+        "stackset-updates-backup-vault",
+        "stackset",
+        "backup:PutBackupVaultAccessPolicy",
+        BACKUP_VAULT,
+        "none",
+    ),
+    Case(
+        "ccoe-changes-vault-lock",
+        "ccoe",
+        "backup:PutBackupVaultLockConfiguration",
+        BACKUP_VAULT,
+        "none",
+    ),
+    Case(
+        "break-glass-deletes-backup-vault",
+        "break-glass",
+        "backup:DeleteBackupVault",
+        BACKUP_VAULT,
+        "none",
+    ),
+    Case(
+        "admin-deletes-own-vault",
+        "workload-admin",
+        "backup:DeleteBackupVault",
+        BACKUP_VAULT.replace("Acme-Backup", "retail-web-backups"),
+        "suspended",
+    ),
+    Case(
+        "admin-deletes-similarly-named-vault",
+        "workload-admin",
+        "backup:DeleteBackupVault",
+        BACKUP_VAULT + "-old",
+        "suspended",
+    ),
+    Case(
+        "admin-schedules-own-key-deletion",
+        "workload-admin",
+        "kms:ScheduleKeyDeletion",
+        BACKUP_KEY,
+        "suspended",
+        context={"kms:ResourceAliases": ("alias/retail-web",)},
+    ),
+    Case(
+        "admin-starts-restore-from-backup-vault",
+        "workload-admin",
+        "backup:StartRestoreJob",
+        f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:1EB3B5E7-9EB0-435A-A80B",
+        "suspended",
+    ),
+    Case(
+        "admin-describes-backup-vault",
+        "workload-admin",
+        "backup:DescribeBackupVault",
+        BACKUP_VAULT,
+        "suspended",
+    ),
+    Case(
+        "stackset-disables-backup-key",
+        "stackset",
+        "kms:DisableKey",
+        BACKUP_KEY,
+        "none",
+        context=BACKUP_KEY_ALIASES,
     ),
     # -- escalation through a privileged name: creating or re-trusting a role
     # whose ARN a guardrail exempts would pass every guardrail

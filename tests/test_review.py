@@ -197,7 +197,7 @@ def test_every_exempted_principal_of_the_policies_is_listed(path: Path) -> None:
 def test_the_example_names_the_automatic_principals_and_what_binds_them() -> None:
     text = " ".join(privileged_text(load_config(EXAMPLE)).split())
     assert text.startswith(
-        "Privileged principals (exempt from 16 of the 22 guardrails attached; bound like "
+        "Privileged principals (exempt from 17 of the 23 guardrails attached; bound like "
         "everyone by deny-leave-organization, deny-root-user, deny-root-access-keys, "
         "rcp-identity-perimeter, rcp-enforce-tls, require-imdsv2):"
     )
@@ -319,9 +319,10 @@ def test_the_example_lists_its_one_way_settings_with_their_values() -> None:
 def test_compliance_lock_and_other_values_follow_the_config(tmp_path: Path) -> None:
     path = minimal_variant(
         tmp_path,
-        append=EVERYTHING + "organization_trail:\n  log_group_retention_days: 731\n"
-        "  cloudtrail_lake:\n    enabled: true\n    retention_days: 2557\n"
-        "baseline:\n  remove_default_vpc: true\n",
+        # EVERYTHING ends inside its baseline section.
+        append=EVERYTHING + "  remove_default_vpc: true\n"
+        "organization_trail:\n  log_group_retention_days: 731\n"
+        "  cloudtrail_lake:\n    enabled: true\n    retention_days: 2557\n",
     )
     text = one_way(load_config(path))
     assert (
@@ -330,6 +331,7 @@ def test_compliance_lock_and_other_values_follow_the_config(tmp_path: Path) -> N
         in text
     )
     assert "- log_archive.expiration_days: 400:" in text
+    assert "- baseline.backup.vault_lock: compliance: 3 days after the first deploy nobody" in text
     assert "- organization_trail.log_group_retention_days: 731:" in text
     assert "- organization_trail.cloudtrail_lake.retention_days: 2557:" in text
     assert "the monitoring key, the CloudTrail Lake event data store:" in text

@@ -31,8 +31,9 @@ SUSPENDED_GUARDRAILS = "guardrails:\n  attachments:\n    suspended: [suspended]\
 SINGLE_REGION = ("governed: [eu-west-1, eu-central-1]", "governed: [eu-west-1]")
 
 # What the minimal fixture leaves off or at its default: every detection
-# service on, with non-default settings, and COMPLIANCE Object Lock on the
-# log archive. Synthesized once per session (conftest.py, everything_synth).
+# service on, with non-default settings, COMPLIANCE Object Lock on the log
+# archive and a compliance-mode Vault Lock on the backup vault. Synthesized
+# once per session (conftest.py, everything_synth).
 EVERYTHING = """\
 detection:
   guardduty:
@@ -69,6 +70,13 @@ log_archive:
   object_lock:
     mode: COMPLIANCE
     days: 400
+baseline:
+  backup:
+    vault_lock:
+      mode: compliance
+      min_retention_days: 30
+      max_retention_days: 400
+      changeable_for_days: 3
 """
 
 
@@ -159,6 +167,8 @@ baseline:
   password_policy:
     enabled: false
   account_access_analyzer: false
+  backup:
+    enabled: false
 """
 
 EVERYTHING_OFF = (

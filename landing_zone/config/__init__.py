@@ -20,11 +20,13 @@ the checks run in; ``types`` the shared scalar types and the ``Model`` base;
 from __future__ import annotations
 
 from landing_zone.config.baseline import (
+    BackupConfig,
     BaselineConfig,
     ConfigFrequency,
     ConfigRecorderConfig,
     PasswordPolicyConfig,
     StackSetPreferencesConfig,
+    VaultLockConfig,
     config_resource_types,
 )
 from landing_zone.config.detection import (
@@ -120,6 +122,7 @@ __all__ = [
     "AccessAnalyzerConfig",
     "AccountConfig",
     "AccountId",
+    "BackupConfig",
     "BaselineConfig",
     "Check",
     "CloudTrailLakeConfig",
@@ -173,6 +176,7 @@ __all__ = [
     "TransitionConfig",
     "TrustedService",
     "UnusedAccessAnalyzerConfig",
+    "VaultLockConfig",
     "config_resource_types",
     "dotted",
     "guardrail_inputs",

@@ -107,6 +107,60 @@ class PasswordPolicyConfig(Model):
     require_lowercase: bool = Field(default=True, description="Require a lowercase letter")
 
 
+VaultLockMode = Literal["governance", "compliance"]
+
+
+class VaultLockConfig(Model):
+    """AWS Backup Vault Lock on the baseline's vault: retention bounds every job must respect.
+
+    Governance: the lock can be changed or removed by whoever may call
+    PutBackupVaultLockConfiguration / DeleteBackupVaultLockConfiguration (the
+    guardrails leave that to the privileged principals). Compliance: after
+    ``changeable_for_days`` the lock is immutable, for everyone, AWS included,
+    and the vault cannot be deleted while it holds recovery points.
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html
+    """
+
+    mode: VaultLockMode = Field(
+        description="governance (the privileged principals can still change or remove the "
+        "lock) or compliance (immutable after changeable_for_days, for everyone)",
+    )
+    min_retention_days: int = Field(
+        ge=1,
+        le=36500,
+        description="Every backup or copy job into the vault must keep its recovery points at "
+        "least this long (AWS: 1 to 36500 days); shorter jobs fail",
+    )
+    max_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="Every backup or copy job into the vault must keep its recovery points at "
+        "most this long (AWS: up to 36500 days); none: no maximum",
+    )
+    changeable_for_days: int | None = Field(
+        default=None,
+        ge=3,
+        le=36500,
+        description="compliance only: days until the lock becomes immutable (AWS: at least 3, "
+        "its 72-hour cooling-off period)",
+    )
+
+
+class BackupConfig(Model):
+    """The AWS Backup vault, its KMS key and the backup role in every account and region."""
+
+    enabled: bool = Field(
+        default=True,
+        description="A KMS-encrypted backup vault in every account and governed region, and "
+        "the IAM role AWS Backup assumes, for organization backup policies to use",
+    )
+    vault_lock: VaultLockConfig | None = Field(
+        default=None, description="Vault Lock on the vault; none: no lock"
+    )
+
+
 class BaselineConfig(Model):
     """What every account gets: AWS Config and account hygiene, in every governed region."""
 
@@ -148,6 +202,7 @@ class BaselineConfig(Model):
         description="DESTRUCTIVE: delete the default VPC (its subnets and internet gateway) "
         "in every governed region where nothing uses it; cannot be undone by this app",
     )
+    backup: BackupConfig = Field(default_factory=BackupConfig)
 
 
 def config_resource_types() -> frozenset[str]:
@@ -376,6 +431,46 @@ def recorder_types_excluded_or_daily(config: LandingZoneConfig) -> Iterator[Prob
         )
 
 
+VAULT_LOCK: Location = ("baseline", "backup", "vault_lock")
+
+
+def vault_lock_min_within_max(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Vault Lock's minimum retention is at most its maximum."""
+    lock = config.baseline.backup.vault_lock
+    maximum = lock.max_retention_days if lock is not None else None
+    if lock is not None and maximum is not None and lock.min_retention_days > maximum:
+        yield Problem(
+            (*VAULT_LOCK, "min_retention_days"),
+            f"{lock.min_retention_days} days is longer than max_retention_days ({maximum}); "
+            "every job into the vault would fail. Lower it or raise max_retention_days",
+        )
+
+
+def vault_lock_grace_period_in_compliance_only(config: LandingZoneConfig) -> Iterator[Problem]:
+    """changeable_for_days is given in compliance mode, and only there.
+
+    ChangeableForDays is what makes a lock compliance mode: without it the
+    lock stays changeable (governance); with it the lock becomes immutable
+    when the days have passed.
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html
+    """
+    lock = config.baseline.backup.vault_lock
+    if lock is None:
+        return
+    if lock.mode == "compliance" and lock.changeable_for_days is None:
+        yield Problem(
+            (*VAULT_LOCK, "changeable_for_days"),
+            "compliance mode needs changeable_for_days (at least 3): the days during which "
+            "the lock can still be removed before it becomes immutable",
+        )
+    if lock.mode == "governance" and lock.changeable_for_days is not None:
+        yield Problem(
+            (*VAULT_LOCK, "changeable_for_days"),
+            "governance mode has no grace period (a lock with one becomes compliance mode, "
+            "immutable); remove changeable_for_days or set mode: compliance",
+        )
+
+
 def s3_block_public_access_policy_enabled(config: LandingZoneConfig) -> Iterator[Problem]:
     """A core fork that blocks S3 public access has S3_POLICY enabled (the setting is one)."""
     if (
@@ -404,7 +499,24 @@ def default_vpc_kept(config: LandingZoneConfig) -> Iterator[Problem]:
         )
 
 
-WARNINGS: tuple[Check, ...] = (default_vpc_kept,)
+def vault_lock_not_compliance(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Vault Lock, if on, is in governance mode (compliance cannot be undone).
+
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html
+    """
+    backup = config.baseline.backup
+    lock = backup.vault_lock
+    if backup.enabled and lock is not None and lock.mode == "compliance":
+        yield Problem(
+            (*VAULT_LOCK, "mode"),
+            f"irreversible {lock.changeable_for_days} days after the first deploy: nobody, not "
+            "even the root user or AWS, can then remove the lock, shorten retention below "
+            f"{lock.min_retention_days} days or delete the vault while it holds recovery "
+            "points, in every account and governed region the baseline reaches",
+        )
+
+
+WARNINGS: tuple[Check, ...] = (default_vpc_kept, vault_lock_not_compliance)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -424,4 +536,6 @@ CHECKS: tuple[Check, ...] = (
     recorder_types_listed_once,
     recorder_types_excluded_or_daily,
     s3_block_public_access_policy_enabled,
+    vault_lock_min_within_max,
+    vault_lock_grace_period_in_compliance_only,
 )

@@ -34,6 +34,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from landing_zone.config import ConfigRecorderConfig, PasswordPolicyConfig
+from landing_zone.constructs.backup_vault import BackupVault, BackupVaultSpec
 from landing_zone.constructs.handler import SERVICE_TIMEOUT, add_handler
 from landing_zone.constructs.inline_code import inline_handler
 from landing_zone.naming import resource_name
@@ -154,6 +155,7 @@ class AccountBaseline(Construct):
         config_bucket_name: str,
         key_arn: str,
         investigation_role: InvestigationRoleSpec | None = None,
+        backup_vault: BackupVaultSpec | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # Pseudo parameters, not synth-time values: the same ARNs (and cdk-nag
@@ -264,6 +266,13 @@ class AccountBaseline(Construct):
         self.investigation_role = (
             self._investigation_role(investigation_role, partition=partition)
             if investigation_role is not None
+            else None
+        )
+        self.backup_vault = (
+            BackupVault(
+                self, "Backup", prefix=prefix, is_home_region=self.is_home_region, spec=backup_vault
+            )
+            if backup_vault is not None
             else None
         )
 

@@ -13,6 +13,7 @@ See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_poli
 
 from __future__ import annotations
 
+from landing_zone.backup import backup_key_alias, backup_vault_name
 from landing_zone.guardrails.model import (
     STACKSET_EXECUTION_ROLE,
     Condition,
@@ -638,6 +639,81 @@ def _detection_services(i: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
+# Everything that would take the baseline's backup vault's name, delete it,
+# unlock it, open or drop its access policy (which protects its recovery
+# points), share it, or silence its notifications. A logically air-gapped
+# vault is the same resource type (backup-vault:<name>) in the same name
+# space, so creating one takes the name as well.
+# See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html
+# See: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateLogicallyAirGappedBackupVault.html
+BACKUP_VAULT_ACTIONS = (
+    "backup:CreateBackupVault",
+    "backup:CreateLogicallyAirGappedBackupVault",
+    "backup:DeleteBackupVault",
+    "backup:DeleteBackupVaultAccessPolicy",
+    "backup:DeleteBackupVaultLockConfiguration",
+    "backup:DeleteBackupVaultNotifications",
+    "backup:PutBackupVaultAccessPolicy",
+    "backup:PutBackupVaultLockConfiguration",
+    "backup:PutBackupVaultNotifications",
+    "backup:PutBackupVaultSharingPolicy",
+)
+
+# What would make the vault's recovery points unreadable (a disabled or
+# deleted key), open the key to other principals (its policy), take Backup's
+# grants away, or stop its rotation.
+# See: https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
+BACKUP_KEY_ACTIONS = (
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+)
+
+
+def _backup_vault(i: GuardrailInputs) -> tuple[Statement, ...]:
+    # The baseline's vault, by name in every account and region (its ARN
+    # carries the name), including creating it: a workload admin who took
+    # the name first in an account the baseline has not reached would hold a
+    # vault the organization's backup plans write into. Backup vault names
+    # are case-sensitive, as ARN matching is.
+    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html
+    # See: https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html
+    # Its recovery points cannot be told apart by ARN (they do not name their
+    # vault): the vault's own access policy protects them
+    # (landing_zone/constructs/backup_vault.py), and this statement protects
+    # that policy. The role (<Prefix>-Backup) is protected by
+    # protect-landing-zone-resources with every <Prefix>-* role.
+    vault = _arn(i, "backup", f"backup-vault:{backup_vault_name(i.prefix)}")
+    alias = backup_key_alias(i.prefix)
+    return (
+        Statement(
+            sid="ProtectBackupVault",
+            actions=BACKUP_VAULT_ACTIONS,
+            resources=(vault,),
+        ),
+        # Key ARNs carry a generated id, so the vault's key is recognised by
+        # its alias: kms:ResourceAliases holds the aliases of the key a key
+        # operation acts on. The alias itself cannot be deleted, repointed or
+        # taken by another key (alias operations authorize against the alias
+        # ARN).
+        # See: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+        # See: https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html
+        Statement(
+            sid="ProtectBackupKey",
+            actions=BACKUP_KEY_ACTIONS,
+            resources=(_arn(i, "kms", "key/*"),),
+            condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+        ),
+        Statement(
+            sid="ProtectBackupKeyAlias",
+            actions=("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"),
+            resources=(_arn(i, "kms", alias),),
+        ),
+    )
+
+
 def _leave_organization(_: GuardrailInputs) -> tuple[Statement, ...]:
     # No exemption: removing an account is the management account's job
     # (RemoveAccountFromOrganization), which SCPs do not restrict.
@@ -1187,6 +1263,18 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         "turning it off (or archiving its findings) blinds the security team.",
         controls=Controls(cis=("1.20", "4.16"), well_architected=("SEC04-BP02", "SEC04-BP03")),
         statements=_detection_services,
+    ),
+    Guardrail(
+        id="protect-backup-vault",
+        kind="scp",
+        enforces="Nobody but the privileged roles can create, delete, unlock, share or re-policy "
+        "the baseline's backup vault (<Prefix>-Backup), change its notifications, or disable, "
+        "delete, re-policy or revoke grants of its KMS key or move its alias.",
+        rationale="Backups are what ransomware goes after first: a workload admin who can "
+        "delete the vault, remove its Vault Lock or access policy, or schedule its key for "
+        "deletion can destroy every recovery point at once.",
+        controls=Controls(well_architected=("REL09-BP02",)),
+        statements=_backup_vault,
     ),
     Guardrail(
         id="deny-leave-organization",

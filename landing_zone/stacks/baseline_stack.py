@@ -8,9 +8,10 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
-from landing_zone.config import LandingZoneConfig
+from landing_zone.config import LandingZoneConfig, guardrail_inputs
 from landing_zone.config.identity import investigation_role_name
 from landing_zone.constructs.account_baseline import AccountBaseline, InvestigationRoleSpec
+from landing_zone.constructs.backup_vault import BackupVaultSpec
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -47,6 +48,12 @@ def _baseline(
             max_session_hours=investigation.max_session_hours,
         )
         if investigation.enabled
+        else None,
+        backup_vault=BackupVaultSpec(
+            vault_lock=baseline.backup.vault_lock,
+            exempt_arns=guardrail_inputs(config).exempt_arns,
+        )
+        if baseline.backup.enabled
         else None,
     )
 
