@@ -352,3 +352,26 @@ def test_every_imds_default_makes_a_valid_policy(hop: int, tokens: Any, lock: bo
         )
     )
     assert schema_errors("DECLARATIVE_POLICY_EC2", document) == []
+
+
+def test_docs_are_generated_from_the_example_and_not_stale() -> None:
+    from landing_zone.cli import ORGANIZATION_POLICIES_DOCS_PATH
+    from landing_zone.management_policies import organization_policies_markdown
+    from tests.conftest import ROOT
+
+    expected = organization_policies_markdown(load_config(EXAMPLE))
+    assert (ROOT / ORGANIZATION_POLICIES_DOCS_PATH).read_text() == expected, (
+        "run `make docs` and commit docs/organization-policies.md"
+    )
+
+
+def test_summary_prints_each_ous_effective_policy_compactly() -> None:
+    from landing_zone.management_policies import effective_lines
+
+    lines = effective_lines(load_config(EXAMPLE))
+    prod = lines[lines.index("  prod") + 1 :]
+    assert prod[0].startswith("    tags: ") and "environment=prod" in prod[0]
+    # What prod inherits unchanged (the workloads backup plans) is not repeated.
+    assert not prod[1].startswith("    backup")
+    workloads = lines[lines.index("  workloads") + 1]
+    assert workloads.startswith("    backup: standard (eu-west-1|eu-central-1|us-east-1)")
