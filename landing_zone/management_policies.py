@@ -240,8 +240,16 @@ def target_documents(
             documents["TAG_POLICY"] = tag_document(policies.tags)
         if policies.ai_opt_out is not None:
             documents["AISERVICES_OPT_OUT_POLICY"] = ai_opt_out_document(policies.ai_opt_out)
-    if target == ROOT and not config.business_unit and "AISERVICES_OPT_OUT_POLICY" not in documents:
-        documents["AISERVICES_OPT_OUT_POLICY"] = DEFAULT_ROOT_AI_OPT_OUT
+    ai = "AISERVICES_OPT_OUT_POLICY"
+    # The default follows the policy type: a core that leaves the type
+    # disabled (organization_features) has chosen no opt-out policy at all.
+    if (
+        target == ROOT
+        and not config.business_unit
+        and ai not in documents
+        and ai in config.organization_features.policy_types
+    ):
+        documents[ai] = DEFAULT_ROOT_AI_OPT_OUT
     return documents
 
 

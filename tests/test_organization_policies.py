@@ -315,9 +315,17 @@ def test_an_unknown_target_is_refused_with_a_guess(tmp_path: Path) -> None:
 def test_an_unenabled_policy_type_is_refused(tmp_path: Path) -> None:
     path = minimal_variant(
         tmp_path,
-        append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n",
+        append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n"
+        "organization_policies:\n  prod:\n    ai_opt_out: {default: optIn}\n",
     )
     assert any("AISERVICES_OPT_OUT_POLICY is not enabled" in p for p in problems_of(path))
+
+
+def test_no_root_ai_default_when_the_type_is_left_disabled(tmp_path: Path) -> None:
+    path = minimal_variant(
+        tmp_path, append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n"
+    )
+    assert management_policies(load_config(path)) == []
 
 
 def test_root_opts_out_of_ai_services_by_default(tmp_path: Path) -> None:
@@ -370,7 +378,8 @@ def test_summary_prints_each_ous_effective_policy_compactly() -> None:
 
     lines = effective_lines(load_config(EXAMPLE))
     prod = lines[lines.index("  prod") + 1 :]
-    assert prod[0].startswith("    tags: ") and "environment=prod" in prod[0]
+    assert prod[0].startswith("    tags: ")
+    assert "environment=prod" in prod[0]
     # What prod inherits unchanged (the workloads backup plans) is not repeated.
     assert not prod[1].startswith("    backup")
     workloads = lines[lines.index("  workloads") + 1]
