@@ -315,7 +315,7 @@ def test_an_unknown_target_is_refused_with_a_guess(tmp_path: Path) -> None:
 def test_an_unenabled_policy_type_is_refused(tmp_path: Path) -> None:
     path = minimal_variant(
         tmp_path,
-        append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n"
+        append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY]\n"
         "organization_policies:\n  prod:\n    ai_opt_out: {default: optIn}\n",
     )
     assert any("AISERVICES_OPT_OUT_POLICY is not enabled" in p for p in problems_of(path))
@@ -323,7 +323,8 @@ def test_an_unenabled_policy_type_is_refused(tmp_path: Path) -> None:
 
 def test_no_root_ai_default_when_the_type_is_left_disabled(tmp_path: Path) -> None:
     path = minimal_variant(
-        tmp_path, append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY]\n"
+        tmp_path,
+        append="organization_features:\n  policy_types: [SERVICE_CONTROL_POLICY, S3_POLICY]\n",
     )
     assert management_policies(load_config(path)) == []
 
