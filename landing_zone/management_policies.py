@@ -192,12 +192,22 @@ def backup_document(
     return {"plans": plans}
 
 
-def tag_document(tags: Mapping[str, TagRuleConfig]) -> dict[str, Any]:
-    """The tag policy: each key's capitalization, allowed values and enforced resource types."""
+def tag_document(
+    tags: Mapping[str, TagRuleConfig], *, inherited_keys: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The tag policy: each key's capitalization, allowed values and enforced resource types.
+
+    A rule without ``key`` keeps the spelling a parent target gave that key
+    (``inherited_keys``, by lowercase policy key): ``tag_key`` is an
+    ``@@assign``, so writing the lowercase mapping key here would silently
+    re-spell ``CostCenter`` as ``costcenter`` for every account below.
+    """
     # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_example-tag-policies.html
+    # See: https://docs.aws.amazon.com/organizations/latest/userguide/policy-operators.html
     document: dict[str, Any] = {}
     for policy_key, rule in tags.items():
-        body: dict[str, Any] = {"tag_key": _assign(rule.key or policy_key)}
+        spelling = rule.key or (inherited_keys or {}).get(policy_key.lower()) or policy_key
+        body: dict[str, Any] = {"tag_key": _assign(spelling)}
         if rule.values is not None:
             body["tag_value"] = _assign(list(rule.values))
         if rule.enforced_for is not None:
@@ -221,6 +231,19 @@ def ai_opt_out_document(opt_out: AiOptOutConfig) -> dict[str, Any]:
 DEFAULT_ROOT_AI_OPT_OUT = {"services": {"default": {"opt_out_policy": _assign("optOut")}}}
 
 
+def _inherited_tag_keys(config: LandingZoneConfig, target: str) -> dict[str, str]:
+    """Lowercase policy key -> the spelling the nearest parent target's tag policy writes."""
+    if target not in config.tree.parents:
+        return {}
+    spellings: dict[str, str] = {}
+    for parent in config.tree.path(target)[:-1]:
+        parent_policies = config.organization_policies.get(parent)
+        for policy_key, rule in ((parent_policies.tags or {}) if parent_policies else {}).items():
+            lower = policy_key.lower()
+            spellings[lower] = rule.key or spellings.get(lower) or policy_key
+    return spellings
+
+
 def target_documents(
     config: LandingZoneConfig, target: str, policies: TargetPoliciesConfig | None
 ) -> dict[str, dict[str, Any]]:
@@ -237,7 +260,9 @@ def target_documents(
                 governed=list(config.regions.governed),
             )
         if policies.tags:
-            documents["TAG_POLICY"] = tag_document(policies.tags)
+            documents["TAG_POLICY"] = tag_document(
+                policies.tags, inherited_keys=_inherited_tag_keys(config, target)
+            )
         if policies.ai_opt_out is not None:
             documents["AISERVICES_OPT_OUT_POLICY"] = ai_opt_out_document(policies.ai_opt_out)
     ai = "AISERVICES_OPT_OUT_POLICY"

@@ -385,3 +385,31 @@ def test_summary_prints_each_ous_effective_policy_compactly() -> None:
     assert not prod[1].startswith("    backup")
     workloads = lines[lines.index("  workloads") + 1]
     assert workloads.startswith("    backup: standard (eu-west-1|eu-central-1|us-east-1)")
+
+
+def test_a_tag_key_other_than_its_policy_key_is_refused(tmp_path: Path) -> None:
+    """The tag syntax page: the policy key must match the tag key except for case."""
+    path = minimal_variant(
+        tmp_path,
+        append="organization_policies:\n  root:\n    tags:\n      owner: {key: cost-center}\n",
+    )
+    (problem,) = problems_of(path)
+    assert "organization_policies.root.tags.owner.key" in problem
+    assert "but for case" in problem
+
+
+def test_a_child_without_key_keeps_the_parents_capitalization(tmp_path: Path) -> None:
+    """tag_key is an @@assign: a child writing the lowercase key would re-spell it."""
+    path = minimal_variant(
+        tmp_path,
+        append="organization_policies:\n  root:\n    tags:\n"
+        "      costcenter: {key: CostCenter, values: ['100', '200']}\n"
+        "  workloads:\n    tags:\n      costcenter: {values: ['100']}\n"
+        "  prod:\n    tags:\n      CostCenter: {values: ['200']}\n",
+    )
+    effective = effective_by_ou(load_config(path))
+    assert effective["workloads"]["TAG_POLICY"]["tags"]["costcenter"] == {
+        "tag_key": "CostCenter",
+        "tag_value": ["100"],
+    }
+    assert effective["prod"]["TAG_POLICY"]["tags"]["costcenter"]["tag_key"] == "CostCenter"

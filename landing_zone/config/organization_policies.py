@@ -153,7 +153,8 @@ class TagRuleConfig(Model):
     key: str | None = Field(
         default=None,
         max_length=128,
-        description="The key as resources must spell it (default: the mapping key)",
+        description="The key as resources must spell it, the mapping key but for case "
+        "(default: the nearest parent target's spelling, else the mapping key)",
     )
     values: list[str] | None = Field(
         default=None, min_length=1, description="Allowed values (one * wildcard each)"
@@ -289,6 +290,23 @@ def tag_enforced_for_format(config: LandingZoneConfig) -> Iterator[Problem]:
                     )
 
 
+def tag_key_matches_policy_key(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Each tag rule's ``key`` is its mapping key but for case (AWS's policy key rule)."""
+    # "A policy key ... must match the value for the tag key, except for the
+    # case treatment." A rule keyed ``owner`` that spells ``cost-center`` is
+    # refused by Organizations, and would otherwise re-spell another key.
+    # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_example-tag-policies.html
+    for target, policies in config.organization_policies.items():
+        for tag_key, rule in (policies.tags or {}).items():
+            if rule.key is not None and rule.key.lower() != tag_key.lower():
+                yield Problem(
+                    ("organization_policies", target, "tags", tag_key, "key"),
+                    f"'{rule.key}' is not '{tag_key}' but for case; AWS requires the policy "
+                    f"key to be the tag key: rename the entry to '{rule.key.lower()}' or set "
+                    f"key to a capitalization of '{tag_key}'",
+                )
+
+
 def policy_types_enabled(config: LandingZoneConfig) -> Iterator[Problem]:
     """A core fork enables every management policy type it attaches (the root's default too)."""
     from landing_zone.management_policies import management_policies
@@ -326,6 +344,7 @@ CHECKS: tuple[Check, ...] = (
     backup_copy_elsewhere,
     ai_opt_out_says_something,
     tag_enforced_for_format,
+    tag_key_matches_policy_key,
     policy_types_enabled,
     policies_valid_and_within_quotas,
     child_policies_respect_locks,
