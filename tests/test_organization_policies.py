@@ -413,3 +413,48 @@ def test_a_child_without_key_keeps_the_parents_capitalization(tmp_path: Path) ->
         "tag_value": ["100"],
     }
     assert effective["prod"]["TAG_POLICY"]["tags"]["costcenter"]["tag_key"] == "CostCenter"
+
+
+@pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        ("ec2: {serial_console_access: enabled}", "ec2.serial_console_access"),
+        ("ec2: {image_block_public_access: unblocked}", "ec2.image_block_public_access"),
+        ("ec2: {snapshot_block_public_access: unblocked}", "ec2.snapshot_block_public_access"),
+        (
+            "ec2: {allowed_images: {state: disabled, image_providers: [amazon]}}",
+            "ec2.allowed_images.state",
+        ),
+        (
+            "ec2: {instance_metadata_defaults: {http_tokens: optional}}",
+            "ec2.instance_metadata_defaults.http_tokens",
+        ),
+        (
+            "ec2: {vpc_block_public_access: {mode: block_ingress, exclusions_allowed: enabled}}",
+            "ec2.vpc_block_public_access.exclusions_allowed",
+        ),
+        ("ai_opt_out: {default: optIn}", "ai_opt_out.default"),
+        ("ai_opt_out: {services: {rekognition: optIn}}", "ai_opt_out.services.rekognition"),
+    ],
+)
+def test_a_policy_that_opens_a_setting_up_is_a_warning(
+    tmp_path: Path, policy: str, field: str
+) -> None:
+    from landing_zone.config import load_config_and_warnings
+
+    path = minimal_variant(tmp_path, append=f"organization_policies:\n  prod:\n    {policy}\n")
+    (warning,) = [w for w in load_config_and_warnings(path)[1] if "organization_policies" in w]
+    assert f"organization_policies.prod.{field}" in warning
+
+
+def test_closing_policies_warn_nothing(tmp_path: Path) -> None:
+    from landing_zone.config import load_config_and_warnings
+
+    path = minimal_variant(
+        tmp_path,
+        append="organization_policies:\n  prod:\n"
+        "    ec2: {serial_console_access: disabled, snapshot_block_public_access: "
+        "block_all_sharing, vpc_block_public_access: {mode: block_ingress, "
+        "exclusions_allowed: disabled}}\n    ai_opt_out: {default: optOut}\n",
+    )
+    assert not [w for w in load_config_and_warnings(path)[1] if "organization_policies" in w]

@@ -337,6 +337,71 @@ def child_policies_respect_locks(config: LandingZoneConfig) -> Iterator[Problem]
     yield from lock_problems(config)
 
 
+#: EC2 declarative values that open up what AWS leaves (or a parent policy
+#: set) closed, and why each is dangerous.
+_EC2_WEAKENING: dict[tuple[str, ...], tuple[str, str]] = {
+    ("serial_console_access",): (
+        "enabled",
+        "the serial console reaches an instance's console with no network path (security "
+        "groups and NACLs do not apply)",
+    ),
+    ("image_block_public_access",): ("unblocked", "any AMI may be shared publicly"),
+    ("snapshot_block_public_access",): ("unblocked", "any EBS snapshot may be shared publicly"),
+    ("allowed_images", "state"): ("disabled", "every AMI may be launched, from any owner"),
+    ("instance_metadata_defaults", "http_tokens"): (
+        "optional",
+        "new instances answer IMDSv1 (credential theft through SSRF) unless the launch asks "
+        "for tokens",
+    ),
+    ("vpc_block_public_access", "exclusions_allowed"): (
+        "enabled",
+        "any account administrator may exclude their own VPCs and subnets from Block Public Access",
+    ),
+}
+
+
+def ec2_policy_opens_nothing(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No EC2 declarative policy opens a setting up (an override, not a default, for children)."""
+    # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_declarative_syntax.html
+    for target, policies in config.organization_policies.items():
+        if policies.ec2 is None:
+            continue
+        for path, (value, why) in _EC2_WEAKENING.items():
+            node: object = policies.ec2
+            for name in path:
+                node = getattr(node, name, None)
+            if node == value:
+                yield Problem(
+                    ("organization_policies", target, "ec2", *path),
+                    f"{value}: {why}, in every account below {target} (a policy value, "
+                    "which account administrators cannot change)",
+                )
+
+
+def ai_services_opted_out(config: LandingZoneConfig) -> Iterator[Problem]:
+    """No AI opt-out policy opts in: opting in lets AWS store and use content it processes."""
+    # See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_ai-opt-out.html
+    for target, policies in config.organization_policies.items():
+        opt_out = policies.ai_opt_out
+        if opt_out is None:
+            continue
+        choices = {"default": opt_out.default, **opt_out.services}
+        for service, choice in choices.items():
+            if choice == "optIn":
+                field = ("default",) if service == "default" else ("services", service)
+                what = "every AI service" if service == "default" else service
+                yield Problem(
+                    ("organization_policies", target, "ai_opt_out", *field),
+                    f"optIn: AWS may store and use content {what} "
+                    f"processes in the accounts below {target} to improve its services, possibly "
+                    "in another region",
+                )
+
+
+#: Legal but dangerous (reported as warnings): see ``root.WARNINGS``.
+WARNINGS: tuple[Check, ...] = (ec2_policy_opens_nothing, ai_services_opted_out)
+
+
 CHECKS: tuple[Check, ...] = (
     policy_targets_exist,
     business_unit_leaves_root_policies,

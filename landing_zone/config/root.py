@@ -279,6 +279,7 @@ WARNINGS: tuple[Check, ...] = (
     *baseline.WARNINGS,
     *detection.WARNINGS,
     *identity.WARNINGS,
+    *organization_policies.WARNINGS,
 )
 
 
