@@ -22,9 +22,15 @@ def backup_role_name(prefix: str) -> str:
     return resource_name(prefix, "Backup")
 
 
-def backup_role_arn_in_policy(prefix: str) -> str:
-    """The role as a backup policy writes it: ``$account`` is each account the plan runs in."""
-    return f"arn:aws:iam::$account:role/{backup_role_name(prefix)}"
+def backup_role_arn_in_policy(prefix: str, *, partition: str = "aws") -> str:
+    """The role as a backup policy writes it: ``$account`` is each account the plan runs in.
+
+    The syntax page writes ``arn:aws:iam::$account:role/...``; the partition is
+    the organization's (aws-cn, aws-us-gov elsewhere), as in any IAM ARN.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_backup_syntax.html
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+    """
+    return f"arn:{partition}:iam::$account:role/{backup_role_name(prefix)}"
 
 
 #: The key name of the vault's KMS key (``alias/<prefix>/landing-zone/backup``).

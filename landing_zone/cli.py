@@ -25,6 +25,7 @@ from landing_zone.deploy_plan import plan_lines, rules_markdown
 from landing_zone.detection_services import BY_KEY, SERVICES, registry_markdown
 from landing_zone.guardrails.docs import guardrails_markdown
 from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, plan_guardrails
+from landing_zone.management_policies import effective_lines, organization_policies_markdown
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
 from landing_zone.review import guardrail_lines, sections
 
@@ -34,6 +35,7 @@ DETECTION_DOCS_PATH = Path("docs/detection.md")
 REGISTRY_START = "<!-- registry:start"
 REGISTRY_END = "<!-- registry:end -->"
 ARCHITECTURE_DOCS_PATH = Path("docs/architecture.md")
+ORGANIZATION_POLICIES_DOCS_PATH = Path("docs/organization-policies.md")
 DEPLOY_ORDER_START = "<!-- deploy-order:start"
 DEPLOY_ORDER_END = "<!-- deploy-order:end -->"
 
@@ -317,6 +319,8 @@ def summary(config: LandingZoneConfig, outdir: Path, *, warnings: Sequence[str] 
         *baseline_lines(config),
         "",
         *detection_lines(config),
+        "",
+        *effective_lines(config),
         *identity_center_lines(config),
         *break_glass_lines(config),
         # What a reviewer signs off: exemptions, one-way settings, manual steps, fork values.
@@ -388,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             with_deploy_order_rules(ARCHITECTURE_DOCS_PATH.read_text())
         )
         print(f"wrote the deploy-order rules in {ARCHITECTURE_DOCS_PATH}")
+        ORGANIZATION_POLICIES_DOCS_PATH.write_text(organization_policies_markdown(config))
+        print(f"wrote {ORGANIZATION_POLICIES_DOCS_PATH}")
     else:
         print(summary(config, args.outdir, warnings=warnings))
     return 0

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
+from landing_zone.management_policies import management_policies
 from landing_zone.references import cross_stack_references
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def organization_stack_resources(config: LandingZoneConfig, plan: GuardrailPlan)
             1 for _, a in config.organization_stack_accounts() if not a.adopted
         ),
         "guardrail policies": len(plan.policies),
+        "management policies": len(management_policies(config)),
     }
     if not config.business_unit:
         features = config.organization_features

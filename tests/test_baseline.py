@@ -234,8 +234,14 @@ def test_s3_block_public_access_is_an_organization_policy_on_the_root(
     properties = policy["Properties"]
     assert properties["Name"] == "Acme-S3BlockPublicAccess"
     assert properties["TargetIds"] == ["r-a1b2"]
+    # Locked: no policy on an OU or account can set it to "none".
     assert json.loads(properties["Content"]) == {
-        "s3_attributes": {"public_access_block_configuration": {"@@assign": "all"}}
+        "s3_attributes": {
+            "public_access_block_configuration": {
+                "@@operators_allowed_for_child_policies": ["@@none"],
+                "@@assign": "all",
+            }
+        }
     }
     features = resources_of(organization_template, "Custom::OrganizationPolicyType")
     (enabling,) = [k for k, r in features.items() if r["Properties"]["Value"] == "S3_POLICY"]

@@ -344,7 +344,7 @@ def test_example_plan_groups_custom_resources_in_creation_order(example_synth: S
     # Policy types first (the policies need them), then trusted access, then
     # centralized root access (it needs IAM's trusted access): one chain.
     assert lines[organization + 1] == (
-        "      custom resources: OrganizationPolicyType x6 → OrganizationTrustedService x14"
+        "      custom resources: OrganizationPolicyType x7 → OrganizationTrustedService x14"
         " → OrganizationRootAccess x2"
     )
     assert (

@@ -213,7 +213,7 @@ def test_every_packed_policy_is_attached_to_its_target(
     by_name = {
         r["Properties"]["Name"]: r["Properties"]
         for r in policies.values()
-        if r["Properties"]["Type"] != "S3_POLICY"
+        if r["Properties"]["Type"] in {"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"}
     }
     assert set(by_name) == {p.name for p in plan.policies}
     units = resources_of(organization_template, "AWS::Organizations::OrganizationalUnit")

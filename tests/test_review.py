@@ -301,8 +301,9 @@ def test_the_example_lists_its_one_way_settings_with_their_values() -> None:
         "- log_archive.expiration_days: 365: log objects are deleted after 365 days, S3 access "
         "logs after 365",
         "- organization_trail.log_group_retention_days: 365:",
-        "- organization_features: 6 policy types (SERVICE_CONTROL_POLICY, "
-        "RESOURCE_CONTROL_POLICY, TAG_POLICY, BACKUP_POLICY, DECLARATIVE_POLICY_EC2, S3_POLICY) "
+        "- organization_features: 7 policy types (SERVICE_CONTROL_POLICY, "
+        "RESOURCE_CONTROL_POLICY, TAG_POLICY, BACKUP_POLICY, DECLARATIVE_POLICY_EC2, "
+        "AISERVICES_OPT_OUT_POLICY, S3_POLICY) "
         "and 14 trusted services stay enabled",
         "- identity.root_access.enabled: true:",
         "- detection: GuardDuty, Security Hub, Config aggregator, Access Analyzer, Inspector, "

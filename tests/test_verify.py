@@ -38,6 +38,7 @@ from moto import mock_aws
 
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.guardrails.packer import plan_guardrails
+from landing_zone.management_policies import management_policies
 from landing_zone.verify.__main__ import run
 from landing_zone.verify.model import Result
 from tests.conftest import EXAMPLE
@@ -59,7 +60,18 @@ MANAGEMENT_EVENTS = [{"Field": "eventCategory", "Equals": ["Management"]}]
 #: Added to the trail's management selector, it leaves out every write event.
 READ_ONLY = {"Field": "readOnly", "Equals": ["true"]}
 #: Policy types moto can enable; the example's others (declarative, S3) it refuses.
-POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY")
+POLICY_TYPES = (
+    "SERVICE_CONTROL_POLICY",
+    "RESOURCE_CONTROL_POLICY",
+    "TAG_POLICY",
+    "BACKUP_POLICY",
+    "AISERVICES_OPT_OUT_POLICY",
+)
+# moto creates no EC2 declarative or backup policies: the example's go.
+UNSUPPORTED_POLICIES = (
+    ("    # EC2 declarative policy", "    # Tag policy"),
+    ("  workloads:\n    # Backup plans", "  prod:\n    tags:"),
+)
 
 
 def _error(code: str, message: str = "") -> dict[str, Any]:
@@ -179,6 +191,10 @@ def _build(tmp_path: Path) -> World:
         cut=("  policy_types:\n", "  trusted_services:\n"),
         insert=f"  policy_types:\n{types}",
     )
+    text = path.read_text()
+    for start, end in UNSUPPORTED_POLICIES:
+        text = text[: text.index(start)] + text[text.index(end) :]
+    path.write_text(text)
     config = load_config(path)
     tags = [{"Key": "landing-zone:prefix", "Value": "Acme"}]
     ous: dict[str, str] = {}
@@ -210,6 +226,14 @@ def _build(tmp_path: Path) -> World:
         )["Policy"]["PolicySummary"]["Id"]
         organizations.attach_policy(
             PolicyId=policy, TargetId=root if packed.target == "root" else ous[packed.target]
+        )
+    # The management policies (tag, backup, AI opt-out) as the stack creates them.
+    for name, kind, target, content in management_policies(config):
+        policy = organizations.create_policy(
+            Content=content, Description=name, Name=name, Type=kind
+        )["Policy"]["PolicySummary"]["Id"]
+        organizations.attach_policy(
+            PolicyId=policy, TargetId=root if target == "root" else ous[target]
         )
     audit = accounts["audit"]
     for region in REGIONS:
@@ -581,7 +605,9 @@ def test_a_matching_organization_is_clean(clean: Verified) -> None:
     config = clean.world.config
     assert sum(r.check == "ou" for r in results) == len(list(config.walk_units()))
     assert sum(r.check == "account" for r in results) == len(list(config.all_accounts()))
-    assert sum(r.check == "policy" for r in results) == len(plan_guardrails(config).policies)
+    assert sum(r.check == "policy" for r in results) == len(plan_guardrails(config).policies) + len(
+        management_policies(config)
+    )
     assert {r.item for r in results if r.check == "stack-set"} == set(STACK_SETS)
     assert clean.row("Acme-MemberBaseline").actual.startswith("ACTIVE, ")
 

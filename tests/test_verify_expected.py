@@ -96,9 +96,19 @@ def test_the_trail_is_the_synthesized_one(example_synth: Synth) -> None:
     assert all(trail[flag] is True for flag in flags)
 
 
-def test_policy_types_read_are_scps_rcps_and_the_s3_policy(example_synth: Synth) -> None:
+def test_policy_types_read_are_scps_rcps_and_those_the_config_attaches(
+    example_synth: Synth,
+) -> None:
     types = expected.policy_types(expected.policies(example_synth.config))
-    assert types == ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "S3_POLICY")
+    assert types == (
+        "SERVICE_CONTROL_POLICY",
+        "RESOURCE_CONTROL_POLICY",
+        "S3_POLICY",
+        "DECLARATIVE_POLICY_EC2",
+        "TAG_POLICY",
+        "AISERVICES_OPT_OUT_POLICY",
+        "BACKUP_POLICY",
+    )
 
 
 def test_a_business_unit_owns_no_trail_features_or_core_stack_sets() -> None:

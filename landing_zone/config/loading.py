@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -51,7 +53,12 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
                 f"{context.get('pattern')}; see the comment for this field in config/example.yaml"
             )
         elif kind == "literal_error":
-            message = f"'{item['input']}' is not allowed; expected one of {context.get('expected')}"
+            expected = str(context.get("expected"))
+            close = difflib.get_close_matches(
+                str(item["input"]), re.findall(r"'([^']*)'", expected), n=1
+            )
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            message = f"'{item['input']}' is not allowed; {hint}expected one of {expected}"
         elif kind.startswith(("account_", "email_", "guardrail_", "key_", "ou_", "region_")):
             # Our own PydanticCustomErrors already say what to do.
             message = item["msg"]

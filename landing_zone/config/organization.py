@@ -248,6 +248,8 @@ DEFAULT_POLICY_TYPES: tuple[PolicyType, ...] = (
     "TAG_POLICY",
     "BACKUP_POLICY",
     "DECLARATIVE_POLICY_EC2",
+    # organization_policies: the root opts out of AI services by default.
+    "AISERVICES_OPT_OUT_POLICY",
     # S3 account-level Block Public Access for every account (baseline).
     "S3_POLICY",
 )

@@ -22,6 +22,7 @@ from landing_zone.config import (
     identity,
     logging,
     organization,
+    organization_policies,
     privileged,
 )
 from landing_zone.config.baseline import BaselineConfig
@@ -39,6 +40,7 @@ from landing_zone.config.organization import (
     PrivilegedPrincipal,
     RegionsConfig,
 )
+from landing_zone.config.organization_policies import TargetPoliciesConfig
 from landing_zone.config.types import Check, CrossFieldProblems, Key, Model, Problem, partition_of
 from landing_zone.org_tree import OrgTree, TreeAccount
 
@@ -83,6 +85,13 @@ class LandingZoneConfig(Model):
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    organization_policies: dict[str, TargetPoliciesConfig] = Field(
+        default_factory=dict,
+        description="Management policies per target (root or an OU key): EC2 declarative, "
+        "backup, tag and AI services opt-out; children inherit them as Organizations merges "
+        "them (docs/organization-policies.md). The root opts out of every AI service unless "
+        "root.ai_opt_out says otherwise",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -256,6 +265,7 @@ CHECKS: tuple[Check, ...] = (
     *baseline.CHECKS,
     *detection.CHECKS,
     *identity.CHECKS,
+    *organization_policies.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 
@@ -269,6 +279,7 @@ WARNINGS: tuple[Check, ...] = (
     *baseline.WARNINGS,
     *detection.WARNINGS,
     *identity.WARNINGS,
+    *organization_policies.WARNINGS,
 )
 
 

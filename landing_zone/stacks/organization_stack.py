@@ -11,9 +11,11 @@ from constructs import Construct
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import ROOT_ACCESS_FEATURES, root_access_enabled
 from landing_zone.constructs.guardrail_policies import GuardrailPolicies, S3BlockPublicAccessPolicy
+from landing_zone.constructs.management_policies import ManagementPolicies
 from landing_zone.constructs.organization_features import OrganizationFeatures
 from landing_zone.constructs.organization_tree import OrganizationTree, add_accounts
 from landing_zone.guardrails.packer import GuardrailPlan
+from landing_zone.management_policies import management_policies
 from landing_zone.naming import tags
 from landing_zone.organization_policies import (
     s3_block_public_access_name,
@@ -93,6 +95,16 @@ class OrganizationStack(Stack):
                 policy_type_ready=self.features.policy_types.get("S3_POLICY"),
                 tags=common_tags,
             )
+        # EC2 declarative, backup, tag and AI opt-out policies per target.
+        ManagementPolicies(
+            self,
+            "ManagementPolicies",
+            policies=management_policies(config),
+            root_id=config.organization.root_id,
+            unit_ids={key: unit.attr_id for key, unit in self.tree.units.items()},
+            policy_type_ready=self.features.policy_types if self.features is not None else {},
+            tags=common_tags,
+        )
 
 
 class AccountsStack(Stack):
