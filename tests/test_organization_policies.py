@@ -458,3 +458,54 @@ def test_closing_policies_warn_nothing(tmp_path: Path) -> None:
         "exclusions_allowed: disabled}}\n    ai_opt_out: {default: optOut}\n",
     )
     assert not [w for w in load_config_and_warnings(path)[1] if "organization_policies" in w]
+
+
+BACKUP_ON_WORKLOADS = """\
+organization_policies:
+  workloads:
+    backup:
+      plans:
+        standard:
+          tag_value: standard
+          rules:
+            daily: {schedule: "SCHEDULE", delete_after_days: DAYS}
+"""
+
+
+def _backup_variant(
+    tmp_path: Path, *, schedule: str = "cron(0 3 ? * * *)", days: int = 35, baseline: str = ""
+) -> Path:
+    text = BACKUP_ON_WORKLOADS.replace("SCHEDULE", schedule).replace("DAYS", str(days))
+    return minimal_variant(tmp_path, append=text + baseline)
+
+
+def test_backup_plans_without_the_baseline_vault_are_refused(tmp_path: Path) -> None:
+    path = _backup_variant(tmp_path, baseline="baseline:\n  backup: {enabled: false}\n")
+    (problem,) = problems_of(path)
+    assert "organization_policies.workloads.backup" in problem
+    assert "baseline.backup.enabled" in problem
+
+
+def test_backup_plans_where_the_baseline_does_not_reach_are_refused(tmp_path: Path) -> None:
+    path = _backup_variant(tmp_path, baseline="baseline:\n  targets: [security]\n")
+    (problem,) = problems_of(path)
+    assert "does not reach workloads" in problem
+
+
+def test_retention_outside_the_vault_lock_is_refused(tmp_path: Path) -> None:
+    lock = (
+        "baseline:\n  backup:\n    vault_lock:\n"
+        "      {mode: governance, min_retention_days: 7, max_retention_days: 30}\n"
+    )
+    for days in (3, 35):
+        path = _backup_variant(tmp_path, days=days, baseline=lock)
+        (problem,) = problems_of(path)
+        assert "rules.daily.delete_after_days" in problem
+        assert "outside the vault lock's bounds (7 to 30 days" in problem
+    load_config(_backup_variant(tmp_path, days=30, baseline=lock))
+
+
+def test_a_schedule_without_six_fields_is_refused(tmp_path: Path) -> None:
+    (problem,) = problems_of(_backup_variant(tmp_path, schedule="cron(0 3 * * *)"))
+    assert "rules.daily.schedule" in problem
+    assert "has 5 fields" in problem

@@ -402,11 +402,118 @@ def ai_services_opted_out(config: LandingZoneConfig) -> Iterator[Problem]:
 WARNINGS: tuple[Check, ...] = (ec2_policy_opens_nothing, ai_services_opted_out)
 
 
+def _backup_targets(config: LandingZoneConfig) -> Iterator[tuple[str, BackupPolicyConfig]]:
+    for target, policies in config.organization_policies.items():
+        if policies.backup is not None:
+            yield target, policies.backup
+
+
+def backup_plans_have_their_vault(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Backup plans run only where the baseline puts the vault and role they name.
+
+    A plan's jobs fail in an account without ``<Prefix>-Backup`` (the vault and
+    the role are in the baseline StackSet), and Organizations applies the
+    policy to every account below its target.
+    See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_backup_syntax.html
+    """
+    baseline = config.baseline
+    for target, _ in _backup_targets(config):
+        where = ("organization_policies", target, "backup")
+        if not baseline.backup.enabled:
+            yield Problem(
+                where,
+                "the backup plans name the vault and role of baseline.backup, which is off; "
+                "turn baseline.backup.enabled on or remove these plans",
+            )
+            continue
+        unreached = [
+            ou
+            for ou in config.tree.units_reached([target])
+            if not config.tree.reaches(baseline.targets, ou)
+        ]
+        if target != ROOT and not config.tree.reaches(baseline.targets, target):
+            unreached.insert(0, target)
+        if unreached:
+            yield Problem(
+                where,
+                f"the baseline (and so the backup vault) does not reach {', '.join(unreached)}; "
+                "every backup job there would fail. Add them to baseline.targets or attach "
+                "the plans lower",
+            )
+
+
+def backup_retention_within_vault_lock(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Every rule keeps recovery points (and copies) within the vault lock's bounds.
+
+    A job whose retention is outside the lock's minimum and maximum fails.
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html
+    """
+    lock = config.baseline.backup.vault_lock
+    if lock is None:
+        return
+    low, high = lock.min_retention_days, lock.max_retention_days
+    for target, backup in _backup_targets(config):
+        for plan_key, plan in backup.plans.items():
+            for rule_key, rule in plan.rules.items():
+                where = (
+                    "organization_policies",
+                    target,
+                    "backup",
+                    "plans",
+                    plan_key,
+                    "rules",
+                    rule_key,
+                )
+                for field_name, days in (
+                    ("delete_after_days", rule.delete_after_days),
+                    ("copy_delete_after_days", rule.copy_delete_after_days),
+                ):
+                    if days is None:
+                        continue
+                    if days < low or (high is not None and days > high):
+                        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+                        yield Problem(
+                            (*where, field_name),
+                            f"{days} days is outside the vault lock's bounds ({bounds} days, "
+                            "baseline.backup.vault_lock); every job of this rule would fail",
+                        )
+
+
+def backup_schedule_has_six_fields(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A schedule is ``cron(minutes hours day-of-month month day-of-week year)``.
+
+    See: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html
+    """
+    for target, backup in _backup_targets(config):
+        for plan_key, plan in backup.plans.items():
+            for rule_key, rule in plan.rules.items():
+                fields = rule.schedule[len("cron(") : -1].split()
+                if len(fields) != 6:
+                    yield Problem(
+                        (
+                            "organization_policies",
+                            target,
+                            "backup",
+                            "plans",
+                            plan_key,
+                            "rules",
+                            rule_key,
+                            "schedule",
+                        ),
+                        f"{rule.schedule!r} has {len(fields)} fields; AWS Backup's cron has six: "
+                        "minutes hours day-of-month month day-of-week year, e.g. "
+                        "cron(0 5 ? * * *)",
+                    )
+
+
 CHECKS: tuple[Check, ...] = (
     policy_targets_exist,
     business_unit_leaves_root_policies,
     backup_regions_governed,
     backup_copy_elsewhere,
+    backup_plans_have_their_vault,
+    backup_retention_within_vault_lock,
+    backup_schedule_has_six_fields,
     ai_opt_out_says_something,
     tag_enforced_for_format,
     tag_key_matches_policy_key,
