@@ -11,6 +11,14 @@ from constructs import Construct
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import investigation_role_name
 from landing_zone.constructs.account_baseline import AccountBaseline, InvestigationRoleSpec
+from landing_zone.constructs.proactive_controls import (
+    VERSION_PARAMETER,
+    EnforcedHooks,
+    GuardHook,
+    GuardRulesBucket,
+    RulesLocation,
+    rules_bucket_name,
+)
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -94,6 +102,36 @@ class MemberBaselineTemplate(StackSetTemplate):
             log_archive=log_archive.in_account(account),
             audit_account_id=audit,
         )
+        proactive = config.proactive_controls
+        self.guard_hook = (
+            GuardHook(
+                self,
+                "GuardHook",
+                prefix=config.prefix,
+                rules=_rules_location(
+                    config,
+                    self.parameter(
+                        VERSION_PARAMETER,
+                        description="Version of the Guard rules object the hook reads",
+                    ),
+                ),
+                failure_mode=proactive.failure_mode,
+            )
+            if proactive.enabled
+            else None
+        )
+
+
+def _rules_location(config: LandingZoneConfig, version_id: str) -> RulesLocation:
+    """The rules object in the management account's home region, at ``version_id``."""
+    return RulesLocation(
+        bucket_name=rules_bucket_name(
+            prefix=config.prefix,
+            account=config.organization.management_account_id,
+            region=config.regions.home,
+        ),
+        version_id=version_id,
+    )
 
 
 class MemberBaselineStack(Stack):
@@ -116,6 +154,7 @@ class MemberBaselineStack(Stack):
         excluded_account_ids: Sequence[str],
         log_archive: LogArchiveRef,
         audit_account_id: str,
+        fail_on_ou_ids: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -131,6 +170,9 @@ class MemberBaselineStack(Stack):
         parameters = {"LogArchiveAccountId": log_archive.account_id}
         if config.identity.investigation_role.enabled:
             parameters["AuditAccountId"] = audit_account_id
+        self.guard_rules = self._guard_rules(config, fail_on_ou_ids=fail_on_ou_ids)
+        if self.guard_rules is not None:
+            parameters[VERSION_PARAMETER] = self.guard_rules.location.version_id
         self.stack_set = ServiceManagedStackSet(
             self,
             "StackSet",
@@ -155,6 +197,42 @@ class MemberBaselineStack(Stack):
             # so the guardrails protect them.
             capabilities=["CAPABILITY_NAMED_IAM"],
         )
+
+    def _guard_rules(
+        self, config: LandingZoneConfig, *, fail_on_ou_ids: Sequence[str]
+    ) -> GuardRulesBucket | None:
+        """The proactive controls' rules bucket, and the FAIL-mode StackSet where config says."""
+        proactive = config.proactive_controls
+        if not proactive.enabled:
+            return None
+        location = _rules_location(config, "")
+        rules = GuardRulesBucket(
+            self,
+            "GuardRules",
+            prefix=config.prefix,
+            bucket_name=location.bucket_name,
+            organization_id=config.organization.id,
+        )
+        if fail_on_ou_ids:
+            preferences = config.baseline.operation_preferences
+            self.enforced_hooks = EnforcedHooks(
+                self,
+                "EnforcedHooks",
+                prefix=config.prefix,
+                stack_set_name=stack_id(config.prefix, "EnforcedGuardHooks"),
+                rules=rules.location,
+                organizational_unit_ids=fail_on_ou_ids,
+                regions=config.baseline_region_order,
+                retain_stacks_on_account_removal=False,
+                operation_preferences=OperationPreferences(
+                    max_concurrent_percentage=preferences.max_concurrent_percentage,
+                    failure_tolerance_percentage=preferences.failure_tolerance_percentage,
+                    region_concurrency=preferences.region_concurrency,
+                    region_order=config.baseline_region_order,
+                    concurrency_mode=preferences.concurrency_mode,
+                ),
+            )
+        return rules
 
 
 class ManagementBaselineStack(Stack):
