@@ -192,6 +192,8 @@ identity:
     enabled: false
   investigation_role:
     enabled: false
+proactive_controls:
+  enabled: false
 """
 )
 
