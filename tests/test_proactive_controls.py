@@ -81,12 +81,12 @@ def test_only_the_organizations_hook_roles_read_the_rules_object(example_synth: 
     policy = one(_baseline(example_synth), "AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]
     (read,) = [s for s in policy["Statement"] if s.get("Sid") == "OrganizationGuardHooksRead"]
     assert read["Effect"] == "Allow"
-    assert sorted(read["Action"]) == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert sorted(read["Action"]) == ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]
     assert read["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}
     assert read["Condition"]["ArnLike"]["aws:PrincipalArn"] == {
         "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::*:role/Acme-GuardHook*"]]
     }
-    assert json.dumps(read["Resource"]).endswith(f'/{RULES_KEY}"]]}}')
+    assert json.dumps(read["Resource"]).endswith(f'/{RULES_KEY}"]]}}]')
 
 
 def test_the_rules_object_is_the_generated_file(example_synth: Synth) -> None:
@@ -149,7 +149,8 @@ def test_hooks(example_synth: Synth, template: str, mode: str, alias: str, role:
     trust = execution_role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": HOOKS_SERVICE}]
     (inline,) = execution_role["Properties"]["Policies"]
-    (read,) = inline["PolicyDocument"]["Statement"]
+    read, listing = inline["PolicyDocument"]["Statement"]
+    assert listing["Action"] == "s3:ListBucket"
     assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
     assert json.dumps(read["Resource"]).endswith(
         f':s3:::acme-guard-rules-111111111111-eu-west-1/{RULES_KEY}"]]}}'

