@@ -1054,6 +1054,30 @@ def _cloudformation_registry(_: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
+def _guard_hooks(i: GuardrailInputs) -> tuple[Statement, ...]:
+    # The landing zone's Guard hooks (aliases <Prefix>::Guard::...): an
+    # activated hook is a registry type of the account, ARN
+    # arn:<partition>:cloudformation:<region>:<account>:type/hook/<name>;
+    # DeactivateType switches it off, SetTypeConfiguration changes its mode
+    # or targets. The pattern covers the name with "::" or "-" between its
+    # parts. Their execution roles (<Prefix>-GuardHook*) are protected by
+    # protect-landing-zone-resources.
+    # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html
+    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html
+    return (
+        Statement(
+            sid="ProtectLandingZoneGuardHooks",
+            actions=(
+                "cloudformation:DeactivateType",
+                "cloudformation:DeregisterType",
+                "cloudformation:SetTypeConfiguration",
+                "cloudformation:SetTypeDefaultVersion",
+            ),
+            resources=(_arn(i, "cloudformation", f"type/hook/{i.prefix}*"),),
+        ),
+    )
+
+
 GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-log-archive-buckets",
@@ -1477,6 +1501,16 @@ GUARDRAILS: tuple[Guardrail, ...] = (
             control_tower=("CT.CLOUDFORMATION.PR.1",), well_architected=("SEC01-BP06",)
         ),
         statements=_cloudformation_registry,
+    ),
+    Guardrail(
+        id="protect-guard-hooks",
+        kind="scp",
+        enforces="The landing zone's CloudFormation Guard hooks (proactive controls) cannot be "
+        "deactivated or reconfigured by workload principals.",
+        rationale="A hook a workload admin can switch off or move from FAIL to WARN is no "
+        "control; the StackSets that deploy the hooks are exempt.",
+        controls=Controls(well_architected=("SEC01-BP06",)),
+        statements=_guard_hooks,
     ),
 )
 
