@@ -1272,14 +1272,14 @@ _TABLE: tuple[Case, ...] = (
         "workload-admin-deactivates-guard-hook",
         "workload-admin",
         "cloudformation:DeactivateType",
-        f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:type/hook/Acme-Guard-ProactiveControls",
+        "*",
         "all",
     ),
     Case(
         "workload-admin-sets-guard-hook-to-warn",
         "workload-admin",
         "cloudformation:SetTypeConfiguration",
-        f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:type/hook/Acme-Guard-ProactiveControlsEnforced",
+        "*",
         "all",
     ),
     Case(
@@ -1288,13 +1288,6 @@ _TABLE: tuple[Case, ...] = (
         "iam:DeleteRole",
         f"arn:aws:iam::{ACCOUNT}:role/Acme-GuardHookEnforced-eu-west-1",
         "all",
-    ),
-    Case(
-        "workload-admin-configures-own-hook",
-        "workload-admin",
-        "cloudformation:SetTypeConfiguration",
-        f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:type/hook/Team-Guard-Checks",
-        "suspended",
     ),
 )
 

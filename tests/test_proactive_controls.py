@@ -50,7 +50,7 @@ def test_fail_on_must_be_reached_by_the_baseline(tmp_path: Path) -> None:
 
 
 def test_a_prefix_starting_with_aws_is_refused_for_the_hook_alias(tmp_path: Path) -> None:
-    path = _config(tmp_path, "  enabled: true\n", prefix="AwsCorp")
+    path = _config(tmp_path, "  enabled: true\n", prefix="AWSCorp")
     assert any("begins with AWS" in line for line in problems_of(path))
 
 

@@ -118,7 +118,7 @@ def hook_alias_not_aws(config: LandingZoneConfig) -> Iterator[Problem]:
     A Guard hook's alias "must not begin with AWS".
     See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html
     """
-    if config.proactive_controls.enabled and config.prefix.upper().startswith("AWS"):
+    if config.proactive_controls.enabled and config.prefix.startswith("AWS"):
         yield Problem(
             ("proactive_controls", "enabled"),
             f"the hooks' aliases start with the prefix '{config.prefix}', and CloudFormation "

@@ -1054,26 +1054,24 @@ def _cloudformation_registry(_: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
-def _guard_hooks(i: GuardrailInputs) -> tuple[Statement, ...]:
-    # The landing zone's Guard hooks (aliases <Prefix>::Guard::...): an
-    # activated hook is a registry type of the account, ARN
-    # arn:<partition>:cloudformation:<region>:<account>:type/hook/<name>;
-    # DeactivateType switches it off, SetTypeConfiguration changes its mode
-    # or targets. The pattern covers the name with "::" or "-" between its
-    # parts. Their execution roles (<Prefix>-GuardHook*) are protected by
-    # protect-landing-zone-resources.
-    # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html
+def _guard_hooks(_: GuardrailInputs) -> tuple[Statement, ...]:
+    # A Guard hook is an activated registry type of its account: DeactivateType
+    # switches it off, SetTypeConfiguration changes its mode (FAIL to WARN) or
+    # targets. These actions authorize against "*" only (no resource-level
+    # permission), so the landing zone's hooks cannot be singled out: every
+    # hook's deactivation and configuration is left to the StackSets and the
+    # privileged principals. Their execution roles (<Prefix>-GuardHook*) are
+    # protected by protect-landing-zone-resources.
     # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html
     return (
         Statement(
-            sid="ProtectLandingZoneGuardHooks",
+            sid="ProtectGuardHooks",
             actions=(
                 "cloudformation:DeactivateType",
                 "cloudformation:DeregisterType",
                 "cloudformation:SetTypeConfiguration",
                 "cloudformation:SetTypeDefaultVersion",
             ),
-            resources=(_arn(i, "cloudformation", f"type/hook/{i.prefix}*"),),
         ),
     )
 
@@ -1505,10 +1503,11 @@ GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-guard-hooks",
         kind="scp",
-        enforces="The landing zone's CloudFormation Guard hooks (proactive controls) cannot be "
-        "deactivated or reconfigured by workload principals.",
+        enforces="No CloudFormation hook (the landing zone's Guard hooks included) can be "
+        "deactivated, deregistered or reconfigured by workload principals; the StackSets "
+        "and the privileged principals manage hooks.",
         rationale="A hook a workload admin can switch off or move from FAIL to WARN is no "
-        "control; the StackSets that deploy the hooks are exempt.",
+        "control, and the registry actions allow no narrower resource than '*'.",
         controls=Controls(well_architected=("SEC01-BP06",)),
         statements=_guard_hooks,
     ),

@@ -170,7 +170,14 @@ class MemberBaselineStack(Stack):
         parameters = {"LogArchiveAccountId": log_archive.account_id}
         if config.identity.investigation_role.enabled:
             parameters["AuditAccountId"] = audit_account_id
-        self.guard_rules = self._guard_rules(config, fail_on_ou_ids=fail_on_ou_ids)
+        self.stack_set_preferences = OperationPreferences(
+            max_concurrent_percentage=preferences.max_concurrent_percentage,
+            failure_tolerance_percentage=preferences.failure_tolerance_percentage,
+            region_concurrency=preferences.region_concurrency,
+            region_order=config.baseline_region_order,
+            concurrency_mode=preferences.concurrency_mode,
+        )
+        self.guard_rules = self._guard_rules(config)
         if self.guard_rules is not None:
             parameters[VERSION_PARAMETER] = self.guard_rules.location.version_id
         self.stack_set = ServiceManagedStackSet(
@@ -186,53 +193,36 @@ class MemberBaselineStack(Stack):
             auto_deployment=True,
             retain_stacks_on_account_removal=baseline.retain_stacks_on_account_removal,
             parameters=parameters,
-            operation_preferences=OperationPreferences(
-                max_concurrent_percentage=preferences.max_concurrent_percentage,
-                failure_tolerance_percentage=preferences.failure_tolerance_percentage,
-                region_concurrency=preferences.region_concurrency,
-                region_order=config.baseline_region_order,
-                concurrency_mode=preferences.concurrency_mode,
-            ),
+            operation_preferences=self.stack_set_preferences,
             # The handler's and the investigation roles are named <Prefix>-...
             # so the guardrails protect them.
             capabilities=["CAPABILITY_NAMED_IAM"],
         )
-
-    def _guard_rules(
-        self, config: LandingZoneConfig, *, fail_on_ou_ids: Sequence[str]
-    ) -> GuardRulesBucket | None:
-        """The proactive controls' rules bucket, and the FAIL-mode StackSet where config says."""
-        proactive = config.proactive_controls
-        if not proactive.enabled:
-            return None
-        location = _rules_location(config, "")
-        rules = GuardRulesBucket(
-            self,
-            "GuardRules",
-            prefix=config.prefix,
-            bucket_name=location.bucket_name,
-            organization_id=config.organization.id,
-        )
-        if fail_on_ou_ids:
-            preferences = config.baseline.operation_preferences
+        if self.guard_rules is not None and fail_on_ou_ids:
+            # After the baseline's StackSet: the FAIL-mode hook (proactive_controls.fail_on).
             self.enforced_hooks = EnforcedHooks(
                 self,
                 "EnforcedHooks",
                 prefix=config.prefix,
                 stack_set_name=stack_id(config.prefix, "EnforcedGuardHooks"),
-                rules=rules.location,
+                rules=self.guard_rules.location,
                 organizational_unit_ids=fail_on_ou_ids,
                 regions=config.baseline_region_order,
                 retain_stacks_on_account_removal=False,
-                operation_preferences=OperationPreferences(
-                    max_concurrent_percentage=preferences.max_concurrent_percentage,
-                    failure_tolerance_percentage=preferences.failure_tolerance_percentage,
-                    region_concurrency=preferences.region_concurrency,
-                    region_order=config.baseline_region_order,
-                    concurrency_mode=preferences.concurrency_mode,
-                ),
+                operation_preferences=self.stack_set_preferences,
             )
-        return rules
+
+    def _guard_rules(self, config: LandingZoneConfig) -> GuardRulesBucket | None:
+        """The proactive controls' rules bucket and object (proactive_controls.enabled)."""
+        if not config.proactive_controls.enabled:
+            return None
+        return GuardRulesBucket(
+            self,
+            "GuardRules",
+            prefix=config.prefix,
+            bucket_name=_rules_location(config, "").bucket_name,
+            organization_id=config.organization.id,
+        )
 
 
 class ManagementBaselineStack(Stack):
