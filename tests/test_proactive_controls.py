@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from landing_zone.constructs.proactive_controls import (
     HOOKS_SERVICE,
     RULES_KEY,
     VERSION_PARAMETER,
+    hook_alias,
 )
 from landing_zone.proactive.rules import TARGET_TYPES, guard_rules
 from tests.conftest import Synth
@@ -49,9 +51,28 @@ def test_fail_on_must_be_reached_by_the_baseline(tmp_path: Path) -> None:
     assert any("OU 'prod' is not reached by baseline.targets" in line for line in problems_of(path))
 
 
-def test_a_prefix_starting_with_aws_is_refused_for_the_hook_alias(tmp_path: Path) -> None:
-    path = _config(tmp_path, "  enabled: true\n", prefix="AWSCorp")
+@pytest.mark.parametrize("prefix", ["AWSCorp", "Awsome", "AwS"])
+def test_a_prefix_starting_with_aws_is_refused_for_the_hook_alias(
+    tmp_path: Path, prefix: str
+) -> None:
+    # The GuardHook schema refuses the alias case-insensitively: ^(?!(?i)aws)
+    path = _config(tmp_path, "  enabled: true\n", prefix=prefix)
     assert any("begins with AWS" in line for line in problems_of(path))
+
+
+def test_the_hook_alias_matches_the_guard_hook_schema_pattern() -> None:
+    # The pattern of AWS::CloudFormation::GuardHook's Alias (Python spells the
+    # scoped case-insensitive look-ahead (?i:...)).
+    pattern = re.compile(r"^(?!(?i:aws))[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")
+    for enforced in (False, True):
+        assert pattern.match(hook_alias("Acme", enforced=enforced))
+        assert not pattern.match(hook_alias("Awsome", enforced=enforced))
+
+
+def test_hook_targets_stay_within_the_guard_hook_limit() -> None:
+    # TargetFilters.Targets: at most 50 entries (the resource schema's maxItems);
+    # one per resource type and action.
+    assert 2 * len(TARGET_TYPES) <= 50
 
 
 # ---- the example: WARN hook in the baseline, FAIL hook on payments-prod ----------------
