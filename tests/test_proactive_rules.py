@@ -185,6 +185,40 @@ CASES = [
 ]
 
 
+def _ingress(**props: Any) -> tuple[str, dict[str, Any]]:
+    return ("AWS::EC2::SecurityGroupIngress", {"GroupId": "sg-1", **props})
+
+
+SG = "EC2_SECURITY_GROUP_NO_PUBLIC_ADMIN_PORTS"
+IAM = "IAM_NO_ADMIN_POLICY"
+_ADMIN_DOCUMENT = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+# Spellings that passed the first version of the rules.
+CASES += [
+    # Ports written as strings (CloudFormation accepts a string for an Integer).
+    (SG, _ingress(IpProtocol="tcp", FromPort="0", ToPort="65535", CidrIp="0.0.0.0/0"), True),
+    (SG, _ingress(IpProtocol="tcp", FromPort="443", ToPort="443", CidrIp="0.0.0.0/0"), False),
+    # The protocol name in upper case.
+    (SG, _ingress(IpProtocol="TCP", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0"), True),
+    # The whole IPv6 internet in other spellings.
+    (SG, _ingress(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv6="::0/0"), True),
+    (SG, _ingress(IpProtocol="udp", FromPort=3389, ToPort=3389, CidrIpv6="0:0:0:0::0/0"), True),
+    # A TCP rule without ports is not a narrow one.
+    (SG, _ingress(IpProtocol="tcp", CidrIp="0.0.0.0/0"), True),
+    # A known range stays allowed.
+    (SG, _ingress(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="10.0.0.0/8"), False),
+    # The single-principal inline policy resources.
+    *(
+        (IAM, (kind, {"PolicyName": "p", "PolicyDocument": _ADMIN_DOCUMENT, **name}), True)
+        for kind, name in (
+            ("AWS::IAM::RolePolicy", {"RoleName": "r"}),
+            ("AWS::IAM::UserPolicy", {"UserName": "u"}),
+            ("AWS::IAM::GroupPolicy", {"GroupName": "g"}),
+        )
+    ),
+]
+
+
 @pytest.mark.parametrize(("rule", "resource", "fails"), CASES)
 def test_edge_cases(rule: str, resource: tuple[str, dict[str, Any]], fails: bool) -> None:
     assert (rule in failing(_template(resource))) is fails

@@ -39,9 +39,14 @@ CT_RDS = "https://docs.aws.amazon.com/controltower/latest/controlreference/rds-r
 TRUE = '[true, "true"]'
 FALSE = '[false, "false"]'
 # IpProtocol: a name, or its number as a string or an integer; -1 is every protocol.
+# The name is matched in any case ("TCP" as well as "tcp"): a rule that only
+# knows the lower-case spelling is passed by the upper-case one.
 # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-security-group-ingress.html
 ALL_PROTOCOLS = '["-1", -1]'
-PORT_PROTOCOLS = '["tcp", "udp", "6", "17", 6, 17]'
+PORT_PROTOCOLS = "[/(?i)^(tcp|udp|6|17)$/, 6, 17]"
+#: The whole IPv4 or IPv6 internet in any spelling: every CIDR of prefix length
+#: 0 ("0.0.0.0/0", "::/0", "::0/0", "0:0:0:0:0:0:0:0/0").
+WORLD = r"/\/0$/"
 #: The remote administration ports no security group may open to the world:
 #: SSH and RDP (RDP listens on TCP and UDP 3389).
 ADMIN_PORTS = (22, 3389)
@@ -69,11 +74,19 @@ class ProactiveRule:
 # One ingress rule (a SecurityGroupIngress entry, or the properties of an
 # AWS::EC2::SecurityGroupIngress): open to the world, it may carry no admin
 # port. FromPort and ToPort bound the range; -1 as protocol opens every port.
+# A port may be written as a number or a string (CloudFormation accepts both
+# for an Integer), and Guard does not compare a string with a number:
+# parse_int reads either, so "0" to "65535" is caught and "443" passes.
+# (Guard 3.0.1 and later.) See: https://github.com/aws-cloudformation/cloudformation-guard/blob/main/docs/FUNCTIONS.md
 _INGRESS = f"""\
-when CidrIp == "0.0.0.0/0" or CidrIpv6 == "::/0" {{
+when CidrIp == {WORLD} or CidrIpv6 == {WORLD} {{
     IpProtocol not in {ALL_PROTOCOLS}
     when IpProtocol in {PORT_PROTOCOLS} {{
-{chr(10).join(f"        FromPort > {port} or ToPort < {port}" for port in ADMIN_PORTS)}
+        FromPort exists
+        ToPort exists
+        let from_port = parse_int(FromPort)
+        let to_port = parse_int(ToPort)
+{chr(10).join(f"        %from_port > {port} or %to_port < {port}" for port in ADMIN_PORTS)}
     }}
 }}"""
 
@@ -205,6 +218,11 @@ RULES: tuple[ProactiveRule, ...] = (
             "AWS::IAM::Role",
             "AWS::IAM::User",
             "AWS::IAM::Group",
+            # The single-principal inline policy types: the same document.
+            # See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-rolepolicy.html
+            "AWS::IAM::RolePolicy",
+            "AWS::IAM::UserPolicy",
+            "AWS::IAM::GroupPolicy",
         ),
         control_tower=("CT.IAM.PR.1", "CT.IAM.PR.2"),
         reference=CT_IAM,
@@ -216,6 +234,9 @@ RULES: tuple[ProactiveRule, ...] = (
             "AWS::IAM::Role": _IAM_INLINE,
             "AWS::IAM::User": _IAM_INLINE,
             "AWS::IAM::Group": _IAM_INLINE,
+            "AWS::IAM::RolePolicy": _IAM_DOCUMENT,
+            "AWS::IAM::UserPolicy": _IAM_DOCUMENT,
+            "AWS::IAM::GroupPolicy": _IAM_DOCUMENT,
         },
     ),
 )
@@ -247,7 +268,9 @@ def _with_messages(clauses: str, rule: ProactiveRule) -> str:
     """``clauses`` with the rule's message on every clause (Guard attaches a message to one
     clause, and reports the message of each clause that fails)."""
     return "\n".join(
-        line if line.rstrip().endswith(("{", "}")) else f"{line} <<{_message(rule)}>>"
+        line
+        if line.rstrip().endswith(("{", "}")) or line.lstrip().startswith("let ")
+        else f"{line} <<{_message(rule)}>>"
         for line in clauses.splitlines()
     )
 
