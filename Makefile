@@ -66,7 +66,7 @@ $(VENV)/.runtime: $(SHARED_VENV)/.runtime
 $(VENV)/.dev: $(SHARED_VENV)/.dev $(VENV)/.runtime
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=peer --no-audit --no-fund --loglevel=error
 	@node --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22"; exit 1; }
 	@touch $@
 

@@ -94,6 +94,8 @@ def make_org(*, accounts: int, business_units: int) -> dict[str, Any]:
     # policy follows the first business unit instead of Payments.
     policies = config["detection"]["security_hub"]["policies"]
     policies["regulated"]["targets"] = [business_unit_key(0)]
+    # The FAIL-mode Guard hook likewise: the first business unit's Prod OU.
+    config["proactive_controls"]["fail_on"] = [f"{business_unit_key(0)}-prod"]
     _identity_center(config, business_units=business_units, accounts=accounts)
     return config
 

@@ -124,6 +124,13 @@ class FakeOrganization:
         reach = {
             f"{prefix}-LogArchive": ([self.account_ids["log-archive"]], home),
             f"{prefix}-MemberBaseline": (members, regions),
+            f"{prefix}-EnforcedGuardHooks": (
+                [
+                    self.account_ids[key]
+                    for key in config.tree.accounts_reached(set(config.proactive_controls.fail_on))
+                ],
+                regions,
+            ),
             f"{prefix}-BreakGlass": (everyone, home),
             f"{prefix}-AuditRegional": ([self.audit], regions),
             f"{prefix}-AuditHome": ([self.audit], home),

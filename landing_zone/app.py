@@ -215,6 +215,7 @@ def _member_baseline(
         ],
         log_archive=shared.log_archive,
         audit_account_id=shared.audit_account_id,
+        fail_on_ou_ids=[shared.ou_ids[key] for key in config.proactive_controls.fail_on],
         description=description,
         termination_protection=True,
     )

@@ -140,10 +140,19 @@ class CrossStackReferences:
     alert_accounts: tuple[str, ...]
     #: The core accounts (core mode): the log archive and the audit account.
     core_accounts: tuple[str, ...]
+    #: OU targets of the FAIL-mode Guard hook StackSet (proactive_controls.fail_on).
+    enforced_hook_ous: tuple[str, ...] = ()
 
     @property
     def ou_keys(self) -> frozenset[str]:
-        return frozenset((*self.account_stack_ous, *self.baseline_ous, *self.security_hub_ous))
+        return frozenset(
+            (
+                *self.account_stack_ous,
+                *self.baseline_ous,
+                *self.security_hub_ous,
+                *self.enforced_hook_ous,
+            )
+        )
 
     @property
     def account_keys(self) -> frozenset[str]:
@@ -179,6 +188,9 @@ def cross_stack_references(config: LandingZoneConfig) -> CrossStackReferences:
         else (),
         alert_accounts=tuple(config.workload_accounts) if config.business_unit_alerts() else (),
         core_accounts=("log-archive", "audit") if core_mode else (),
+        enforced_hook_ous=tuple(config.proactive_controls.fail_on)
+        if config.proactive_controls.enabled and targets
+        else (),
     )
 
 

@@ -57,10 +57,16 @@ DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
     "stackset:Acme-LogArchive/Template": (LOG_ARCHIVE, HOME, {"ReaderAccountId": AUDIT}),
     "stackset:Acme-Audit/HomeTemplate": (AUDIT, HOME, {}),
     "stackset:Acme-Audit/RegionalTemplate": (AUDIT, OTHER_REGION, {}),
+    "Acme-MemberBaseline": (MANAGEMENT, HOME, {}),
     "stackset:Acme-MemberBaseline/Template": (
         MEMBER,
         HOME,
-        {"LogArchiveAccountId": LOG_ARCHIVE, "AuditAccountId": AUDIT},
+        {"LogArchiveAccountId": LOG_ARCHIVE, "AuditAccountId": AUDIT, "GuardRulesVersion": "v1"},
+    ),
+    "stackset:Acme-MemberBaseline/EnforcedHooksTemplate": (
+        MEMBER,
+        HOME,
+        {"GuardRulesVersion": "v1"},
     ),
 }
 
@@ -256,7 +262,38 @@ def from_bucket(bucket: str) -> dict[str, str]:
     }
 
 
+GUARD_RULES_BUCKET = f"{PREFIX}-guard-rules-{MANAGEMENT}-{HOME}"
+GUARD_HOOK_ROLE = ("AWS", f"arn:aws:iam::{MEMBER}:role/Acme-GuardHook-{HOME}")
+AS_GUARD_HOOK = {**TLS, "aws:PrincipalOrgID": ORG, "aws:PrincipalAccount": MEMBER,
+                 "aws:PrincipalArn": GUARD_HOOK_ROLE[1]}  # fmt: skip
+GUARD_HOOKS = "https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/guard-hooks-prepare-to-create-hook.html"
+
 CONTRACTS: tuple[Contract, ...] = (
+    # ---- Guard hooks: each account's hook role reads the rules object ----
+    Contract(
+        "A member account's Guard hook reads the rules", f"bucket:{GUARD_RULES_BUCKET}",
+        GUARD_HOOK_ROLE, "s3:GetObjectVersion",
+        f"arn:aws:s3:::{GUARD_RULES_BUCKET}/proactive-controls/rules.guard",
+        AS_GUARD_HOOK, NO_SOURCE, GUARD_HOOKS,
+    ),
+    Contract(
+        "A member account's Guard hook lists the rules bucket", f"bucket:{GUARD_RULES_BUCKET}",
+        GUARD_HOOK_ROLE, "s3:ListBucket", f"arn:aws:s3:::{GUARD_RULES_BUCKET}",
+        AS_GUARD_HOOK, NO_SOURCE, GUARD_HOOKS,
+    ),
+    Contract(
+        "CloudFormation assumes the Guard hook's execution role", f"role:Acme-GuardHook-{HOME}",
+        service("hooks.cloudformation.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{MEMBER}:role/Acme-GuardHook-{HOME}", {}, NO_SOURCE, GUARD_HOOKS,
+        note="the page's trust policy has no condition and documents no aws:Source* key",
+    ),
+    Contract(
+        "CloudFormation assumes the FAIL-mode hook's execution role",
+        f"role:Acme-GuardHookEnforced-{HOME}",
+        service("hooks.cloudformation.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{MEMBER}:role/Acme-GuardHookEnforced-{HOME}", {}, NO_SOURCE, GUARD_HOOKS,
+        note="the page's trust policy has no condition and documents no aws:Source* key",
+    ),
     # ---- CloudTrail: the organization trail into the log bucket, encrypted with the key ----
     Contract(
         "CloudTrail checks the bucket ACL", f"bucket:{LOGS_BUCKET}",

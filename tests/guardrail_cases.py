@@ -1473,6 +1473,28 @@ _TABLE: tuple[Case, ...] = (
         f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         "suspended",
     ),
+    # -- attacks: the proactive controls' Guard hooks and their roles
+    Case(
+        "workload-admin-deactivates-guard-hook",
+        "workload-admin",
+        "cloudformation:DeactivateType",
+        "*",
+        "all",
+    ),
+    Case(
+        "workload-admin-sets-guard-hook-to-warn",
+        "workload-admin",
+        "cloudformation:SetTypeConfiguration",
+        "*",
+        "all",
+    ),
+    Case(
+        "workload-admin-deletes-guard-hook-role",
+        "workload-admin",
+        "iam:DeleteRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-GuardHookEnforced-eu-west-1",
+        "all",
+    ),
 )
 
 

@@ -16,13 +16,13 @@ from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES
 from landing_zone.references import LogArchiveRef
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from tests.conftest import Synth, cdk_context
-from tests.templates import cfn_lint_errors, nag_failures, one, resources_of, written
+from tests.templates import cfn_lint_errors, nag_failures, one, resources_of, stack_sets, written
 from tests.variants import BASELINE_OFF, minimal_variant
 
 
 def member_stack_set(synth: Synth) -> dict[str, Any]:
-    template = synth.templates["Acme-MemberBaseline"]
-    return dict(one(template, "AWS::CloudFormation::StackSet")["Properties"])
+    # The stack also holds the FAIL-mode Guard hook StackSet (tests/test_proactive_controls.py).
+    return dict(stack_sets(synth, "Acme-MemberBaseline")["Acme-MemberBaseline"]["Properties"])
 
 
 # ---- the StackSet --------------------------------------------------------------------------
@@ -76,7 +76,8 @@ def test_stack_set_gets_the_log_archive_and_audit_accounts_as_parameters(
         p["ParameterKey"]: json.dumps(p["ParameterValue"])
         for p in member_stack_set(example_synth)["Parameters"]
     }
-    assert set(parameters) == {"LogArchiveAccountId", "AuditAccountId"}
+    # GuardRulesVersion: tests/test_proactive_controls.py.
+    assert set(parameters) == {"LogArchiveAccountId", "AuditAccountId", "GuardRulesVersion"}
     assert "AccountLogArchive" in parameters["LogArchiveAccountId"]
     assert "AccountAudit" in parameters["AuditAccountId"]
 
@@ -206,7 +207,10 @@ def test_management_account_gets_the_same_baseline_in_every_region(
     example_synth: Synth, member_baseline_template: dict[str, Any]
 ) -> None:
     def kinds(template: dict[str, Any]) -> list[str]:
-        return sorted(r["Type"] for r in template["Resources"].values())
+        # The Guard hook is the member accounts' alone (docs/response.md).
+        return sorted(
+            r["Type"] for k, r in template["Resources"].items() if not k.startswith("GuardHook")
+        )
 
     for region in ("eu-west-1", "eu-central-1", "us-east-1"):
         template = example_synth.templates[f"Acme-ManagementBaseline-{region}"]
@@ -345,7 +349,10 @@ def test_switched_off_items_are_absent_and_their_permissions_too(
     assert "Investigation" not in json.dumps(template["Resources"])
     assert "AuditAccountId" not in template.get("Parameters", {})
     properties, _ = nothing
-    assert [p["ParameterKey"] for p in properties["Parameters"]] == ["LogArchiveAccountId"]
+    assert [p["ParameterKey"] for p in properties["Parameters"]] == [
+        "GuardRulesVersion",
+        "LogArchiveAccountId",
+    ]
 
 
 def test_everything_on_adds_the_default_vpc_removal_with_scoped_deletes(

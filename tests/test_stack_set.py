@@ -44,6 +44,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         "Acme-BreakGlass/Template",
         "Acme-LogArchive/Template",
         "Acme-MemberBaseline/Template",
+        "Acme-MemberBaseline/EnforcedHooksTemplate",
     }
 
 

@@ -52,6 +52,7 @@ HOME = "eu-west-1"
 STACK_SETS = (
     "Acme-LogArchive",
     "Acme-MemberBaseline",
+    "Acme-EnforcedGuardHooks",
     "Acme-BreakGlass",
     "Acme-AuditRegional",
     "Acme-AuditHome",
@@ -286,6 +287,12 @@ def _build(tmp_path: Path) -> World:
     for name, reached, regions in (
         ("Acme-LogArchive", [accounts["log-archive"]], (HOME,)),
         ("Acme-MemberBaseline", members, REGIONS),
+        # The FAIL-mode Guard hook: the example's payments-prod accounts.
+        (
+            "Acme-EnforcedGuardHooks",
+            [accounts[k] for k in config.tree.accounts_reached({"payments-prod"})],
+            REGIONS,
+        ),
         ("Acme-BreakGlass", everyone, (HOME,)),
         ("Acme-AuditRegional", [audit], REGIONS),
         ("Acme-AuditHome", [audit], (HOME,)),
@@ -307,7 +314,10 @@ def _build(tmp_path: Path) -> World:
         if params["StackSetName"] not in world.instances:
             return _error("StackSetNotFoundException")
         name = params["StackSetName"]
-        automatic = name in ("Acme-MemberBaseline", "Acme-BreakGlass") and name not in world.manual
+        automatic = (
+            name in ("Acme-MemberBaseline", "Acme-EnforcedGuardHooks", "Acme-BreakGlass")
+            and name not in world.manual
+        )
         return {
             "StackSet": {
                 "StackSetName": name,

@@ -202,6 +202,8 @@ identity:
     enabled: false
   investigation_role:
     enabled: false
+proactive_controls:
+  enabled: false
 """
 )
 

@@ -24,6 +24,7 @@ from landing_zone.config import (
     organization,
     organization_policies,
     privileged,
+    proactive,
 )
 from landing_zone.config.baseline import BaselineConfig
 from landing_zone.config.detection import DetectionConfig
@@ -41,6 +42,7 @@ from landing_zone.config.organization import (
     RegionsConfig,
 )
 from landing_zone.config.organization_policies import TargetPoliciesConfig
+from landing_zone.config.proactive import ProactiveControlsConfig
 from landing_zone.config.types import Check, CrossFieldProblems, Key, Model, Problem, partition_of
 from landing_zone.org_tree import OrgTree, TreeAccount
 
@@ -92,6 +94,7 @@ class LandingZoneConfig(Model):
         "them (docs/organization-policies.md). The root opts out of every AI service unless "
         "root.ai_opt_out says otherwise",
     )
+    proactive_controls: ProactiveControlsConfig = Field(default_factory=ProactiveControlsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -266,6 +269,7 @@ CHECKS: tuple[Check, ...] = (
     *detection.CHECKS,
     *identity.CHECKS,
     *organization_policies.CHECKS,
+    *proactive.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 

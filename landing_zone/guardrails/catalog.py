@@ -1130,6 +1130,28 @@ def _cloudformation_registry(_: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
+def _guard_hooks(_: GuardrailInputs) -> tuple[Statement, ...]:
+    # A Guard hook is an activated registry type of its account: DeactivateType
+    # switches it off, SetTypeConfiguration changes its mode (FAIL to WARN) or
+    # targets. These actions authorize against "*" only (no resource-level
+    # permission), so the landing zone's hooks cannot be singled out: every
+    # hook's deactivation and configuration is left to the StackSets and the
+    # privileged principals. Their execution roles (<Prefix>-GuardHook*) are
+    # protected by protect-landing-zone-resources.
+    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html
+    return (
+        Statement(
+            sid="ProtectGuardHooks",
+            actions=(
+                "cloudformation:DeactivateType",
+                "cloudformation:DeregisterType",
+                "cloudformation:SetTypeConfiguration",
+                "cloudformation:SetTypeDefaultVersion",
+            ),
+        ),
+    )
+
+
 GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-log-archive-buckets",
@@ -1565,6 +1587,17 @@ GUARDRAILS: tuple[Guardrail, ...] = (
             control_tower=("CT.CLOUDFORMATION.PR.1",), well_architected=("SEC01-BP06",)
         ),
         statements=_cloudformation_registry,
+    ),
+    Guardrail(
+        id="protect-guard-hooks",
+        kind="scp",
+        enforces="No CloudFormation hook (the landing zone's Guard hooks included) can be "
+        "deactivated, deregistered or reconfigured by workload principals; the StackSets "
+        "and the privileged principals manage hooks.",
+        rationale="A hook a workload admin can switch off or move from FAIL to WARN is no "
+        "control, and the registry actions allow no narrower resource than '*'.",
+        controls=Controls(well_architected=("SEC01-BP06",)),
+        statements=_guard_hooks,
     ),
 )
 

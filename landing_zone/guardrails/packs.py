@@ -28,6 +28,7 @@ PACKS: tuple[Pack, ...] = (
             "protect-ebs-default-encryption",
             "protect-s3-account-public-access-block",
             "protect-account-settings",
+            "protect-guard-hooks",
         ),
     ),
     Pack(

@@ -12,6 +12,14 @@ from landing_zone.config import LandingZoneConfig, guardrail_inputs
 from landing_zone.config.identity import investigation_role_name
 from landing_zone.constructs.account_baseline import AccountBaseline, InvestigationRoleSpec
 from landing_zone.constructs.backup_vault import BackupVaultSpec
+from landing_zone.constructs.proactive_controls import (
+    VERSION_PARAMETER,
+    EnforcedHooks,
+    GuardHook,
+    GuardRulesBucket,
+    RulesLocation,
+    rules_bucket_name,
+)
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -101,6 +109,36 @@ class MemberBaselineTemplate(StackSetTemplate):
             log_archive=log_archive.in_account(account),
             audit_account_id=audit,
         )
+        proactive = config.proactive_controls
+        self.guard_hook = (
+            GuardHook(
+                self,
+                "GuardHook",
+                prefix=config.prefix,
+                rules=_rules_location(
+                    config,
+                    self.parameter(
+                        VERSION_PARAMETER,
+                        description="Version of the Guard rules object the hook reads",
+                    ),
+                ),
+                failure_mode=proactive.failure_mode,
+            )
+            if proactive.enabled
+            else None
+        )
+
+
+def _rules_location(config: LandingZoneConfig, version_id: str) -> RulesLocation:
+    """The rules object in the management account's home region, at ``version_id``."""
+    return RulesLocation(
+        bucket_name=rules_bucket_name(
+            prefix=config.prefix,
+            account=config.organization.management_account_id,
+            region=config.regions.home,
+        ),
+        version_id=version_id,
+    )
 
 
 class MemberBaselineStack(Stack):
@@ -123,6 +161,7 @@ class MemberBaselineStack(Stack):
         excluded_account_ids: Sequence[str],
         log_archive: LogArchiveRef,
         audit_account_id: str,
+        fail_on_ou_ids: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -138,6 +177,16 @@ class MemberBaselineStack(Stack):
         parameters = {"LogArchiveAccountId": log_archive.account_id}
         if config.identity.investigation_role.enabled:
             parameters["AuditAccountId"] = audit_account_id
+        self.stack_set_preferences = OperationPreferences(
+            max_concurrent_percentage=preferences.max_concurrent_percentage,
+            failure_tolerance_percentage=preferences.failure_tolerance_percentage,
+            region_concurrency=preferences.region_concurrency,
+            region_order=config.baseline_region_order,
+            concurrency_mode=preferences.concurrency_mode,
+        )
+        self.guard_rules = self._guard_rules(config)
+        if self.guard_rules is not None:
+            parameters[VERSION_PARAMETER] = self.guard_rules.location.version_id
         self.stack_set = ServiceManagedStackSet(
             self,
             "StackSet",
@@ -151,16 +200,35 @@ class MemberBaselineStack(Stack):
             auto_deployment=True,
             retain_stacks_on_account_removal=baseline.retain_stacks_on_account_removal,
             parameters=parameters,
-            operation_preferences=OperationPreferences(
-                max_concurrent_percentage=preferences.max_concurrent_percentage,
-                failure_tolerance_percentage=preferences.failure_tolerance_percentage,
-                region_concurrency=preferences.region_concurrency,
-                region_order=config.baseline_region_order,
-                concurrency_mode=preferences.concurrency_mode,
-            ),
+            operation_preferences=self.stack_set_preferences,
             # The handler's and the investigation roles are named <Prefix>-...
             # so the guardrails protect them.
             capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        if self.guard_rules is not None and fail_on_ou_ids:
+            # After the baseline's StackSet: the FAIL-mode hook (proactive_controls.fail_on).
+            self.enforced_hooks = EnforcedHooks(
+                self,
+                "EnforcedHooks",
+                prefix=config.prefix,
+                stack_set_name=stack_id(config.prefix, "EnforcedGuardHooks"),
+                rules=self.guard_rules.location,
+                organizational_unit_ids=fail_on_ou_ids,
+                regions=config.baseline_region_order,
+                retain_stacks_on_account_removal=False,
+                operation_preferences=self.stack_set_preferences,
+            )
+
+    def _guard_rules(self, config: LandingZoneConfig) -> GuardRulesBucket | None:
+        """The proactive controls' rules bucket and object (proactive_controls.enabled)."""
+        if not config.proactive_controls.enabled:
+            return None
+        return GuardRulesBucket(
+            self,
+            "GuardRules",
+            prefix=config.prefix,
+            bucket_name=_rules_location(config, "").bucket_name,
+            organization_id=config.organization.id,
         )
 
 

@@ -73,9 +73,23 @@ def stack_sets(config: LandingZoneConfig) -> tuple[ExpectedStackSet, ...]:
         targets=tuple(baseline.targets),
         excluded=tuple(baseline.excluded_accounts),
     )
+    proactive = config.proactive_controls
+    # The FAIL-mode Guard hooks, deployed beside the member baseline.
+    enforced = (
+        [
+            ExpectedStackSet(
+                name=stack_id(prefix, "EnforcedGuardHooks"),
+                regions=regions,
+                reach="targets",
+                targets=tuple(proactive.fail_on),
+            )
+        ]
+        if proactive.enabled and proactive.fail_on and baseline.targets
+        else []
+    )
     core = config.core
     if core is not None:
-        owned: list[ExpectedStackSet] = [member] if baseline.targets else []
+        owned: list[ExpectedStackSet] = [member, *enforced] if baseline.targets else []
         if config.business_unit_detection():
             owned.append(
                 ExpectedStackSet(
@@ -94,6 +108,7 @@ def stack_sets(config: LandingZoneConfig) -> tuple[ExpectedStackSet, ...]:
             account="log-archive",
         ),
         member,
+        *enforced,
     ]
     if config.identity.break_glass:
         sets.append(
