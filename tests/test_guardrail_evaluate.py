@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from landing_zone.config import load_config
@@ -604,10 +604,18 @@ def test_bool_accepts_json_booleans_and_rejects_other_context_values() -> None:
 
 def test_string_equals_ignore_case_and_like_wildcards() -> None:
     assert holds("StringEqualsIgnoreCase", "k", ["ABC"], {"k": "abc"})
+    assert holds("StringEqualsIgnoreCase", "k", ["abc"], {"k": "ABC"})
     assert not holds("StringNotEqualsIgnoreCase", "k", ["ABC"], {"k": "abc"})
     assert holds("StringLike", "k", ["a?c*"], {"k": "abcdef"})
     assert not holds("StringLike", "k", ["a?c"], {"k": "abcd"})
     assert not holds("StringLike", "k", ["A*"], {"k": "abc"})
+
+
+def test_colons_after_the_fifth_belong_to_the_resource_part() -> None:
+    pattern = ["arn:aws:logs:*:*:log-group:app:*"]
+    stream = {"k": "arn:aws:logs:eu-west-1:1:log-group:app:log-stream:x"}
+    assert holds("ArnLike", "k", pattern, stream)
+    assert not holds("ArnLike", "k", pattern, {"k": "arn:aws:logs:eu-west-1:1:log-group:other"})
 
 
 def test_an_arn_value_with_fewer_than_six_parts_matches_no_arn_pattern() -> None:
@@ -654,7 +662,8 @@ def test_arn_like_takes_a_variable_in_any_part() -> None:
 
 
 def test_a_missing_variable_without_default_makes_the_statement_not_apply() -> None:
-    """ "not present means ... any attempt to match it fails and causes the statement to be invalid"."""
+    """The docs: a key "not present" means "any attempt to match it fails and causes the
+    statement to be invalid"."""
     policy = variable_deny(
         Resource="*",
         Condition={"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
@@ -713,7 +722,7 @@ def test_version_2008_and_a_missing_version_read_variables_as_text() -> None:
 @pytest.mark.parametrize(
     ("operator", "value", "context"),
     [
-        ("Bool", "${aws:x}", {"aws:x": "true"}),
+        ("Bool", "${aws:x}", {"aws:x": "true", "k": "true"}),
         ("NumericEquals", "${aws:x}", {"aws:x": "1"}),
         ("IpAddress", "${aws:x}", {"aws:x": "10.0.0.0/8"}),
         ("StringEquals", "${aws:x", {}),
@@ -726,7 +735,7 @@ def test_variables_the_docs_do_not_define_raise(
     operator: str, value: str, context: Mapping[str, ContextValue]
 ) -> None:
     with pytest.raises(UnsupportedPolicy):
-        holds(operator, "k", [value], {**context, "k": "1"})
+        holds(operator, "k", [value], {"k": "1", **context})
 
 
 def test_a_substituted_wildcard_raises_rather_than_guessing() -> None:
@@ -824,8 +833,10 @@ def test_a_statement_remembers_actions_per_request_action() -> None:
     policy = deny(Action=["s3:Get*", "ec2:*"])
     levels = [[FULL, policy]]
     for _ in range(2):
+        assert evaluate(levels, request("s3:getobject")) == "deny"
         assert evaluate(levels, request("s3:GetObject")) == "deny"
         assert evaluate(levels, request("s3:PutObject")) == "allow"
+        assert evaluate(levels, request("s3:putobject")) == "allow"
         assert evaluate(levels, request("EC2:RunInstances")) == "deny"
 
 
@@ -871,6 +882,8 @@ TEXTS = st.text(alphabet="ab", max_size=8)
 
 
 @given(pattern=NAMES, text=TEXTS)
+@example(pattern="*a*a*", text="a")
+@example(pattern="?*b?", text="abb")
 def test_string_like_agrees_with_a_regular_expression(pattern: str, text: str) -> None:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     assert string_like(pattern, text) == (re.fullmatch(regex, text, re.DOTALL) is not None)

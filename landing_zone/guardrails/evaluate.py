@@ -274,6 +274,8 @@ def string_like(pattern: str, text: str) -> bool:
 # --------------------------------------------------------------------------
 # Policy variables
 
+_MEMO_LIMIT = 1 << 14
+
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _REFERENCE = re.compile(r"\s*([^\s,'{}$]+)\s*(?:,\s*'([^']*)'\s*)?")
 # ${*}, ${?} and ${$} stand for the character itself, never a wildcard.
@@ -526,6 +528,7 @@ class _Condition:
         "family",
         "if_exists",
         "key",
+        "memo",
         "name",
         "negated",
         "qualifier",
@@ -540,6 +543,9 @@ class _Condition:
         self.family, self.negated, self.compare = _OPERATORS[base]
         self.if_exists = if_exists
         self.qualifier = qualifier
+        # Results by request value, for values without variables: a trail repeats
+        # its principals, regions and accounts.
+        self.memo: dict[str, bool] = {}
         texts = _condition_values(raw)
         if not texts:
             raise UnsupportedPolicy(f"{name} {key}: no values")
@@ -617,6 +623,17 @@ class _Condition:
 
     def _one(self, present: str, values: tuple[Any, ...]) -> bool:
         """One request value against the policy values: any matches (none, if negated)."""
+        if self.templates is not None:
+            return self._compare(present, values)
+        memo = self.memo
+        result = memo.get(present)
+        if result is None:
+            result = self._compare(present, values)
+            if len(memo) < _MEMO_LIMIT:
+                memo[present] = result
+        return result
+
+    def _compare(self, present: str, values: tuple[Any, ...]) -> bool:
         family = self.family
         if family == "string":
             hit = present in values
@@ -753,6 +770,7 @@ class _Statement:
     __slots__ = (
         "_action_memo",
         "actions",
+        "any_resource",
         "conditions",
         "effect",
         "has_principal",
@@ -803,6 +821,12 @@ class _Statement:
             if element in statement
             else None
         )
+        # Resource "*" matches every request: skip the resource check.
+        self.any_resource = (
+            not self.not_resource
+            and self.resources is not None
+            and any(r.glob is not None and r.glob.everything for r in self.resources)
+        )
         condition = statement.get("Condition", {})
         if not isinstance(condition, Mapping):
             raise UnsupportedPolicy(f"Condition must be an object, not {condition!r}")
@@ -822,7 +846,7 @@ class _Statement:
         if hit is None:
             folded = action.casefold()
             hit = any(glob.match(folded) for glob in self.actions) != self.not_action
-            if len(memo) < 1 << 16:
+            if len(memo) < _MEMO_LIMIT:
                 memo[action] = hit
         return hit
 
@@ -842,7 +866,9 @@ class _Statement:
             return False
         undecided: set[str] = set()
         try:
-            if self.resources is not None:
+            if self.any_resource:
+                pass
+            elif self.resources is not None:
                 try:
                     hit = any(r.match(request.resource, request) for r in self.resources)
                     if hit == self.not_resource:
@@ -887,7 +913,7 @@ class _Statement:
 class _Policy:
     """A policy parsed once, its statements split by effect."""
 
-    __slots__ = ("allows", "checked", "denies")
+    __slots__ = ("_by_action", "allows", "checked", "denies")
 
     def __init__(self, policy: Mapping[str, object]) -> None:
         version = _version(policy)
@@ -895,6 +921,19 @@ class _Policy:
         self.denies = tuple(s for s in statements if s.effect == "Deny")
         self.allows = tuple(s for s in statements if s.effect == "Allow")
         self.checked: set[str] = set()
+        self._by_action: dict[str, tuple[tuple[_Statement, ...], tuple[_Statement, ...]]] = {}
+
+    def for_action(self, action: str) -> tuple[tuple[_Statement, ...], tuple[_Statement, ...]]:
+        """The Deny and Allow statements whose Action/NotAction covers ``action``."""
+        found = self._by_action.get(action)
+        if found is None:
+            found = (
+                tuple(s for s in self.denies if s.action_matches(action)),
+                tuple(s for s in self.allows if s.action_matches(action)),
+            )
+            if len(self._by_action) < _MEMO_LIMIT:
+                self._by_action[action] = found
+        return found
 
     def check_type(self, policy_type: str) -> None:
         if policy_type not in self.checked:
@@ -952,19 +991,21 @@ def evaluate(
         for level in compiled:
             for policy in level:
                 policy.check_type(policy_type)
+    action = request.action
+    candidates = [[policy.for_action(action) for policy in level] for level in compiled]
     unknown: set[str] = set()
-    for level in compiled:
-        for policy in level:
-            for statement in policy.denies:
+    for level_candidates in candidates:
+        for denies, _ in level_candidates:
+            for statement in denies:
                 if _match_or_unknown(statement, request, unknown):
                     return "deny"
     levels_unknown: set[str] = set()
-    for level in compiled:
+    for level_candidates in candidates:
         level_unknown: set[str] = set()
         allowed = any(
             _match_or_unknown(statement, request, level_unknown)
-            for policy in level
-            for statement in policy.allows
+            for _, allows in level_candidates
+            for statement in allows
         )
         if not allowed:
             if not level_unknown:
