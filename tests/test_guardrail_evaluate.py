@@ -343,8 +343,6 @@ def test_known_keys_are_unaffected_by_the_unknown_set() -> None:
 # The examples of the condition-operator page, one per operator family.
 # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 
-OPERATORS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
-
 
 def allows(statement: dict[str, object], request_: Request) -> bool:
     """Whether an SCP level holding only ``statement`` (an Allow) lets the request through."""
@@ -366,7 +364,7 @@ def test_docs_string_example_principal_tag() -> None:
 
 
 def test_docs_string_like_example_with_a_policy_variable() -> None:
-    """StringLike s3:prefix ["", "home/", "home/${aws:username}/"] (see OPERATORS_PAGE)."""
+    """StringLike s3:prefix ["", "home/", "home/${aws:username}/"] (condition-operator page)."""
     statement = allow_if({"StringLike": {"s3:prefix": ["", "home/", "home/${aws:username}/"]}})
 
     def listing(prefix: str) -> Request:
