@@ -440,7 +440,9 @@ def sample_requests(
             for key, values in conditions.items():
                 multi, seen = keys.setdefault(key, (False, set()))
                 seen.update(listed(values))
-                seen.update(("true", "false", "other"))
+                # Bool reads only "true" and "false": another value is a malformed request.
+                typed = operator.removesuffix("IfExists") == "Bool"
+                seen.update(("true", "false") if typed else ("true", "false", "other"))
                 keys[key] = (multi or operator.startswith("For"), seen)
     requests = []
     for _ in range(count):

@@ -313,8 +313,8 @@ _CONTROLS: tuple[tuple[str, str, str, str], ...] = (
         ELECTIVE,
         "Lambda permissions only for the function's own account",
         "Not yet: its artifact compares lambda:Principal with the ${aws:PrincipalAccount} "
-        "policy variable, which landing_zone/guardrails/evaluate.py does not implement, so no "
-        "case could prove it.",
+        "policy variable; the evaluator substitutes policy variables, but no guardrail in the "
+        "catalog implements the control.",
     ),
     (
         "CT.MULTISERVICE.PV.1",
@@ -533,6 +533,7 @@ def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
             f"{budget.slots} | {budget.largest:,} of {budget.max_chars:,} | "
             f"{sum(len(p.guardrails) for p in budget.policies)} |"
         )
+    out += ["", *evaluator_section()]
     out += [
         "",
         "## Packs",
@@ -624,3 +625,52 @@ def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
     ]
     out.append("")
     return "\n".join(out)
+
+
+def evaluator_section() -> list[str]:
+    """What the policy evaluator (landing_zone/guardrails/evaluate.py) reads, and what raises."""
+    return [
+        "## What the policy evaluator reads",
+        "",
+        "The case table, the privileged-principal proof and the deploy contracts run every "
+        "request through `landing_zone/guardrails/evaluate.py`, which implements the policy "
+        "language SCPs and RCPs accept since September 2025. Anything it does not implement "
+        "raises `UnsupportedPolicy` naming the element or operator; it never guesses.",
+        "",
+        "| part of the language | what the evaluator does |",
+        "| --- | --- |",
+        "| levels | an explicit Deny at any level wins; otherwise each level (root, every OU, "
+        "the account) needs a matching Allow |",
+        "| `Effect`, `Sid`, `Action`, `NotAction`, `Resource`, `NotResource`, `Condition` | "
+        "in Allow and Deny statements of SCPs; RCPs: no `NotAction`, Allow only in "
+        "RCPFullAWSAccess (`evaluate(..., policy_type=...)` checks each type) |",
+        '| `Principal` | `"*"` in organization policies (an SCP has none); in resource '
+        "policies, `*`, `AWS` (account `:root` covers the account) and `Service` |",
+        "| `NotPrincipal` | raises: SCPs and RCPs do not accept it |",
+        "| `Version` | `2012-10-17` substitutes policy variables; `2008-10-17` (or none) "
+        "reads `${...}` as text |",
+        "| String operators | `StringEquals`, `StringNotEquals`, `StringEqualsIgnoreCase`, "
+        "`StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike` (`*` and `?`) |",
+        "| Numeric, Date | all six comparisons each; dates in the W3C ISO 8601 forms or epoch "
+        "seconds (a date alone is midnight UTC; four bare digits raise) |",
+        "| `Bool`, `BinaryEquals`, `IpAddress`, `NotIpAddress` | base64 for binary; IPv4 and "
+        "IPv6 CIDR (an IPv4 address alone is /32; an IPv6 address needs its prefix) |",
+        "| ARN operators | `ArnEquals`, `ArnLike`, `ArnNotEquals`, `ArnNotLike`: the six "
+        "colon-separated parts matched separately |",
+        "| `Null`, `...IfExists`, `ForAllValues:`, `ForAnyValue:` | on every operator except "
+        "`Null`; a missing key: negated operators true, IfExists true, ForAllValues true, "
+        "ForAnyValue false |",
+        "| policy variables | `${key}`, `${key, 'default'}`, `${*}`, `${?}`, `${$}` in the "
+        "resource part of `Resource`/`NotResource` and in String and ARN condition values; a "
+        "key the request lacks (without a default) makes the statement not apply |",
+        "| raises | `NotPrincipal`; a variable with `Bool`, Numeric, Date, IP, Binary or "
+        "`Null`; a multivalued key under an operator without `ForAllValues`/`ForAnyValue`; a "
+        "substituted value holding `*` or `?`; a request value of the wrong type "
+        "(`InvalidContextValue`) |",
+        "| unknown keys | a condition on a key the request cannot know (`Request.unknown`) "
+        "raises `Undecidable` unless another element certainly decides |",
+        "",
+        "Policies are compiled once per object and each statement remembers the actions it "
+        "matched; `python bench/evaluate.py` prints evaluations per second on the example's "
+        "SCP and RCP paths.",
+    ]
