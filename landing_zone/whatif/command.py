@@ -117,7 +117,8 @@ def _entry(record: Mapping[str, Any], t: Translated, outcome: Outcome) -> dict[s
         "ou": outcome.ou,
         "principal": t.principal,
         "action": t.action,
-        "resource": outcome.resource,
+        # The record's own (a cached outcome may come from another resource alike).
+        "resource": ", ".join(t.resources) if t.resources else outcome.resource,
         "guardrail": guardrails[0]["guardrail"] if guardrails else "",
         "policy": guardrails[0]["policy"] if guardrails else "",
         "guardrails": guardrails,

@@ -27,6 +27,7 @@ from landing_zone.guardrails.evaluate import (
     Request,
     Undecidable,
     UnsupportedPolicy,
+    condition_holds,
     evaluate,
     listed,
     statement_matches,
@@ -37,6 +38,8 @@ from landing_zone.whatif.translate import IAM_IDENTITY_TYPES, Translated
 
 Kind = Literal["scp", "rcp"]
 POLICY_TYPE = {"scp": "SERVICE_CONTROL_POLICY", "rcp": "RESOURCE_CONTROL_POLICY"}
+#: Context values whose signatures are remembered (then forgotten all at once): bounded memory.
+SIGNATURES_KEPT = 200_000
 #: The account is not in the organization (known only with --live).
 OUTSIDE = "(outside the organization)"
 
@@ -70,6 +73,10 @@ class Plan:
         self._levels = {}
         self._relevant: dict[tuple[Kind, str], bool] = {}
         self._sensitive: dict[tuple[Kind, str], bool] = {}
+        self._action_levels: dict[tuple[str, Kind, str], list[list[Mapping[str, Any]]]] = {}
+        self._signatures: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._tests: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        self._patterns: dict[tuple[tuple[Kind, ...], str], tuple[str, ...]] = {}
         self.tested = frozenset(
             key.casefold()
             for p in self.policies
@@ -96,6 +103,85 @@ class Plan:
             self._levels[(ou, kind)] = cached
         return cached
 
+    def action_levels(self, ou: str, kind: Kind, action: str) -> list[list[Mapping[str, Any]]]:
+        """``policy_levels`` with only the statements naming ``action``: the others never match,
+        so the decision is the same and the evaluator reads a few statements, not hundreds."""
+        key = (ou, kind, action)
+        cached = self._action_levels.get(key)
+        if cached is None:
+            cached = [
+                [
+                    {"Statement": [s for s in statements_of(d) if _names_action(s, action)]}
+                    for _, d in level
+                ]
+                for level in self.policy_levels(ou, kind)
+            ]
+            self._action_levels[key] = cached
+        return cached
+
+    def resource_signature(
+        self, kinds: tuple[Kind, ...], action: str, resource: str
+    ) -> tuple[bool, ...]:
+        """Which Resource/NotResource patterns naming ``action`` match ``resource``.
+
+        Resources with the same signature are decided alike (the evaluator reads
+        a resource only through these patterns), so they share a cache entry.
+        """
+        key = (kinds, action)
+        patterns = self._patterns.get(key)
+        if patterns is None:
+            patterns = tuple(
+                dict.fromkeys(
+                    pattern
+                    for p in self.policies
+                    if p.kind in kinds
+                    for s in statements_of(p.document)
+                    if _names_action(s, action)
+                    for pattern in listed(s.get("Resource", s.get("NotResource", "*")))
+                )
+            )
+            self._patterns[key] = patterns
+        return tuple(string_like(pattern, resource) for pattern in patterns)
+
+    def value_signature(self, key: str, value: str) -> tuple[object, ...]:
+        """How ``value`` of context key ``key`` fares against every test of that key.
+
+        The evaluator reads a context value only through ``operator: {key:
+        values}`` entries, and an entry's outcome follows from the outcome for
+        each of its values alone (ORed, or for negated operators NORed), so
+        values with the same signature decide every policy alike: thousands
+        of role ARNs collapse to the few patterns the exemptions name.
+        """
+        memo = self._signatures.get((key, value))
+        if memo is not None:
+            return memo
+        if len(self._signatures) > SIGNATURES_KEPT:
+            self._signatures.clear()
+        folded = key.casefold()
+        tests = self._tests.get(folded)
+        if tests is None:
+            tests = tuple(
+                dict.fromkeys(
+                    (operator, name, item)
+                    for p in self.policies
+                    for s in statements_of(p.document)
+                    for operator, keys in _condition(s).items()
+                    for name, values in keys.items()
+                    if name.casefold() == folded
+                    for item in listed(_text(values))
+                )
+            )
+            self._tests[folded] = tests
+        request = Request(action="", resource="", context={key: value})
+        try:
+            signature: tuple[object, ...] = tuple(
+                condition_holds(operator, name, [item], request) for operator, name, item in tests
+            )
+        except UnsupportedPolicy:
+            signature = ("exact", value)  # the evaluation itself reports the operator
+        self._signatures[(key, value)] = signature
+        return signature
+
     def _denies(self, kind: Kind) -> Iterable[Mapping[str, Any]]:
         for p in self.policies:
             if p.kind == kind:
@@ -120,6 +206,15 @@ class Plan:
                 for s in self._denies(kind)
             )
         return self._sensitive[key]
+
+
+def _text(values: object) -> object:
+    # Numeric condition values may be JSON numbers.
+    if isinstance(values, (int, float)) and not isinstance(values, bool):
+        return str(values)
+    if isinstance(values, list):
+        return [str(v) if isinstance(v, (int, float)) else v for v in values]
+    return values
 
 
 def _condition(statement: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
@@ -201,14 +296,16 @@ class Engine:
             if exempt:
                 return Outcome("not_affected", "; ".join(exempt))
             return Outcome("allowed", "no guardrail names this action")
+        sensitive = (scp_ou is not None and plan.resource_sensitive("scp", t.action)) or (
+            rcp_ou is not None and plan.resource_sensitive("rcp", t.action)
+        )
         resources = t.resources
-        if resources is None:
-            sensitive = (scp_ou is not None and plan.resource_sensitive("scp", t.action)) or (
-                rcp_ou is not None and plan.resource_sensitive("rcp", t.action)
-            )
-            if sensitive:
-                return Outcome("skipped", f"resource of {t.action} not derivable from the record")
+        if not sensitive:
+            # Every Deny naming the action applies to any resource: one cache
+            # entry serves all of them (and the record's resource is reported).
             resources = ("*",)
+        elif resources is None:
+            return Outcome("skipped", f"resource of {t.action} not derivable from the record")
         context = {k: v for k, v in t.context.items() if k.casefold() in plan.tested}
         if org_member and t.principal_type in (*IAM_IDENTITY_TYPES, "AWSAccount"):
             context["aws:PrincipalOrgID"] = plan.organization_id
@@ -216,12 +313,14 @@ class Engine:
         if org_member is False:
             known.add("aws:principalorgid")
         unknown = frozenset(plan.tested - known)
+        pairs: tuple[tuple[Kind, str | None], ...] = (("scp", scp_ou), ("rcp", rcp_ou))
+        kinds = tuple(k for k, ou in pairs if ou is not None)
         key = (
             scp_ou,
             rcp_ou,
             t.action,
-            resources,
-            tuple(sorted(context.items())),
+            tuple(plan.resource_signature(kinds, t.action, r) for r in resources),
+            tuple(sorted((k, plan.value_signature(k, v)) for k, v in context.items())),
             unknown,
         )
         cached = self.cache.get(key)
@@ -247,9 +346,8 @@ class Engine:
             for kind, ou in (("scp", scp_ou), ("rcp", rcp_ou)):
                 if ou is None:
                     continue
-                levels = self.plan.policy_levels(ou, kind)  # type: ignore[arg-type]
                 try:
-                    decision = evaluate([[d for _, d in level] for level in levels], request)
+                    decision = evaluate(self.plan.action_levels(ou, kind, action), request)  # type: ignore[arg-type]
                 except Undecidable as error:
                     undecided |= error.keys
                     continue
@@ -261,7 +359,7 @@ class Engine:
                         ou=ou,
                         resource=resource,
                         kind=kind,
-                        denials=_attribute(levels, request),
+                        denials=_attribute(self.plan.policy_levels(ou, kind), request),  # type: ignore[arg-type]
                     )
         if undecided:
             return Outcome(
