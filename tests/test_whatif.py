@@ -426,3 +426,12 @@ def test_an_unknown_git_ref_is_exit_2() -> None:
     )
     assert code == 2
     assert "no such git ref" in err
+
+
+def test_the_docs_sample_is_what_the_fixtures_give() -> None:
+    from landing_zone.guardrails.docs import WHATIF_SECTION
+
+    denied = [line.split() for line in WHATIF_SECTION if "[Acme-" in line]
+    assert denied
+    for words in denied:
+        assert EXPECTED[words[0]] == ("denied", words[-2])
