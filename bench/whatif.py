@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from landing_zone.whatif.command import engine_for, replay  # noqa: E402
-from landing_zone.whatif.events import records  # noqa: E402
+from landing_zone.whatif.command import engine_for, replay, replay_parallel  # noqa: E402
+from landing_zone.whatif.events import local_files, records  # noqa: E402
 from landing_zone.whatif.snapshot import snapshot  # noqa: E402
 
 OUS = ["sandbox", "prod", "sdlc", "retail-prod", "retail-sdlc", "payments-sdlc", "security"]
@@ -138,23 +138,37 @@ def write_trail(directory: Path, n: int, per_file: int = 5000) -> dict[str, str]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2, help="processes (the target: 2 cores)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="whatif-bench-") as directory:
         started = time.perf_counter()
         accounts = write_trail(Path(directory), args.events)
         print(f"wrote {args.events:,} records in {time.perf_counter() - started:.1f} s")
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        engine = engine_for(snapshot(ROOT / "config" / "example.yaml"), org_map=accounts, live=None)
+        data = snapshot(ROOT / "config" / "example.yaml")
         started = time.perf_counter()
-        report = replay(records(directory), engine)
+        if args.workers > 1:
+            files = local_files(directory) or []
+            report = replay_parallel(
+                files, current=data, other=None, org_map=accounts, workers=args.workers
+            )
+            cached = "per worker"
+        else:
+            engine = engine_for(data, org_map=accounts, live=None)
+            report = replay(records(directory), engine)
+            cached = f"{len(engine.cache):,} cached decisions, {engine.hits:,} hits"
         seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The largest process: this one, or a worker (RUSAGE_CHILDREN's maximum).
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
     counts = report.document(diff=False)["counts"]
     print(
         f"{report.evaluated:,} events in {seconds:.1f} s: "
         f"{report.evaluated / seconds:,.0f} events/s; "
         f"peak RSS {peak / 1024:.0f} MB (after writing the trail: {baseline / 1024:.0f} MB); "
-        f"{len(engine.cache):,} cached decisions, {engine.hits:,} hits"
+        f"{args.workers} process(es), {cached}"
     )
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 

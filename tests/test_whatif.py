@@ -314,6 +314,7 @@ def test_live_places_accounts_the_config_does_not_name() -> None:
                 json=True,
                 against=None,
                 limit=100,
+                workers=1,
             )
             out = io.StringIO()
             assert run(args, session=session, out=out) == 0
@@ -435,3 +436,17 @@ def test_the_docs_sample_is_what_the_fixtures_give() -> None:
     assert denied
     for words in denied:
         assert EXPECTED[words[0]] == ("denied", words[-2])
+
+
+def test_parallel_workers_give_the_same_report_as_one_process() -> None:
+    from landing_zone.whatif.command import replay_parallel
+    from landing_zone.whatif.events import local_files
+
+    org_map = json.loads(ORG_MAP.read_text())
+    data = snapshot(EXAMPLE)
+    one = replay(records(str(TRAIL)), engine_for(data, org_map=org_map, live=None))
+    files = local_files(str(TRAIL))
+    assert files is not None
+    assert len(files) == 2
+    two = replay_parallel(files, current=data, other=None, org_map=org_map, workers=2)
+    assert two.document(diff=False) == one.document(diff=False)

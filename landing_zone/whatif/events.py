@@ -78,6 +78,27 @@ def _s3(location: str, session: Any) -> Iterator[tuple[str, bytes]]:
                 yield f"s3://{bucket}/{key}", body
 
 
+def local_files(location: str) -> list[Path] | None:
+    """The log files of a local path, in order (None for s3://): the unit of parallel work."""
+    if location.startswith("s3://"):
+        return None
+    path = Path(location)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise EventsError(f"{path}: no such file or directory")
+    return [
+        f
+        for f in sorted(path.rglob("*"))
+        if f.is_file() and _wanted(f.relative_to(path).as_posix())
+    ]
+
+
+def file_records(path: Path) -> list[dict[str, Any]]:
+    """The records of one local log file."""
+    return _records(str(path), path.read_bytes())
+
+
 def records(
     location: str, *, session: Any = None, progress: Progress | None = None
 ) -> Iterator[dict[str, Any]]:
