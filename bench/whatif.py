@@ -122,6 +122,13 @@ def synthetic(n: int, seed: int = 7) -> Any:
         )
 
 
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished workers."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def write_trail(directory: Path, n: int, per_file: int = 5000) -> dict[str, str]:
     batch: list[dict[str, Any]] = []
     placed: dict[str, str] = {}
@@ -146,6 +153,7 @@ def main() -> None:
         print(f"wrote {args.events:,} records in {time.perf_counter() - started:.1f} s")
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         data = snapshot(ROOT / "config" / "example.yaml")
+        cpu_before = _cpu()
         started = time.perf_counter()
         if args.workers > 1:
             files = local_files(directory) or []
@@ -158,6 +166,7 @@ def main() -> None:
             report = replay(records(directory), engine)
             cached = f"{len(engine.cache):,} cached decisions, {engine.hits:,} hits"
         seconds = time.perf_counter() - started
+        cpu = _cpu() - cpu_before
     # The largest process: this one, or a worker (RUSAGE_CHILDREN's maximum).
     peak = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -169,6 +178,11 @@ def main() -> None:
         f"{report.evaluated / seconds:,.0f} events/s; "
         f"peak RSS {peak / 1024:.0f} MB (after writing the trail: {baseline / 1024:.0f} MB); "
         f"{args.workers} process(es), {cached}"
+    )
+    # On a shared machine wall time includes waiting for a core; CPU time does not.
+    print(
+        f"  CPU {cpu:.1f} s ({report.evaluated / cpu:,.0f} events per CPU-second; on "
+        f"{args.workers} idle core(s) about {cpu / args.workers:.1f} s wall)"
     )
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
