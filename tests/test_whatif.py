@@ -156,8 +156,9 @@ def test_a_single_gzip_file_is_read(tmp_path: Path) -> None:
     [
         (b"{not json", "not JSON"),
         (b'{"records": []}', "no Records array"),
-        (gzip.compress(b"[1, 2]"), "no Records array"),
+        (gzip.compress(b"[1, 2]", mtime=0), "no Records array"),
     ],
+    ids=["bad-json", "no-records", "gzip-list"],
 )
 def test_malformed_input_is_exit_2_with_one_line(
     tmp_path: Path, content: bytes, message: str

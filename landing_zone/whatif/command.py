@@ -268,8 +268,7 @@ def replay_parallel(
     import multiprocessing
 
     report = Report(limit)
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with context.Pool(
+    with multiprocessing.Pool(
         workers, initializer=_start_worker, initargs=(current, other, org_map, limit)
     ) as pool:
         for part in pool.imap(_replay_file, files, chunksize=1):
