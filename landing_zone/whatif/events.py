@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,8 @@ def _records(name: str, raw: bytes) -> list[dict[str, Any]]:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
+        # A corrupt deflate stream raises zlib.error, a truncated one EOFError.
+        except (OSError, EOFError, zlib.error) as error:
             raise EventsError(f"{name}: not a readable gzip file ({error})") from error
     try:
         document = json.loads(raw)
@@ -59,23 +61,32 @@ def _local(path: Path) -> Iterator[tuple[str, bytes]]:
         return
     if not path.is_dir():
         raise EventsError(f"{path}: no such file or directory")
-    for file in sorted(path.rglob("*")):
-        relative = file.relative_to(path).as_posix()
-        if file.is_file() and _wanted(relative):
-            yield str(file), file.read_bytes()
+    for file in local_files(str(path)) or []:
+        yield str(file), file.read_bytes()
 
 
 def _s3(location: str, session: Any) -> Iterator[tuple[str, bytes]]:
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
     if not bucket:
         raise EventsError(f"{location}: give s3://bucket/prefix")
-    client = session.client("s3")
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            key = item["Key"]
-            if _wanted(key):
-                body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-                yield f"s3://{bucket}/{key}", body
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    found = False
+    try:
+        client = session.client("s3")
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                if _wanted(key):
+                    found = True
+                    body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+                    yield f"s3://{bucket}/{key}", body
+    except (BotoCoreError, ClientError) as error:
+        # No credentials, no such bucket, access denied: one line, not a traceback.
+        raise EventsError(f"{location}: {error}") from error
+    if not found:
+        raise EventsError(f"{location}: no CloudTrail log files ({', '.join(SUFFIXES)}) there")
 
 
 def local_files(location: str) -> list[Path] | None:
@@ -87,11 +98,15 @@ def local_files(location: str) -> list[Path] | None:
         return [path]
     if not path.is_dir():
         raise EventsError(f"{path}: no such file or directory")
-    return [
+    found = [
         f
         for f in sorted(path.rglob("*"))
         if f.is_file() and _wanted(f.relative_to(path).as_posix())
     ]
+    if not found:
+        # An empty report would read as "nothing breaks".
+        raise EventsError(f"{path}: no CloudTrail log files ({', '.join(SUFFIXES)}) there")
+    return found
 
 
 def file_records(path: Path) -> list[dict[str, Any]]:

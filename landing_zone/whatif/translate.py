@@ -152,6 +152,15 @@ def _role_arn_of_session(identity: Mapping[str, Any]) -> str | None:
 
 def translate(record: Mapping[str, Any], *, partition: str = "aws") -> Translated:
     """The request of one ``AwsApiCall`` record, or :class:`Skip` with the reason."""
+    try:
+        return _translate(record, partition=partition)
+    except (AttributeError, TypeError, KeyError) as error:
+        # A field of another shape than CloudTrail writes (userIdentity as a
+        # string, ...): that record is reported, the replay goes on.
+        raise Skip(f"malformed record ({type(error).__name__}: {error})") from error
+
+
+def _translate(record: Mapping[str, Any], *, partition: str) -> Translated:
     event_type = record.get("eventType")
     if event_type == "AwsConsoleSignIn":
         raise Skip("console sign-in, not an API call", not_affected=True)
