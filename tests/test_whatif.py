@@ -55,8 +55,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "log-bucket-policy-rewrite": ("denied", "protect-log-archive-buckets"),
     # Both accounts are in the organization: rcp-identity-perimeter allows.
     "cross-account-in-org": ("allowed", ""),
-    # rcp-identity-perimeter turns on aws:PrincipalOrgID of an account nobody placed.
-    "cross-account-external": ("skipped", "aws:principalorgid"),
+    # A principal of an account nobody placed (userIdentity AWSAccount): that
+    # account's SCPs, if it is a member, are not known.
+    "cross-account-external": ("skipped", "unknown account 999999999999"),
     # rcp-identity-perimeter's confused-deputy statement tests aws:SourceAccount.
     "service-principal-assumes-role": ("skipped", "aws:sourceaccount"),
     "service-linked-role": ("not_affected", "service-linked roles"),
@@ -157,8 +158,11 @@ def test_a_single_gzip_file_is_read(tmp_path: Path) -> None:
         (b"{not json", "not JSON"),
         (b'{"records": []}', "no Records array"),
         (gzip.compress(b"[1, 2]", mtime=0), "no Records array"),
+        # A gzip header over a corrupt deflate stream (zlib.error, not OSError).
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbagegarbage", "not a readable gzip"),
+        (gzip.compress(b'{"Records": []}', mtime=0)[:-9], "not a readable gzip"),
     ],
-    ids=["bad-json", "no-records", "gzip-list"],
+    ids=["bad-json", "no-records", "gzip-list", "gzip-corrupt", "gzip-truncated"],
 )
 def test_malformed_input_is_exit_2_with_one_line(
     tmp_path: Path, content: bytes, message: str
@@ -175,6 +179,67 @@ def test_malformed_input_is_exit_2_with_one_line(
 def test_missing_events_path_is_exit_2(tmp_path: Path) -> None:
     code, _, err = run_cli(str(EXAMPLE), "--events", str(tmp_path / "nowhere"))
     assert (code, "no such file" in err) == (2, True)
+
+
+def test_a_directory_without_log_files_is_exit_2(tmp_path: Path) -> None:
+    # An empty report would read as "nothing would break".
+    (tmp_path / "notes.txt").write_text("no logs")
+    code, out, err = run_cli(str(EXAMPLE), "--events", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert "no CloudTrail log files" in err
+
+
+def test_s3_without_credentials_or_files_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from landing_zone.whatif.command import add_arguments, run
+
+    parser = __import__("argparse").ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args([str(EXAMPLE), "--events", "s3://trail/AWSLogs/", "--workers", "1"])
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    no_credentials = boto3.Session(region_name="eu-west-1")
+    assert run(args, session=no_credentials, out=io.StringIO()) == 2
+    assert "credentials" in err.getvalue()
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1")
+        session.client("s3").create_bucket(
+            Bucket="trail", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        err.truncate(0)
+        assert run(args, session=session, out=io.StringIO()) == 2
+        assert "no CloudTrail log files" in err.getvalue()
+
+
+def test_a_record_of_another_shape_is_skipped_not_a_traceback(tmp_path: Path) -> None:
+    record = {"eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventID": "odd"}
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"Records": [{**record, "userIdentity": "not an object"}]}))
+    code, out, err = run_cli(str(EXAMPLE), "--events", str(path), "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["skipped_by_reason"] == {"malformed record": 1}
+
+
+def test_a_principal_of_another_account_is_under_its_accounts_scps() -> None:
+    """userIdentity type AWSAccount: a principal of that account, not an AWS service;
+    its type and ARN are not recorded, so the SCPs decide or the event is skipped."""
+    from landing_zone.whatif.translate import translate
+
+    engine = engine_for(snapshot(EXAMPLE), org_map=json.loads(ORG_MAP.read_text()), live=None)
+    record = {
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "DescribeInstances",
+        "awsRegion": "ap-southeast-2",
+        "recipientAccountId": "444444444444",
+        "userIdentity": {"type": "AWSAccount", "accountId": "222222222222"},
+    }
+    outcome = engine.decide(translate(record))
+    assert outcome.status == "skipped"
+    assert "aws:principalarn" in outcome.reason
 
 
 def test_config_error_is_exit_2(tmp_path: Path) -> None:
@@ -355,6 +420,23 @@ def test_against_a_second_config_shows_only_the_changed_denials(tmp_path: Path) 
     document = json.loads(out)
     assert document["denied"] == []
     assert [d["eventID"] for d in document["no_longer_denied"]] == ["sandbox-large-instance"]
+
+
+def test_against_an_event_undecided_now_is_skipped_not_no_longer_denied(tmp_path: Path) -> None:
+    # Without tlsDetails the TLS guardrail cannot be decided; the other config
+    # denies the same event outright (suspended account): it is not "no longer denied".
+    from landing_zone.whatif.translate import translate
+
+    engine = engine_for(snapshot(EXAMPLE), org_map={"222222222222": "sandbox"}, live=None)
+    before = engine_for(snapshot(EXAMPLE), org_map={"222222222222": "suspended"}, live=None)
+    record = next(
+        r for r in records(str(TRAIL)) if r["eventID"] == "data-put-object-without-tls-record"
+    )
+    t = translate(record)
+    assert (engine.decide(t).status, before.decide(t).status) == ("skipped", "denied")
+    report = replay(iter([record]), engine, against=before)
+    assert report.removed == []
+    assert report.status["skipped"] == 1
 
 
 def _git(repo: Path, *args: str) -> None:

@@ -657,7 +657,11 @@ WHATIF_SECTION = [
     "Accounts are placed in OUs from the config (adopted accounts), then `ORG_MAP` (a JSON "
     '`{"<account id>": "<ou key>"}`, the output of `make verify ARGS=--json`, or a config '
     "written by `make import`), then Organizations with `--live`. SCPs are decided on the "
-    "principal's account, RCPs on the resource's.",
+    "principal's account, RCPs on the resource's. A principal of another account (`AWSAccount` "
+    "in the record) is under that account's SCPs: the record has no principal ARN, so an "
+    "unplaced account, or a guardrail that exempts principals by ARN, skips the event. In "
+    "`--against` mode an event the current config cannot decide is skipped, never listed as "
+    "no longer denied.",
     "",
     "Sample (`tests/fixtures/cloudtrail`, the example config):",
     "",
@@ -683,11 +687,10 @@ WHATIF_SECTION = [
     "  ...",
     "",
     "Skipped (not evaluated):",
+    "         2  unknown account",
     "         1  condition keys CloudTrail does not record: aws:securetransport",
-    "         1  condition keys CloudTrail does not record: aws:principalorgid",
     "         1  condition keys CloudTrail does not record: aws:sourceaccount, aws:sourceorgid",
     "         1  unmappable action",
-    "         1  unknown account",
     "",
     "Not affected (SCPs/RCPs cannot apply):",
     "         1  SCPs do not apply to service-linked roles",

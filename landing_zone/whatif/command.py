@@ -157,9 +157,12 @@ def _entry(record: Mapping[str, Any], t: Translated, outcome: Outcome) -> dict[s
     }
 
 
+REASON_GROUPS = ("unknown account", "unmappable action", "unsupported policy", "malformed record")
+
+
 def _reason_group(reason: str) -> str:
     """Counts group reasons by their kind: ``unknown account 123…`` -> ``unknown account``."""
-    for prefix in ("unknown account", "unmappable action", "unsupported policy"):
+    for prefix in REASON_GROUPS:
         if reason.startswith(prefix):
             return prefix
     return reason
@@ -199,10 +202,12 @@ def replay(
         before = against.decide(t)
         now = {g for g, _ in outcome.denials} if outcome.status == "denied" else set()
         then = {g for g, _ in before.denials} if before.status == "denied" else set()
-        if "skipped" in (outcome.status, before.status) and now == then:
+        if outcome.status == "skipped" or (before.status == "skipped" and now == then):
+            # Undecided now: never reported as no longer denied (that is, allowed).
             reason = outcome.reason if outcome.status == "skipped" else before.reason
             _count_other(report, record, "skipped", reason)
-        elif now - then:
+            continue
+        if now - then:
             entry = _entry(record, t, outcome)
             entry["guardrails"] = [d for d in entry["guardrails"] if d["guardrail"] not in then]
             report.status["denied"] += 1

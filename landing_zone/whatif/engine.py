@@ -263,7 +263,10 @@ class Engine:
             placed = self.placement.ou(t.principal_account)
             org_member = None if placed is None else placed != OUTSIDE
         if plan.relevant("scp", t.action):
-            if t.principal_type not in IAM_IDENTITY_TYPES:
+            # AWSAccount is a principal of another account, recorded without its
+            # ARN: the SCPs of that account still apply to it.
+            # See: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
+            if t.principal_type not in (*IAM_IDENTITY_TYPES, "AWSAccount"):
                 exempt.append(f"SCPs do not apply to {t.principal_type} principals")
             elif t.service_linked:
                 exempt.append("SCPs do not apply to service-linked roles")
