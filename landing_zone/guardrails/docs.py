@@ -623,6 +623,7 @@ def guardrails_markdown(config: LandingZoneConfig, plan: GuardrailPlan) -> str:
         "",
         "Exempt entries: " + ", ".join(f"`{a}`" for a in CT_REGION_DENY_NOT_ACTION) + ".",
     ]
+    out += WHATIF_SECTION
     out.append("")
     return "\n".join(out)
 
@@ -674,3 +675,106 @@ def evaluator_section() -> list[str]:
         "matched; `python bench/evaluate.py` prints evaluations per second on the example's "
         "SCP and RCP paths.",
     ]
+
+
+# A sample from tests/fixtures/cloudtrail (tests/test_whatif.py checks every line's verdict).
+WHATIF_SECTION = [
+    "",
+    "## What would this break? `make whatif`",
+    "",
+    "`make whatif EVENTS=<file|directory|s3://bucket/prefix> [CONFIG=...] [ORG_MAP=<file>]` "
+    "replays CloudTrail events (`.json` / `.json.gz` log files as CloudTrail delivers them) "
+    "against the SCPs and RCPs this config would deploy, with the same evaluator the case "
+    'table uses. `ARGS=--json` gives `{"evaluated": N, "denied": [...], "skipped": '
+    "[...]}` plus counts; `ARGS='--against main'` (a git ref, evaluated with that ref's "
+    "catalog and packs) or `ARGS='--against config/other.yaml'` lists only the denials the "
+    "change adds or removes; `ARGS=--live` places accounts the config and the org map do not "
+    "name with Organizations (read-only).",
+    "",
+    "Every event ends as exactly one of:",
+    "",
+    "| outcome | meaning |",
+    "| --- | --- |",
+    "| denied | the guardrail (and the packed policy carrying it) that denies it, with the "
+    "account, OU, principal, action and resource |",
+    "| allowed | every SCP and RCP level allows it |",
+    "| not affected | SCPs and RCPs cannot apply: the management account, service-linked "
+    "roles, AWS service principals for SCPs, console sign-ins |",
+    "| skipped | not evaluated, with the reason: unknown account, unmappable action, a "
+    "condition key CloudTrail does not record, an unsupported policy element. Never counted "
+    "as allowed |",
+    "",
+    "Accounts are placed in OUs from the config (adopted accounts), then `ORG_MAP` (a JSON "
+    '`{"<account id>": "<ou key>"}`, the output of `make verify ARGS=--json`, or a config '
+    "written by `make import`), then Organizations with `--live`. SCPs are decided on the "
+    "principal's account, RCPs on the resource's. A principal of another account (`AWSAccount` "
+    "in the record) is under that account's SCPs: the record has no principal ARN, so an "
+    "unplaced account, or a guardrail that exempts principals by ARN, skips the event. In "
+    "`--against` mode an event the current config cannot decide is skipped, never listed as "
+    "no longer denied.",
+    "",
+    "Sample (`tests/fixtures/cloudtrail`, the example config):",
+    "",
+    "```",
+    "whatif: 23 events from tests/fixtures/cloudtrail/trail",
+    "  denied 8, allowed 7, not affected 3, skipped 5 (never counted as allowed)",
+    "",
+    "Denied:",
+    "  eventID                     account       OU             action                      "
+    "guardrail [policy]",
+    "  assumed-role-stops-trail    444444444444  prod           cloudtrail:StopLogging      "
+    "protect-organization-trail [Acme-root-scp-1]",
+    "  root-lists-buckets          222222222222  sandbox        s3:ListAllMyBuckets         "
+    "deny-root-user [Acme-root-scp-1]",
+    "  ungoverned-region           222222222222  sandbox        ec2:DescribeInstances       "
+    "region-deny [Acme-root-scp-2]",
+    "  global-iam-create-user      210987654321  payments-prod  iam:CreateUser              "
+    "deny-iam-users-and-access-keys [Acme-payments-prod-scp-1]",
+    "  data-get-object-suspended   333333333333  suspended      s3:GetObject                "
+    "deny-all-suspended [Acme-suspended-scp-1]",
+    "  sandbox-large-instance      222222222222  sandbox        ec2:RunInstances            "
+    "sandbox-instance-types [Acme-sandbox-scp-1]",
+    "  ...",
+    "",
+    "Skipped (not evaluated):",
+    "         2  unknown account",
+    "         1  condition keys CloudTrail does not record: aws:securetransport",
+    "         1  condition keys CloudTrail does not record: aws:sourceaccount, aws:sourceorgid",
+    "         1  unmappable action",
+    "",
+    "Not affected (SCPs/RCPs cannot apply):",
+    "         1  SCPs do not apply to service-linked roles",
+    "         1  SCPs do not apply to the management account",
+    "         1  console sign-in, not an API call",
+    "```",
+    "",
+    "What CloudTrail tells about each condition key the guardrails test "
+    "([record contents](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/"
+    "cloudtrail-event-reference-record-contents.html), [condition keys](https://docs.aws."
+    "amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)):",
+    "",
+    "| key | from the record |",
+    "| --- | --- |",
+    "| `aws:PrincipalArn` | the role ARN of an assumed-role session (`sessionIssuer.arn`), "
+    "the user's ARN, `arn:aws:iam::<account>:root` for the root user; absent for AWS "
+    "services |",
+    "| `aws:PrincipalAccount` | `userIdentity.accountId` |",
+    "| `aws:PrincipalOrgID` | the organization's id when the account is placed in it; "
+    "unknown for an account nobody placed |",
+    "| `aws:PrincipalIsAWSService` | `true` for `AWSService` identities, else `false` |",
+    "| `aws:RequestedRegion` | `awsRegion` |",
+    "| `aws:SourceIp`, `aws:ViaAWSService` | `sourceIPAddress` when it is an address (and "
+    "no `invokedBy`); `true` via a service when `invokedBy` is set |",
+    "| `aws:SourceVpce` | `vpcEndpointId`; absent (with `aws:SourceVpc`) when not recorded |",
+    "| `aws:SecureTransport` | `true` with `tlsDetails`; unknown without |",
+    "| `aws:MultiFactorAuthPresent` | `sessionContext.attributes.mfaAuthenticated` |",
+    "| `aws:AssumedRoot` | `true` for a root session recording `assumedRoot`; absent for "
+    "other root sign-ins |",
+    "| `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceArn` | absent for IAM principals; "
+    "unknown for AWS services |",
+    "| `ec2:InstanceType`, `ec2:MetadataHttpTokens` | `RunInstances` request parameters "
+    "(`instanceType`, `metadataOptions.httpTokens`) |",
+    "| `ram:RequestedAllowsExternalPrincipals` | `allowExternalPrincipals` |",
+    "| anything else (`aws:PrincipalTag/*`, `aws:ResourceTag/*`, `aws:TagKeys`, "
+    "`aws:CalledVia`, ...) | unknown: a decision that turns on it is skipped with the key |",
+]
