@@ -23,6 +23,7 @@ from landing_zone.cli import main
 from landing_zone.whatif.command import engine_for, replay
 from landing_zone.whatif.events import records
 from landing_zone.whatif.snapshot import snapshot
+from landing_zone.whatif.translate import translate
 from tests.conftest import EXAMPLE, ROOT
 from tests.variants import variant
 
@@ -227,8 +228,6 @@ def test_a_record_of_another_shape_is_skipped_not_a_traceback(tmp_path: Path) ->
 def test_a_principal_of_another_account_is_under_its_accounts_scps() -> None:
     """userIdentity type AWSAccount: a principal of that account, not an AWS service;
     its type and ARN are not recorded, so the SCPs decide or the event is skipped."""
-    from landing_zone.whatif.translate import translate
-
     engine = engine_for(snapshot(EXAMPLE), org_map=json.loads(ORG_MAP.read_text()), live=None)
     record = {
         "eventSource": "ec2.amazonaws.com",
@@ -425,8 +424,6 @@ def test_against_a_second_config_shows_only_the_changed_denials(tmp_path: Path) 
 def test_against_an_event_undecided_now_is_skipped_not_no_longer_denied(tmp_path: Path) -> None:
     # Without tlsDetails the TLS guardrail cannot be decided; the other config
     # denies the same event outright (suspended account): it is not "no longer denied".
-    from landing_zone.whatif.translate import translate
-
     engine = engine_for(snapshot(EXAMPLE), org_map={"222222222222": "sandbox"}, live=None)
     before = engine_for(snapshot(EXAMPLE), org_map={"222222222222": "suspended"}, live=None)
     record = next(
@@ -533,3 +530,46 @@ def test_parallel_workers_give_the_same_report_as_one_process() -> None:
     assert len(files) == 2
     two = replay_parallel(files, current=data, other=None, org_map=org_map, workers=2)
     assert two.document(diff=False) == one.document(diff=False)
+
+
+def _session(**record: Any) -> dict[str, Any]:
+    return {
+        "eventVersion": "1.09",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "ListBuckets",
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "198.51.100.7",
+        "recipientAccountId": "222222222222",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "accountId": "222222222222",
+            "arn": "arn:aws:sts::222222222222:assumed-role/app/s",
+            "sessionContext": {
+                "sessionIssuer": {
+                    "type": "Role",
+                    "arn": "arn:aws:iam::222222222222:role/app",
+                    "accountId": "222222222222",
+                },
+                "attributes": {"mfaAuthenticated": "false"},
+            },
+        },
+        **record,
+    }
+
+
+def test_a_request_through_a_vpc_endpoint_has_no_source_ip() -> None:
+    direct = translate(_session())
+    assert direct.context["aws:SourceIp"] == "198.51.100.7"
+    through = translate(_session(vpcEndpointId="vpce-0123456789abcdef0"))
+    assert "aws:SourceIp" not in through.context
+    assert "aws:sourceip" in through.absent
+    assert through.context["aws:ViaAWSService"] == "false"
+
+
+def test_a_session_without_mfa_leaves_the_mfa_key_unknown() -> None:
+    without = translate(_session())
+    assert "aws:MultiFactorAuthPresent" not in without.context
+    assert "aws:multifactorauthpresent" not in without.absent
+    with_mfa = _session()
+    with_mfa["userIdentity"]["sessionContext"]["attributes"]["mfaAuthenticated"] = "true"
+    assert translate(with_mfa).context["aws:MultiFactorAuthPresent"] == "true"

@@ -763,11 +763,14 @@ WHATIF_SECTION = [
     "unknown for an account nobody placed |",
     "| `aws:PrincipalIsAWSService` | `true` for `AWSService` identities, else `false` |",
     "| `aws:RequestedRegion` | `awsRegion` |",
-    "| `aws:SourceIp`, `aws:ViaAWSService` | `sourceIPAddress` when it is an address (and "
-    "no `invokedBy`); `true` via a service when `invokedBy` is set |",
+    "| `aws:SourceIp`, `aws:ViaAWSService` | `sourceIPAddress` when it is an address and "
+    "no `vpcEndpointId` (through an endpoint the key is absent); `aws:ViaAWSService` "
+    "`false` without `invokedBy`, `true` via a service when `invokedBy` is set |",
     "| `aws:SourceVpce` | `vpcEndpointId`; absent (with `aws:SourceVpc`) when not recorded |",
     "| `aws:SecureTransport` | `true` with `tlsDetails`; unknown without |",
-    "| `aws:MultiFactorAuthPresent` | `sessionContext.attributes.mfaAuthenticated` |",
+    "| `aws:MultiFactorAuthPresent` | `true` when `sessionContext.attributes."
+    "mfaAuthenticated` is `true`; unknown otherwise (IAM may leave it out rather than set "
+    "`false`) |",
     "| `aws:AssumedRoot` | `true` for a root session recording `assumedRoot`; absent for "
     "other root sign-ins |",
     "| `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceArn` | absent for IAM principals; "

@@ -186,12 +186,15 @@ def _translate(record: Mapping[str, Any], *, partition: str) -> Translated:
         if principal is None:
             raise Skip("assumed-role session without its role ARN")
         service_linked = ":role/aws-service-role/" in principal
-        # mfaAuthenticated is recorded for every session.
+        # mfaAuthenticated is recorded for every session. "true" means the
+        # key is true; "false" leaves it unknown: IAM sets the key only for
+        # some temporary credentials, so it may be false or absent.
+        # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent
         mfa = ((identity.get("sessionContext") or {}).get("attributes") or {}).get(
             "mfaAuthenticated"
         )
-        if isinstance(mfa, str):
-            context["aws:MultiFactorAuthPresent"] = mfa.lower()
+        if isinstance(mfa, str) and mfa.lower() == "true":
+            context["aws:MultiFactorAuthPresent"] = "true"
     elif kind == "IAMUser":
         principal = str(identity.get("arn") or "")
     elif kind == "Root":
@@ -240,8 +243,15 @@ def _translate(record: Mapping[str, Any], *, partition: str) -> Translated:
     if region:
         context["aws:RequestedRegion"] = region
     source_ip = _text(record.get("sourceIPAddress"))
+    through_endpoint = _text(record.get("vpcEndpointId")) is not None
+    if through_endpoint:
+        # A request through a VPC endpoint has no aws:SourceIp (the address
+        # CloudTrail records is the host's private one).
+        # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
+        absent.add("aws:sourceip")
     if source_ip and _is_ip(source_ip):
-        context["aws:SourceIp"] = source_ip
+        if not through_endpoint:
+            context["aws:SourceIp"] = source_ip
         if not identity.get("invokedBy"):
             # Made by the principal itself, from that address.
             context["aws:ViaAWSService"] = "false"
