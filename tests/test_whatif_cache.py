@@ -209,3 +209,31 @@ def test_a_denial_is_what_evaluating_every_statement_gives(t: Translated) -> Non
     levels = [[d for _, d in level] for level in plan.policy_levels(outcome.ou, kind)]
     request = Request(t.action, outcome.resource, context, unknown=unknown)
     assert evaluate(levels, request) == "deny"
+
+
+def test_the_statements_kept_per_action_keep_their_policys_version() -> None:
+    # Without its Version a policy reads ${...} as text: the filtered copy must keep it.
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}],
+    }
+    plan = Plan(
+        {
+            "organization_id": "o-a1b2c3d4e5",
+            "management_account_id": "111111111111",
+            "paths": {"root": ["root"]},
+            "accounts": {},
+            "policies": [
+                {
+                    "name": "P",
+                    "target": "root",
+                    "kind": "scp",
+                    "document": document,
+                    "guardrails": [],
+                }
+            ],
+        }
+    )
+    (root, _account) = plan.action_levels("root", "scp", "s3:GetObject")
+    # FullAWSAccess, then the policy.
+    assert [level.get("Version") for level in root] == ["2012-10-17", "2012-10-17"]

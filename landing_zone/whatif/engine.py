@@ -111,7 +111,11 @@ class Plan:
         if cached is None:
             cached = [
                 [
-                    {"Statement": [s for s in statements_of(d) if _names_action(s, action)]}
+                    # The Version too: it decides whether policy variables are read.
+                    {
+                        **({"Version": d["Version"]} if "Version" in d else {}),
+                        "Statement": [s for s in statements_of(d) if _names_action(s, action)],
+                    }
                     for _, d in level
                 ]
                 for level in self.policy_levels(ou, kind)
