@@ -112,24 +112,7 @@ def fail_on_needs_warn_elsewhere(config: LandingZoneConfig) -> Iterator[Problem]
         yield Problem(FAIL_ON, f"{reason}; empty fail_on (it would add a second hook)")
 
 
-def hook_alias_not_aws(config: LandingZoneConfig) -> Iterator[Problem]:
-    """The prefix, which starts the hooks' aliases, does not start with AWS in any case.
-
-    A Guard hook's alias "must not begin with AWS"; the resource schema's
-    pattern is ``^(?!(?i)aws)...``, so "Aws" and "aws" are refused as well.
-    See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html
-    """
-    if config.proactive_controls.enabled and config.prefix.lower().startswith("aws"):
-        yield Problem(
-            ("proactive_controls", "enabled"),
-            f"the hooks' aliases start with the prefix '{config.prefix}', and CloudFormation "
-            "refuses an alias that begins with AWS (in any case); choose another prefix or "
-            "set enabled: false",
-        )
-
-
 CHECKS: tuple[Check, ...] = (
-    hook_alias_not_aws,
     fail_on_listed_once,
     fail_on_ous_exist,
     fail_on_ous_are_baselined,

@@ -58,11 +58,14 @@ def rules_bucket_name(*, prefix: str, account: str, region: str) -> str:
 
 
 def hook_alias(prefix: str, *, enforced: bool) -> str:
-    """``Acme::Guard::ProactiveControls``: Name1::Name2::Name3, unique per account and region.
+    """``LandingZone::Acme::ProactiveControls``: Name1::Name2::Name3, unique per account and region.
 
+    The prefix is the middle name, not the first: an alias must not begin
+    with AWS in any case (the schema's pattern is ``^(?!(?i)aws)``), and a
+    prefix such as ``Awsome`` is legal.
     See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html
     """
-    return f"{prefix}::Guard::ProactiveControls{'Enforced' if enforced else ''}"
+    return f"LandingZone::{prefix}::ProactiveControls{'Enforced' if enforced else ''}"
 
 
 def hook_role_name(prefix: str, *, enforced: bool) -> str:
