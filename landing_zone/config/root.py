@@ -23,6 +23,7 @@ from landing_zone.config import (
     logging,
     organization,
     privileged,
+    remediation,
 )
 from landing_zone.config.baseline import BaselineConfig
 from landing_zone.config.detection import DetectionConfig
@@ -39,6 +40,7 @@ from landing_zone.config.organization import (
     PrivilegedPrincipal,
     RegionsConfig,
 )
+from landing_zone.config.remediation import RemediationConfig
 from landing_zone.config.types import Check, CrossFieldProblems, Key, Model, Problem, partition_of
 from landing_zone.org_tree import OrgTree, TreeAccount
 
@@ -83,6 +85,7 @@ class LandingZoneConfig(Model):
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    remediation: RemediationConfig = Field(default_factory=RemediationConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -256,6 +259,7 @@ CHECKS: tuple[Check, ...] = (
     *baseline.CHECKS,
     *detection.CHECKS,
     *identity.CHECKS,
+    *remediation.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 
@@ -269,6 +273,7 @@ WARNINGS: tuple[Check, ...] = (
     *baseline.WARNINGS,
     *detection.WARNINGS,
     *identity.WARNINGS,
+    *remediation.WARNINGS,
 )
 
 

@@ -11,6 +11,7 @@ from constructs import Construct
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.identity import investigation_role_name
 from landing_zone.constructs.account_baseline import AccountBaseline, InvestigationRoleSpec
+from landing_zone.constructs.remediation import RemediationRole
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -85,7 +86,7 @@ class MemberBaselineTemplate(StackSetTemplate):
                 description="Account whose principals may assume the investigation role",
                 pattern=r"^\d{12}$",
             )
-            if config.identity.investigation_role.enabled
+            if config.identity.investigation_role.enabled or config.remediation.enabled
             else ""
         )
         self.baseline = _baseline(
@@ -93,6 +94,18 @@ class MemberBaselineTemplate(StackSetTemplate):
             config=config,
             log_archive=log_archive.in_account(account),
             audit_account_id=audit,
+        )
+        self.remediation = (
+            RemediationRole(
+                self,
+                "Remediation",
+                prefix=config.prefix,
+                audit_account_id=audit,
+                modes=config.remediation.modes(),
+                condition=self.baseline.is_home_region,
+            )
+            if config.remediation.enabled
+            else None
         )
 
 
@@ -129,7 +142,7 @@ class MemberBaselineStack(Stack):
             audit_account_id=audit_account_id,
         )
         parameters = {"LogArchiveAccountId": log_archive.account_id}
-        if config.identity.investigation_role.enabled:
+        if config.identity.investigation_role.enabled or config.remediation.enabled:
             parameters["AuditAccountId"] = audit_account_id
         self.stack_set = ServiceManagedStackSet(
             self,
