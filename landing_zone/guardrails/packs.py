@@ -21,6 +21,7 @@ PACKS: tuple[Pack, ...] = (
             "protect-landing-zone-resources",
             "protect-privileged-roles",
             "protect-detection-services",
+            "protect-remediation",
             "deny-leave-organization",
             "deny-root-user",
             "deny-root-access-keys",
