@@ -99,7 +99,8 @@ class Clients:
     factory: Callable[[str, str], Any]
     calls: list[dict[str, str]] = field(default_factory=list)
 
-    def client(self, service: str, region: str) -> Any:
+    def client(self, service: str, *, region_name: str) -> Any:
+        region = region_name
         client = self.factory(service, region)
 
         def log(model: Any, **_: Any) -> None:
@@ -119,7 +120,8 @@ def _env(name: str) -> str:
 def assume(account: str, playbook: str) -> Callable[[str, str], Any]:
     """A client factory for ``<Prefix>-Remediation`` in ``account`` (STS in this region)."""
     role = f"arn:{_env('PARTITION')}:iam::{account}:role/{_env('ROLE_NAME')}"
-    credentials = boto3.client("sts").assume_role(
+    # STS in the function's own region (Lambda sets AWS_REGION): regional endpoint.
+    credentials = boto3.client("sts", region_name=_env("AWS_REGION")).assume_role(
         RoleArn=role, RoleSessionName=f"remediation-{playbook}"[:64]
     )["Credentials"]
     session = boto3.session.Session(
@@ -157,8 +159,8 @@ def revoke_instance_sessions(finding: Finding, clients: Clients, act: bool, now:
         instance_id = session if session.startswith("i-") else ""
     if not role or not instance_id:
         raise ValueError("finding names no role or no instance (resource.accessKeyDetails)")
-    iam = clients.client("iam", _env("HOME_REGION"))
-    ec2 = clients.client("ec2", finding.region)
+    iam = clients.client("iam", region_name=_env("HOME_REGION"))
+    ec2 = clients.client("ec2", region_name=finding.region)
     target = f"role/{role}, instance/{instance_id}"
     instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
     role_tags = iam.list_role_tags(RoleName=role)["Tags"]
@@ -233,7 +235,7 @@ def block_public_bucket(finding: Finding, clients: Clients, act: bool, now: str)
     """Turn on all four Block Public Access settings of the bucket."""
     resource = finding.data["Resources"][0]
     bucket = str(resource["Id"]).rpartition(":")[2]
-    s3 = clients.client("s3", finding.region)
+    s3 = clients.client("s3", region_name=finding.region)
     try:
         before = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     except ClientError as error:
@@ -272,7 +274,7 @@ def revoke_admin_ports(finding: Finding, clients: Clients, act: bool, now: str) 
         or str(resource["Id"]).rpartition("/")[2]
     )
     port = PORTS[finding.data["Compliance"]["SecurityControlId"]]
-    ec2 = clients.client("ec2", finding.region)
+    ec2 = clients.client("ec2", region_name=finding.region)
     target = f"security-group/{group}"
     tags = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0].get("Tags", [])
     if _has_skip(tags):
@@ -312,7 +314,7 @@ def revoke_admin_ports(finding: Finding, clients: Clients, act: bool, now: str) 
 def deactivate_exposed_key(finding: Finding, clients: Clients, act: bool, now: str) -> Outcome:
     """Deactivate the exposed access key (reversible; deletion is left to people)."""
     key_id = finding.data["entity"]
-    iam = clients.client("iam", _env("HOME_REGION"))
+    iam = clients.client("iam", region_name=_env("HOME_REGION"))
     user = iam.get_access_key_last_used(AccessKeyId=key_id).get("UserName", "")
     if not user or user == "root":
         raise ValueError(f"access key {key_id} belongs to no IAM user this role can change")
