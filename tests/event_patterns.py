@@ -2,7 +2,7 @@
 
 Arrays in the event match when any element matches (objects inside arrays
 included: EventBridge flattens them); a pattern's array lists the accepted
-values; ``numeric`` and ``anything-but`` are the only operators.
+values; ``numeric``, ``anything-but`` and ``suffix`` are the only operators.
 See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
 See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 """
@@ -28,6 +28,9 @@ def _leaf(accepted: list[Any], value: Any) -> bool:
             if isinstance(value, (int, float)) and all(
                 _NUMERIC[terms[i]](value, terms[i + 1]) for i in range(0, len(terms), 2)
             ):
+                return True
+        elif isinstance(rule, dict) and "suffix" in rule:
+            if isinstance(value, str) and value.endswith(rule["suffix"]):
                 return True
         elif isinstance(rule, dict) and "anything-but" in rule:
             if value not in rule["anything-but"]:

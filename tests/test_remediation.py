@@ -36,6 +36,14 @@ SAMPLES = {
 }
 
 
+#: Findings that look like control findings but were imported, not evaluated.
+FORGED_PRODUCTS = {
+    "imported-by-the-account": f"arn:aws:securityhub:eu-west-1:{TARGET}:product/{TARGET}/default",
+    "imported-by-a-partner": "arn:aws:securityhub:eu-west-1::product/somevendor/securityhub",
+    "lookalike-product-path": f"arn:aws:securityhub:eu-west-1:{TARGET}:product/aws/securityhub",
+}
+
+
 def sample(key: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((FIXTURES / SAMPLES[key]).read_text())
     return loaded
@@ -171,6 +179,12 @@ def _near_misses() -> Iterator[tuple[str, str, dict[str, Any]]]:
         archived = copy.deepcopy(base)
         archived["detail"]["findings"][0]["RecordState"] = "ARCHIVED"
         yield key, "archived", archived
+        # Any account imports findings about itself (its default product)
+        # with any control id; allow-listed partners name other accounts.
+        for name, product in FORGED_PRODUCTS.items():
+            forged = copy.deepcopy(base)
+            forged["detail"]["findings"][0]["ProductArn"] = product
+            yield key, name, forged
     s3_1 = sample("public-s3-bucket")
     s3_1["detail"]["findings"][0]["Compliance"]["SecurityControlId"] = "S3.1"
     yield "public-s3-bucket", "account-level-control", s3_1
@@ -489,6 +503,22 @@ def test_the_management_account_is_never_acted_on(world: World) -> None:
     [entry] = run("public-s3-bucket", "on", event)
     assert entry["decision"] == "skipped"
     assert entry["calls"] == []
+
+
+@pytest.mark.parametrize("product", list(FORGED_PRODUCTS.values()), ids=list(FORGED_PRODUCTS))
+def test_an_imported_lookalike_finding_is_never_acted_on(world: World, product: str) -> None:
+    # Even if a rule let it through: no role assumed, the bucket stays open.
+    s3 = _bucket(world)
+    event = sample("public-s3-bucket")
+    event["detail"]["findings"][0]["ProductArn"] = product
+    world.expect_update("NOTIFIED")
+    [entry] = run("public-s3-bucket", "on", event)
+    assert entry["decision"] == "skipped"
+    assert "not a Security Hub control finding" in entry["reason"]
+    assert entry["calls"] == []
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_public_access_block(Bucket="retail-web-assets")
+    assert world.records()[-1]["decision"] == "skipped"
 
 
 def test_a_failure_is_recorded_then_raised(world: World) -> None:

@@ -74,6 +74,8 @@ class Finding:
     product_arn: str | None
     updated_at: str
     data: dict[str, Any]
+    #: Why the finding is not trusted to name what to act on ("": trusted).
+    distrust: str = ""
 
     @property
     def digest(self) -> str:
@@ -352,6 +354,28 @@ ALERT_ONLY = ("root-activity",)
 # -- findings of an event --
 
 
+def _distrust_security_hub(product_arn: str, partition: str) -> str:
+    """Why a Security Hub finding is not one of Security Hub's own control findings.
+
+    Any account imports findings about itself (BatchImportFindings, product
+    ``<account>/default``) with whatever control id and resource it likes,
+    and allow-listed partners import findings naming other accounts: only
+    the product ``aws/securityhub`` (no account in its ARN) is Security Hub
+    evaluating a control. The rules' patterns say so too; this is the second
+    lock, in case a pattern is ever widened.
+    See: https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html
+    See: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-custom-providers.html
+    """
+    parts = product_arn.split(":")
+    if (
+        len(parts) == 6
+        and parts[:3] == ["arn", partition, "securityhub"]
+        and parts[4:] == ["", "product/aws/securityhub"]
+    ):
+        return ""
+    return f"not a Security Hub control finding (product {product_arn[:200]}): never acted on"
+
+
 def findings_of(event: dict[str, Any], partition: str) -> list[Finding]:
     """The findings an event carries, whichever service sent it."""
     detail = event.get("detail", {})
@@ -379,6 +403,7 @@ def findings_of(event: dict[str, Any], partition: str) -> list[Finding]:
                 product_arn=str(f["ProductArn"]),
                 updated_at=str(f.get("UpdatedAt") or event.get("time")),
                 data=f,
+                distrust=_distrust_security_hub(str(f["ProductArn"]), partition),
             )
             for f in detail.get("findings", [])
         ]
@@ -476,7 +501,9 @@ def decide(
     """Run ``playbook`` on one finding in ``mode`` and record the decision (raising on failure)."""
     clients = Clients(account=finding.account, factory=lambda s, r: None)
     try:
-        if finding.account == _env("MANAGEMENT_ACCOUNT_ID") and playbook not in ALERT_ONLY:
+        if finding.distrust:
+            outcome = Outcome("skipped", "account", reason=finding.distrust)
+        elif finding.account == _env("MANAGEMENT_ACCOUNT_ID") and playbook not in ALERT_ONLY:
             outcome = Outcome(
                 "skipped",
                 "account",

@@ -191,6 +191,14 @@ PLAYBOOKS: tuple[Playbook, ...] = (
     ),
 )
 
+#: How the product ARN of Security Hub's own control findings ends
+#: (``arn:<partition>:securityhub:<region>::product/aws/securityhub``): no
+#: account, and the product id ``aws/securityhub``. A custom integration's
+#: findings carry ``arn:<partition>:securityhub:<region>:<account>:product/<account>/default``
+#: (an account, so never this suffix).
+#: See: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-custom-providers.html
+SECURITY_HUB_PRODUCT_SUFFIX = "::product/aws/securityhub"
+
 BY_KEY: dict[str, Playbook] = {playbook.key: playbook for playbook in PLAYBOOKS}
 
 
@@ -198,8 +206,15 @@ def event_pattern(playbook: Playbook, *, accounts: Sequence[str] | None = None) 
     """The EventBridge pattern of ``playbook``'s rule (audit account, home region).
 
     Security Hub: FAILED, ACTIVE, NEW findings only, so the function's own
-    workflow update (NOTIFIED or RESOLVED) raises no second run.
+    workflow update (NOTIFIED or RESOLVED) raises no second run; and only
+    findings of Security Hub's own controls (product ``aws/securityhub``):
+    any account may import a finding of its own (BatchImportFindings, the
+    default product ``<account>/default``) with any control id and resource,
+    and an allow-listed partner may import findings naming other accounts,
+    so a control id alone is no proof that Security Hub evaluated anything.
     See: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-event-formats.html
+    See: https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html
+    See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-suffix-matching
     """
     if playbook.source == "guardduty":
         detail: dict[str, Any] = {"type": list(playbook.types)}
@@ -210,6 +225,7 @@ def event_pattern(playbook: Playbook, *, accounts: Sequence[str] | None = None) 
         return {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], "detail": detail}
     if playbook.source == "securityhub":
         findings: dict[str, Any] = {
+            "ProductArn": [{"suffix": SECURITY_HUB_PRODUCT_SUFFIX}],
             "Compliance": {
                 "SecurityControlId": list(playbook.types),
                 "Status": ["FAILED"],
