@@ -91,6 +91,9 @@ PRINCIPALS: dict[str, Principal] = {
     "findings-formatter": _org_role("Acme-FindingsFormatter"),
     # The audit account's remediation function: the only one that becomes Acme-Remediation.
     "remediation-function": _org_role("Acme-RemediationFunction"),
+    # The remediation role in a member account: whatever a finding names, it
+    # must not change the landing zone's or the privileged roles.
+    "remediation-role": _org_role("Acme-Remediation"),
     "root": _member(ROOT_ARN),
     # A task-scoped session from centralized root access (sts:AssumeRoot).
     "assumed-root": _member(ROOT_ARN, **{"aws:AssumedRoot": "true"}),
@@ -560,6 +563,30 @@ _TABLE: tuple[Case, ...] = (
         "remediation-function",
         "sts:AssumeRole",
         f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
+        "suspended",
+    ),
+    # A finding naming a landing zone role (or the remediation role itself):
+    # the revoke playbook's deny-all inline policy never lands on it.
+    *(
+        Case(
+            f"remediation-role-revokes-{name}",
+            "remediation-role",
+            "iam:PutRolePolicy",
+            f"arn:aws:iam::{ACCOUNT}:role/{role}",
+            "all",
+        )
+        for name, role in (
+            ("itself", "Acme-Remediation"),
+            ("break-glass", "Acme-BreakGlass-Primary"),
+            ("stackset-execution", "stacksets-exec-0123456789abcdef0123456789abcdef"),
+            ("account-access", "OrganizationAccountAccessRole"),
+        )
+    ),
+    Case(
+        "remediation-role-revokes-a-workload-role",
+        "remediation-role",
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/web-instance-role",
         "suspended",
     ),
     Case(
