@@ -101,3 +101,22 @@ def test_the_member_baseline_role_policy_is_the_tables(
     (statement,) = policy["PolicyDocument"]["Statement"]
     config = load_config(EXAMPLE)
     assert tuple(statement["Action"]) == role_actions(config.remediation.modes())
+
+
+def test_an_unguarded_skip_tag_is_warned_about(tmp_path: Path) -> None:
+    def warned(append: str) -> list[str]:
+        path = minimal_variant(tmp_path, append="remediation:\n  enabled: true\n" + append)
+        _, warnings = load_config_and_warnings(path)
+        return [str(w) for w in warnings if "skip tag" in str(w)]
+
+    # The core pack at the root (the default) reserves the tag.
+    assert warned("") == []
+    # Only on an OU: accounts elsewhere could tag their resources "skip".
+    [text] = warned(
+        "guardrails:\n  attachments:\n    root: [privileged-roles]\n    workloads: [core]\n"
+    )
+    assert "open-admin-ports" in text
+    assert "public-s3-bucket" not in text  # it ignores the tag
+    # Only playbooks that honour the tag and run matter.
+    off = "".join(f"    {p.key}: 'off'\n" for p in PLAYBOOKS if p.honours_skip)
+    assert warned(f"  playbooks:\n{off}guardrails:\n  attachments:\n    root: []\n") == []

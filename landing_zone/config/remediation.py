@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from landing_zone.config.types import Check, Model, Problem
-from landing_zone.remediation.playbooks import BY_KEY, PLAYBOOKS
+from landing_zone.guardrails.packs import BY_ID as PACKS
+from landing_zone.remediation.playbooks import BY_KEY, PLAYBOOKS, SKIP_TAG
 
 if TYPE_CHECKING:
     from landing_zone.config.root import LandingZoneConfig
@@ -90,5 +91,29 @@ def remediation_acting_playbooks(config: LandingZoneConfig) -> Iterator[Problem]
             )
 
 
+def remediation_skip_tag_guarded(config: LandingZoneConfig) -> Iterator[Problem]:
+    """Warn when a playbook honouring the skip tag runs but no root pack reserves the tag.
+
+    The guardrail protect-remediation keeps workload principals from setting
+    the skip tag; attached only to some OUs (or nowhere), any principal in
+    an account outside them tags its own resource to escape remediation.
+    """
+    at_root = config.guardrails.attachments.get("root", [])
+    if any("protect-remediation" in PACKS[pack].guardrails for pack in at_root):
+        return
+    honoured = [
+        key
+        for key, mode in config.remediation.modes().items()
+        if mode != "off" and BY_KEY[key].honours_skip
+    ]
+    if honoured:
+        yield Problem(
+            ("remediation", "enabled"),
+            f"{', '.join(honoured)} honour the skip tag {SKIP_TAG[0]}={SKIP_TAG[1]}, but no "
+            "pack attached to 'root' holds protect-remediation, so a workload principal can "
+            "tag its own resource to escape remediation; attach the core pack to root",
+        )
+
+
 CHECKS: tuple[Check, ...] = (remediation_in_core_only, remediation_sources_enabled)
-WARNINGS: tuple[Check, ...] = (remediation_acting_playbooks,)
+WARNINGS: tuple[Check, ...] = (remediation_acting_playbooks, remediation_skip_tag_guarded)
