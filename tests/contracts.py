@@ -68,6 +68,7 @@ DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
         HOME,
         {"GuardRulesVersion": "v1"},
     ),
+    "stackset:Acme-Audit/RemediationTemplate": (AUDIT, HOME, {"LogArchiveAccountId": LOG_ARCHIVE}),
 }
 
 #: Templates whose policies are those of another deployment, proven there:
@@ -230,6 +231,22 @@ GUARDDUTY_RULE = f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-GuardDutyFindings"
 SECURITY_HUB_RULE = f"arn:aws:events:{HOME}:{AUDIT}:rule/Acme-SecurityHubFindings"
 FORMATTER_ROLE = ("AWS", f"arn:aws:iam::{AUDIT}:role/{FORMATTER}")
 AS_FORMATTER = {**IN_THE_ORGANIZATION, "aws:PrincipalArn": FORMATTER_ROLE[1]}
+REMEDIATION = "Acme-RemediationFunction"
+REMEDIATION_ARN = f"arn:aws:lambda:{HOME}:{AUDIT}:function:{REMEDIATION}"
+REMEDIATION_ROLE = ("AWS", f"arn:aws:iam::{AUDIT}:role/{REMEDIATION}")
+AS_REMEDIATION = {**IN_THE_ORGANIZATION, "aws:PrincipalArn": REMEDIATION_ROLE[1]}
+REMEDIATION_UNDELIVERED = "Acme-RemediationUndelivered"
+REMEDIATION_RULES = (
+    "Acme-RemediationInstanceCredentialExfiltration",
+    "Acme-RemediationPublicS3Bucket",
+    "Acme-RemediationOpenAdminPorts",
+    "Acme-RemediationExposedAccessKey",
+    "Acme-RemediationRootActivity",
+)
+REMEDIATION_RECORDS = (
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-"
+    "example2.html"
+)
 AUDIT_ALARM = f"arn:aws:cloudwatch:{HOME}:{AUDIT}:alarm:Acme-FindingsFormatterFailed"
 FROM_AUDIT_ALARM = {
     "aws:SourceAccount": AUDIT,
@@ -561,6 +578,47 @@ CONTRACTS: tuple[Contract, ...] = (
         "a formatter alarm decrypts for the findings topic", f"key:{FINDINGS_KEY}",
         service("cloudwatch.amazonaws.com"), "kms:Decrypt", _key(AUDIT),
         FROM_AUDIT_ALARM, (), ALARMS_SNS,
+    ),
+    # ---- remediation: rules -> function -> archive, finding, topic ----
+    *(
+        Contract(
+            f"the remediation rule {rule} invokes the remediation function",
+            f"function:{REMEDIATION}", service("events.amazonaws.com"), "lambda:InvokeFunction",
+            REMEDIATION_ARN, from_rule(f"arn:aws:events:{HOME}:{AUDIT}:rule/{rule}"), (),
+            EVENTBRIDGE_TARGETS,
+        )
+        for rule in REMEDIATION_RULES
+    ),
+    *(
+        Contract(
+            f"the remediation rule {rule} dead-letters an event the function did not get",
+            f"queue:{REMEDIATION_UNDELIVERED}", service("events.amazonaws.com"),
+            "sqs:SendMessage", f"arn:aws:sqs:{HOME}:{AUDIT}:{REMEDIATION_UNDELIVERED}",
+            {**TLS, **from_rule(f"arn:aws:events:{HOME}:{AUDIT}:rule/{rule}")}, (),
+            EVENTBRIDGE_DLQ,
+        )
+        for rule in REMEDIATION_RULES
+    ),
+    Contract(
+        "the remediation function writes a decision record", f"bucket:{LOGS_BUCKET}",
+        REMEDIATION_ROLE, "s3:PutObject",
+        f"arn:aws:s3:::{LOGS_BUCKET}/remediation/2026/11/23/{MEMBER}/public-s3-bucket/x/r.json",
+        {**TLS, **AS_REMEDIATION}, (), REMEDIATION_RECORDS,
+    ),
+    Contract(
+        "the remediation function's record is encrypted with the archive key",
+        f"key:{LOG_ARCHIVE_KEY}", REMEDIATION_ROLE, "kms:GenerateDataKey", _key(LOG_ARCHIVE),
+        {**AS_REMEDIATION, "kms:ViaService": f"s3.{HOME}.amazonaws.com"}, (), CROSS_ACCOUNT,
+    ),
+    Contract(
+        "the remediation function encrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        REMEDIATION_ROLE, "kms:GenerateDataKey", _key(AUDIT), AS_REMEDIATION, (),
+        SNS_KMS_PUBLISHER,
+        note=f"the same role publishes Lambda's failure records: {LAMBDA_DESTINATIONS}",
+    ),
+    Contract(
+        "the remediation function decrypts for the findings topic", f"key:{FINDINGS_KEY}",
+        REMEDIATION_ROLE, "kms:Decrypt", _key(AUDIT), AS_REMEDIATION, (), SNS_KMS_PUBLISHER,
     ),
     # ---- role trust policies: services that assume the landing zone's roles ----
     Contract(

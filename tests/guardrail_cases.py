@@ -95,6 +95,11 @@ PRINCIPALS: dict[str, Principal] = {
     # The findings formatter's role: no guardrail exempts it, none may stop its
     # publishing (Lambda's on-failure records go out with this role too).
     "findings-formatter": _org_role("Acme-FindingsFormatter"),
+    # The audit account's remediation function: the only one that becomes Acme-Remediation.
+    "remediation-function": _org_role("Acme-RemediationFunction"),
+    # The remediation role in a member account: whatever a finding names, it
+    # must not change the landing zone's or the privileged roles.
+    "remediation-role": _org_role("Acme-Remediation"),
     "root": _member(ROOT_ARN),
     # A task-scoped session from centralized root access (sts:AssumeRoot).
     "assumed-root": _member(ROOT_ARN, **{"aws:AssumedRoot": "true"}),
@@ -495,6 +500,100 @@ _TABLE: tuple[Case, ...] = (
         "all",
         context={"aws:TagKeys": ("landing-zone:managed-by",)},
         proves=("AWS-GR_CONFIG_AGGREGATION_CHANGE_PROHIBITED",),
+    ),
+    # -- attacks: escaping automatic remediation
+    Case(
+        "admin-tags-own-instance-skip",
+        "workload-admin",
+        "ec2:CreateTags",
+        INSTANCE,
+        "all",
+        context={"aws:TagKeys": ("landing-zone:remediation",)},
+    ),
+    Case(
+        "admin-tags-own-instance-skip-other-case",
+        "workload-admin",
+        "ec2:CreateTags",
+        INSTANCE,
+        "all",
+        context={"aws:TagKeys": ("Landing-Zone:Remediation",)},
+    ),
+    Case(
+        "admin-tags-own-user-skip",
+        "workload-admin",
+        "iam:TagUser",
+        f"arn:aws:iam::{ACCOUNT}:user/ci",
+        "all",
+        context={"aws:TagKeys": ("landing-zone:remediation",)},
+    ),
+    Case(
+        "admin-creates-role-tagged-skip",
+        "workload-admin",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/app",
+        "all",
+        context={"aws:TagKeys": ("landing-zone:remediation",)},
+    ),
+    Case(
+        "admin-tags-own-instance-otherwise",
+        "workload-admin",
+        "ec2:CreateTags",
+        INSTANCE,
+        "suspended",
+        context={"aws:TagKeys": ("team",)},
+    ),
+    Case(
+        "ccoe-sets-a-skip-tag",
+        "ccoe",
+        "ec2:CreateTags",
+        INSTANCE,
+        "none",
+        context={"aws:TagKeys": ("landing-zone:remediation",)},
+    ),
+    Case(
+        "admin-assumes-remediation-role",
+        "workload-admin",
+        "sts:AssumeRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
+        "all",
+    ),
+    Case(
+        "ccoe-assumes-remediation-role",
+        "ccoe",
+        "sts:AssumeRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
+        "all",
+    ),
+    Case(
+        "remediation-function-assumes-remediation-role",
+        "remediation-function",
+        "sts:AssumeRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-Remediation",
+        "suspended",
+    ),
+    # A finding naming a landing zone role (or the remediation role itself):
+    # the revoke playbook's deny-all inline policy never lands on it.
+    *(
+        Case(
+            f"remediation-role-revokes-{name}",
+            "remediation-role",
+            "iam:PutRolePolicy",
+            f"arn:aws:iam::{ACCOUNT}:role/{role}",
+            "all",
+        )
+        for name, role in (
+            ("itself", "Acme-Remediation"),
+            ("break-glass", "Acme-BreakGlass-Primary"),
+            ("stackset-execution", "stacksets-exec-0123456789abcdef0123456789abcdef"),
+            ("account-access", "OrganizationAccountAccessRole"),
+        )
+    ),
+    Case(
+        "remediation-role-revokes-a-workload-role",
+        "remediation-role",
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/web-instance-role",
+        "suspended",
     ),
     Case(
         "admin-creates-own-config-rule", "workload-admin", "config:PutConfigRule", "*", "suspended"

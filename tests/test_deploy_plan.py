@@ -384,3 +384,14 @@ def test_plan_reports_a_broken_rule(example_synth: Synth, tmp_path: Path) -> Non
     assert broken
     assert any("GuardDuty delegated administrator must come before" in line for line in broken)
     assert any("GuardDuty publishing destination" in line for line in broken)
+
+
+def test_the_remediation_stack_set_follows_the_findings_topic(example_synth: Synth) -> None:
+    text = "\n".join(plan_lines(example_synth.outdir, load_config(EXAMPLE)))
+    assert "10.3 StackSet Acme-AuditRemediation: audit account x eu-west-1 = 1 stack instance" in (
+        text
+    )
+    stack = load_assembly(example_synth.outdir).stacks["Acme-Audit"]
+    by_name = {s.name: s.logical_id for s in stack.stack_sets.values()}
+    # Its alarms and Lambda's failure records publish to the AuditHome topic.
+    assert stack.template.waits_for(by_name["Acme-AuditRemediation"], by_name["Acme-AuditHome"])

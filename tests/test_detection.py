@@ -191,7 +191,7 @@ def test_accounts_without_a_recorder_are_excluded_from_the_pack(tmp_path: Path) 
 
 def test_audit_stack_sets_target_only_the_audit_account(example_synth: Synth) -> None:
     found = stack_sets(example_synth, "Acme-Audit")
-    assert set(found) == {"Acme-AuditRegional", "Acme-AuditHome"}
+    assert set(found) == {"Acme-AuditRegional", "Acme-AuditHome", "Acme-AuditRemediation"}
     for name, resource in found.items():
         properties = resource["Properties"]
         assert properties["PermissionModel"] == "SERVICE_MANAGED"
@@ -542,6 +542,8 @@ def test_the_formatter_may_publish_to_the_topic_and_nothing_else(
     # Nobody but the formatter and the alarms uses the key; EventBridge no longer publishes.
     assert {s["Sid"] for s in key} == {
         "KeyAdministration",
+        # The remediation function (its own template) publishes here too.
+        "RemediationPublish",
         "CloudWatchAlarmsPublish",
         "FindingsFormatterPublish",
     }

@@ -197,7 +197,7 @@ def test_every_exempted_principal_of_the_policies_is_listed(path: Path) -> None:
 def test_the_example_names_the_automatic_principals_and_what_binds_them() -> None:
     text = " ".join(privileged_text(load_config(EXAMPLE)).split())
     assert text.startswith(
-        "Privileged principals (exempt from 18 of the 24 guardrails attached; bound like "
+        "Privileged principals (exempt from 19 of the 25 guardrails attached; bound like "
         "everyone by deny-leave-organization, deny-root-access-keys, deny-root-user, "
         "rcp-identity-perimeter, rcp-enforce-tls, require-imdsv2):"
     )

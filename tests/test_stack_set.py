@@ -41,6 +41,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
     assert set(example_synth.stackset_templates) == {
         "Acme-Audit/HomeTemplate",
         "Acme-Audit/RegionalTemplate",
+        "Acme-Audit/RemediationTemplate",
         "Acme-BreakGlass/Template",
         "Acme-LogArchive/Template",
         "Acme-MemberBaseline/Template",

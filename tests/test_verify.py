@@ -56,6 +56,7 @@ STACK_SETS = (
     "Acme-BreakGlass",
     "Acme-AuditRegional",
     "Acme-AuditHome",
+    "Acme-AuditRemediation",
 )
 MANAGEMENT_EVENTS = [{"Field": "eventCategory", "Equals": ["Management"]}]
 #: Added to the trail's management selector, it leaves out every write event.
@@ -296,6 +297,7 @@ def _build(tmp_path: Path) -> World:
         ("Acme-BreakGlass", everyone, (HOME,)),
         ("Acme-AuditRegional", [audit], REGIONS),
         ("Acme-AuditHome", [audit], (HOME,)),
+        ("Acme-AuditRemediation", [audit], (HOME,)),
     ):
         world.instances[name] = [
             {

@@ -25,6 +25,7 @@ from landing_zone.config import (
     organization_policies,
     privileged,
     proactive,
+    remediation,
 )
 from landing_zone.config.baseline import BaselineConfig
 from landing_zone.config.detection import DetectionConfig
@@ -43,6 +44,7 @@ from landing_zone.config.organization import (
 )
 from landing_zone.config.organization_policies import TargetPoliciesConfig
 from landing_zone.config.proactive import ProactiveControlsConfig
+from landing_zone.config.remediation import RemediationConfig
 from landing_zone.config.types import Check, CrossFieldProblems, Key, Model, Problem, partition_of
 from landing_zone.org_tree import OrgTree, TreeAccount
 
@@ -95,6 +97,7 @@ class LandingZoneConfig(Model):
         "root.ai_opt_out says otherwise",
     )
     proactive_controls: ProactiveControlsConfig = Field(default_factory=ProactiveControlsConfig)
+    remediation: RemediationConfig = Field(default_factory=RemediationConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -270,6 +273,7 @@ CHECKS: tuple[Check, ...] = (
     *identity.CHECKS,
     *organization_policies.CHECKS,
     *proactive.CHECKS,
+    *remediation.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 
@@ -284,6 +288,7 @@ WARNINGS: tuple[Check, ...] = (
     *detection.WARNINGS,
     *identity.WARNINGS,
     *organization_policies.WARNINGS,
+    *remediation.WARNINGS,
 )
 
 

@@ -573,12 +573,14 @@ class FindingsAlerts(Construct):
         investigation_role: str | None,
         account_names: Mapping[str, str],
         accounts: Sequence[str] | None = None,
+        remediation_role: str | None = None,
     ) -> None:
         """Rules for the findings of the services that are on (``security_hub``, ``guardduty``).
 
         ``investigation_role``: the role the alerts link to (``None``: not deployed).
         ``account_names``: account id -> name, shown beside the ids.
         ``accounts``: only findings about these accounts (a business unit's); default all.
+        ``remediation_role``: the remediation function's role name, which publishes here too.
         """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -596,7 +598,14 @@ class FindingsAlerts(Construct):
             "Key",
             description="Landing zone: the security findings topic",
             alias=kms_alias_name(prefix, "findings"),
-            statements=[alarm_key_statement(stack)],
+            statements=[
+                alarm_key_statement(stack),
+                *(
+                    [remediation_key_statement(stack, remediation_role)]
+                    if remediation_role is not None
+                    else []
+                ),
+            ],
         )
         self.topic = AlarmTopic(
             self,
@@ -671,6 +680,28 @@ class FindingsAlerts(Construct):
         )
         rule.targets = [self.formatter.target(name, rule.attr_arn)]
         self.rules[name] = rule
+
+
+def remediation_key_statement(stack: Stack, role_name: str) -> iam.PolicyStatement:
+    """The remediation function's role may publish to the findings topic (its own template).
+
+    By account and aws:PrincipalArn, not the role's ARN as principal: a key
+    policy naming a role that does not exist yet is refused, and the
+    remediation StackSet deploys after this one.
+    See: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    """
+    return iam.PolicyStatement(
+        sid="RemediationPublish",
+        principals=[iam.AccountRootPrincipal()],
+        actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources=["*"],
+        conditions={
+            "ArnEquals": {
+                "aws:PrincipalArn": f"arn:{stack.partition}:iam::{stack.account}:role/{role_name}"
+            }
+        },
+    )
 
 
 def other_regions(regions: Sequence[str], home: str) -> list[str]:

@@ -49,6 +49,13 @@ class LogArchiveTrust:
     #: The governed regions: a writer with a regional principal in opt-in
     #: regions is granted under that name too.
     governed_regions: Sequence[str] = ()
+    #: The audit account's remediation function role: it adds decision records
+    #: under ``remediation/`` of the log bucket (Object Lock), nothing else.
+    remediation_writer_arn: str | None = None
+
+
+#: Where the remediation function's records go in the log bucket.
+REMEDIATION_PREFIX = "remediation/"
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,23 @@ class LogArchiveKey(Construct):
                 resources=["*"],
             ),
         ]
+        if trust.remediation_writer_arn is not None:
+            # S3 encrypts the records with the bucket's key on the writer's behalf.
+            # See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+            statements.append(
+                iam.PolicyStatement(
+                    sid="RemediationRecordsEncrypt",
+                    principals=[iam.AccountPrincipal(trust.reader_account_id)],
+                    actions=["kms:GenerateDataKey"],
+                    resources=["*"],
+                    conditions={
+                        "ArnEquals": {"aws:PrincipalArn": trust.remediation_writer_arn},
+                        "StringEquals": {
+                            "kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"
+                        },
+                    },
+                )
+            )
         for writer in LOG_WRITERS:
             source = _conditions(writer.source, trust=trust)
             statements.append(
@@ -387,7 +411,26 @@ class LogArchiveBuckets(Construct):
 
         by_purpose = {LOG_BUCKET: self.bucket, CONFIG_BUCKET: self.config_bucket}
         for bucket in (self.bucket, self.config_bucket, self.access_log_bucket):
-            _protect(bucket, trust, account)
+            _protect(
+                bucket,
+                trust,
+                account,
+                writers=[trust.remediation_writer_arn]
+                if bucket is self.bucket and trust.remediation_writer_arn is not None
+                else [],
+            )
+        if trust.remediation_writer_arn is not None:
+            # New objects under remediation/ only: Object Lock keeps each
+            # record, and the deletion denials above still apply to the writer.
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="RemediationRecords",
+                    principals=[iam.AccountPrincipal(trust.reader_account_id)],
+                    actions=["s3:PutObject"],
+                    resources=[self.bucket.arn_for_objects(f"{REMEDIATION_PREFIX}*")],
+                    conditions={"ArnEquals": {"aws:PrincipalArn": trust.remediation_writer_arn}},
+                )
+            )
         for writer in LOG_WRITERS:
             target = by_purpose[writer.bucket]
             owner_acl = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}
@@ -504,8 +547,12 @@ def _archive_lifecycle(config: LogArchiveConfig) -> list[s3.LifecycleRule]:
     ]
 
 
-def _protect(bucket: s3.Bucket, trust: LogArchiveTrust, account: str) -> None:
+def _protect(
+    bucket: s3.Bucket, trust: LogArchiveTrust, account: str, *, writers: Sequence[str] = ()
+) -> None:
+    """The denials; ``writers`` may write (their own Allow says where) but not delete."""
     exempt = {"ArnNotLike": {"aws:PrincipalArn": _exempt(trust, account)}}
+    writes_exempt = {"ArnNotLike": {"aws:PrincipalArn": [*_exempt(trust, account), *writers]}}
     bucket.add_to_resource_policy(
         iam.PolicyStatement(
             sid="DenyBucketChangesExceptPrivileged",
@@ -545,7 +592,7 @@ def _protect(bucket: s3.Bucket, trust: LogArchiveTrust, account: str) -> None:
             principals=[iam.AnyPrincipal()],
             actions=["s3:PutObject"],
             resources=[bucket.arn_for_objects("*")],
-            conditions={"Null": {"aws:SourceAccount": "true"}, **exempt},
+            conditions={"Null": {"aws:SourceAccount": "true"}, **writes_exempt},
         )
     )
     bucket.add_to_resource_policy(

@@ -1152,6 +1152,50 @@ def _guard_hooks(_: GuardrailInputs) -> tuple[Statement, ...]:
     )
 
 
+# The skip tag of automatic remediation (landing_zone/remediation/playbooks.py)
+# and the remediation role in every member account.
+REMEDIATION_SKIP_TAG = "landing-zone:remediation"
+REMEDIATION_ROLE = "Remediation"
+REMEDIATION_FUNCTION_ROLE = "RemediationFunction"
+
+
+def _remediation(i: GuardrailInputs) -> tuple[Statement, ...]:
+    # A compromised workload principal would tag its own resource "skip" to
+    # escape remediation: only the privileged principals set or remove the
+    # key. These tag writes take aws:TagKeys (a resource tagged at creation
+    # goes through the same actions); s3:PutBucketTagging takes none, so the
+    # bucket playbook ignores the tag instead. IgnoreCase: IAM tag keys are
+    # case-insensitive, and no spelling of the key should pass.
+    # See: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+    # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_iam-tags.html
+    return (
+        Statement(
+            sid="ProtectRemediationSkipTag",
+            actions=(
+                "ec2:CreateTags",
+                "ec2:DeleteTags",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:TagRole",
+                "iam:TagUser",
+                "iam:UntagRole",
+                "iam:UntagUser",
+            ),
+            condition={"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": REMEDIATION_SKIP_TAG}},
+        ),
+        # Only the audit account's remediation function becomes the role; its
+        # trust policy says so too, and protect-landing-zone-resources keeps
+        # both roles' names from being created or re-trusted by anyone else.
+        Statement(
+            sid="OnlyTheFunctionAssumesRemediation",
+            actions=("sts:AssumeRole",),
+            resources=(_arn(i, "iam", f"role/{i.prefix}-{REMEDIATION_ROLE}"),),
+            exempt_privileged=False,
+            exempt_also=(_arn(i, "iam", f"role/{i.prefix}-{REMEDIATION_FUNCTION_ROLE}"),),
+        ),
+    )
+
+
 GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         id="protect-log-archive-buckets",
@@ -1297,6 +1341,17 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         "deletion can destroy every recovery point at once.",
         controls=Controls(well_architected=("REL09-BP02",)),
         statements=_backup_vault,
+    ),
+    Guardrail(
+        id="protect-remediation",
+        kind="scp",
+        enforces="Only the privileged principals can set or remove the remediation skip tag "
+        "(landing-zone:remediation, any case) on EC2 resources and IAM roles and users, and "
+        "only the audit account's remediation function can assume the remediation role.",
+        rationale="A compromised workload principal would tag its own resource to escape "
+        "automatic remediation, or borrow the remediation role's permissions.",
+        controls=Controls(well_architected=("SEC01-BP06",)),
+        statements=_remediation,
     ),
     Guardrail(
         id="deny-leave-organization",

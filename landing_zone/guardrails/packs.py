@@ -22,6 +22,7 @@ PACKS: tuple[Pack, ...] = (
             "protect-privileged-roles",
             "protect-detection-services",
             "protect-backup-vault",
+            "protect-remediation",
             "deny-leave-organization",
             "deny-root-user",
             "deny-root-access-keys",

@@ -20,6 +20,7 @@ from landing_zone.constructs.proactive_controls import (
     RulesLocation,
     rules_bucket_name,
 )
+from landing_zone.constructs.remediation import RemediationRole
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -100,7 +101,7 @@ class MemberBaselineTemplate(StackSetTemplate):
                 description="Account whose principals may assume the investigation role",
                 pattern=r"^\d{12}$",
             )
-            if config.identity.investigation_role.enabled
+            if config.identity.investigation_role.enabled or config.remediation.enabled
             else ""
         )
         self.baseline = _baseline(
@@ -108,6 +109,18 @@ class MemberBaselineTemplate(StackSetTemplate):
             config=config,
             log_archive=log_archive.in_account(account),
             audit_account_id=audit,
+        )
+        self.remediation = (
+            RemediationRole(
+                self,
+                "Remediation",
+                prefix=config.prefix,
+                audit_account_id=audit,
+                modes=config.remediation.modes(),
+                condition=self.baseline.is_home_region,
+            )
+            if config.remediation.enabled
+            else None
         )
         proactive = config.proactive_controls
         self.guard_hook = (
@@ -175,7 +188,7 @@ class MemberBaselineStack(Stack):
             audit_account_id=audit_account_id,
         )
         parameters = {"LogArchiveAccountId": log_archive.account_id}
-        if config.identity.investigation_role.enabled:
+        if config.identity.investigation_role.enabled or config.remediation.enabled:
             parameters["AuditAccountId"] = audit_account_id
         self.stack_set_preferences = OperationPreferences(
             max_concurrent_percentage=preferences.max_concurrent_percentage,

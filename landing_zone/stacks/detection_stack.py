@@ -38,6 +38,7 @@ from landing_zone.constructs.detection_admin import (
     DelegatedAdministrators,
     OrganizationConformancePack,
 )
+from landing_zone.constructs.remediation import FUNCTION, RemediationPipeline
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -50,7 +51,7 @@ from landing_zone.detection_services import (
     home_services,
     regional_services,
 )
-from landing_zone.naming import pascal, stack_id
+from landing_zone.naming import LOG_BUCKET, log_archive_bucket_name, pascal, resource_name, stack_id
 from landing_zone.references import LogArchiveRef
 
 
@@ -233,7 +234,47 @@ class AuditHomeTemplate(StackSetTemplate):
                 guardduty=SERVICE["guardduty"].enabled(detection),
                 investigation_role=alerted_role(config),
                 account_names=alerted_account_names(config),
+                remediation_role=resource_name(config.prefix, FUNCTION)
+                if config.remediation.enabled
+                else None,
             )
+
+
+class AuditRemediationTemplate(StackSetTemplate):
+    """The remediation pipeline (audit account, home region): its own template.
+
+    Apart from the audit home template, which the Security Hub policies and
+    the findings formatter bring near the 51,200-byte inline limit.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LandingZoneConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"{config.prefix} landing zone: automatic remediation of high-risk "
+            "findings (audit account, home region), deployed by the management account's "
+            "StackSet",
+        )
+        account = self.parameter(
+            "LogArchiveAccountId",
+            description="Account holding the log archive bucket (remediation records)",
+            pattern=r"^\d{12}$",
+        )
+        home = config.regions.home
+        self.pipeline = RemediationPipeline(
+            self,
+            "Remediation",
+            prefix=config.prefix,
+            modes=config.remediation.modes(),
+            archive_bucket=log_archive_bucket_name(config.prefix, LOG_BUCKET, account, home),
+            archive_key_account=account,
+            archive_nag_names=(
+                log_archive_bucket_name(config.prefix, LOG_BUCKET, "<LogArchiveAccountId>", home),
+                "<LogArchiveAccountId>",
+            ),
+            home_region=home,
+            management_account_id=config.organization.management_account_id,
+        )
 
 
 class AuditStack(Stack):
@@ -266,6 +307,34 @@ class AuditStack(Stack):
             # Security Hub's aggregator links regions whose hubs the regional
             # designation created, and the alerts need GuardDuty forwarding.
             self.home.resource.add_resource_dependency(self.regional.resource)
+        self.remediation: ServiceManagedStackSet | None = None
+        if config.remediation.enabled:
+            self._remediation(config, audit_account_id, log_archive)
+
+    def _remediation(
+        self, config: LandingZoneConfig, audit_account_id: str, log_archive: LogArchiveRef
+    ) -> None:
+        prefix = config.prefix
+        self.remediation_template = AuditRemediationTemplate(
+            self, "RemediationTemplate", config=config
+        )
+        self.remediation = ServiceManagedStackSet(
+            self,
+            "Remediation",
+            stack_set_name=stack_id(prefix, "AuditRemediation"),
+            description=f"{prefix} landing zone: automatic remediation, audit account, home region",
+            template=self.remediation_template,
+            organizational_unit_ids=[config.organization.root_id],
+            accounts=[audit_account_id],
+            regions=[config.regions.home],
+            auto_deployment=False,
+            parameters={"LogArchiveAccountId": log_archive.account_id},
+            # The function's role is named <Prefix>-... (guardrail-protected).
+            capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        if self.home is not None:
+            # Its alarms and failures publish to the home template's findings topic.
+            self.remediation.resource.add_resource_dependency(self.home.resource)
 
     def _regional(
         self, config: LandingZoneConfig, audit_account_id: str, log_archive: LogArchiveRef

@@ -11,6 +11,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.config.guardrails import privileged_arns
 from landing_zone.constructs.log_archive import LogArchiveBuckets, LogArchiveKey, LogArchiveTrust
 from landing_zone.constructs.organization_trail import organization_trail_arn
+from landing_zone.constructs.remediation import remediation_function_role_arn
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
     ServiceManagedStackSet,
@@ -50,6 +51,11 @@ class LogArchiveTemplate(StackSetTemplate):
             reader_account_id=reader,
             privileged_principal_arns=list(privileged_arns(config)),
             governed_regions=tuple(config.regions.governed),
+            remediation_writer_arn=remediation_function_role_arn(
+                prefix=config.prefix, partition=config.partition, audit_account_id=reader
+            )
+            if config.remediation.enabled
+            else None,
         )
         self.key = LogArchiveKey(self, "Key", prefix=config.prefix, trust=trust)
         self.buckets = LogArchiveBuckets(

@@ -134,6 +134,15 @@ def stack_sets(config: LandingZoneConfig) -> tuple[ExpectedStackSet, ...]:
                 name=stack_id(prefix, "AuditHome"), regions=home, reach="account", account="audit"
             )
         )
+    if config.remediation.enabled:
+        sets.append(
+            ExpectedStackSet(
+                name=stack_id(prefix, "AuditRemediation"),
+                regions=home,
+                reach="account",
+                account="audit",
+            )
+        )
     return tuple(sets)
 
 

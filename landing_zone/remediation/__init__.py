@@ -1,0 +1,1 @@
+"""Automatic remediation of high-risk findings: the playbook table and what derives from it."""
