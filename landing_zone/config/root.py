@@ -19,6 +19,7 @@ from landing_zone.config import (
     baseline,
     detection,
     guardrails,
+    health_events,
     identity,
     logging,
     organization,
@@ -260,6 +261,7 @@ CHECKS: tuple[Check, ...] = (
     *detection.CHECKS,
     *identity.CHECKS,
     *remediation.CHECKS,
+    *health_events.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 
