@@ -537,7 +537,7 @@ RULES: tuple[OrderRule, ...] = (
             stack_set="-HealthEventsForward",
         ),
         "the receiving bus must allow the sending accounts before their rules forward to it: "
-        "until it does, a forwarded key-exposure event is refused, not queued",
+        "until it does, EventBridge's cross-account delivery of a key-exposure event is refused",
         "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html",
         "organization",
     ),
