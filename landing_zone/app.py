@@ -25,6 +25,8 @@ from landing_zone.references import (
     LogArchiveRef,
     cross_stack_references,
 )
+from landing_zone.remediation.health_forwarding import STACK as HEALTH_STACK
+from landing_zone.remediation.health_forwarding import forwarding_enabled
 from landing_zone.stacks.baseline_stack import ManagementBaselineStack, MemberBaselineStack
 from landing_zone.stacks.break_glass_stack import BreakGlassStack
 from landing_zone.stacks.detection_stack import (
@@ -32,6 +34,7 @@ from landing_zone.stacks.detection_stack import (
     BusinessUnitDetectionStack,
     DetectionAdminStack,
 )
+from landing_zone.stacks.health_events_stack import HealthEventsStack
 from landing_zone.stacks.identity_center_stack import (
     IdentityCenterEventsStack,
     IdentityCenterStack,
@@ -206,13 +209,7 @@ def _member_baseline(
         stack_name=name,
         env=_management(config),
         config=config,
-        organizational_unit_ids=[
-            config.organization.root_id if target == "root" else shared.ou_ids[target]
-            for target in config.baseline.targets
-        ],
-        excluded_account_ids=[
-            shared.account_ids[account] for account in shared.references.baseline_exclusions
-        ],
+        **_baseline_targets(config, shared),
         log_archive=shared.log_archive,
         audit_account_id=shared.audit_account_id,
         fail_on_ou_ids=[shared.ou_ids[key] for key in config.proactive_controls.fail_on],
@@ -224,6 +221,44 @@ def _member_baseline(
     _after_accounts(member_baseline, stacks)
     stacks["member_baseline"] = member_baseline
     return member_baseline
+
+
+def _baseline_targets(config: LandingZoneConfig, shared: Shared) -> dict[str, list[str]]:
+    """The member baseline's OUs and exclusions: StackSets that reach the same accounts."""
+    return {
+        "organizational_unit_ids": [
+            config.organization.root_id if target == "root" else shared.ou_ids[target]
+            for target in config.baseline.targets
+        ],
+        "excluded_account_ids": [
+            shared.account_ids[account] for account in shared.references.baseline_exclusions
+        ],
+    }
+
+
+def _health_events(
+    app: App, *, config: LandingZoneConfig, stacks: dict[str, Stack], shared: Shared
+) -> None:
+    """Member accounts' AWS Health key-exposure events, forwarded to the remediation pipeline."""
+    if not forwarding_enabled(config) or "audit" not in stacks:
+        return
+    name = stack_id(config.prefix, HEALTH_STACK)
+    health = HealthEventsStack(
+        app,
+        name,
+        stack_name=name,
+        env=_management(config),
+        config=config,
+        audit_account_id=shared.audit_account_id,
+        description=f"{config.prefix} landing zone: StackSet forwarding every member "
+        "account's AWS Health key-exposure events to the audit account's remediation pipeline",
+        termination_protection=True,
+        **_baseline_targets(config, shared),
+    )
+    _after_accounts(health, stacks)
+    # The audit bus accepts the events (its policy is in the remediation StackSet).
+    health.add_stack_dependency(stacks["audit"], "the audit bus policy and the remediation rule")
+    stacks["health_events"] = health
 
 
 def _management(config: LandingZoneConfig, region: str | None = None) -> Environment:
@@ -384,6 +419,7 @@ def _core_stacks(
     # GuardDuty exports into the log archive, with its key.
     audit.add_stack_dependency(log_archive, "the GuardDuty export bucket and key")
     stacks["audit"] = audit
+    _health_events(app, config=config, stacks=stacks, shared=shared)
 
 
 def _identity_center_stacks(

@@ -40,6 +40,7 @@ from typing import Any, Literal
 from landing_zone.config import LandingZoneConfig
 from landing_zone.detection_services import FINDING_AGGREGATOR_TYPE
 from landing_zone.naming import pascal, stack_id
+from landing_zone.remediation.health_forwarding import stack_set_name as health_stack_set_name
 
 STACK_SET = "AWS::CloudFormation::StackSet"
 CUSTOM = "Custom::"
@@ -528,6 +529,18 @@ RULES: tuple[OrderRule, ...] = (
         "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html",
         "organization",
     ),
+    OrderRule(
+        Selector("the audit bus policy for forwarded events", ("AWS::Events::EventBusPolicy",)),
+        Selector(
+            "the AWS Health forwarding rules (member accounts)",
+            ("AWS::Events::Rule",),
+            stack_set="-HealthEventsForward",
+        ),
+        "the receiving bus must allow the sending accounts before their rules forward to it: "
+        "until it does, EventBridge's cross-account delivery of a key-exposure event is refused",
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html",
+        "organization",
+    ),
 )
 
 
@@ -621,7 +634,10 @@ def _stack_set_line(stack_set: StackSet, config: LandingZoneConfig) -> str:
         who = ", ".join(_account_label(a, config) for a in stack_set.accounts)
         count = accounts * regions
         how = f"{who} x {where} = {count} stack instance{'s' * (count != 1)}"
-    elif stack_set.name == stack_id(config.prefix, "MemberBaseline"):
+    elif stack_set.name in (
+        stack_id(config.prefix, "MemberBaseline"),
+        health_stack_set_name(config.prefix),
+    ):
         # Every account of the target OUs but the excluded ones; the config
         # knows which of its accounts that is (quotas and baseline_lines agree).
         accounts = len(config.baseline_account_keys())

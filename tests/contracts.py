@@ -69,6 +69,7 @@ DEPLOYMENTS: dict[str, tuple[str, str, dict[str, str]]] = {
         {"GuardRulesVersion": "v1"},
     ),
     "stackset:Acme-Audit/RemediationTemplate": (AUDIT, HOME, {"LogArchiveAccountId": LOG_ARCHIVE}),
+    "stackset:Acme-HealthEvents/Template": (MEMBER, "us-east-1", {"AuditAccountId": AUDIT}),
 }
 
 #: Templates whose policies are those of another deployment, proven there:
@@ -134,6 +135,10 @@ SNS_KMS_PUBLISHER = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-managemen
 EVENTBRIDGE_TARGETS = (
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
 )
+EVENTBRIDGE_CROSS_ACCOUNT = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html"
+)
+HEALTH_FORWARDER = "Acme-HealthEventsForwarder-us-east-1"
 EVENTBRIDGE_DLQ = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
 LAMBDA_DESTINATIONS = (
     "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
@@ -678,6 +683,34 @@ CONTRACTS: tuple[Contract, ...] = (
         f"key:{BACKUP_KEY}", STACKSET_ROLE, "kms:DescribeKey", _key(MEMBER),
         {**AS_STACKSET, **THROUGH_BACKUP}, (), BACKUP_CREATE_VAULT,
         note="as for the grant",
+    ),
+    # ---- AWS Health key-exposure events: each member account -> the audit bus ----
+    Contract(
+        "EventBridge (us-east-1) assumes the role that forwards AWS Health events to the audit "
+        "account", f"role:{HEALTH_FORWARDER}", service("events.amazonaws.com"), "sts:AssumeRole",
+        f"arn:aws:iam::{MEMBER}:role/{HEALTH_FORWARDER}",
+        {
+            "aws:SourceAccount": MEMBER,
+            "aws:SourceArn": f"arn:aws:events:us-east-1:{MEMBER}:rule/Acme-HealthEventsForward",
+            "aws:SourceOrgID": ORG,
+        },
+        (), EVENTBRIDGE_ROLE,
+    ),
+    Contract(
+        "a member account's forwarder puts an AWS Health event on the audit account's bus",
+        "bus:default", ("AWS", f"arn:aws:iam::{MEMBER}:role/{HEALTH_FORWARDER}"),
+        "events:PutEvents", f"arn:aws:events:{HOME}:{AUDIT}:event-bus/default",
+        {
+            "aws:PrincipalOrgID": ORG,
+            "aws:PrincipalAccount": MEMBER,
+            "aws:PrincipalArn": f"arn:aws:iam::{MEMBER}:role/{HEALTH_FORWARDER}",
+            "events:source": "aws.health",
+            "events:detail-type": "AWS Health Event",
+        },
+        (), EVENTBRIDGE_CROSS_ACCOUNT,
+        note="the rule's role is the principal of the cross-account PutEvents, and the "
+        "events:source / events:detail-type keys are those of the forwarded event, as in "
+        "EventBridge's cross-account example policy; docs/assumptions.md",
     ),
 )  # fmt: skip
 

@@ -1076,6 +1076,56 @@ _TABLE: tuple[Case, ...] = (
         "all",
         proves=("AWS-GR_CLOUDWATCH_EVENTS_CHANGE_PROHIBITED",),
     ),
+    # The AWS Health forwarding rule and its roles, in the regions Health emits
+    # global events in (us-west-2 is not governed in the example).
+    *(
+        Case(
+            f"admin-{verb}-health-forward-rule-{region}",
+            "workload-admin",
+            action,
+            f"arn:aws:events:{region}:{ACCOUNT}:rule/Acme-HealthEventsForward",
+            "all",
+            region=region,
+        )
+        for region in ("us-east-1", "us-west-2")
+        for verb, action in (
+            ("deletes", "events:DeleteRule"),
+            ("disables", "events:DisableRule"),
+            ("retargets", "events:PutTargets"),
+        )
+    ),
+    Case(
+        "stackset-creates-health-forward-rule-ungoverned-region",
+        "stackset",
+        "events:PutRule",
+        f"arn:aws:events:us-west-2:{ACCOUNT}:rule/Acme-HealthEventsForward",
+        "none",
+        region="us-west-2",
+    ),
+    Case(
+        "admin-edits-health-forwarder-role",
+        "workload-admin",
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-HealthEventsForwarder-us-east-1",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-passes-health-forwarder-role",
+        "workload-admin",
+        "iam:PassRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-HealthEventsForwarder-us-east-1",
+        "all",
+        region="us-east-1",
+    ),
+    Case(
+        "admin-creates-health-forwarder-lookalike-role",
+        "workload-admin",
+        "iam:CreateRole",
+        f"arn:aws:iam::{ACCOUNT}:role/Acme-HealthEventsForwarder-eu-west-1",
+        "all",
+        region="us-east-1",
+    ),
     Case(
         "admin-edits-own-role",
         "workload-admin",

@@ -234,7 +234,7 @@ def test_creation_order_puts_every_resource_after_what_it_waits_for(
 def test_stacks_deploy_after_every_stack_they_depend_on(example: Assembly) -> None:
     order = example.stack_order()
     assert order[0] == "Acme-Organization"
-    assert order[-1] == "Acme-Audit"
+    assert order[-2:] == ["Acme-Audit", "Acme-HealthEvents"]
     for name, stack in example.stacks.items():
         assert all(order.index(d) < order.index(name) for d in stack.dependencies)
 
@@ -284,6 +284,7 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
         "Acme-DetectionAdmin-<region>",
         "Acme-BreakGlass",
         "Acme-Audit",
+        "Acme-HealthEvents",
     ]
     # Identity Center waits only for the OUs and accounts its reconciler reads.
     assert steps[2].endswith("management account, eu-west-1 (after 1)")
@@ -294,6 +295,8 @@ def test_example_plan_is_numbered_in_dependency_order(example_synth: Synth) -> N
     assert steps[7].endswith("(after 5, 6)")
     # The alarm on every use (in the Trail stack) exists before the roles.
     assert steps[8].endswith("management account, eu-west-1 (after 4)")
+    # The audit bus accepts the forwarded Health events before the rules send them.
+    assert steps[10].endswith("management account, eu-west-1 (after 10)")
     assert lines[-1].startswith(f"  Order rules: {len(RULES)} of {len(RULES)} apply")
 
 
@@ -395,3 +398,13 @@ def test_the_remediation_stack_set_follows_the_findings_topic(example_synth: Syn
     by_name = {s.name: s.logical_id for s in stack.stack_sets.values()}
     # Its alarms and Lambda's failure records publish to the AuditHome topic.
     assert stack.template.waits_for(by_name["Acme-AuditRemediation"], by_name["Acme-AuditHome"])
+
+
+def test_the_health_forwarding_follows_the_audit_bus_policy(example_synth: Synth) -> None:
+    text = "\n".join(plan_lines(example_synth.outdir, load_config(EXAMPLE)))
+    assert (
+        "11.1 StackSet Acme-HealthEventsForward: 11 member accounts (of 6 target OUs) x 2 "
+        "regions (us-east-1, us-west-2) = 22 stack instances (new accounts automatically)"
+    ) in text
+    assembly = load_assembly(example_synth.outdir)
+    assert assembly.depends_on("Acme-HealthEvents", "Acme-Audit")

@@ -28,6 +28,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         "Acme-DetectionAdmin-eu-central-1",
         "Acme-DetectionAdmin-eu-west-1",
         "Acme-DetectionAdmin-us-east-1",
+        "Acme-HealthEvents",
         "Acme-IdentityCenter",
         "Acme-IdentityCenterEvents",
         "Acme-LogArchive",
@@ -43,6 +44,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         "Acme-Audit/RegionalTemplate",
         "Acme-Audit/RemediationTemplate",
         "Acme-BreakGlass/Template",
+        "Acme-HealthEvents/Template",
         "Acme-LogArchive/Template",
         "Acme-MemberBaseline/Template",
         "Acme-MemberBaseline/EnforcedHooksTemplate",
@@ -56,6 +58,7 @@ def test_stackset_templates_are_not_deployable_stacks(example_synth: Synth) -> N
         ("Acme-MemberBaseline", "Acme-MemberBaseline/Template"),
         ("Acme-AuditRegional", "Acme-Audit/RegionalTemplate"),
         ("Acme-AuditHome", "Acme-Audit/HomeTemplate"),
+        ("Acme-HealthEventsForward", "Acme-HealthEvents/Template"),
     ],
 )
 def test_template_body_is_the_synthesized_template_minified_and_under_the_limit(

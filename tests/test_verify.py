@@ -57,6 +57,7 @@ STACK_SETS = (
     "Acme-AuditRegional",
     "Acme-AuditHome",
     "Acme-AuditRemediation",
+    "Acme-HealthEventsForward",
 )
 MANAGEMENT_EVENTS = [{"Field": "eventCategory", "Equals": ["Management"]}]
 #: Added to the trail's management selector, it leaves out every write event.
@@ -298,6 +299,7 @@ def _build(tmp_path: Path) -> World:
         ("Acme-AuditRegional", [audit], REGIONS),
         ("Acme-AuditHome", [audit], (HOME,)),
         ("Acme-AuditRemediation", [audit], (HOME,)),
+        ("Acme-HealthEventsForward", members, ("us-east-1", "us-west-2")),
     ):
         world.instances[name] = [
             {
@@ -317,7 +319,13 @@ def _build(tmp_path: Path) -> World:
             return _error("StackSetNotFoundException")
         name = params["StackSetName"]
         automatic = (
-            name in ("Acme-MemberBaseline", "Acme-EnforcedGuardHooks", "Acme-BreakGlass")
+            name
+            in (
+                "Acme-MemberBaseline",
+                "Acme-EnforcedGuardHooks",
+                "Acme-BreakGlass",
+                "Acme-HealthEventsForward",
+            )
             and name not in world.manual
         )
         return {
@@ -480,6 +488,7 @@ def _drift(world: World) -> None:
         ("Acme-BreakGlass", world.accounts["in-root"], (HOME,)),
         ("Acme-BreakGlass", retired, (HOME,)),
         ("Acme-MemberBaseline", retired, REGIONS),
+        ("Acme-HealthEventsForward", retired, ("us-east-1", "us-west-2")),
     ):
         world.instances[name] += [
             {**world.instances[name][0], "Account": account, "Region": region} for region in regions

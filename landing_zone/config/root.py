@@ -19,6 +19,7 @@ from landing_zone.config import (
     baseline,
     detection,
     guardrails,
+    health_events,
     identity,
     logging,
     organization,
@@ -274,6 +275,7 @@ CHECKS: tuple[Check, ...] = (
     *organization_policies.CHECKS,
     *proactive.CHECKS,
     *remediation.CHECKS,
+    *health_events.CHECKS,
     *organization.ACCOUNT_CHECKS,
 )
 

@@ -38,6 +38,7 @@ from landing_zone.constructs.detection_admin import (
     DelegatedAdministrators,
     OrganizationConformancePack,
 )
+from landing_zone.constructs.health_forwarding import HealthEventsBusPolicy
 from landing_zone.constructs.remediation import FUNCTION, RemediationPipeline
 from landing_zone.constructs.stack_set import (
     OperationPreferences,
@@ -53,6 +54,7 @@ from landing_zone.detection_services import (
 )
 from landing_zone.naming import LOG_BUCKET, log_archive_bucket_name, pascal, resource_name, stack_id
 from landing_zone.references import LogArchiveRef
+from landing_zone.remediation.health_forwarding import forwarding_enabled
 
 
 class DetectionAdminStack(Stack):
@@ -274,6 +276,14 @@ class AuditRemediationTemplate(StackSetTemplate):
             ),
             home_region=home,
             management_account_id=config.organization.management_account_id,
+        )
+        # The member accounts' forwarded AWS Health events (HealthEventsStack).
+        self.health_bus_policy = (
+            HealthEventsBusPolicy(
+                self, "HealthEvents", prefix=config.prefix, organization_id=config.organization.id
+            )
+            if forwarding_enabled(config)
+            else None
         )
 
 

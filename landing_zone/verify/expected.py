@@ -32,6 +32,11 @@ from landing_zone.naming import (
     trail_log_group_arn,
 )
 from landing_zone.organization_policies import OrganizationPolicy, organization_policies
+from landing_zone.remediation.health_forwarding import (
+    forwarding_enabled,
+    health_event_regions,
+)
+from landing_zone.remediation.health_forwarding import stack_set_name as health_stack_set_name
 
 #: AWS managed policies every target holds unless someone detached them.
 #: See: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
@@ -141,6 +146,19 @@ def stack_sets(config: LandingZoneConfig) -> tuple[ExpectedStackSet, ...]:
                 regions=home,
                 reach="account",
                 account="audit",
+            )
+        )
+    # The audit stack (and its remediation rule) exists only with a detection service.
+    if forwarding_enabled(config) and (
+        regional_services(config.detection) or home_services(config.detection)
+    ):
+        sets.append(
+            ExpectedStackSet(
+                name=health_stack_set_name(prefix),
+                regions=health_event_regions(config.partition),
+                reach="targets",
+                targets=tuple(baseline.targets),
+                excluded=tuple(baseline.excluded_accounts),
             )
         )
     return tuple(sets)
