@@ -1001,3 +1001,24 @@ def test_numeric_comparisons_agree_with_python(limit: int, present: int) -> None
     assert holds("NumericGreaterThanEquals", "n", [str(limit)], {"n": str(present)}) == (
         present >= limit
     )
+
+
+@pytest.mark.parametrize("operator", sorted(OPERATOR_FAMILIES))
+def test_for_any_value_with_if_exists_is_false_for_a_missing_key(operator: str) -> None:
+    """IfExists does not turn ForAnyValue over no values into true.
+
+    IAM refuses an Allow with ``ForAnyValue:StringEqualsIfExists`` on ``aws:TagKeys``
+    for a request without tags; read as IfExists, a Deny written that way would be
+    proven to deny requests AWS lets through.
+    See: https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w/foranyvalue-stringequalsifexists-behaving-unexpectedly
+    """
+    present, value = FAMILY_SAMPLES[OPERATOR_FAMILIES[operator]]
+    for context in ({}, {"k": ()}):
+        assert not holds(f"ForAnyValue:{operator}IfExists", "k", [value], context)
+        assert holds(f"ForAllValues:{operator}IfExists", "k", [value], context)
+    assert holds(f"ForAnyValue:{operator}IfExists", "k", [value], {"k": (present,)}) == holds(
+        operator, "k", [value], {"k": present}
+    )
+    tagless = request("sqs:ListQueues")
+    statement = {f"ForAnyValue:{operator}IfExists": {"k": value}}
+    assert evaluate([[FULL], [FULL, deny(Action="sqs:*", Condition=statement)]], tagless) == "allow"

@@ -660,7 +660,7 @@ def evaluator_section() -> list[str]:
         "colon-separated parts matched separately |",
         "| `Null`, `...IfExists`, `ForAllValues:`, `ForAnyValue:` | on every operator except "
         "`Null`; a missing key: negated operators true, IfExists true, ForAllValues true, "
-        "ForAnyValue false |",
+        "ForAnyValue false (with IfExists too) |",
         "| policy variables | `${key}`, `${key, 'default'}`, `${*}`, `${?}`, `${$}` in the "
         "resource part of `Resource`/`NotResource` and in String and ARN condition values; a "
         "key the request lacks (without a default) makes the statement not apply |",

@@ -598,10 +598,15 @@ class _Condition:
         if self.family == "null":
             return (present is None or present == ()) in self.values
         if present is None or present == ():
-            if self.if_exists or self.qualifier == "ForAllValues":
-                return True
+            # ForAnyValue over no values is false, and IfExists does not change
+            # that: an Allow with ForAnyValue:StringEqualsIfExists on aws:TagKeys
+            # does not allow a request without tags.
+            # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+            # See: https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w/foranyvalue-stringequalsifexists-behaving-unexpectedly
             if self.qualifier == "ForAnyValue":
                 return False
+            if self.if_exists or self.qualifier == "ForAllValues":
+                return True
             return self.negated
         values = self._values_for(request)
         if self.qualifier is None:
