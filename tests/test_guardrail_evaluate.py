@@ -88,8 +88,8 @@ def test_arn_like_matches_each_of_the_six_parts_separately() -> None:
     assert not holds(
         "ArnLike",
         "aws:PrincipalArn",
-        ["arn:aws:iam::*"],
-        {"aws:PrincipalArn": "arn:aws:iam::1:root"},
+        pattern,
+        {"aws:PrincipalArn": "arn:aws:iam::1:x:role/AdminX"},
     )
     assert not holds(
         "ArnLike", "aws:PrincipalArn", pattern, {"aws:PrincipalArn": "arn:aws:iam::1:root"}
@@ -98,10 +98,10 @@ def test_arn_like_matches_each_of_the_six_parts_separately() -> None:
 
 def test_missing_key_is_false_for_positive_and_true_for_negated_operators() -> None:
     assert not holds("StringEquals", "aws:PrincipalOrgID", ["o-1"], {})
-    assert not holds("ArnLike", "aws:PrincipalArn", ["arn:*"], {})
+    assert not holds("ArnLike", "aws:PrincipalArn", ["arn:*:*:*:*:*"], {})
     assert not holds("Bool", "aws:SecureTransport", ["false"], {})
     assert holds("StringNotEquals", "aws:PrincipalOrgID", ["o-1"], {})
-    assert holds("ArnNotLike", "aws:PrincipalArn", ["arn:*"], {})
+    assert holds("ArnNotLike", "aws:PrincipalArn", ["arn:*:*:*:*:*"], {})
 
 
 def test_if_exists_is_true_when_the_key_is_missing_and_checks_it_otherwise() -> None:
@@ -911,6 +911,10 @@ def test_negated_operators_are_the_negation_when_the_key_is_present(
     negated: str, values: list[str], present: str
 ) -> None:
     context = {"k": present}
+    if negated.startswith("Arn"):
+        # An ARN pattern needs its six parts (fewer raises); the value's own colons
+        # still move the part boundaries.
+        values = [f"{value}:::::" for value in values]
     assert holds(negated, "k", values, context) is not holds(
         POSITIVE_OF[negated], "k", values, context
     )
@@ -1022,3 +1026,21 @@ def test_for_any_value_with_if_exists_is_false_for_a_missing_key(operator: str) 
     tagless = request("sqs:ListQueues")
     statement = {f"ForAnyValue:{operator}IfExists": {"k": value}}
     assert evaluate([[FULL], [FULL, deny(Action="sqs:*", Condition=statement)]], tagless) == "allow"
+
+
+@pytest.mark.parametrize("operator", ["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"])
+def test_an_arn_pattern_without_six_parts_raises_rather_than_matching_nothing(
+    operator: str,
+) -> None:
+    """``arn:aws:iam::*`` (the account and resource run together) is not an ARN pattern.
+
+    Read as "matches nothing", a Deny on ``ArnLike`` would never deny.
+    """
+    principal = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/admin"}
+    policy = deny(Action="*", Condition={operator: {"aws:PrincipalArn": "arn:aws:iam::*"}})
+    with pytest.raises(UnsupportedPolicy):
+        evaluate([[FULL, policy]], request(**principal))
+    # A substituted value that leaves fewer than six parts raises too.
+    templated = deny(Action="*", Condition={operator: {"aws:PrincipalArn": "${aws:userid}"}})
+    with pytest.raises(InvalidContextValue):
+        evaluate([[FULL, templated]], request(**principal, **{"aws:userid": "AIDA:x"}))

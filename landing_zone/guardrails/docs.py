@@ -657,7 +657,7 @@ def evaluator_section() -> list[str]:
         "| `Bool`, `BinaryEquals`, `IpAddress`, `NotIpAddress` | base64 for binary; IPv4 and "
         "IPv6 CIDR (an IPv4 address alone is /32; an IPv6 address needs its prefix) |",
         "| ARN operators | `ArnEquals`, `ArnLike`, `ArnNotEquals`, `ArnNotLike`: the six "
-        "colon-separated parts matched separately |",
+        "colon-separated parts matched separately (a pattern without six parts raises) |",
         "| `Null`, `...IfExists`, `ForAllValues:`, `ForAnyValue:` | on every operator except "
         "`Null`; a missing key: negated operators true, IfExists true, ForAllValues true, "
         "ForAnyValue false (with IfExists too) |",

@@ -570,7 +570,17 @@ class _Condition:
         if family == "like":
             return tuple(_static_glob(t) for t in texts)
         if family == "arn":
-            return tuple(_arn_pattern(_units(t)) for t in texts)
+            patterns = tuple(_arn_pattern(_units(t)) for t in texts)
+            if None in patterns:
+                # "Each of the six colon-delimited components of the ARN is checked
+                # separately": what a value with fewer parts matches is not documented,
+                # and read as "matches nothing" an ArnLike Deny would never deny.
+                # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+                raise UnsupportedPolicy(
+                    f"{self.name} {self.key}: {texts} holds a value without the six "
+                    "colon-separated parts of an ARN"
+                )
+            return patterns
         parser = _POLICY_PARSERS[family]
         try:
             return tuple(parser(t) for t in texts)
@@ -589,7 +599,12 @@ class _Condition:
             return tuple(_render_text(t, request).casefold() for t in self.templates)
         if family == "like":
             return tuple(_Glob(_render_units(t, request)) for t in self.templates)
-        return tuple(_arn_pattern(_render_units(t, request)) for t in self.templates)
+        patterns = tuple(_arn_pattern(_render_units(t, request)) for t in self.templates)
+        if None in patterns:
+            raise InvalidContextValue(
+                f"{self.name} {self.key}: a substituted value leaves an ARN without six parts"
+            )
+        return patterns
 
     def holds(self, request: Request) -> bool:
         if self.key in request.unknown:
