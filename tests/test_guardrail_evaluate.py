@@ -1044,3 +1044,20 @@ def test_an_arn_pattern_without_six_parts_raises_rather_than_matching_nothing(
     templated = deny(Action="*", Condition={operator: {"aws:PrincipalArn": "${aws:userid}"}})
     with pytest.raises(InvalidContextValue):
         evaluate([[FULL, templated]], request(**principal, **{"aws:userid": "AIDA:x"}))
+
+
+@pytest.mark.parametrize(
+    ("policy_value", "present"),
+    [
+        ("99999999999999", "2026-01-01T00:00:00Z"),
+        ("0001-01-01T00:00:00+01:00", "2026-01-01T00:00:00Z"),
+    ],
+)
+def test_a_date_beyond_year_9999_or_before_year_1_is_refused_not_a_traceback(
+    policy_value: str, present: str
+) -> None:
+    """Out-of-range dates raise the evaluator's errors, which callers report, not OverflowError."""
+    with pytest.raises(UnsupportedPolicy):
+        holds("DateLessThan", "aws:CurrentTime", [policy_value], {"aws:CurrentTime": present})
+    with pytest.raises(InvalidContextValue):
+        holds("DateLessThan", "aws:CurrentTime", [present], {"aws:CurrentTime": policy_value})

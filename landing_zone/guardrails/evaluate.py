@@ -437,7 +437,15 @@ def _date(text: str) -> datetime:
 
     A date without a time is read as midnight UTC (see docs/assumptions.md);
     four bare digits are ambiguous (a year or an epoch second) and raise.
+    A moment outside years 1-9999 raises ValueError like any other bad date.
     """
+    try:
+        return _moment(text)
+    except OverflowError as error:
+        raise ValueError(text) from error
+
+
+def _moment(text: str) -> datetime:
     matched = _W3C_DATE.fullmatch(text)
     if matched and len(text) > 4:
         year, month, day, hour, minute, second, fraction, zone = matched.groups()
