@@ -1061,3 +1061,36 @@ def test_a_date_beyond_year_9999_or_before_year_1_is_refused_not_a_traceback(
         holds("DateLessThan", "aws:CurrentTime", [policy_value], {"aws:CurrentTime": present})
     with pytest.raises(InvalidContextValue):
         holds("DateLessThan", "aws:CurrentTime", [present], {"aws:CurrentTime": policy_value})
+
+
+@pytest.mark.parametrize("policy", [{"Version": "2012-10-17"}, [], "x"])
+def test_a_policy_without_statements_raises_unsupported_not_a_traceback(policy: object) -> None:
+    with pytest.raises(UnsupportedPolicy):
+        evaluate([[FULL, policy]], request())  # type: ignore[list-item]
+
+
+def test_a_bare_account_id_principal_is_the_account_principal() -> None:
+    """``{"AWS": "111122223333"}`` is the account, as ``arn:aws:iam::111122223333:root`` is.
+
+    Read as a literal, a Deny naming an account by id would deny none of its roles.
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+    """
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": {"AWS": "111122223333"}, "Action": "s3:*",
+             "Resource": "*"},
+        ],
+    }  # fmt: skip
+
+    def decide(identity: str) -> str:
+        return resource_policy_decision(
+            policy, Request("s3:GetObject", "arn:aws:s3:::b/k", principal=("AWS", identity))
+        )
+
+    assert decide("arn:aws:iam::111122223333:role/Reader") == "deny"
+    assert decide("arn:aws:sts::111122223333:assumed-role/Reader/s") == "deny"
+    assert decide("arn:aws:iam::444455556666:role/Reader") == "none"
+    # A requester given as a bare id (not an ARN) is compared, not a traceback.
+    assert decide("111122223333") == "deny"
+    assert decide("not-an-arn") == "none"

@@ -753,6 +753,8 @@ def listed(value: object) -> list[str]:
 
 def statements_of(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
     """A policy's statements as a list (IAM allows a single object too)."""
+    if not isinstance(policy, Mapping) or "Statement" not in policy:
+        raise UnsupportedPolicy(f"a policy must be an object with a Statement, not {policy!r}")
     statements = policy["Statement"]
     if isinstance(statements, Mapping):
         return [statements]
@@ -944,8 +946,9 @@ class _Policy:
     __slots__ = ("_by_action", "allows", "checked", "denies")
 
     def __init__(self, policy: Mapping[str, object]) -> None:
+        listed_statements = statements_of(policy)
         version = _version(policy)
-        statements = [_Statement(s, version=version) for s in statements_of(policy)]
+        statements = [_Statement(s, version=version) for s in listed_statements]
         self.denies = tuple(s for s in statements if s.effect == "Deny")
         self.allows = tuple(s for s in statements if s.effect == "Allow")
         self.checked: set[str] = set()
@@ -1094,12 +1097,26 @@ def _principal_matches(principal: object, requester: tuple[str, str]) -> bool:
                 continue
             if value == identity:
                 return True
-            # An account principal (…:root) stands for every principal of the account.
+            # An account principal (…:root, or the bare 12-digit account id, which
+            # IAM reads as the same) stands for every principal of the account.
             # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
-            if (
-                kind == "AWS"
-                and value.endswith(":root")
-                and identity.split(":")[4] == value.split(":")[4]
-            ):
+            account = _account_of(value)
+            if kind == "AWS" and account is not None and account == _arn_account(identity):
                 return True
     return False
+
+
+def _account_of(value: str) -> str | None:
+    """The account an account principal names (``…:root`` or a bare id), else None."""
+    if re.fullmatch(r"\d{12}", value):
+        return value
+    parts = value.split(":")
+    if len(parts) == 6 and parts[5] == "root":
+        return parts[4]
+    return None
+
+
+def _arn_account(identity: str) -> str | None:
+    """The account of a requesting principal's ARN (None for anything else)."""
+    parts = identity.split(":", 5)
+    return parts[4] if len(parts) == 6 else None
