@@ -1094,3 +1094,20 @@ def test_a_bare_account_id_principal_is_the_account_principal() -> None:
     # A requester given as a bare id (not an ARN) is compared, not a traceback.
     assert decide("111122223333") == "deny"
     assert decide("not-an-arn") == "none"
+
+
+def test_a_policy_built_where_a_collected_one_was_is_not_read_from_the_cache() -> None:
+    """The compile cache is keyed by id(); CPython reuses the id of a collected dict.
+
+    The cache keeps each policy it compiled alive (and checks identity), so a new
+    policy never gets a dead one's compiled form.
+    """
+    import gc
+
+    for turn in range(20):
+        action = "s3:*" if turn % 2 else "ec2:*"
+        expected = "deny" if turn % 2 else "allow"
+        policy = deny(Action=action)
+        assert evaluate([[FULL, policy]], request("s3:GetObject")) == expected
+        del policy
+        gc.collect()
