@@ -88,8 +88,8 @@ def test_arn_like_matches_each_of_the_six_parts_separately() -> None:
     assert not holds(
         "ArnLike",
         "aws:PrincipalArn",
-        ["arn:aws:iam::*"],
-        {"aws:PrincipalArn": "arn:aws:iam::1:root"},
+        pattern,
+        {"aws:PrincipalArn": "arn:aws:iam::1:x:role/AdminX"},
     )
     assert not holds(
         "ArnLike", "aws:PrincipalArn", pattern, {"aws:PrincipalArn": "arn:aws:iam::1:root"}
@@ -98,10 +98,10 @@ def test_arn_like_matches_each_of_the_six_parts_separately() -> None:
 
 def test_missing_key_is_false_for_positive_and_true_for_negated_operators() -> None:
     assert not holds("StringEquals", "aws:PrincipalOrgID", ["o-1"], {})
-    assert not holds("ArnLike", "aws:PrincipalArn", ["arn:*"], {})
+    assert not holds("ArnLike", "aws:PrincipalArn", ["arn:*:*:*:*:*"], {})
     assert not holds("Bool", "aws:SecureTransport", ["false"], {})
     assert holds("StringNotEquals", "aws:PrincipalOrgID", ["o-1"], {})
-    assert holds("ArnNotLike", "aws:PrincipalArn", ["arn:*"], {})
+    assert holds("ArnNotLike", "aws:PrincipalArn", ["arn:*:*:*:*:*"], {})
 
 
 def test_if_exists_is_true_when_the_key_is_missing_and_checks_it_otherwise() -> None:
@@ -911,6 +911,10 @@ def test_negated_operators_are_the_negation_when_the_key_is_present(
     negated: str, values: list[str], present: str
 ) -> None:
     context = {"k": present}
+    if negated.startswith("Arn"):
+        # An ARN pattern needs its six parts (fewer raises); the value's own colons
+        # still move the part boundaries.
+        values = [f"{value}:::::" for value in values]
     assert holds(negated, "k", values, context) is not holds(
         POSITIVE_OF[negated], "k", values, context
     )
@@ -1001,3 +1005,109 @@ def test_numeric_comparisons_agree_with_python(limit: int, present: int) -> None
     assert holds("NumericGreaterThanEquals", "n", [str(limit)], {"n": str(present)}) == (
         present >= limit
     )
+
+
+@pytest.mark.parametrize("operator", sorted(OPERATOR_FAMILIES))
+def test_for_any_value_with_if_exists_is_false_for_a_missing_key(operator: str) -> None:
+    """IfExists does not turn ForAnyValue over no values into true.
+
+    IAM refuses an Allow with ``ForAnyValue:StringEqualsIfExists`` on ``aws:TagKeys``
+    for a request without tags; read as IfExists, a Deny written that way would be
+    proven to deny requests AWS lets through.
+    See: https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w/foranyvalue-stringequalsifexists-behaving-unexpectedly
+    """
+    present, value = FAMILY_SAMPLES[OPERATOR_FAMILIES[operator]]
+    for context in ({}, {"k": ()}):
+        assert not holds(f"ForAnyValue:{operator}IfExists", "k", [value], context)
+        assert holds(f"ForAllValues:{operator}IfExists", "k", [value], context)
+    assert holds(f"ForAnyValue:{operator}IfExists", "k", [value], {"k": (present,)}) == holds(
+        operator, "k", [value], {"k": present}
+    )
+    tagless = request("sqs:ListQueues")
+    statement = {f"ForAnyValue:{operator}IfExists": {"k": value}}
+    assert evaluate([[FULL], [FULL, deny(Action="sqs:*", Condition=statement)]], tagless) == "allow"
+
+
+@pytest.mark.parametrize("operator", ["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"])
+def test_an_arn_pattern_without_six_parts_raises_rather_than_matching_nothing(
+    operator: str,
+) -> None:
+    """``arn:aws:iam::*`` (the account and resource run together) is not an ARN pattern.
+
+    Read as "matches nothing", a Deny on ``ArnLike`` would never deny.
+    """
+    principal = {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/admin"}
+    policy = deny(Action="*", Condition={operator: {"aws:PrincipalArn": "arn:aws:iam::*"}})
+    with pytest.raises(UnsupportedPolicy):
+        evaluate([[FULL, policy]], request(**principal))
+    # A substituted value that leaves fewer than six parts raises too.
+    templated = deny(Action="*", Condition={operator: {"aws:PrincipalArn": "${aws:userid}"}})
+    with pytest.raises(InvalidContextValue):
+        evaluate([[FULL, templated]], request(**principal, **{"aws:userid": "AIDA:x"}))
+
+
+@pytest.mark.parametrize(
+    ("policy_value", "present"),
+    [
+        ("99999999999999", "2026-01-01T00:00:00Z"),
+        ("0001-01-01T00:00:00+01:00", "2026-01-01T00:00:00Z"),
+    ],
+)
+def test_a_date_beyond_year_9999_or_before_year_1_is_refused_not_a_traceback(
+    policy_value: str, present: str
+) -> None:
+    """Out-of-range dates raise the evaluator's errors, which callers report, not OverflowError."""
+    with pytest.raises(UnsupportedPolicy):
+        holds("DateLessThan", "aws:CurrentTime", [policy_value], {"aws:CurrentTime": present})
+    with pytest.raises(InvalidContextValue):
+        holds("DateLessThan", "aws:CurrentTime", [present], {"aws:CurrentTime": policy_value})
+
+
+@pytest.mark.parametrize("policy", [{"Version": "2012-10-17"}, [], "x"])
+def test_a_policy_without_statements_raises_unsupported_not_a_traceback(policy: object) -> None:
+    with pytest.raises(UnsupportedPolicy):
+        evaluate([[FULL, policy]], request())  # type: ignore[list-item]
+
+
+def test_a_bare_account_id_principal_is_the_account_principal() -> None:
+    """``{"AWS": "111122223333"}`` is the account, as ``arn:aws:iam::111122223333:root`` is.
+
+    Read as a literal, a Deny naming an account by id would deny none of its roles.
+    See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+    """
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": {"AWS": "111122223333"}, "Action": "s3:*",
+             "Resource": "*"},
+        ],
+    }  # fmt: skip
+
+    def decide(identity: str) -> str:
+        return resource_policy_decision(
+            policy, Request("s3:GetObject", "arn:aws:s3:::b/k", principal=("AWS", identity))
+        )
+
+    assert decide("arn:aws:iam::111122223333:role/Reader") == "deny"
+    assert decide("arn:aws:sts::111122223333:assumed-role/Reader/s") == "deny"
+    assert decide("arn:aws:iam::444455556666:role/Reader") == "none"
+    # A requester given as a bare id (not an ARN) is compared, not a traceback.
+    assert decide("111122223333") == "deny"
+    assert decide("not-an-arn") == "none"
+
+
+def test_a_policy_built_where_a_collected_one_was_is_not_read_from_the_cache() -> None:
+    """The compile cache is keyed by id(); CPython reuses the id of a collected dict.
+
+    The cache keeps each policy it compiled alive (and checks identity), so a new
+    policy never gets a dead one's compiled form.
+    """
+    import gc
+
+    for turn in range(20):
+        action = "s3:*" if turn % 2 else "ec2:*"
+        expected = "deny" if turn % 2 else "allow"
+        policy = deny(Action=action)
+        assert evaluate([[FULL, policy]], request("s3:GetObject")) == expected
+        del policy
+        gc.collect()

@@ -657,10 +657,10 @@ def evaluator_section() -> list[str]:
         "| `Bool`, `BinaryEquals`, `IpAddress`, `NotIpAddress` | base64 for binary; IPv4 and "
         "IPv6 CIDR (an IPv4 address alone is /32; an IPv6 address needs its prefix) |",
         "| ARN operators | `ArnEquals`, `ArnLike`, `ArnNotEquals`, `ArnNotLike`: the six "
-        "colon-separated parts matched separately |",
+        "colon-separated parts matched separately (a pattern without six parts raises) |",
         "| `Null`, `...IfExists`, `ForAllValues:`, `ForAnyValue:` | on every operator except "
         "`Null`; a missing key: negated operators true, IfExists true, ForAllValues true, "
-        "ForAnyValue false |",
+        "ForAnyValue false (with IfExists too) |",
         "| policy variables | `${key}`, `${key, 'default'}`, `${*}`, `${?}`, `${$}` in the "
         "resource part of `Resource`/`NotResource` and in String and ARN condition values; a "
         "key the request lacks (without a default) makes the statement not apply |",

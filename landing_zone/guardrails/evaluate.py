@@ -437,7 +437,15 @@ def _date(text: str) -> datetime:
 
     A date without a time is read as midnight UTC (see docs/assumptions.md);
     four bare digits are ambiguous (a year or an epoch second) and raise.
+    A moment outside years 1-9999 raises ValueError like any other bad date.
     """
+    try:
+        return _moment(text)
+    except OverflowError as error:
+        raise ValueError(text) from error
+
+
+def _moment(text: str) -> datetime:
     matched = _W3C_DATE.fullmatch(text)
     if matched and len(text) > 4:
         year, month, day, hour, minute, second, fraction, zone = matched.groups()
@@ -570,7 +578,17 @@ class _Condition:
         if family == "like":
             return tuple(_static_glob(t) for t in texts)
         if family == "arn":
-            return tuple(_arn_pattern(_units(t)) for t in texts)
+            patterns = tuple(_arn_pattern(_units(t)) for t in texts)
+            if None in patterns:
+                # "Each of the six colon-delimited components of the ARN is checked
+                # separately": what a value with fewer parts matches is not documented,
+                # and read as "matches nothing" an ArnLike Deny would never deny.
+                # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+                raise UnsupportedPolicy(
+                    f"{self.name} {self.key}: {texts} holds a value without the six "
+                    "colon-separated parts of an ARN"
+                )
+            return patterns
         parser = _POLICY_PARSERS[family]
         try:
             return tuple(parser(t) for t in texts)
@@ -589,7 +607,12 @@ class _Condition:
             return tuple(_render_text(t, request).casefold() for t in self.templates)
         if family == "like":
             return tuple(_Glob(_render_units(t, request)) for t in self.templates)
-        return tuple(_arn_pattern(_render_units(t, request)) for t in self.templates)
+        patterns = tuple(_arn_pattern(_render_units(t, request)) for t in self.templates)
+        if None in patterns:
+            raise InvalidContextValue(
+                f"{self.name} {self.key}: a substituted value leaves an ARN without six parts"
+            )
+        return patterns
 
     def holds(self, request: Request) -> bool:
         if self.key in request.unknown:
@@ -598,10 +621,15 @@ class _Condition:
         if self.family == "null":
             return (present is None or present == ()) in self.values
         if present is None or present == ():
-            if self.if_exists or self.qualifier == "ForAllValues":
-                return True
+            # ForAnyValue over no values is false, and IfExists does not change
+            # that: an Allow with ForAnyValue:StringEqualsIfExists on aws:TagKeys
+            # does not allow a request without tags.
+            # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+            # See: https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w/foranyvalue-stringequalsifexists-behaving-unexpectedly
             if self.qualifier == "ForAnyValue":
                 return False
+            if self.if_exists or self.qualifier == "ForAllValues":
+                return True
             return self.negated
         values = self._values_for(request)
         if self.qualifier is None:
@@ -725,6 +753,8 @@ def listed(value: object) -> list[str]:
 
 def statements_of(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
     """A policy's statements as a list (IAM allows a single object too)."""
+    if not isinstance(policy, Mapping) or "Statement" not in policy:
+        raise UnsupportedPolicy(f"a policy must be an object with a Statement, not {policy!r}")
     statements = policy["Statement"]
     if isinstance(statements, Mapping):
         return [statements]
@@ -916,8 +946,9 @@ class _Policy:
     __slots__ = ("_by_action", "allows", "checked", "denies")
 
     def __init__(self, policy: Mapping[str, object]) -> None:
+        listed_statements = statements_of(policy)
         version = _version(policy)
-        statements = [_Statement(s, version=version) for s in statements_of(policy)]
+        statements = [_Statement(s, version=version) for s in listed_statements]
         self.denies = tuple(s for s in statements if s.effect == "Deny")
         self.allows = tuple(s for s in statements if s.effect == "Allow")
         self.checked: set[str] = set()
@@ -1066,12 +1097,26 @@ def _principal_matches(principal: object, requester: tuple[str, str]) -> bool:
                 continue
             if value == identity:
                 return True
-            # An account principal (…:root) stands for every principal of the account.
+            # An account principal (…:root, or the bare 12-digit account id, which
+            # IAM reads as the same) stands for every principal of the account.
             # See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
-            if (
-                kind == "AWS"
-                and value.endswith(":root")
-                and identity.split(":")[4] == value.split(":")[4]
-            ):
+            account = _account_of(value)
+            if kind == "AWS" and account is not None and account == _arn_account(identity):
                 return True
     return False
+
+
+def _account_of(value: str) -> str | None:
+    """The account an account principal names (``…:root`` or a bare id), else None."""
+    if re.fullmatch(r"\d{12}", value):
+        return value
+    parts = value.split(":")
+    if len(parts) == 6 and parts[5] == "root":
+        return parts[4]
+    return None
+
+
+def _arn_account(identity: str) -> str | None:
+    """The account of a requesting principal's ARN (None for anything else)."""
+    parts = identity.split(":", 5)
+    return parts[4] if len(parts) == 6 else None
