@@ -287,6 +287,19 @@ def test_exfiltration_dry_run_changes_nothing_and_reads_only(world: World) -> No
     assert called([entry]) == granted("instance-credential-exfiltration", "dry-run")
 
 
+def test_a_guardduty_sample_finding_is_recorded_and_never_acted_on(world: World) -> None:
+    instance_id, _ = _instance(world)
+    world.expect_update("NOTIFIED")
+    event = _exfil_event(instance_id)
+    event["detail"].setdefault("service", {}).setdefault("additionalInfo", {})["sample"] = True
+    [entry] = run("instance-credential-exfiltration", "on", event)
+    assert entry["decision"] == "skipped"
+    assert "sample finding" in entry["reason"]
+    iam = world.target.client("iam", region_name="eu-west-1")
+    assert iam.list_role_policies(RoleName="web-instance-role")["PolicyNames"] == []
+    assert called([entry]) == set()
+
+
 def test_exfiltration_skips_a_role_tagged_skip(world: World) -> None:
     instance_id, _ = _instance(world, skip=True)
     world.expect_update("NOTIFIED")

@@ -392,6 +392,14 @@ def findings_of(event: dict[str, Any], partition: str) -> list[Finding]:
                 product_arn=f"arn:{partition}:securityhub:{region}::product/aws/guardduty",
                 updated_at=str(detail.get("updatedAt") or event.get("time")),
                 data=detail,
+                # CreateSampleFindings makes findings about resources that do
+                # not exist: record them, never act (and never fail on them).
+                # See: https://docs.aws.amazon.com/guardduty/latest/ug/sample_findings.html
+                distrust=(
+                    "a GuardDuty sample finding (service.additionalInfo.sample): nothing to act on"
+                    if _is_sample(detail)
+                    else ""
+                ),
             )
         ]
     if source == "aws.securityhub":
@@ -420,6 +428,11 @@ def findings_of(event: dict[str, Any], partition: str) -> list[Finding]:
             for entity in detail.get("affectedEntities", [])
         ]
     raise ValueError(f"no playbook reads events of {source!r}")
+
+
+def _is_sample(detail: dict[str, Any]) -> bool:
+    info = (detail.get("service") or {}).get("additionalInfo") or {}
+    return str(info.get("sample", "")).lower() == "true"
 
 
 # -- recording --
