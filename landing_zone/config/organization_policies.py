@@ -243,26 +243,13 @@ def backup_regions_governed(config: LandingZoneConfig) -> Iterator[Problem]:
 
 def backup_copy_elsewhere(config: LandingZoneConfig) -> Iterator[Problem]:
     """A copy goes to a region the plan does not already back up in (else it is no copy)."""
-    for target, policies in config.organization_policies.items():
-        if policies.backup is None:
-            continue
-        for plan_key, plan in policies.backup.plans.items():
-            regions = plan.regions or config.regions.governed
-            for rule_key, rule in plan.rules.items():
-                if rule.copy_to_region is not None and list(regions) == [rule.copy_to_region]:
-                    yield Problem(
-                        (
-                            "organization_policies",
-                            target,
-                            "backup",
-                            "plans",
-                            plan_key,
-                            "rules",
-                            rule_key,
-                            "copy_to_region",
-                        ),
-                        "the plan backs up only in this region; copy to another governed region",
-                    )
+    for where, plan, rule in _backup_rules(config):
+        regions = plan.regions or config.regions.governed
+        if rule.copy_to_region is not None and list(regions) == [rule.copy_to_region]:
+            yield Problem(
+                (*where, "copy_to_region"),
+                "the plan backs up only in this region; copy to another governed region",
+            )
 
 
 def ai_opt_out_says_something(config: LandingZoneConfig) -> Iterator[Problem]:
@@ -408,6 +395,17 @@ def _backup_targets(config: LandingZoneConfig) -> Iterator[tuple[str, BackupPoli
             yield target, policies.backup
 
 
+def _backup_rules(
+    config: LandingZoneConfig,
+) -> Iterator[tuple[tuple[str | int, ...], BackupPlanConfig, BackupRuleConfig]]:
+    """Every backup rule, with its plan and its location in the config."""
+    for target, backup in _backup_targets(config):
+        for plan_key, plan in backup.plans.items():
+            for rule_key, rule in plan.rules.items():
+                where = ("organization_policies", target, "backup", "plans", plan_key)
+                yield (*where, "rules", rule_key), plan, rule
+
+
 def backup_plans_have_their_vault(config: LandingZoneConfig) -> Iterator[Problem]:
     """Backup plans run only where the baseline puts the vault and role they name.
 
@@ -452,31 +450,18 @@ def backup_retention_within_vault_lock(config: LandingZoneConfig) -> Iterator[Pr
     if lock is None:
         return
     low, high = lock.min_retention_days, lock.max_retention_days
-    for target, backup in _backup_targets(config):
-        for plan_key, plan in backup.plans.items():
-            for rule_key, rule in plan.rules.items():
-                where = (
-                    "organization_policies",
-                    target,
-                    "backup",
-                    "plans",
-                    plan_key,
-                    "rules",
-                    rule_key,
+    for where, _, rule in _backup_rules(config):
+        for field_name, days in (
+            ("delete_after_days", rule.delete_after_days),
+            ("copy_delete_after_days", rule.copy_delete_after_days),
+        ):
+            if days is not None and (days < low or (high is not None and days > high)):
+                bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+                yield Problem(
+                    (*where, field_name),
+                    f"{days} days is outside the vault lock's bounds ({bounds} days, "
+                    "baseline.backup.vault_lock); every job of this rule would fail",
                 )
-                for field_name, days in (
-                    ("delete_after_days", rule.delete_after_days),
-                    ("copy_delete_after_days", rule.copy_delete_after_days),
-                ):
-                    if days is None:
-                        continue
-                    if days < low or (high is not None and days > high):
-                        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-                        yield Problem(
-                            (*where, field_name),
-                            f"{days} days is outside the vault lock's bounds ({bounds} days, "
-                            "baseline.backup.vault_lock); every job of this rule would fail",
-                        )
 
 
 def backup_schedule_has_six_fields(config: LandingZoneConfig) -> Iterator[Problem]:
@@ -484,26 +469,14 @@ def backup_schedule_has_six_fields(config: LandingZoneConfig) -> Iterator[Proble
 
     See: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html
     """
-    for target, backup in _backup_targets(config):
-        for plan_key, plan in backup.plans.items():
-            for rule_key, rule in plan.rules.items():
-                fields = rule.schedule[len("cron(") : -1].split()
-                if len(fields) != 6:
-                    yield Problem(
-                        (
-                            "organization_policies",
-                            target,
-                            "backup",
-                            "plans",
-                            plan_key,
-                            "rules",
-                            rule_key,
-                            "schedule",
-                        ),
-                        f"{rule.schedule!r} has {len(fields)} fields; AWS Backup's cron has six: "
-                        "minutes hours day-of-month month day-of-week year, e.g. "
-                        "cron(0 5 ? * * *)",
-                    )
+    for where, _, rule in _backup_rules(config):
+        fields = rule.schedule[len("cron(") : -1].split()
+        if len(fields) != 6:
+            yield Problem(
+                (*where, "schedule"),
+                f"{rule.schedule!r} has {len(fields)} fields; AWS Backup's cron has six: "
+                "minutes hours day-of-month month day-of-week year, e.g. cron(0 5 ? * * *)",
+            )
 
 
 CHECKS: tuple[Check, ...] = (
