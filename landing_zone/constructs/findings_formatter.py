@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -30,12 +30,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from landing_zone.constructs.handler import HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
-from landing_zone.constructs.monitoring import allow_publish
+from landing_zone.constructs.monitoring import allow_publish, dead_letter_queue
 from landing_zone.naming import resource_name
 
 # The account names the function shows beside ids. Lambda allows 4 KB of
@@ -55,7 +54,6 @@ MAX_EVENT_AGE = Duration.hours(6)
 # SQS keeps a message 14 days at most: as long as anyone has to read an
 # undelivered finding from the dead-letter queue.
 # See: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
-DEAD_LETTER_RETENTION = Duration.days(14)
 
 
 def account_names_json(names: Mapping[str, str], *, limit: int = ACCOUNT_NAMES_BYTES) -> str:
@@ -128,21 +126,11 @@ class FindingsFormatter(Construct):
         # the configuration is written: after the role's policy.
         self.invoke_config.node.add_dependency(self.handler.role)
 
-        self.dead_letters = sqs.Queue(
+        self.dead_letters = dead_letter_queue(
             self,
-            "Undelivered",
             queue_name=resource_name(prefix, "FindingsUndelivered"),
-            retention_period=DEAD_LETTER_RETENTION,
-            # SQS-managed keys: EventBridge needs no key grant to send.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        Validations.of(self.dead_letters).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="It is the dead-letter queue of the findings rules' target "
-                "(EventBridge DeadLetterConfig, which cdk-nag does not see)",
-            )
+            reason="It is the dead-letter queue of the findings rules' target "
+            "(EventBridge DeadLetterConfig, which cdk-nag does not see)",
         )
         topic_action = cloudwatch_actions.SnsAction(topic)
         self.alarms = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from landing_zone.constructs.handler import HandlerFunction
@@ -243,3 +244,26 @@ def log_alarm(
     )
     alarm.add_alarm_action(action)
     return metric_filter, alarm
+
+
+#: How long an event EventBridge could not deliver waits in a dead-letter queue.
+DEAD_LETTER_RETENTION = Duration.days(14)
+
+
+def dead_letter_queue(scope: Construct, *, queue_name: str, reason: str) -> sqs.Queue:
+    """``Undelivered``: the SQS queue where EventBridge puts what it could not deliver.
+
+    SQS-managed keys: EventBridge needs no key grant to send. ``reason``
+    acknowledges cdk-nag's SQS3 (a queue without its own dead-letter queue).
+    See: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+    """
+    queue = sqs.Queue(
+        scope,
+        "Undelivered",
+        queue_name=queue_name,
+        retention_period=DEAD_LETTER_RETENTION,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+    )
+    Validations.of(queue).acknowledge(Acknowledgment(id="AwsSolutions-SQS3", reason=reason))
+    return queue

@@ -27,11 +27,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from landing_zone.constructs.handler import HandlerFunction
 from landing_zone.constructs.inline_code import inline_handler
+from landing_zone.constructs.monitoring import dead_letter_queue
 from landing_zone.naming import pascal, resource_name
 from landing_zone.remediation.playbooks import BY_KEY, Mode, event_pattern, role_actions
 
@@ -42,7 +42,6 @@ FUNCTION = "RemediationFunction"
 # destination gets the record: remediation is safe to retry (idempotent).
 # See: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
 RETRY_ATTEMPTS = 2
-DEAD_LETTER_RETENTION = Duration.days(14)
 
 
 def remediation_function_role_arn(*, prefix: str, partition: str, audit_account_id: str) -> str:
@@ -252,19 +251,10 @@ class RemediationPipeline(Construct):
             ),
         )
         self.invoke_config.node.add_dependency(self.handler.role)
-        self.dead_letters = sqs.Queue(
+        self.dead_letters = dead_letter_queue(
             self,
-            "Undelivered",
             queue_name=resource_name(prefix, "RemediationUndelivered"),
-            retention_period=DEAD_LETTER_RETENTION,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        Validations.of(self.dead_letters).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="It is the dead-letter queue of the remediation rules' target",
-            )
+            reason="It is the dead-letter queue of the remediation rules' target",
         )
         self.alarms = {
             "failed": cloudwatch.CfnAlarm(
