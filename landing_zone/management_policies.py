@@ -408,10 +408,20 @@ _TOP = {
 def effective_lines(config: LandingZoneConfig) -> list[str]:
     """The summary's compact view: the root's effective policies, then what differs per OU."""
     effective = effective_by_ou(config)
-    lines = [
-        "Organization policies in effect (the root's, then each OU's where it differs "
-        "from its parent's):"
-    ]
+    if config.business_unit and config.core is not None:
+        # The core's policies on its OU and above merge with this fork's, and
+        # this config cannot see them: say so rather than print a view that
+        # looks complete.
+        lines = [
+            "Organization policies this fork attaches (each OU's where it differs from its "
+            f"parent's; the core's on {config.core.parent_ou_id} and above merge with them: "
+            "see the core's summary):"
+        ]
+    else:
+        lines = [
+            "Organization policies in effect (the root's, then each OU's where it differs "
+            "from its parent's):"
+        ]
     for target, by_type in effective.items():
         parent = config.tree.path(target)[-2] if target != ROOT else None
         parts = []
@@ -441,6 +451,8 @@ def effective_lines(config: LandingZoneConfig) -> list[str]:
         if parts:
             lines.append(f"  {target}")
             lines.extend(f"    {part}" for part in parts)
+    if len(lines) == 1:
+        lines.append("  none")
     return lines
 
 

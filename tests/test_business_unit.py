@@ -14,7 +14,7 @@ from landing_zone.guardrails.packer import plan_guardrails
 from landing_zone.quotas import organization_stack_outputs, organization_stack_resources
 from tests.conftest import Synth, synthesize
 from tests.templates import cfn_lint_errors, nag_failures
-from tests.variants import BUSINESS_UNIT, variant
+from tests.variants import BUSINESS_UNIT, problems_of, variant
 
 # A second business unit: its own prefix, OUs and accounts, under another
 # core OU, with its own baseline StackSet and alert recipients but no
@@ -288,5 +288,53 @@ def test_summary_names_the_core_and_what_the_business_unit_adds(logistics_synth:
         "  alerts on its 3 accounts' findings: Security Hub >= HIGH, GuardDuty >= 7.0 -> "
         "1 email(s)",
         "StackSet AcmeLogistics-AuditHome",
+        # Its own organization policies only (none here), never a view that
+        # looks like the whole effective policy without the core's.
+        "Organization policies this fork attaches (each OU's where it differs from its "
+        "parent's; the core's on ou-a1b2-w0rkl0ad and above merge with them: see the core's "
+        "summary):\n  none\n",
     ):
         assert expected in text, text
+    assert "Organization policies in effect" not in text
+
+
+BACKUP_PLANS = """\
+organization_policies:
+  logistics:
+    backup:
+      plans:
+        standard:
+          tag_value: standard
+          rules:
+            daily: {schedule: "cron(0 3 ? * * *)", delete_after_days: 35}
+"""
+
+
+def test_business_unit_backup_plans_need_its_own_baseline(tmp_path: Path) -> None:
+    # With baseline.targets [] the core's baseline creates Acme-Backup in these
+    # accounts; the fork's plans would write into AcmeLogistics-Backup, which
+    # nothing creates, and every job would fail.
+    path = variant(BUSINESS_UNIT, tmp_path, append=BACKUP_PLANS)
+    (problem,) = problems_of(path)
+    assert "organization_policies.logistics.backup: the plans write into " in problem
+    assert "AcmeLogistics-Backup" in problem
+    assert "baseline.targets is []" in problem
+    # With its own baseline on those OUs the vault exists: accepted.
+    own = variant(
+        BUSINESS_UNIT,
+        tmp_path,
+        replace=(("  targets: []\n", "  targets: [logistics]\n"),),
+        append=BACKUP_PLANS,
+        name="own-baseline.yaml",
+    )
+    load_config(own)
+
+
+def test_business_unit_fail_on_without_its_own_baseline_says_why(tmp_path: Path) -> None:
+    path = variant(
+        BUSINESS_UNIT, tmp_path, append="proactive_controls:\n  fail_on: [logistics-prod]\n"
+    )
+    (problem,) = problems_of(path)
+    assert "proactive_controls.fail_on: baseline.targets is [], so this fork deploys no " in (
+        problem
+    )

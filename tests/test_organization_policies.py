@@ -489,7 +489,8 @@ def test_backup_plans_without_the_baseline_vault_are_refused(tmp_path: Path) -> 
 def test_backup_plans_where_the_baseline_does_not_reach_are_refused(tmp_path: Path) -> None:
     path = _backup_variant(tmp_path, baseline="baseline:\n  targets: [security]\n")
     (problem,) = problems_of(path)
-    assert "does not reach workloads" in problem
+    # Each unreached OU once, the target first.
+    assert "does not reach workloads, prod, sdlc;" in problem
 
 
 def test_retention_outside_the_vault_lock_is_refused(tmp_path: Path) -> None:

@@ -77,6 +77,14 @@ baseline:
       min_retention_days: 30
       max_retention_days: 400
       changeable_for_days: 3
+# The example runs every playbook in dry-run and the hook in WARN: here one
+# playbook acts (its write permissions) and the baseline's hook fails.
+remediation:
+  enabled: true
+  playbooks:
+    public-s3-bucket: "on"
+proactive_controls:
+  failure_mode: FAIL
 """
 
 

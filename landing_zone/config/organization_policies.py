@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from landing_zone.backup import backup_vault_name
 from landing_zone.config.types import Check, Key, Model, Problem, Region
 from landing_zone.org_tree import ROOT
 
@@ -424,13 +425,25 @@ def backup_plans_have_their_vault(config: LandingZoneConfig) -> Iterator[Problem
                 "turn baseline.backup.enabled on or remove these plans",
             )
             continue
+        if config.business_unit and not baseline.targets:
+            # The core's baseline creates the core's vault (<Core>-Backup);
+            # this fork's plans name its own (<Prefix>-Backup), which only a
+            # baseline of its own creates.
+            yield Problem(
+                where,
+                f"the plans write into {backup_vault_name(config.prefix)} with the role of "
+                "the same name, which only this fork's own baseline creates, and "
+                "baseline.targets is [] (the core's baseline creates the core's vault, not "
+                "this fork's); ask the core to attach backup plans to its OU above yours, or "
+                "remove these plans",
+            )
+            continue
+        # units_reached([target]) lists the target OU itself, parents first.
         unreached = [
             ou
             for ou in config.tree.units_reached([target])
             if not config.tree.reaches(baseline.targets, ou)
         ]
-        if target != ROOT and not config.tree.reaches(baseline.targets, target):
-            unreached.insert(0, target)
         if unreached:
             yield Problem(
                 where,

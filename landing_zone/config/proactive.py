@@ -78,6 +78,16 @@ def fail_on_ous_exist(config: LandingZoneConfig) -> Iterator[Problem]:
 def fail_on_ous_are_baselined(config: LandingZoneConfig) -> Iterator[Problem]:
     """Every fail_on OU is reached by the member baseline (where the rules' readers live)."""
     targets = set(config.baseline.targets)
+    if config.business_unit and not targets and config.proactive_controls.fail_on:
+        # The FAIL hook reads this fork's rules bucket, which only this
+        # fork's own baseline creates; the core's baseline hook is the core's.
+        yield Problem(
+            FAIL_ON,
+            "baseline.targets is [], so this fork deploys no rules bucket and no hook (its "
+            "accounts carry the core's); ask the core to list its OU above yours in its "
+            "fail_on, or empty fail_on",
+        )
+        return
     for index, key in _first_fail_on(config):
         if key in config.tree.parents and not config.tree.reaches(targets, key):
             yield Problem(
