@@ -70,13 +70,6 @@ log_archive:
   object_lock:
     mode: COMPLIANCE
     days: 400
-baseline:
-  backup:
-    vault_lock:
-      mode: compliance
-      min_retention_days: 30
-      max_retention_days: 400
-      changeable_for_days: 3
 # The example runs every playbook in dry-run and the hook in WARN: here one
 # playbook acts (its write permissions) and the baseline's hook fails.
 remediation:
@@ -85,6 +78,14 @@ remediation:
     public-s3-bucket: "on"
 proactive_controls:
   failure_mode: FAIL
+# Last: tests append baseline fields after it.
+baseline:
+  backup:
+    vault_lock:
+      mode: compliance
+      min_retention_days: 30
+      max_retention_days: 400
+      changeable_for_days: 3
 """
 
 
