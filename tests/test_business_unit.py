@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from landing_zone.config import load_config
+from landing_zone.guardrails.evaluate import Request, evaluate
 from landing_zone.guardrails.packer import plan_guardrails
+from landing_zone.guardrails.paths import policy_levels
 from landing_zone.quotas import organization_stack_outputs, organization_stack_resources
 from tests.conftest import Synth, synthesize
 from tests.templates import cfn_lint_errors, nag_failures
@@ -33,7 +35,10 @@ PAYMENTS_EDITS = (
     ("account_id: '444444444444'", "account_id: '555555555555'"),
     ("    ou: logistics-prod\n", "    ou: payments-prod\n"),
     ("    ou: logistics-sdlc\n", "    ou: payments-sdlc\n"),
-    ("    logistics: [privileged-roles]", "    payments: [privileged-roles]"),
+    (
+        "    logistics: [privileged-roles]",
+        "    payments: [privileged-roles, business-unit-baseline]",
+    ),
     ("    logistics-prod: [production", "    payments-prod: [production"),
     ("  targets: []\n", "  targets: [payments]\n"),
     ("logistics-security@", "payments-security@"),
@@ -310,6 +315,12 @@ organization_policies:
 """
 
 
+OWN_BASELINE_PACK = (
+    "    logistics: [privileged-roles]\n",
+    "    logistics: [privileged-roles, business-unit-baseline]\n",
+)
+
+
 def test_business_unit_backup_plans_need_its_own_baseline(tmp_path: Path) -> None:
     # With baseline.targets [] the core's baseline creates Acme-Backup in these
     # accounts; the fork's plans would write into AcmeLogistics-Backup, which
@@ -323,7 +334,10 @@ def test_business_unit_backup_plans_need_its_own_baseline(tmp_path: Path) -> Non
     own = variant(
         BUSINESS_UNIT,
         tmp_path,
-        replace=(("  targets: []\n", "  targets: [logistics]\n"),),
+        replace=(
+            ("  targets: []\n", "  targets: [logistics]\n"),
+            OWN_BASELINE_PACK,
+        ),
         append=BACKUP_PLANS,
         name="own-baseline.yaml",
     )
@@ -338,3 +352,46 @@ def test_business_unit_fail_on_without_its_own_baseline_says_why(tmp_path: Path)
     assert "proactive_controls.fail_on: baseline.targets is [], so this fork deploys no " in (
         problem
     )
+
+
+def test_a_business_units_own_baseline_needs_its_protection_pack(tmp_path: Path) -> None:
+    own = (("  targets: []\n", "  targets: [logistics]\n"),)
+    (problem,) = problems_of(variant(BUSINESS_UNIT, tmp_path, replace=own))
+    assert "baseline.targets[0]: this fork's own baseline runs in 'logistics'" in problem
+    assert "Attach business-unit-baseline to 'logistics'" in problem
+    load_config(variant(BUSINESS_UNIT, tmp_path, replace=(*own, OWN_BASELINE_PACK), name="ok.yaml"))
+
+
+def test_the_protection_pack_guards_the_business_units_own_vault_and_roles(
+    tmp_path: Path,
+) -> None:
+    # A workload admin of a Logistics account, under the fork's own packs and
+    # the core's (not modelled here: they name Acme-*, not AcmeLogistics-*).
+    config = load_config(
+        variant(
+            BUSINESS_UNIT,
+            tmp_path,
+            replace=(("  targets: []\n", "  targets: [logistics]\n"), OWN_BASELINE_PACK),
+        )
+    )
+    plan = plan_guardrails(config)
+    admin = "arn:aws:iam::444444444444:role/WorkloadAdmin"
+    context = {
+        "aws:PrincipalArn": admin,
+        "aws:PrincipalAccount": "444444444444",
+        "aws:PrincipalOrgID": config.organization.id,
+        "aws:PrincipalIsAWSService": "false",
+        "aws:RequestedRegion": "eu-west-1",
+    }
+    vault = "arn:aws:backup:eu-west-1:444444444444:backup-vault:AcmeLogistics-Backup"
+    role = "arn:aws:iam::444444444444:role/AcmeLogistics-Backup"
+    for ou in ("logistics", "logistics-prod"):
+        levels = policy_levels(
+            plan, path=config.tree.path(ou), policy_type="SERVICE_CONTROL_POLICY"
+        )
+        for action, resource in (
+            ("backup:DeleteBackupVault", vault),
+            ("iam:UpdateAssumeRolePolicy", role),
+        ):
+            asked = Request(action=action, resource=resource, context=context)
+            assert evaluate(levels, asked) == "deny", (ou, action)

@@ -192,7 +192,13 @@ def test_business_unit_with_its_own_baseline_deploys_the_cores_role_name(tmp_pat
     path = variant(
         BUSINESS_UNIT_EXAMPLE,
         tmp_path,
-        replace=[("  targets: []\n", "  targets: [logistics]\n")],
+        replace=[
+            ("  targets: []\n", "  targets: [logistics]\n"),
+            (
+                "    logistics: [privileged-roles]\n",
+                "    logistics: [privileged-roles, business-unit-baseline]\n",
+            ),
+        ],
         append="identity:\n  investigation_role:\n    max_session_hours: 2\n",
     )
     template = _member_template(path, tmp_path / "cdk.out")

@@ -627,6 +627,34 @@ def business_unit_chooses_baseline_targets(config: LandingZoneConfig) -> Iterato
         )
 
 
+#: The pack a business unit attaches where its own baseline runs.
+BUSINESS_UNIT_BASELINE_PACK = "business-unit-baseline"
+
+
+def business_unit_protects_its_baseline(config: LandingZoneConfig) -> Iterator[Problem]:
+    """A business unit's own baseline is protected where it runs.
+
+    Its baseline creates ``<BU>-*`` roles, functions, rules and the
+    ``<BU>-Backup`` vault and key; the core's root packs protect those names
+    only under the core's prefix, so without this pack an admin of one of
+    the fork's accounts could delete the vault or re-trust the roles.
+    """
+    if not config.business_unit or not config.baseline.targets:
+        return
+    attachments = config.guardrails.attachments
+    protected = [t for t, packs in attachments.items() if BUSINESS_UNIT_BASELINE_PACK in packs]
+    for index, target in enumerate(config.baseline.targets):
+        if target in config.tree.parents and not config.tree.reaches(protected, target):
+            yield Problem(
+                ("baseline", "targets", index),
+                f"this fork's own baseline runs in '{target}', but the "
+                f"{BUSINESS_UNIT_BASELINE_PACK} pack does not reach it: the core's guardrails "
+                f"protect only the core's names, so an admin there could delete "
+                f"{config.prefix}-Backup or change the {config.prefix}-* roles. Attach "
+                f"{BUSINESS_UNIT_BASELINE_PACK} to '{target}' or an OU above it",
+            )
+
+
 def business_unit_leaves_s3_block_public_access(config: LandingZoneConfig) -> Iterator[Problem]:
     """A business unit leaves S3 Block Public Access (a root policy) to the core."""
     if config.business_unit and "s3_block_public_access" in config.baseline.model_fields_set:
@@ -767,6 +795,7 @@ MODE_CHECKS: tuple[Check, ...] = (
     business_unit_leaves_root_guardrails,
     business_unit_leaves_core_packs,
     business_unit_chooses_baseline_targets,
+    business_unit_protects_its_baseline,
     business_unit_leaves_s3_block_public_access,
     business_unit_leaves_detection_services,
     business_unit_leaves_security_hub_switch,

@@ -39,6 +39,14 @@ PACKS: tuple[Pack, ...] = (
         guardrails=("protect-privileged-roles",),
     ),
     Pack(
+        id="business-unit-baseline",
+        summary="For a business-unit fork that runs its own baseline: protects its own "
+        "<Prefix>-* roles, functions, topics, queues, log groups and rules and its backup "
+        "vault and key, which the core's root packs protect only under the core's prefix. "
+        "Attach to the OUs in baseline.targets (or above them).",
+        guardrails=("protect-landing-zone-resources", "protect-backup-vault"),
+    ),
+    Pack(
         id="region-deny",
         summary="Deny ungoverned regions (regions.governed), global services exempt.",
         guardrails=("region-deny",),
