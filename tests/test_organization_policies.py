@@ -510,3 +510,19 @@ def test_a_schedule_without_six_fields_is_refused(tmp_path: Path) -> None:
     (problem,) = problems_of(_backup_variant(tmp_path, schedule="cron(0 3 * * *)"))
     assert "rules.daily.schedule" in problem
     assert "has 5 fields" in problem
+
+
+def test_a_value_no_branch_of_a_union_accepts_names_the_field_itself(tmp_path: Path) -> None:
+    # The hop limit is -1 or 1..64: pydantic reports one error per branch,
+    # each with a branch tag after the field; the message names the field.
+    path = minimal_variant(
+        tmp_path,
+        append="organization_policies:\n  root:\n    ec2:\n"
+        "      instance_metadata_defaults: {http_put_response_hop_limit: 100}\n",
+    )
+    problems = problems_of(path)
+    assert problems
+    for problem in problems:
+        assert "ec2.instance_metadata_defaults.http_put_response_hop_limit: " in problem
+        assert "literal[" not in problem
+        assert "constrained-int" not in problem

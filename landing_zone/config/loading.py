@@ -30,13 +30,33 @@ def _where(path: Path, document: YamlDocument | None, location: Location) -> str
     return f"{at}: {dotted(location)}" if location else at
 
 
+def _in_file(data: object, location: Location) -> Location:
+    """``location`` cut where the file holds a scalar: pydantic follows a value no
+    branch of a union accepts with one tag per branch (``literal[-1]``,
+    ``constrained-int``), which are not fields of the config."""
+    node = data
+    for depth, part in enumerate(location):
+        if isinstance(node, dict):
+            if part not in node:
+                return location  # a missing field names its own place
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, list):
+            return location
+        else:
+            return location[:depth]
+    return location
+
+
 def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for item in error.errors(include_url=False):
         location: Location = tuple(item["loc"])
         if location[-1:] == ("[key]",):
             # pydantic marks a bad mapping key so; the key itself is the place.
             location = location[:-1]
+        location = _in_file(document.data, location)
         kind = item["type"]
         context = item.get("ctx") or {}
         if kind == "unknown_field":
@@ -69,7 +89,9 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
                 f"{item['msg']}; see this field's comment in config/example.yaml "
                 "or config/schema.json"
             )
-        lines.append(f"{_where(path, document, location)}: {message}")
+        line = f"{_where(path, document, location)}: {message}"
+        if line not in lines:
+            lines.append(line)
     return lines
 
 
