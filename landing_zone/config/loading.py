@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from landing_zone.config.root import LandingZoneConfig, warnings_of
 from landing_zone.config.types import CrossFieldProblems, dotted
@@ -30,33 +32,50 @@ def _where(path: Path, document: YamlDocument | None, location: Location) -> str
     return f"{at}: {dotted(location)}" if location else at
 
 
-def _in_file(data: object, location: Location) -> Location:
-    """``location`` cut where the file holds a scalar: pydantic follows a value no
-    branch of a union accepts with one tag per branch (``literal[-1]``,
-    ``constrained-int``), which are not fields of the config."""
+def _in_file(data: Any, location: Location) -> Location:
+    """``location`` up to the value the file holds there.
+
+    pydantic follows a scalar with one tag per branch of a union type
+    (``hop_limit.literal[-1]``, ``hop_limit.constrained-int``): not fields
+    the config has, so they are cut off.
+    """
     node = data
     for depth, part in enumerate(location):
         if isinstance(node, dict):
             if part not in node:
-                return location  # a missing field names its own place
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                break  # a missing field: its own place
             node = node[part]
         elif isinstance(node, list):
-            return location
+            if not (isinstance(part, int) and 0 <= part < len(node)):
+                break
+            node = node[part]
         else:
             return location[:depth]
     return location
 
 
+def _union_line(items: list[ErrorDetails]) -> str:
+    """One message for a value no branch of a union type accepts: what each branch wanted."""
+    wanted = ", or ".join(item["msg"][:1].lower() + item["msg"][1:] for item in items)
+    return (
+        f"{items[0]['input']!r} is not allowed: {wanted}; see this field's comment in "
+        "config/example.yaml or config/schema.json"
+    )
+
+
 def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) -> list[str]:
-    lines: list[str] = []
+    lines: list[str | Location] = []
+    unions: dict[Location, list[ErrorDetails]] = {}
     for item in error.errors(include_url=False):
         location: Location = tuple(item["loc"])
         if location[-1:] == ("[key]",):
             # pydantic marks a bad mapping key so; the key itself is the place.
             location = location[:-1]
-        location = _in_file(document.data, location)
+        if (in_file := _in_file(document.data, location)) != location:
+            if in_file not in unions:
+                lines.append(in_file)  # placeholder: its line once every branch is known
+            unions.setdefault(in_file, []).append(item)
+            continue
         kind = item["type"]
         context = item.get("ctx") or {}
         if kind == "unknown_field":
@@ -89,10 +108,13 @@ def _pydantic_lines(path: Path, document: YamlDocument, error: ValidationError) 
                 f"{item['msg']}; see this field's comment in config/example.yaml "
                 "or config/schema.json"
             )
-        line = f"{_where(path, document, location)}: {message}"
-        if line not in lines:
-            lines.append(line)
-    return lines
+        lines.append(f"{_where(path, document, location)}: {message}")
+    return [
+        line
+        if isinstance(line, str)
+        else f"{_where(path, document, line)}: {_union_line(unions[line])}"
+        for line in lines
+    ]
 
 
 def load_config(path: Path | str) -> LandingZoneConfig:
